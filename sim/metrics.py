@@ -1,0 +1,125 @@
+"""Observation: the monthly metrics and the per-run summary (MODEL.md §8).
+
+The names are the contract (INTERFACE.md): CSV columns, ``--metric`` arguments and experiment
+``metrics:`` lists all use them. Monthly values are district-wide: shares in [0, 1] are shares
+of adult residents; money is in yuan per month summed over communities; counts are whole numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+PARTICIPATION = (
+    "participation_any",
+    "participation_deliberate",
+    "participation_volunteer",
+    "participation_monitor",
+    "participation_local",
+    "participation_migrant",
+    "participation_party",
+    "participation_nonparty",
+    "participation_youth",
+    "participation_adult",
+    "participation_elder",
+)
+ATTITUDES = (
+    "mean_efficacy",
+    "mean_trust",
+    "mean_public_spirit",
+    "mean_dependency",
+    "mean_attachment",
+    "mean_satisfaction",
+)
+METRICS: tuple[str, ...] = (
+    *PARTICIPATION,
+    *ATTITUDES,
+    "needs_met",
+    "self_orgs_active",
+    "social_orgs_active",
+    "social_orgs_zombie",
+    "projects_delivered",
+    "fund_spent",
+    "fund_leaked",
+    "fund_carried",
+    "foundation_balance",
+    "mean_degree",
+)
+"""Monthly metrics, in MODEL.md §8 order."""
+
+UNITS: dict[str, str] = {
+    **{name: "share of adults in [0,1]" for name in PARTICIPATION},
+    **{name: "mean in [0,1]" for name in ATTITUDES},
+    "needs_met": "need-weighted share served in [0,1]",
+    "self_orgs_active": "count",
+    "social_orgs_active": "count",
+    "social_orgs_zombie": "count",
+    "projects_delivered": "projects completed this month",
+    "fund_spent": "yuan this month",
+    "fund_leaked": "yuan this month",
+    "fund_carried": "yuan held unallocated at month end",
+    "foundation_balance": "yuan at month end",
+    "mean_degree": "ties per resident",
+}
+
+EXTRA_SUMMARY = ("representation_gap", "yuan_per_satisfaction")
+
+LAST_WINDOW = 12
+"""Months averaged in ``<metric>_last12``."""
+
+
+def summary_names() -> list[str]:
+    """Every per-run summary name: ``<metric>_final``, ``<metric>_last12``, then the extras."""
+    names = [f"{m}_{suffix}" for m in METRICS for suffix in ("final", "last12")]
+    return [*names, *EXTRA_SUMMARY]
+
+
+def summarize(
+    timeseries: pd.DataFrame,
+    *,
+    migrant_population_share: float,
+    migrants: int,
+    locals_: int,
+    initial_satisfaction: float,
+) -> dict[str, float]:
+    """Per-run summary from one run's monthly ``timeseries`` (rows ordered by month).
+
+    - ``<metric>_final``: value in the last month; ``<metric>_last12``: mean of the last 12.
+    - ``representation_gap``: migrant share of adults minus migrant share of participant-months
+      over the last 12 months (positive: migrants under-represented). NaN if nobody took part.
+    - ``yuan_per_satisfaction``: fund spending (spent + leaked, yuan, whole run) per unit gain in
+      mean satisfaction over the run; +inf when money was spent for no gain, NaN when none spent.
+    """
+    out: dict[str, float] = {}
+    tail = timeseries.tail(LAST_WINDOW)
+    for name in METRICS:
+        out[f"{name}_final"] = float(timeseries[name].iloc[-1])
+        out[f"{name}_last12"] = float(tail[name].mean())
+    migrant_part = float((tail["participation_migrant"] * migrants).sum())
+    local_part = float((tail["participation_local"] * locals_).sum())
+    total = migrant_part + local_part
+    out["representation_gap"] = (
+        migrant_population_share - migrant_part / total if total > 0 else float("nan")
+    )
+    spending = float(timeseries["fund_spent"].sum() + timeseries["fund_leaked"].sum())
+    gain = float(timeseries["mean_satisfaction"].iloc[-1]) - initial_satisfaction
+    if spending <= 0:
+        out["yuan_per_satisfaction"] = float("nan")
+    elif gain <= 0:
+        out["yuan_per_satisfaction"] = float("inf")
+    else:
+        out["yuan_per_satisfaction"] = spending / gain
+    return out
+
+
+def group_share(took_any: np.ndarray, mask: np.ndarray) -> float:
+    """Share of the residents in ``mask`` who took part (0 for an empty group)."""
+    n = int(mask.sum())
+    return float(took_any[mask].sum() / n) if n else 0.0
+
+
+def as_row(month: int, values: Mapping[str, float]) -> dict[str, float]:
+    """One tidy row: month first, then the metrics in contract order."""
+    return {"month": month, **{name: float(values[name]) for name in METRICS}}
