@@ -1,0 +1,200 @@
+"""The shipped scenarios (scenarios/*.yaml, INTERFACE.md): they load, their ``extends`` chains
+resolve, they set only what differs from what they inherit, and their levers sit where the case
+literature puts them (seed files in shared/seeds/, quoted in each file's description)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sim.scenario import Policy, Scenario, apply_policy_changes, read_yaml
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+SHIPPED = (
+    "baseline",
+    "chengdu_2009_fund",
+    "chengdu_reform",
+    "nominal_devolution",
+    "haicang_cocreation",
+    "chenghua_points_foundation",
+    "fund_withdrawal",
+    "teaching",
+    "district",
+)
+FILES = sorted(SCENARIOS.glob("*.yaml"))
+RUN_KEYS = {"name", "description", "seed", "months", "extends"}  # every file states these
+
+
+@cache
+def load(name: str) -> Scenario:
+    return Scenario.load(SCENARIOS / f"{name}.yaml")
+
+
+def raw(path: Path) -> dict:
+    return dict(read_yaml(path))
+
+
+def leaves(tree: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Dotted key paths and values of a YAML mapping; lists (schedule) are single values."""
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from leaves(value, path + ".")
+        else:
+            yield path, value
+
+
+def _ids(paths: list[Path]) -> list[str]:
+    return [p.stem for p in paths]
+
+
+# ------------------------------------------------------------------------------- every file
+def test_the_nine_shipped_scenarios_exist() -> None:
+    missing = set(SHIPPED) - {p.stem for p in FILES}
+    assert not missing, f"scenarios/ lacks {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_scenario_loads_and_describes_itself(path: Path) -> None:
+    scenario = Scenario.load(path)
+    assert scenario.name == path.stem
+    data = raw(path)
+    assert {"name", "description", "seed", "months"} <= data.keys()
+    # A description that cites the case figures it encodes and the seed files they come from.
+    assert len(scenario.description) >= 400, "description too short to justify its numbers"
+    assert "seed 0" in scenario.description
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_extends_resolves_back_to_the_baseline(path: Path) -> None:
+    chain, current = [path.stem], path
+    while "extends" in (data := raw(current)):
+        parent = (current.parent / data["extends"]).resolve()
+        assert parent.parent == SCENARIOS, f"{current.name} extends a file outside scenarios/"
+        assert parent.exists(), f"{current.name}: extends {data['extends']} not found"
+        assert parent.stem not in chain, f"extends cycle: {chain + [parent.stem]}"
+        chain.append(parent.stem)
+        current = parent
+    assert chain[-1] == "baseline", f"{path.name} does not extend baseline.yaml: {chain}"
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_scenario_sets_only_what_differs_from_what_it_inherits(path: Path) -> None:
+    data = raw(path)
+    parent = Scenario.load(path.parent / data["extends"]) if "extends" in data else Scenario()
+    same = [
+        key
+        for key, value in leaves(data)
+        if key.split(".")[0] not in RUN_KEYS and parent.with_overrides({key: value}) == parent
+    ]
+    assert not same, f"{path.name} restates inherited values: {same}"
+
+
+# --------------------------------------------------------------------- levers where cases put them
+def test_baseline_is_the_pre_reform_defaults() -> None:
+    base = load("baseline")
+    assert base.policy == Policy()
+    assert (base.policy.fund_per_community, base.policy.devolution) == (0, 0)
+    assert base.policy.service_focus == 0.4 and base.policy.admin_items == 537  # seed 000
+    assert base.policy.incentive.scheme == "none"
+    assert base.structure.residents_per_community == 2000 and base.months == 60
+
+
+def test_chengdu_2009_fund_decides_money_before_the_street_office_reforms() -> None:
+    fund, base = load("chengdu_2009_fund").policy, load("baseline").policy
+    assert fund.fund_per_community >= 200_000  # 每年不少于20万元, seed 000
+    assert 0 < fund.fund_growth <= 0.1  # 逐年递增
+    assert fund.devolution >= 0.8
+    assert fund.transparency > base.transparency  # 民主议定/监督/评议
+    assert (fund.service_focus, fund.admin_items) == (base.service_focus, base.admin_items)
+
+
+def test_chengdu_reform_adds_guiwei_and_funeng_to_the_fund() -> None:
+    reform, fund = load("chengdu_reform").policy, load("chengdu_2009_fund").policy
+    assert reform.admin_items == 69  # 537 → 69, seed 000
+    assert reform.service_focus > fund.service_focus
+    for lever in ("fund_per_community", "fund_growth", "devolution", "transparency"):
+        assert getattr(reform, lever) == getattr(fund, lever)
+    assert reform.purchase_share > 0 and reform.training_rate > 0  # 三社联动, 社区学院
+    assert reform.resident_evaluation and reform.supervision and reform.foundation
+
+
+def test_nominal_devolution_is_the_fund_without_a_reformed_government() -> None:
+    nominal, reform = load("nominal_devolution").policy, load("chengdu_reform").policy
+    base = load("baseline").policy
+    assert nominal.devolution == reform.devolution
+    assert nominal.fund_per_community == reform.fund_per_community
+    assert nominal.service_focus <= base.service_focus
+    assert nominal.admin_items == 537
+    assert nominal.transparency <= base.transparency
+
+
+def test_haicang_encodes_the_thesis_figures() -> None:
+    haicang = load("haicang_cocreation")
+    assert haicang.population.migrant_share == 0.56
+    assert haicang.population.migrant_share == pytest.approx(16.47 / 29.49, abs=0.005)
+    grid = haicang.policy.grid
+    assert 300 <= grid.households_per_grid <= 400 and grid.workers_per_grid == 2
+    assert grid.visits_per_worker >= 60
+    assert haicang.policy.admin_items == 537 - 58 - 27
+    assert haicang.structure.social_orgs_per_10k == pytest.approx(205 / 29.49, abs=0.01)
+    assert haicang.policy.incentive.scheme == "recognition"  # 义工卡 + 表彰
+    assert haicang.policy.resident_evaluation  # 居民评价排队机制
+
+
+def test_chenghua_has_points_a_party_grid_and_a_foundation() -> None:
+    chenghua, reform = load("chenghua_points_foundation").policy, load("chengdu_reform").policy
+    assert chenghua.incentive.scheme == "points"
+    assert chenghua.incentive.yuan_per_100_points == 1  # 每100积分兑换1元, seed 004
+    assert chenghua.party.contacts_per_month > Policy().party.contacts_per_month
+    assert chenghua.party.dual_registration
+    assert chenghua.foundation and chenghua.foundation_match > 0
+    assert chenghua.admin_items == reform.admin_items  # a Chengdu district after the reform
+
+
+def test_fund_withdrawal_schedules_the_fund_to_zero_mid_run() -> None:
+    scenario, reform = load("fund_withdrawal"), load("chengdu_reform")
+    policy = scenario.policy
+    assert scenario.months == 72 and policy.fund_per_community > 0
+    cuts = [c.month for c in policy.schedule if c.set.get("fund_per_community") == 0]
+    assert cuts and all(1 < month <= scenario.months - 12 for month in cuts)  # a cycle after
+    after = policy.model_copy(update={"schedule": ()})
+    for change in policy.schedule:
+        after = apply_policy_changes(after, change.set)
+    assert after.fund_per_community == 0
+    assert after.model_copy(update={"fund_per_community": reform.policy.fund_per_community}) == (
+        reform.policy
+    ), "only the fund should change"
+
+
+def test_teaching_is_small_with_levers_between_baseline_and_reform() -> None:
+    teaching, base, reform = load("teaching"), load("baseline"), load("chengdu_reform")
+    structure = teaching.structure
+    assert structure.street_offices * structure.communities_per_street == 1
+    assert structure.residents_per_community == 2000 and teaching.months == 36
+    for lever in (
+        "fund_per_community",
+        "devolution",
+        "transparency",
+        "service_focus",
+        "admin_items",
+        "purchase_share",
+    ):
+        low, high = sorted((getattr(base.policy, lever), getattr(reform.policy, lever)))
+        assert low < getattr(teaching.policy, lever) < high, lever
+
+
+def test_district_is_the_reform_at_scale() -> None:
+    district = load("district")
+    structure = district.structure
+    assert structure.street_offices > 1 and structure.communities_per_street > 1
+    total = structure.street_offices * structure.communities_per_street
+    assert total * structure.residents_per_community >= 50_000
+    households = structure.residents_per_community / structure.adults_per_household
+    assert 1000 <= households <= 3000  # provincial standard for a community
+    assert district.policy == load("chengdu_reform").policy
+    assert district.months == 60
