@@ -52,7 +52,9 @@ class _Config(BaseModel):
 class Structure(_Config):
     """District → street offices → communities → grids → buildings (MODEL.md §2)."""
 
-    street_offices: int = Field(1, ge=1, le=1000, description="street offices (街道) in the district")
+    street_offices: int = Field(
+        1, ge=1, le=1000, description="street offices (街道) in the district"
+    )
     communities_per_street: int = Field(
         1, ge=1, le=1000, description="communities (社区) per street office"
     )
@@ -85,7 +87,7 @@ class Structure(_Config):
         160.0, ge=0.0, le=400.0, description="working hours per committee worker per month"
     )
     street_staff_hours_per_community: float = Field(
-        400.0, ge=0.0, description="street-office service staff hours per community per month "
+        240.0, ge=0.0, description="street-office service staff hours per community per month "
         "(staff_hours of MODEL.md §7.7)",
     )
     social_orgs_per_10k: float = Field(
@@ -145,13 +147,13 @@ class NeedsPrior(_Config):
     """Dirichlet concentration of needs by age group (MODEL.md §2)."""
 
     youth: ByCategory = ByCategory(
-        elder_care=0.4, childcare=1.2, environment=1.5, safety=1.0, culture=2.0, facilities=1.5
+        elder_care=0.5, childcare=1.5, environment=1.5, safety=1.2, culture=1.5, facilities=0.8
     )
     adult: ByCategory = ByCategory(
-        elder_care=1.0, childcare=2.0, environment=1.5, safety=1.2, culture=1.0, facilities=1.5
+        elder_care=1.5, childcare=2.0, environment=1.2, safety=1.2, culture=0.6, facilities=0.8
     )
     elder: ByCategory = ByCategory(
-        elder_care=3.0, childcare=0.8, environment=1.2, safety=1.5, culture=1.5, facilities=1.5
+        elder_care=3.0, childcare=0.8, environment=1.0, safety=1.5, culture=1.2, facilities=0.8
     )
 
 
@@ -186,7 +188,10 @@ class Population(_Config):
     attachment_local: Beta = Field(Beta(a=3, b=2), description="A (归属感) of locals")
     attachment_migrant: Beta = Field(Beta(a=2, b=3), description="A of migrants")
     dependency: Share = Field(0.3, description="D (靠等要) at start, all residents")
-    satisfaction: Share = Field(0.5, description="S with community services at start")
+    satisfaction: Share = Field(
+        0.4, description="S with community services at start (MODEL.md: 0.5; 0.4 so that the "
+        "pre-reform decline, 满意度不断下降 in seed 003, starts from a moderate level)",
+    )
     needs_prior: NeedsPrior = Field(NeedsPrior(), description="Dirichlet prior of needs by age")
 
     @model_validator(mode="after")
@@ -210,7 +215,9 @@ class ByActivity(_Config):
 class Cost(_Config):
     """Time cost of taking part, in logit units (MODEL.md §7.1 'cost')."""
 
-    youth: NonNegative = Field(1.2, description="base cost for youth (study, careers, little free time)")
+    youth: NonNegative = Field(
+        1.2, description="base cost for youth (study, careers, little free time)"
+    )
     adult: NonNegative = Field(0.6, description="base cost for adults 35–59")
     elder: NonNegative = Field(0.0, description="base cost for elders (most free time)")
     employed: NonNegative = Field(0.8, description="added cost of being employed")
@@ -226,10 +233,10 @@ class Behavior(_Config):
 
     # 7.1 participation logit
     alpha: ByActivity = Field(
-        ByActivity(deliberate=-4.2, volunteer=-4.6, monitor=-4.4),
+        ByActivity(deliberate=-4.9, volunteer=-4.6, monitor=-6.4),
         description="α_a: intercepts of the participation logit per activity",
     )
-    beta_public_spirit: float = Field(2.5, description="β_P")
+    beta_public_spirit: float = Field(2.0, description="β_P")
     beta_efficacy: float = Field(1.5, description="β_E")
     beta_trust: float = Field(1.0, description="β_T")
     beta_stake: float = Field(1.5, description="β_stake")
@@ -238,14 +245,14 @@ class Behavior(_Config):
     beta_incentive: float = Field(0.6, description="β_I: per unit incentive value")
     beta_cost: float = Field(1.0, description="β_C")
     beta_dependency: float = Field(1.5, description="β_D")
-    beta_party: float = Field(0.9, description="β_party: vanguard bonus of party members")
+    beta_party: float = Field(0.3, description="β_party: vanguard bonus of party members")
     beta_self_org: float = Field(0.8, description="bonus for members of a self-organization")
     cost: Cost = Field(Cost(), description="time-cost components")
     stake_fund_scale: float = Field(
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
     incentive_yuan_scale: float = Field(
-        0.1, gt=0.0, description="yuan0: yuan per activity worth one incentive unit"
+        0.2, gt=0.0, description="yuan0: yuan per activity worth one incentive unit"
     )
     recruit_memory: int = Field(2, ge=1, le=24, description="months a contact keeps working")
     # 7.1 organising capacity gate
@@ -258,7 +265,7 @@ class Behavior(_Config):
     # 7.2 attitudes
     efficacy_learning: Share = Field(0.3, description="η_E at evaluation")
     efficacy_ignored_loss: Share = Field(
-        0.5, description="share of η_E·E lost by voters whose top need went unfunded"
+        0.3, description="share of η_E·E lost by voters whose top need went unfunded"
     )
     efficacy_relax: Share = Field(0.02, description="monthly relaxation of E toward baseline")
     training_efficacy_gain: Share = Field(0.2, description="Δ_train: E += Δ_train·(1 − E)")
@@ -268,7 +275,11 @@ class Behavior(_Config):
     )
     trust_leak_hit: Share = Field(0.3, description="trust lost per unit leaked share, if exposed")
     public_spirit_reinforcement: Share = Field(
-        0.02, description="P += η·(1 − P) per month of taking part"
+        0.01, description="P += η·(1 − P) per month of taking part (identity)"
+    )
+    public_spirit_fatigue: Share = Field(
+        0.02, description="P −= η·P per month of taking part unrecognised: contributions decline "
+        "with repetition, never to zero (Ledyard 1995; Fischbacher & Gächter 2010)",
     )
     public_spirit_party_example: Share = Field(
         0.02, description="P += η·share of neighbours who are active party members·(1 − P)"
@@ -293,7 +304,7 @@ class Behavior(_Config):
     attachment_degree_ref: float = Field(8.0, gt=0.0, description="degree at which ties saturate")
     satisfaction_learning: Share = Field(0.1, description="η_S per month")
     satisfaction_needs_weight: Share = Field(
-        0.6, description="weight of needs met in satisfaction target (rest: responsiveness)"
+        0.4, description="weight of needs met in satisfaction target (rest: performance)"
     )
     engagement_memory: Share = Field(
         0.3, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
@@ -303,25 +314,29 @@ class Behavior(_Config):
         100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
     )
     project_cost_cv: float = Field(0.5, ge=0.0, le=3.0, description="coefficient of variation")
+    yuan_per_household_served: float = Field(
+        100.0, gt=0.0, description="yuan a project needs per household to serve a category's need "
+        "for a year; coverage = min(1, cost / (households · this))",
+    )
     candidates_per_category: int = Field(3, ge=1, le=50, description="candidate projects per cycle")
     override_propensity: Share = Field(
         0.8, description="ω: override = ω·(1 − σ), the street office replacing council choices"
     )
     office_preference: ByCategory = Field(
         ByCategory(
-            elder_care=0.5, childcare=0.5, environment=2.0, safety=1.0, culture=1.5, facilities=3.0
+            elder_care=0.3, childcare=0.3, environment=2.0, safety=0.5, culture=2.0, facilities=4.0
         ),
         description="street office's project preference weights (showcase projects, seed 002)",
     )
     base_leakage: Share = Field(0.25, description="leaked share of spending with no monitoring")
     monitor_full_share: float = Field(
-        0.05, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
+        0.03, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
     )
     office_delivery_capacity: Share = Field(
         0.8, description="street office delivery quality at σ = 1 (capacity ∝ σ)"
     )
     hours_per_demand: float = Field(4.0, gt=0.0, description="street-office hours per demand")
-    demand_per_contact: Share = Field(0.3, description="chance a contact registers a demand")
+    demand_per_contact: Share = Field(0.15, description="chance a contact registers a demand")
     demand_per_participant: Share = Field(
         0.2, description="chance a deliberating resident registers a demand"
     )
@@ -336,18 +351,18 @@ class Behavior(_Config):
     )
     # 7.6 network
     tie_formation: Share = Field(
-        0.002, description="p_tie: chance two co-participants of a month form a tie"
+        0.0003, description="p_tie: chance two co-participants of a month form a tie"
     )
-    tie_decay: Share = Field(0.02, description="monthly chance an unused new tie dissolves")
+    tie_decay: Share = Field(0.03, description="monthly chance an unused new tie dissolves")
     # 7.8 organizations
     capacity_learning: Share = Field(0.05, description="η_κ per contract month")
     capacity_decay: Share = Field(0.01, description="κ lost per idle month")
     capacity_training_gain: Share = Field(0.1, description="κ gained per unit training rate/yr")
     reputation_learning: Share = Field(0.3, description="η_rep at evaluation")
     zombie_after: int = Field(24, ge=1, le=600, description="idle months before an org is a zombie")
-    self_org_min: int = Field(5, ge=2, le=500, description="engaged residents to form a self-org")
+    self_org_min: int = Field(4, ge=2, le=500, description="engaged residents to form a self-org")
     self_org_formation: Share = Field(
-        0.1, description="monthly chance a qualifying building group forms a self-org"
+        0.05, description="monthly chance a qualifying building group forms a self-org"
     )
     self_org_dissolve_engagement: Share = Field(
         0.15, description="a self-org dissolves when its members' mean engagement falls below"
@@ -369,7 +384,7 @@ class Incentive(_Config):
         0.6, description="incentive value of an hour banked (reciprocal credit), incentive units"
     )
     recognition_value: NonNegative = Field(
-        0.5, description="incentive value of public honour (表彰), incentive units"
+        0.3, description="incentive value of public honour (表彰), incentive units"
     )
 
 
@@ -383,12 +398,23 @@ class Grid(_Config):
         2.0, description="extra visit weight of migrant households (floating-population "
         "registration, seed 003)",
     )
+    resolve_share: Share = Field(
+        0.5, description="share of demands found on grid visits that the grid worker resolves "
+        "on the spot (切实帮群众解决实事, seed 003); the rest go to the street office",
+    )
+    recent_contact_weight: Share = Field(
+        0.2, description="visit weight of a household contacted within recruit_memory months "
+        "(workers seek out the unreached: 主动走访, seed 003)",
+    )
 
 
 class Party(_Config):
     """Party-member vanguard action (党员联系户 seed 004; 双报到 seed 001)."""
 
-    contacts_per_month: int = Field(6, ge=0, le=200, description="households contacted per month")
+    contacts_per_month: int = Field(
+        6, ge=0, le=200,
+        description="households each active party member contacts per month (党员联系户, seed 004)",
+    )
     dual_registration: bool = Field(False, description="双报到: in-service members report home")
 
 
@@ -621,7 +647,8 @@ def load_yaml_tree(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, dict
         raise ScenarioError(f"{path}: extends: cycle {chain}")
     raw = read_yaml(path)
     if not isinstance(raw, dict):
-        raise ScenarioError(f"{path}:1 (top level): must be a mapping of keys, got {type(raw).__name__}")
+        kind = type(raw).__name__
+        raise ScenarioError(f"{path}:1 (top level): must be a mapping of keys, got {kind}")
     where: dict = {}
     _record_lines(raw, (), path, where)
     data = _plain(raw)
@@ -629,7 +656,8 @@ def load_yaml_tree(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, dict
     if parent is None:
         return data, where
     if not isinstance(parent, str):
-        raise ScenarioError(f"{path}:{where.get(('extends',), (None, 1))[1]} extends: must be a path")
+        line = where.get(("extends",), (None, 1))[1]
+        raise ScenarioError(f"{path}:{line} extends: must be a path")
     base_path = (path.parent / parent)
     if not base_path.exists():
         line = where.get(("extends",), (path, None))[1]

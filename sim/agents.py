@@ -1,0 +1,152 @@
+"""The agents (MODEL.md §2): Resident, PartyMember, SocialOrganization, StreetOffice.
+
+Residents are ``mesa.Agent`` views onto one row of the model's arrays (``sim.population``): the
+arrays are updated vectorized each month, and an agent reads its current state from them, so
+``model.agents_by_type[Resident]`` stays usable for inspection and the browser demo. The few
+organizations and street offices carry their own state and act in short Python methods.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES
+
+
+class Resident(mesa.Agent):
+    """One adult resident; attributes read the model's arrays at ``index``."""
+
+    def __init__(self, model: mesa.Model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    def _row(self, name: str):
+        return getattr(self.model.residents, name)[self.index]
+
+    community = property(lambda self: int(self.model.layout.community[self.index]))
+    building = property(lambda self: int(self.model.layout.building[self.index]))
+    household = property(lambda self: int(self.model.layout.household[self.index]))
+    grid = property(lambda self: int(self.model.grid_of_resident[self.index]))
+    migrant = property(lambda self: bool(self._row("migrant")))
+    age_group = property(lambda self: AGE_GROUPS[self._row("age_group")])
+    employed = property(lambda self: bool(self._row("employed")))
+    party = property(lambda self: bool(self._row("party")))
+    public_spirit = property(lambda self: float(self._row("public_spirit")))
+    efficacy = property(lambda self: float(self._row("efficacy")))
+    trust = property(lambda self: float(self._row("trust")))
+    dependency = property(lambda self: float(self._row("dependency")))
+    attachment = property(lambda self: float(self._row("attachment")))
+    satisfaction = property(lambda self: float(self._row("satisfaction")))
+    points = property(lambda self: float(self._row("points")))
+    grid_worker = property(lambda self: bool(self._row("grid_worker")))
+
+    @property
+    def needs(self) -> dict[str, float]:
+        return dict(zip(CATEGORIES, self.model.residents.needs[self.index].tolist(), strict=True))
+
+    @property
+    def took_part(self) -> dict[str, bool]:
+        row = self.model.residents.took[self.index]
+        return dict(zip(ACTIVITIES, (bool(x) for x in row), strict=True))
+
+    @property
+    def self_organization(self):
+        slot = int(self.model.residents.self_org[self.index])
+        return self.model.self_orgs.get(slot)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(index={self.index}, community={self.community})"
+
+
+class PartyMember(Resident):
+    """A party member: vanguard bonus in the logit and monthly outreach (党员联系户)."""
+
+    @property
+    def contacts_per_month(self) -> int:
+        return self.model.policy.party.contacts_per_month
+
+
+class SocialOrganization(mesa.Agent):
+    """A professional social organization (NGO, social-work org) or a residents'
+    self-organization (自组织). Capacity κ and reputation are in [0, 1]."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        kind: str,
+        specialties: tuple[int, ...],
+        capacity: float,
+        street: int,
+        community: int | None = None,
+        members: np.ndarray | None = None,
+        slot: int = -1,
+    ):
+        super().__init__(model)
+        self.kind = kind  # "professional" or "self_org"
+        self.specialties = specialties  # category indices
+        self.capacity = capacity
+        self.reputation = 0.5
+        self.idle_months = 0
+        self.street = street
+        self.community = community  # self-orgs belong to one community
+        self.members = members if members is not None else np.empty(0, np.int64)
+        self.slot = slot
+        self.contracts = 0  # running contracts this month
+
+    @property
+    def zombie(self) -> bool:
+        """僵尸: idle for ``zombie_after`` months (professional organizations only)."""
+        return self.kind == "professional" and (
+            self.idle_months >= self.model.scenario.behavior.zombie_after
+        )
+
+    def month_of_work(self, training_rate: float) -> None:
+        """§7.8: learn by doing (κ += η_κ (1 − κ)) or decay while idle; training adds."""
+        b = self.model.scenario.behavior
+        if self.contracts:
+            self.capacity += b.capacity_learning * (1.0 - self.capacity)
+            self.idle_months = 0
+        else:
+            self.capacity = max(0.0, self.capacity - b.capacity_decay)
+            self.idle_months += 1
+        self.capacity += b.capacity_training_gain * training_rate / 12 * (1.0 - self.capacity)
+
+    def evaluated(self, quality: float) -> None:
+        """§7.5: residents' evaluation moves reputation toward delivered quality."""
+        eta = self.model.scenario.behavior.reputation_learning
+        self.reputation += eta * (quality - self.reputation)
+
+    def __repr__(self) -> str:
+        return (f"SocialOrganization({self.kind}, specialties={self.specialties}, "
+                f"capacity={self.capacity:.2f}, zombie={self.zombie})")
+
+
+class StreetOffice(mesa.Agent):
+    """The government's arm over several communities (街道). σ = service focus in [0, 1]."""
+
+    def __init__(
+        self, model: mesa.Model, index: int, communities: np.ndarray, service_focus: float
+    ):
+        super().__init__(model)
+        self.index = index
+        self.communities = communities
+        self.service_focus = service_focus  # σ
+        self.performance_score = float("nan")  # mean satisfaction at the last evaluation
+
+    @property
+    def capacity(self) -> float:
+        """Delivery quality of projects it implements itself: ∝ σ (§7.4)."""
+        return self.model.scenario.behavior.office_delivery_capacity * self.service_focus
+
+    def demand_capacity(self) -> float:
+        """Demands it can resolve per community per month: staff_hours · σ / hours per demand."""
+        s = self.model.scenario
+        return (s.structure.street_staff_hours_per_community * self.service_focus
+                / s.behavior.hours_per_demand)
+
+    def evaluated(self, mean_satisfaction: float) -> None:
+        """§7.7 accountability under resident evaluation: σ += η (1 − S̄)(1 − σ)."""
+        eta = self.model.scenario.behavior.sigma_accountability
+        self.performance_score = mean_satisfaction
+        self.service_focus += eta * (1.0 - mean_satisfaction) * (1.0 - self.service_focus)

@@ -1,0 +1,227 @@
+"""Residents' decisions and attitudes as pure, vectorized functions (MODEL.md §7.1–7.2).
+
+Every function takes arrays (one entry per resident, or per resident × activity) and plain
+numbers, returns new arrays, and touches no model state: easy to check by hand on five residents,
+fast on a million. Attitudes are shares in [0, 1] and every update keeps them there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from sim.scenario import Behavior, Cost, Incentive
+
+# --------------------------------------------------------------------------- 7.1 participation
+
+
+def time_cost(
+    age_group: np.ndarray,
+    employed: np.ndarray,
+    migrant: np.ndarray,
+    care_duty: np.ndarray,
+    party: np.ndarray,
+    cost: Cost,
+    dual_registration: bool,
+) -> np.ndarray:
+    """cost_i (logit units, ≥ 0): base cost by age + employed + migrant + care duties, less the
+    双报到 relief for employed party members."""
+    base = np.array([cost.youth, cost.adult, cost.elder])[age_group]
+    total = base + cost.employed * employed + cost.migrant * migrant + cost.care_duty * care_duty
+    if dual_registration:
+        total = total - cost.dual_registration_relief * (party & employed)
+    return np.maximum(total, 0.0)
+
+
+def incentive_value(incentive: Incentive, yuan_scale: float) -> float:
+    """I (incentive units): points → yuan per activity / yuan0; time bank and recognition carry
+    their configured values; none → 0."""
+    if incentive.scheme == "points":
+        yuan = incentive.points_per_activity * incentive.yuan_per_100_points / 100.0
+        return yuan / yuan_scale
+    if incentive.scheme == "time_bank":
+        return incentive.time_bank_value
+    if incentive.scheme == "recognition":
+        return incentive.recognition_value
+    return 0.0
+
+
+def effective_devolution(devolution: float, override_propensity: float, service_focus):
+    """d_eff = devolution · (1 − override), override = ω · (1 − σ): 归位 makes 还权 real."""
+    override = override_propensity * (1.0 - np.asarray(service_focus))
+    return devolution * (1.0 - override), override
+
+
+def deliberation_stake(
+    d_eff: np.ndarray, need_intensity: np.ndarray, fund_per_household: np.ndarray, f0: float
+) -> np.ndarray:
+    """stake_deliberate = d_eff · need_intensity · log(1 + fund per household / f0)."""
+    return d_eff * need_intensity * np.log1p(fund_per_household / f0)
+
+
+def organising_gate(staff_hours: float, admin_items: int, hours_per_item: float,
+                    hours_needed: float) -> float:
+    """min(1, hours_free / hours_needed), hours_free = max(0, staff − items · hours_per_item)."""
+    free = max(0.0, staff_hours - admin_items * hours_per_item)
+    return 1.0 if hours_needed <= 0 else min(1.0, free / hours_needed)
+
+
+def participation_logit(
+    b: Behavior,
+    *,
+    public_spirit: np.ndarray,
+    efficacy: np.ndarray,
+    trust: np.ndarray,
+    dependency: np.ndarray,
+    party: np.ndarray,
+    self_org_member: np.ndarray,
+    recruited: np.ndarray,
+    cost: np.ndarray,
+    stake: np.ndarray,
+    neighbours: np.ndarray,
+    incentive: float,
+) -> np.ndarray:
+    """(N, 3) logits of MODEL.md §7.1, activities in ACTIVITIES order:
+
+    α_a + β_P·P + β_E·E + β_T·T + β_stake·stake_a + β_N·N_a + β_R·R + β_I·I − β_C·cost − β_D·D
+    + β_party·party (+ β_self·member of a self-organization, §7.8)
+    """
+    person = (
+        b.beta_public_spirit * public_spirit
+        + b.beta_efficacy * efficacy
+        + b.beta_trust * trust
+        + b.beta_recruit * recruited
+        + b.beta_incentive * incentive
+        - b.beta_cost * cost
+        - b.beta_dependency * dependency
+        + b.beta_party * party
+        + b.beta_self_org * self_org_member
+    )
+    alpha = np.asarray(b.alpha.as_tuple())
+    return alpha + person[:, None] + b.beta_stake * stake + b.beta_network * neighbours
+
+
+def choose(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Independent Bernoulli draws; always one uniform per cell so streams stay aligned."""
+    return rng.random(probability.shape) < probability
+
+
+def participation_probability(logit: np.ndarray, open_: np.ndarray, gate: np.ndarray):
+    """p_a = sigmoid(logit) where the activity is open; deliberation (column 0) × gate."""
+    p = expit(logit) * open_
+    p[:, 0] *= gate
+    return p
+
+
+# ------------------------------------------------------------------------------ 7.2 attitudes
+
+
+def relax(value: np.ndarray, target: np.ndarray, rate: float) -> np.ndarray:
+    """value + rate · (target − value): the one learning rule all attitudes share."""
+    return value + rate * (target - value)
+
+
+def efficacy_monthly(
+    efficacy: np.ndarray,
+    baseline: np.ndarray,
+    took_any: np.ndarray,
+    trained_now: np.ndarray,
+    b: Behavior,
+) -> np.ndarray:
+    """Non-participants relax toward their baseline; training adds Δ_train · (1 − E)."""
+    e = np.where(took_any, efficacy, relax(efficacy, baseline, b.efficacy_relax))
+    return e + b.training_efficacy_gain * trained_now * (1.0 - e)
+
+
+def efficacy_at_evaluation(
+    efficacy: np.ndarray,
+    voted: np.ndarray,
+    heard: np.ndarray,
+    top_need_quality: np.ndarray,
+    b: Behavior,
+) -> np.ndarray:
+    """Voters who hear the outcome learn: top need delivered at quality q → E += η_E (q − E);
+    top need ignored (q = 0) → E −= η_E · loss · E."""
+    learn = voted & heard
+    served = top_need_quality > 0
+    up = relax(efficacy, top_need_quality, b.efficacy_learning)
+    down = efficacy * (1.0 - b.efficacy_learning * b.efficacy_ignored_loss)
+    return np.where(learn, np.where(served, up, down), efficacy)
+
+
+def trust_monthly(
+    trust: np.ndarray, performance: np.ndarray, b: Behavior
+) -> np.ndarray:
+    """T += η_T · (performance − T); performance per resident's community."""
+    return relax(trust, performance, b.trust_learning)
+
+
+def performance(responsiveness: np.ndarray, quality: np.ndarray, b: Behavior) -> np.ndarray:
+    """Street office and community performance: w · responsiveness + (1 − w) · delivered quality."""
+    w = b.trust_responsiveness_weight
+    return w * responsiveness + (1.0 - w) * quality
+
+
+def public_spirit_monthly(
+    spirit: np.ndarray,
+    baseline: np.ndarray,
+    took_any: np.ndarray,
+    party_example: np.ndarray,
+    scheme: str,
+    incentive: float,
+    b: Behavior,
+) -> np.ndarray:
+    """Reinforced by taking part, pulled up by active party neighbours, relaxing to baseline;
+    unrecognised repetition tires (fatigue, lifted by recognition); crowded out under points
+    (κ·P/(1 + I) per paid month: small payments hurt most), crowded in slightly under a time
+    bank; recognition neither (Frey & Oberholzer-Gee 1997)."""
+    gain = (b.public_spirit_reinforcement * took_any + b.public_spirit_party_example
+            * party_example) * (1.0 - spirit)
+    fatigue = 0.0 if scheme == "recognition" else b.public_spirit_fatigue * took_any * spirit
+    p = relax(spirit + gain - fatigue, baseline, b.public_spirit_relax)
+    if scheme == "points":
+        p = p - b.crowding_out * took_any * p / (1.0 + incentive)
+    elif scheme == "time_bank":
+        p = p + b.crowding_in * took_any * (1.0 - p)
+    return np.clip(p, 0.0, 1.0)
+
+
+def dependency_monthly(dependency: np.ndarray, took_any: np.ndarray, b: Behavior) -> np.ndarray:
+    """Own participation erodes 靠等要: D −= η · D per month of taking part."""
+    return dependency * (1.0 - b.dependency_participation * took_any)
+
+
+def dependency_at_evaluation(
+    dependency: np.ndarray, topdown_intensity: np.ndarray, b: Behavior
+) -> np.ndarray:
+    """Top-down provision breeds dependency: D += η · topdown · (1 − D), where
+    topdown = (1 − resident-chosen share of spending) · log(1 + spending per household / f0)."""
+    rise = np.minimum(1.0, b.dependency_topdown * topdown_intensity)
+    return dependency + rise * (1.0 - dependency)
+
+
+def attachment_monthly(
+    attachment: np.ndarray,
+    baseline: np.ndarray,
+    degree: np.ndarray,
+    engagement: np.ndarray,
+    b: Behavior,
+) -> np.ndarray:
+    """A moves toward w_t · min(1, degree/ref) + w_p · engagement + (1 − w_t − w_p) · A0."""
+    w_t, w_p = b.attachment_tie_weight, b.attachment_participation_weight
+    ties = np.minimum(1.0, degree / b.attachment_degree_ref)
+    target = w_t * ties + w_p * engagement + max(0.0, 1.0 - w_t - w_p) * baseline
+    return np.clip(relax(attachment, target, b.attachment_learning), 0.0, 1.0)
+
+
+def satisfaction_monthly(
+    satisfaction: np.ndarray, needs_met: np.ndarray, performance: np.ndarray, b: Behavior
+) -> np.ndarray:
+    """S moves toward w · needs met + (1 − w) · performance of services."""
+    w = b.satisfaction_needs_weight
+    return relax(satisfaction, w * needs_met + (1.0 - w) * performance, b.satisfaction_learning)
+
+
+def engagement_monthly(engagement: np.ndarray, took_any: np.ndarray, b: Behavior) -> np.ndarray:
+    """Exponentially weighted memory of taking part, in [0, 1]."""
+    return relax(engagement, took_any.astype(float), b.engagement_memory)

@@ -1,0 +1,244 @@
+"""The annual community-fund cycle with exact accounting (MODEL.md §7.3–7.5).
+
+Cycle months (``CYCLE_MONTHS`` = 12): 1–2 proposals (两下三上), 3 vote and disclosure (民主议定,
+公开), 4–11 implementation and monitoring (民主监督), 12 evaluation (民主评议). One
+``CommunityFund`` per community holds its ledger; money is in yuan and every cycle closes with
+``budget == spent + leaked + carried`` (checked, not assumed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+CYCLE_MONTHS = 12
+DELIBERATION_MONTHS = (1, 2, 3)
+VOTE_MONTH = 3
+IMPLEMENTATION_MONTHS = tuple(range(4, 12))
+EVALUATION_MONTH = 12
+
+
+def cycle_month(month: int) -> int:
+    """Month of the fund cycle, 1..12, for run month 1, 2, …"""
+    return (month - 1) % CYCLE_MONTHS + 1
+
+
+@dataclass
+class Project:
+    """A funded project. ``implementer`` has ``capacity`` in [0, 1] (an organization or office)."""
+
+    community: int
+    category: int
+    cost: float  # yuan
+    chosen_by: str  # "council" (residents) or "office" (street office, top-down or override)
+    implementer: object = None
+    capacity: float = 0.0
+    spent: float = 0.0
+    leaked: float = 0.0
+    months_done: int = 0
+
+    @property
+    def leak_share(self) -> float:
+        paid = self.spent + self.leaked
+        return self.leaked / paid if paid > 0 else 0.0
+
+    @property
+    def quality(self) -> float:
+        """q = implementer capacity · (1 − leakage) (§7.4)."""
+        return self.capacity * (1.0 - self.leak_share)
+
+    @property
+    def delivered(self) -> bool:
+        return self.months_done >= len(IMPLEMENTATION_MONTHS)
+
+
+@dataclass
+class CycleAccount:
+    """One community's closed cycle, yuan."""
+
+    year: int
+    fund: float
+    foundation_grant: float
+    carried_in: float
+    budget: float
+    spent: float
+    leaked: float
+    carried_out: float
+
+    @property
+    def gap(self) -> float:
+        """budget − (spent + leaked + carried out); zero up to rounding."""
+        return self.budget - (self.spent + self.leaked + self.carried_out)
+
+
+@dataclass
+class CommunityFund:
+    """Ledger, votes and projects of one community."""
+
+    community: int
+    carried: float = 0.0  # yuan carried into the next budget
+    budget: float = 0.0
+    fund: float = 0.0
+    foundation_grant: float = 0.0
+    carried_in: float = 0.0
+    committed: float = 0.0
+    spent: float = 0.0
+    leaked: float = 0.0
+    votes: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    projects: list[Project] = field(default_factory=list)
+    history: list[CycleAccount] = field(default_factory=list)
+    open_cycle: bool = False
+
+    @property
+    def running(self) -> bool:
+        return any(not p.delivered for p in self.projects)
+
+    @property
+    def unallocated(self) -> float:
+        """Yuan held but not committed to a project (the carry-over before a vote)."""
+        return self.budget - self.committed if self.open_cycle else self.carried
+
+    def open(self, year: int, fund: float, foundation_grant: float) -> None:
+        """Month 3: the budget = fund + foundation grant + carry-over."""
+        self.fund, self.foundation_grant, self.carried_in = fund, foundation_grant, self.carried
+        self.budget = fund + foundation_grant + self.carried
+        self.carried = 0.0
+        self.committed = self.spent = self.leaked = 0.0
+        self.projects = []
+        self.year = year
+        self.open_cycle = True
+
+    def commit(self, projects: list[Project]) -> None:
+        self.projects = projects
+        self.committed = sum(p.cost for p in projects)
+        if self.committed > self.budget + 1e-6:
+            raise AssertionError(f"community {self.community}: committed beyond budget")
+
+    def implement_month(self, leak_share: float) -> tuple[float, float, int]:
+        """Pay one month of every running project; returns (spent, leaked, delivered now)."""
+        spent = leaked = 0.0
+        delivered = 0
+        months = len(IMPLEMENTATION_MONTHS)
+        for project in self.projects:
+            if project.delivered:
+                continue
+            payment = project.cost / months
+            loss = payment * leak_share
+            project.spent += payment - loss
+            project.leaked += loss
+            project.months_done += 1
+            spent += payment - loss
+            leaked += loss
+            delivered += project.delivered
+        self.spent += spent
+        self.leaked += leaked
+        return spent, leaked, delivered
+
+    def close(self) -> CycleAccount:
+        """Month 12: what was not paid out is carried into the next cycle."""
+        if not self.open_cycle:
+            return None
+        self.carried = self.budget - self.spent - self.leaked
+        account = CycleAccount(
+            year=self.year, fund=self.fund, foundation_grant=self.foundation_grant,
+            carried_in=self.carried_in, budget=self.budget, spent=self.spent,
+            leaked=self.leaked, carried_out=self.carried,
+        )
+        self.history.append(account)
+        self.open_cycle = False
+        return account
+
+
+def draw_candidates(
+    n_categories: int, per_category: int, mean_cost: float, cv: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate projects: ``per_category`` in each category, cost ~ Gamma(mean, cv) yuan."""
+    category = np.repeat(np.arange(n_categories), per_category)
+    if cv > 0:
+        shape = 1.0 / cv**2
+        cost = rng.gamma(shape, mean_cost / shape, size=len(category))
+    else:
+        cost = np.full(len(category), mean_cost)
+    return category, cost
+
+
+def greedy_pick(
+    weights: np.ndarray, category: np.ndarray, cost: np.ndarray, taken: np.ndarray,
+    funded: np.ndarray, budget: float,
+) -> int | None:
+    """Next project by weight / (1 + projects already funded in its category) among untaken
+    candidates that fit the budget (cheapest first within a category); None if none fits."""
+    fits = ~taken & (cost <= budget + 1e-9)
+    if not fits.any() or weights.sum() <= 0:
+        return None
+    score = weights[category] / (1.0 + funded[category])
+    score = np.where(fits, score, -np.inf)
+    best = np.flatnonzero(score == score.max())
+    return int(best[np.argmin(cost[best])])
+
+
+def allocate(
+    budget: float,
+    votes: np.ndarray,
+    office_preference: np.ndarray,
+    devolution: float,
+    override: float,
+    category: np.ndarray,
+    cost: np.ndarray,
+    rng: np.random.Generator,
+) -> list[tuple[int, str]]:
+    """§7.3: the council allocates ``devolution`` of the budget by participants' votes; each of
+    its choices is replaced with probability ``override`` by the office's preferred project; the
+    office allocates the rest by its own preference. Returns (candidate index, chosen_by)."""
+    k = len(votes)
+    taken = np.zeros(len(cost), dtype=bool)
+    funded = np.zeros(k)
+    picks: list[tuple[int, str]] = []
+    council_budget = devolution * budget if votes.sum() > 0 else 0.0
+    office_budget = budget - council_budget
+    while (j := greedy_pick(votes, category, cost, taken, funded, council_budget)) is not None:
+        taken[j] = True
+        who, pick = "council", j
+        if rng.random() < override:
+            # the office swaps in its showcase project, if one fits the freed money
+            alt = greedy_pick(office_preference, category, cost, taken, funded,
+                              council_budget)
+            if alt is not None:
+                taken[j] = False
+                taken[alt] = True
+                who, pick = "office", alt
+        council_budget -= cost[pick]
+        funded[category[pick]] += 1
+        picks.append((pick, who))
+    while (j := greedy_pick(office_preference, category, cost, taken, funded,
+                            office_budget)) is not None:
+        taken[j] = True
+        office_budget -= cost[j]
+        funded[category[j]] += 1
+        picks.append((j, "office"))
+    return picks
+
+
+def category_service(
+    projects: list[Project], n_categories: int, households: int, yuan_per_household: float
+) -> np.ndarray:
+    """met_k = 1 − Π_j (1 − q_j · coverage_j) over delivered projects in category k, with
+    coverage_j = min(1, cost_j / (households · yuan per household served)): the share of the
+    community's need in category k that is well served."""
+    unmet = np.ones(n_categories)
+    for p in projects:
+        if p.delivered:
+            coverage = min(1.0, p.cost / (households * yuan_per_household))
+            unmet[p.category] *= 1.0 - p.quality * coverage
+    return 1.0 - unmet
+
+
+def category_quality(projects: list[Project], n_categories: int) -> np.ndarray:
+    """Best delivered quality in each category (0 where nothing was delivered): what a voter
+    whose top need is that category sees done (§7.2 efficacy)."""
+    best = np.zeros(n_categories)
+    for p in projects:
+        if p.delivered:
+            best[p.category] = max(best[p.category], p.quality)
+    return best

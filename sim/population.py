@@ -1,0 +1,194 @@
+"""Residents as arrays, and their initial draws (MODEL.md §2 Resident table, §5).
+
+One row per adult resident, ordered by community, then household, so that households,
+buildings and grids are contiguous index ranges. All per-resident state lives here as numpy
+arrays; ``sim.agents.Resident`` objects are views onto one row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES, Population, Structure
+
+YOUTH, ADULT, ELDER = range(3)
+NO_CONTACT = 10_000
+"""Months-since-contact of a resident never contacted."""
+
+
+@dataclass
+class Layout:
+    """Where everyone lives: community → household → building (grids come from policy)."""
+
+    n_residents: int
+    n_communities: int
+    street_of_community: np.ndarray  # (C,) int
+    community: np.ndarray  # (N,) int, community of each resident
+    household: np.ndarray  # (N,) int, global household id
+    building: np.ndarray  # (N,) int, global building id
+    household_community: np.ndarray  # (H,) int
+    household_local: np.ndarray  # (H,) int, household number inside its community
+    household_start: np.ndarray  # (H,) int, first resident of each household
+    community_start: np.ndarray  # (C,) int, first resident of each community
+    community_size: np.ndarray  # (C,) int, residents per community
+    households_per_community: np.ndarray  # (C,) int
+
+    @property
+    def n_households(self) -> int:
+        return len(self.household_start)
+
+
+def build_layout(structure: Structure) -> Layout:
+    """Deterministic layout: no randomness, so it is the same for every seed."""
+    n_streets = structure.street_offices
+    n_comm = n_streets * structure.communities_per_street
+    size = structure.residents_per_community
+    per_comm = np.full(n_comm, size, dtype=np.int64)
+    comm_start = np.concatenate([[0], np.cumsum(per_comm)[:-1]])
+    n = int(per_comm.sum())
+    community = np.repeat(np.arange(n_comm), per_comm)
+    local = np.arange(n) - comm_start[community]
+    local_household = np.floor(local / structure.adults_per_household).astype(np.int64)
+    hh_per_comm = local_household.reshape(n_comm, size)[:, -1] + 1
+    hh_offset = np.concatenate([[0], np.cumsum(hh_per_comm)[:-1]])
+    household = hh_offset[community] + local_household
+    bld_per_comm = -(-hh_per_comm // structure.households_per_building)
+    bld_offset = np.concatenate([[0], np.cumsum(bld_per_comm)[:-1]])
+    building = bld_offset[community] + local_household // structure.households_per_building
+    household_start = np.flatnonzero(np.diff(household, prepend=-1))
+    household_community = community[household_start]
+    return Layout(
+        n_residents=n,
+        n_communities=n_comm,
+        street_of_community=np.arange(n_comm) // structure.communities_per_street,
+        community=community,
+        household=household,
+        building=building,
+        household_community=household_community,
+        household_local=household[household_start] - hh_offset[household_community],
+        household_start=household_start,
+        community_start=comm_start,
+        community_size=per_comm,
+        households_per_community=hh_per_comm,
+    )
+
+
+@dataclass
+class Residents:
+    """State of every adult resident (MODEL.md §2); shares and attitudes are in [0, 1]."""
+
+    migrant: np.ndarray  # bool, 流动人口
+    age_group: np.ndarray  # int8: 0 youth, 1 adult, 2 elder
+    employed: np.ndarray  # bool
+    care_duty: np.ndarray  # bool
+    party: np.ndarray  # bool, party member
+    needs: np.ndarray  # (N, K) float, rows on the simplex
+    public_spirit: np.ndarray  # P
+    efficacy: np.ndarray  # E
+    trust: np.ndarray  # T
+    dependency: np.ndarray  # D
+    attachment: np.ndarray  # A
+    satisfaction: np.ndarray  # S
+    baseline_public_spirit: np.ndarray  # P0, what P relaxes to
+    baseline_efficacy: np.ndarray  # E0
+    baseline_attachment: np.ndarray  # A0
+    points: np.ndarray = field(init=False)  # incentive balance (积分)
+    took: np.ndarray = field(init=False)  # (N, 3) bool: last month per activity
+    months_since_contact: np.ndarray = field(init=False)  # int, months
+    engagement: np.ndarray = field(init=False)  # EWMA of took_any, [0,1]
+    trained: np.ndarray = field(init=False)  # bool, ever trained (社区学院)
+    voted: np.ndarray = field(init=False)  # bool, deliberated in this cycle's months 1–3
+    needs_met: np.ndarray = field(init=False)  # need-weighted share served, [0,1]
+    self_org: np.ndarray = field(init=False)  # int, self-organization slot or -1
+    grid_worker: np.ndarray = field(init=False)  # bool
+
+    def __post_init__(self) -> None:
+        n = len(self.migrant)
+        self.points = np.zeros(n)
+        self.took = np.zeros((n, len(ACTIVITIES)), dtype=bool)
+        self.months_since_contact = np.full(n, NO_CONTACT, dtype=np.int64)
+        self.engagement = np.zeros(n)
+        self.trained = np.zeros(n, dtype=bool)
+        self.voted = np.zeros(n, dtype=bool)
+        self.needs_met = np.zeros(n)
+        self.self_org = np.full(n, -1, dtype=np.int64)
+        self.grid_worker = np.zeros(n, dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.migrant)
+
+    @property
+    def took_any(self) -> np.ndarray:
+        return self.took.any(axis=1)
+
+    @property
+    def top_need(self) -> np.ndarray:
+        return self.needs.argmax(axis=1)
+
+    @property
+    def need_intensity(self) -> np.ndarray:
+        """Weight on the top need, in [1/K, 1] ("how much one project matters to me")."""
+        return self.needs.max(axis=1)
+
+
+def draw_residents(layout: Layout, pop: Population, rng: np.random.Generator) -> Residents:
+    """Initial draws of MODEL.md §2. Migrant status is drawn per household."""
+    n = layout.n_residents
+    migrant_household = rng.random(layout.n_households) < pop.migrant_share
+    migrant = migrant_household[layout.household]
+    age = rng.choice(len(AGE_GROUPS), size=n, p=pop.age_shares.as_tuple()).astype(np.int8)
+    employed = rng.random(n) < np.asarray(pop.employed.as_tuple())[age]
+    care = rng.random(n) < np.asarray(pop.care_duty.as_tuple())[age]
+    party = rng.random(n) < _party_probability(pop)[age]
+
+    needs = np.empty((n, len(CATEGORIES)))
+    for g, group in enumerate(AGE_GROUPS):
+        rows = age == g
+        prior = getattr(pop.needs_prior, group).as_tuple()
+        needs[rows] = rng.dirichlet(prior, size=int(rows.sum()))
+
+    def beta(dist, size):
+        return rng.beta(dist.a, dist.b, size=size)
+
+    spirit = np.where(party, beta(pop.public_spirit_party, n), beta(pop.public_spirit, n))
+    efficacy = beta(pop.efficacy, n)
+    trust = beta(pop.trust, n)
+    attachment = np.where(migrant, beta(pop.attachment_migrant, n), beta(pop.attachment_local, n))
+    return Residents(
+        migrant=migrant,
+        age_group=age,
+        employed=employed,
+        care_duty=care,
+        party=party,
+        needs=needs,
+        public_spirit=spirit,
+        efficacy=efficacy,
+        trust=trust,
+        dependency=np.full(n, pop.dependency),
+        attachment=attachment,
+        satisfaction=np.full(n, pop.satisfaction),
+        baseline_public_spirit=spirit.copy(),
+        baseline_efficacy=efficacy.copy(),
+        baseline_attachment=attachment.copy(),
+    )
+
+
+def _party_probability(pop: Population) -> np.ndarray:
+    """P(party | age group) such that party_share overall and party_elder_fraction of members
+    are elders (party statistics bulletin 2023: 28% aged ≥61)."""
+    elder_share = pop.age_shares.elder
+    if elder_share <= 0:
+        return np.full(3, pop.party_share)
+    p_elder = min(1.0, pop.party_share * pop.party_elder_fraction / elder_share)
+    rest = 1.0 - elder_share
+    p_other = min(1.0, pop.party_share * (1 - pop.party_elder_fraction) / rest) if rest else 0.0
+    return np.array([p_other, p_other, p_elder])
+
+
+def group_offsets(sorted_groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """(start, size) of each group id in an array sorted by group."""
+    size = np.bincount(sorted_groups, minlength=n_groups)
+    start = np.concatenate([[0], np.cumsum(size)[:-1]])
+    return start, size
