@@ -80,8 +80,10 @@ def participation_logit(
     stake: np.ndarray,
     neighbours: np.ndarray,
     incentive: float,
+    activities: tuple[int, ...] = (0, 1, 2),
 ) -> np.ndarray:
-    """(N, 3) logits of MODEL.md §7.1, activities in ACTIVITIES order:
+    """(N, len(activities)) logits of MODEL.md §7.1 for the given activity indices (default
+    all three, in ACTIVITIES order); ``stake`` and ``neighbours`` hold those columns only:
 
     α_a + β_P·P + β_E·E + β_T·T + β_stake·stake_a + β_N·N_a + β_R·R + β_I·I − β_C·cost − β_D·D
     + β_party·party (+ β_self·member of a self-organization, §7.8)
@@ -97,19 +99,18 @@ def participation_logit(
         + b.beta_party * party
         + b.beta_self_org * self_org_member
     )
-    alpha = np.asarray(b.alpha.as_tuple())
+    alpha = np.asarray(b.alpha.as_tuple())[list(activities)]
     return alpha + person[:, None] + b.beta_stake * stake + b.beta_network * neighbours
 
 
-def choose(probability: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Independent Bernoulli draws; always one uniform per cell so streams stay aligned."""
-    return rng.random(probability.shape) < probability
-
-
-def participation_probability(logit: np.ndarray, open_: np.ndarray, gate: np.ndarray):
-    """p_a = sigmoid(logit) where the activity is open; deliberation (column 0) × gate."""
+def participation_probability(
+    logit: np.ndarray, open_: np.ndarray, gate: np.ndarray, activities: tuple[int, ...] = (0, 1, 2)
+) -> np.ndarray:
+    """p_a = sigmoid(logit) where the activity is open (``open_`` 0/1, broadcast to the logit);
+    deliberation (activity 0) is further scaled by the organising ``gate``."""
     p = expit(logit) * open_
-    p[:, 0] *= gate
+    if 0 in activities:
+        p[:, list(activities).index(0)] *= gate
     return p
 
 

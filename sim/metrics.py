@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import numpy as np
 import pandas as pd
 
 PARTICIPATION = (
@@ -112,12 +111,6 @@ def summarize(
     else:
         out["yuan_per_satisfaction"] = spending / gain
     return out
-
-
-def group_share(took_any: np.ndarray, mask: np.ndarray) -> float:
-    """Share of the residents in ``mask`` who took part (0 for an empty group)."""
-    n = int(mask.sum())
-    return float(took_any[mask].sum() / n) if n else 0.0
 
 
 def as_row(month: int, values: Mapping[str, float]) -> dict[str, float]:

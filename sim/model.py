@@ -70,6 +70,8 @@ class CoGovModel(mesa.Model):
         self.network = self._build_network()
         self.n_communities = lay.n_communities
         self._groups = self._group_masks()
+        self._group_size = {name: int(mask.sum()) for name, mask in self._groups.items()}
+        self._party_index = np.flatnonzero(r.party)
 
         # community-level state (the residents' committee is state, not an agent: MODEL §2)
         C = lay.n_communities
@@ -118,7 +120,8 @@ class CoGovModel(mesa.Model):
         self._street_offices()  # 5
         self._organizations(cm)  # 6
         self._attitudes(shares[:, -1])  # 7
-        self.network.grow(self.residents.took, self.layout.community_start,
+        self.network.grow(self.residents.took, self.residents.took_any,
+                          self.layout.community_start,
                           self.layout.community, self.scenario.behavior.tie_formation,
                           self.scenario.behavior.tie_decay, self.streams["growth"])  # 8
         self.residents.months_since_contact += 1
@@ -184,13 +187,16 @@ class CoGovModel(mesa.Model):
             recent = r.months_since_contact[first] < self.scenario.behavior.recruit_memory
             weight = ((1.0 + p.grid.migrant_priority * r.migrant[first])
                       * np.where(recent, p.grid.recent_contact_weight, 1.0))
-            key = rng.exponential(size=H) / weight  # weighted sampling without replacement
-            order = np.lexsort((key, self.grid_of_household))
+            # weighted sampling without replacement (Efraimidis–Spirakis): the smallest
+            # Exp(1)/weight in each grid; mapped into [0, 1) so one sort orders grid, then key
+            key = np.minimum(-np.expm1(-rng.exponential(size=H) / weight), 1 - 1e-6)
+            order = np.argsort(self.grid_of_household + key, kind="stable")
             rank = np.arange(H) - self.grid_start[self.grid_of_household[order]]
             grid_visited[order[rank < n_visits[self.grid_of_household[order]]]] = True
         visited = grid_visited.copy()
         # the vanguard this month: each member acts with probability = public spirit
-        members = np.flatnonzero(r.party & (rng.random(len(r)) < r.public_spirit))
+        party = self._party_index
+        members = party[rng.random(len(party)) < r.public_spirit[party]]
         c = p.party.contacts_per_month
         if c and len(members):
             g = np.repeat(self.grid_of_resident[members], c)
@@ -209,22 +215,31 @@ class CoGovModel(mesa.Model):
         sigma = self.service_focus_by_community()
         d_eff, _ = behavior.effective_devolution(p.devolution, b.override_propensity, sigma)
         running = np.array([f.running for f in self.funds])
-        stake = np.empty((len(r), 3))
-        stake[:, DELIBERATE] = behavior.deliberation_stake(
-            d_eff[comm], r.need_intensity, self.fund_per_household()[comm], b.stake_fund_scale)
-        stake[:, VOLUNTEER] = r.attachment
-        stake[:, MONITOR] = p.transparency * running[comm]
+        # only activities open somewhere this month are computed (closed ones: p = 0)
+        acts = tuple(a for a, is_open in ((DELIBERATE, cm in fund.DELIBERATION_MONTHS),
+                                          (VOLUNTEER, True), (MONITOR, running.any()))
+                     if is_open)
+        stake_by_activity = {
+            DELIBERATE: lambda: behavior.deliberation_stake(
+                d_eff, 1.0, self.fund_per_household(), b.stake_fund_scale)[comm]
+            * r.need_intensity,
+            VOLUNTEER: lambda: r.attachment,
+            MONITOR: lambda: (p.transparency * running)[comm],
+        }
+        stake = np.column_stack([stake_by_activity[a]() for a in acts])
         logit = behavior.participation_logit(
             b, public_spirit=r.public_spirit, efficacy=r.efficacy, trust=r.trust,
             dependency=r.dependency, party=r.party, self_org_member=r.self_org >= 0,
             recruited=r.months_since_contact < b.recruit_memory, cost=self.cost, stake=stake,
-            neighbours=shares[:, :3], incentive=self.incentive,
+            neighbours=shares[:, acts], incentive=self.incentive, activities=acts,
         )
-        open_ = np.ones((1, 3))
-        open_[0, DELIBERATE] = cm in fund.DELIBERATION_MONTHS
-        open_ = np.where(np.arange(3) == MONITOR, running[comm, None], open_)
-        prob = behavior.participation_probability(logit, open_, self.gate[comm])
-        r.took = behavior.choose(prob, self.streams["participation"])
+        open_ = np.column_stack([running if a == MONITOR else np.ones(len(running))
+                                 for a in acts])[comm]
+        prob = behavior.participation_probability(logit, open_, self.gate[comm], acts)
+        draws = self.streams["participation"].random((len(r), len(ACTIVITIES)))  # always 3
+        took = np.zeros((len(r), len(ACTIVITIES)), dtype=bool)
+        took[:, acts] = draws[:, acts] < prob
+        r.record_participation(took)
         if p.incentive.scheme == "points":
             r.points += p.incentive.points_per_activity * r.took.sum(axis=1)
 
@@ -468,8 +483,10 @@ class CoGovModel(mesa.Model):
             "participation_volunteer": float(r.took[:, VOLUNTEER].mean()),
             "participation_monitor": float(r.took[:, MONITOR].mean()),
         }
-        for name, mask in g.items():
-            out[f"participation_{name}"] = metrics.group_share(took_any, mask)
+        for name, mask in g.items():  # count_nonzero of a logical and: no copies, no BLAS
+            size = self._group_size[name]
+            took_n = np.count_nonzero(took_any & mask)
+            out[f"participation_{name}"] = took_n / size if size else 0.0
         out.update(
             mean_efficacy=float(r.efficacy.mean()),
             mean_trust=float(r.trust.mean()),

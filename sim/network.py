@@ -68,27 +68,41 @@ def adjacency(n: int, i: np.ndarray, j: np.ndarray) -> sp.csr_matrix:
 
 
 class Network:
-    """Base ties plus ties grown by co-participation."""
+    """Base ties plus ties grown by co-participation, kept apart: the base never changes and
+    is multiplied as a sparse matrix; grown ties are few and counted edge by edge."""
 
     def __init__(self, base: sp.csr_matrix):
         self.base = base
+        self.n = base.shape[0]
+        upper = sp.triu(base, k=1).tocoo()
+        self._base_keys = np.sort(upper.row.astype(np.int64) * self.n + upper.col)
+        self._base_degree = np.diff(base.indptr)
         self.new_i = np.empty(0, np.int64)
         self.new_j = np.empty(0, np.int64)
-        self.matrix = base
-        self.degree = np.diff(base.indptr)
+        self.degree = self._base_degree
 
     @property
     def n_new_ties(self) -> int:
         return len(self.new_i)
 
+    @property
+    def matrix(self) -> sp.csr_matrix:
+        """The whole symmetric 0/1 adjacency (base and grown ties never overlap)."""
+        return self.base + adjacency(self.n, self.new_i, self.new_j)
+
     def neighbour_shares(self, columns: np.ndarray) -> np.ndarray:
         """Share of each resident's neighbours with each column true: (N, m) in [0, 1]."""
-        counts = self.matrix @ columns.astype(np.float32)
+        x = columns.astype(np.float32)
+        counts = self.base @ x
+        for col in range(x.shape[1]):  # grown ties are few: count them edge by edge
+            counts[:, col] += np.bincount(self.new_i, weights=x[self.new_j, col], minlength=self.n)
+            counts[:, col] += np.bincount(self.new_j, weights=x[self.new_i, col], minlength=self.n)
         return counts / np.maximum(self.degree, 1)[:, None]
 
     def grow(
         self,
         took: np.ndarray,
+        took_any: np.ndarray,
         community_start: np.ndarray,
         community: np.ndarray,
         tie_formation: float,
@@ -96,7 +110,7 @@ class Network:
         rng: np.random.Generator,
     ) -> None:
         """One month of §7.6: unused new ties decay, co-participants form new ties."""
-        took_any = took.any(axis=1)
+        before = self.n_new_ties
         if self.n_new_ties:
             used = took_any[self.new_i] & took_any[self.new_j]
             keep = used | (rng.random(self.n_new_ties) >= tie_decay)
@@ -111,9 +125,17 @@ class Network:
             found_i.append(who[pi])
             found_j.append(who[pj])
         i, j = np.concatenate(found_i), np.concatenate(found_j)
-        n = self.base.shape[0]
-        key = np.unique(np.minimum(i, j) * n + np.maximum(i, j))
-        self.new_i, self.new_j = key // n, key % n
-        self.matrix = self.base + adjacency(n, self.new_i, self.new_j)
-        self.matrix.data[:] = 1.0
-        self.degree = np.diff(self.matrix.indptr)
+        kept = len(self.new_i)
+        key = np.unique(np.minimum(i, j) * self.n + np.maximum(i, j))
+        key = key[~self._is_base(key)]  # already acquainted: nothing new
+        self.new_i, self.new_j = key // self.n, key % self.n
+        if kept == before and len(key) == kept:
+            return  # nothing dissolved, nothing new: the matrix stands
+        grown_degree = np.bincount(self.new_i, minlength=self.n) + np.bincount(self.new_j,
+                                                                                minlength=self.n)
+        self.degree = self._base_degree + grown_degree
+
+    def _is_base(self, key: np.ndarray) -> np.ndarray:
+        pos = np.searchsorted(self._base_keys, key)
+        pos = np.minimum(pos, len(self._base_keys) - 1)
+        return (self._base_keys[pos] == key) if len(self._base_keys) else np.zeros(len(key), bool)

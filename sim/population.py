@@ -96,6 +96,9 @@ class Residents:
     baseline_attachment: np.ndarray  # A0
     points: np.ndarray = field(init=False)  # incentive balance (积分)
     took: np.ndarray = field(init=False)  # (N, 3) bool: last month per activity
+    took_any: np.ndarray = field(init=False)  # (N,) bool: took part in anything last month
+    top_need: np.ndarray = field(init=False)  # (N,) int: category of the largest need
+    need_intensity: np.ndarray = field(init=False)  # (N,) weight on the top need, [1/K, 1]
     months_since_contact: np.ndarray = field(init=False)  # int, months
     engagement: np.ndarray = field(init=False)  # EWMA of took_any, [0,1]
     trained: np.ndarray = field(init=False)  # bool, ever trained (社区学院)
@@ -107,7 +110,9 @@ class Residents:
     def __post_init__(self) -> None:
         n = len(self.migrant)
         self.points = np.zeros(n)
-        self.took = np.zeros((n, len(ACTIVITIES)), dtype=bool)
+        self.record_participation(np.zeros((n, len(ACTIVITIES)), dtype=bool))
+        self.top_need = self.needs.argmax(axis=1)
+        self.need_intensity = self.needs.max(axis=1)  # "how much one project matters to me"
         self.months_since_contact = np.full(n, NO_CONTACT, dtype=np.int64)
         self.engagement = np.zeros(n)
         self.trained = np.zeros(n, dtype=bool)
@@ -119,18 +124,10 @@ class Residents:
     def __len__(self) -> int:
         return len(self.migrant)
 
-    @property
-    def took_any(self) -> np.ndarray:
-        return self.took.any(axis=1)
-
-    @property
-    def top_need(self) -> np.ndarray:
-        return self.needs.argmax(axis=1)
-
-    @property
-    def need_intensity(self) -> np.ndarray:
-        """Weight on the top need, in [1/K, 1] ("how much one project matters to me")."""
-        return self.needs.max(axis=1)
+    def record_participation(self, took: np.ndarray) -> None:
+        """Store this month's (N, 3) choices and the derived took_any (set both together)."""
+        self.took = took
+        self.took_any = took.any(axis=1)
 
 
 def draw_residents(layout: Layout, pop: Population, rng: np.random.Generator) -> Residents:
