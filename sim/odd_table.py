@@ -1,0 +1,243 @@
+"""The parameter table of docs/ODD.md, generated from the scenario schema (sim/scenario.py).
+
+Every leaf of the schema gets one row: its key path (the name used in YAML and ``--set``), its
+default, its range (from the ``ge``/``gt``/``le``/``lt`` constraints, the type and any field
+validator) and its description, which carries the unit and the source. Sections are the schema's
+models: structure, population, behavior, policy and the documented sub-models used once (e.g.
+``policy.grid``); value containers (a Beta distribution, one number per age group or category)
+fold into their parent's table. ``python -m sim.odd_table`` rewrites the block between the markers
+in docs/ODD.md; ``--check`` only reports whether it is current. tests/test_docs.py regenerates
+the block in memory and compares, so the table cannot drift from the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import typing
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import annotated_types
+from pydantic import BaseModel
+
+from sim.scenario import Scenario
+
+START = "<!-- parameters:start -->"
+END = "<!-- parameters:end -->"
+ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+
+SECTIONS = ("structure", "population", "behavior", "policy")
+RUN_FIELDS = ("seed", "months")
+"""Top-level scenario fields that are parameters (``name`` and ``description`` are labels)."""
+
+VALIDATOR_NOTES = {
+    "_even_degree": "even",
+    "_age_shares_sum_to_one": "`age_shares` must add up to 1",
+    "_schedule_is_valid": "every scheduled change must leave a valid policy",
+}
+"""What each schema validator demands, in words; an unlisted one is named as it is."""
+
+
+@dataclass(frozen=True)
+class Row:
+    path: str
+    default: str
+    range: str
+    description: str
+
+
+@dataclass
+class Group:
+    path: str
+    title: str
+    notes: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------- formatting
+def fmt_value(value: object) -> str:
+    """A default as it would be written in YAML."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, int) and value == 2**63 - 1:
+        return "2⁶³ − 1"
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(fmt_value(v) for v in value) + "]"
+    return str(value)
+
+
+def fmt_range(info, notes: list[str]) -> str:
+    """Interval from the constraints (or the allowed values), then validator notes."""
+    ann = info.annotation
+    if typing.get_origin(ann) is typing.Literal:
+        text = "one of " + ", ".join(f"`{v}`" for v in typing.get_args(ann))
+    elif ann is bool:
+        text = "true / false"
+    elif ann in (int, float):
+        low = high = None
+        low_open = high_open = True
+        for meta in info.metadata:
+            if isinstance(meta, annotated_types.Ge):
+                low, low_open = meta.ge, False
+            elif isinstance(meta, annotated_types.Gt):
+                low, low_open = meta.gt, True
+            elif isinstance(meta, annotated_types.Le):
+                high, high_open = meta.le, False
+            elif isinstance(meta, annotated_types.Lt):
+                high, high_open = meta.lt, True
+        left = "(−∞" if low is None else ("(" if low_open else "[") + fmt_value(low)
+        right = "∞)" if high is None else fmt_value(high) + (")" if high_open else "]")
+        text = ("integer in " if ann is int else "") + f"{left}, {right}"
+    elif typing.get_origin(ann) in (tuple, list):
+        text = "list of {month, set}"
+    else:
+        text = getattr(ann, "__name__", str(ann))
+    return "; ".join([text, *notes])
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _first_paragraph(doc: str | None) -> str:
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
+# ------------------------------------------------------------------------------------ walking
+def _model_class(annotation: object) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _usage(cls: type[BaseModel], counts: Counter | None = None) -> Counter:
+    """How many schema fields have each nested model class as their type."""
+    counts = Counter() if counts is None else counts
+    for info in cls.model_fields.values():
+        sub = _model_class(info.annotation)
+        if sub is not None:
+            counts[sub] += 1
+            _usage(sub, counts)
+    return counts
+
+
+def _validators(cls: type[BaseModel]) -> tuple[dict[str, list[str]], list[str]]:
+    """Notes of field validators by field name, and notes of model validators."""
+    decorators = cls.__pydantic_decorators__
+    by_field: dict[str, list[str]] = {}
+    for name, dec in decorators.field_validators.items():
+        for name_of_field in dec.info.fields:
+            by_field.setdefault(name_of_field, []).append(
+                VALIDATOR_NOTES.get(name, f"checked by `{name}`"))
+    whole = [VALIDATOR_NOTES.get(name, f"checked by `{name}`")
+             for name in decorators.model_validators]
+    return by_field, whole
+
+
+def _walk(cls: type[BaseModel], value: BaseModel, prefix: str, group: Group,
+          groups: dict[str, Group], usage: Counter, context: str = "",
+          fold_context: str = "") -> None:
+    """Append a row to ``group`` for each leaf below ``prefix``; ``context`` prefixes the
+    descriptions (the container's own description), ``fold_context`` is what a container
+    without a description of its own inherits (the sub-model's description)."""
+    by_field, whole = _validators(cls)
+    group.notes.extend(whole)
+    for name, info in cls.model_fields.items():
+        path = f"{prefix}.{name}"
+        text = " — ".join(p for p in (context, info.description or "") if p)
+        sub = _model_class(info.annotation)
+        if sub is None:
+            group.rows.append(Row(path, fmt_value(getattr(value, name)),
+                                  fmt_range(info, by_field.get(name, [])), text))
+        elif usage[sub] == 1 and sub.__doc__:  # a documented sub-model: its own table
+            groups[path] = own = Group(path, _first_paragraph(sub.__doc__))
+            _walk(sub, getattr(value, name), path, own, groups, usage,
+                  fold_context=info.description or "")
+        else:  # a value container (Beta, by age, by category) folds into this table
+            _walk(sub, getattr(value, name), path, group, groups, usage, text or fold_context)
+
+
+def groups() -> list[Group]:
+    """The tables, in schema order: run fields first, then each section and its sub-models."""
+    default = Scenario()
+    usage = _usage(Scenario)
+    run = Group("", "Run")
+    for name in RUN_FIELDS:
+        info = Scenario.model_fields[name]
+        run.rows.append(Row(name, fmt_value(getattr(default, name)), fmt_range(info, []),
+                            info.description or ""))
+    out: dict[str, Group] = {"": run}
+    for section in SECTIONS:
+        cls = _model_class(Scenario.model_fields[section].annotation)
+        out[section] = Group(section, _first_paragraph(cls.__doc__))
+        _walk(cls, getattr(default, section), section, out[section], out, usage)
+    return [g for g in out.values() if g.rows]
+
+
+def leaf_paths() -> list[str]:
+    """Every key path in the table."""
+    return [row.path for g in groups() for row in g.rows]
+
+
+# ---------------------------------------------------------------------------------- rendering
+def render() -> str:
+    """The Markdown between the markers (without the markers)."""
+    lines = [
+        "<!-- generated by `python -m sim.odd_table` from sim/scenario.py: do not edit by hand -->",
+        "",
+    ]
+    for g in groups():
+        heading = f"`{g.path}` — {g.title}" if g.path else g.title
+        checked = f" Checked: {_cell('; '.join(g.notes))}." if g.notes else ""
+        lines.append(f"**{_cell(heading)}**{checked}")
+        lines += ["", "| key path | default | range | description (unit, source) |",
+                  "|---|---|---|---|"]
+        lines += [f"| `{r.path}` | {_cell(r.default)} | {_cell(r.range)} | {_cell(r.description)} |"
+                  for r in g.rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def current_block(text: str) -> str:
+    """The text between the markers of a document (ValueError if they are missing)."""
+    if text.count(START) != 1 or text.count(END) != 1:
+        raise ValueError(f"expected exactly one {START} and one {END}")
+    head, rest = text.split(START)
+    block, _ = rest.split(END)
+    return block.strip("\n")
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the block between the markers replaced."""
+    current_block(text)  # validates the markers
+    head, rest = text.split(START)
+    _, tail = rest.split(END)
+    return f"{head}{START}\n{block}\n{END}{tail}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.odd_table", description=__doc__)
+    parser.add_argument("path", nargs="?", type=Path, default=ODD_PATH, help="the ODD document")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the table is stale")
+    args = parser.parse_args(argv)
+    text = args.path.read_text(encoding="utf-8")
+    block = render().strip("\n")
+    if current_block(text) == block:
+        print(f"{args.path}: parameter table is current ({len(leaf_paths())} parameters)")
+        return 0
+    if args.check:
+        print(f"{args.path}: parameter table is stale; run python -m sim.odd_table")
+        return 1
+    args.path.write_text(replace_block(text, block), encoding="utf-8")
+    print(f"{args.path}: parameter table rewritten ({len(leaf_paths())} parameters)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
