@@ -86,7 +86,7 @@ class SocialOrganization(mesa.Agent):
         self.kind = kind  # "professional" or "self_org"
         self.specialties = specialties  # category indices
         self.capacity = capacity
-        self.reputation = 0.5
+        self.reputation = model.scenario.behavior.initial_reputation
         self.idle_months = 0
         self.street = street
         self.community = community  # self-orgs belong to one community
@@ -136,8 +136,9 @@ class StreetOffice(mesa.Agent):
 
     @property
     def capacity(self) -> float:
-        """Delivery quality of projects it implements itself: ∝ σ (§7.4)."""
-        return self.model.scenario.behavior.office_delivery_capacity * self.service_focus
+        """Delivery quality of projects it implements itself: base + per_focus · σ (§7.4)."""
+        b = self.model.scenario.behavior
+        return b.office_capacity_base + b.office_capacity_per_focus * self.service_focus
 
     def demand_capacity(self) -> float:
         """Demands it can resolve per community per month: staff_hours · σ / hours per demand."""

@@ -75,6 +75,7 @@ def participation_logit(
     dependency: np.ndarray,
     party: np.ndarray,
     self_org_member: np.ndarray,
+    engagement: np.ndarray,
     recruited: np.ndarray,
     cost: np.ndarray,
     stake: np.ndarray,
@@ -86,7 +87,8 @@ def participation_logit(
     all three, in ACTIVITIES order); ``stake`` and ``neighbours`` hold those columns only:
 
     α_a + β_P·P + β_E·E + β_T·T + β_stake·stake_a + β_N·N_a + β_R·R + β_I·I − β_C·cost − β_D·D
-    + β_party·party (+ β_self·member of a self-organization, §7.8)
+    + β_party·party (+ β_self·member of a self-organization, §7.8; + β_habit·engagement, the
+    memory of one's own recent participation)
     """
     person = (
         b.beta_public_spirit * public_spirit
@@ -98,6 +100,7 @@ def participation_logit(
         - b.beta_dependency * dependency
         + b.beta_party * party
         + b.beta_self_org * self_org_member
+        + b.beta_habit * engagement
     )
     alpha = np.asarray(b.alpha.as_tuple())[list(activities)]
     return alpha + person[:, None] + b.beta_stake * stake + b.beta_network * neighbours

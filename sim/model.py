@@ -75,9 +75,10 @@ class CoGovModel(mesa.Model):
 
         # community-level state (the residents' committee is state, not an agent: MODEL §2)
         C = lay.n_communities
+        b0 = scenario.behavior
         self.funds = [fund.CommunityFund(c, votes=np.zeros(K)) for c in range(C)]
         self.foundation = np.zeros(C)  # yuan
-        self.responsiveness = np.full(C, 0.5)  # share of registered demands resolved
+        self.responsiveness = np.full(C, b0.initial_responsiveness)  # share of demands resolved
         self.quality = np.zeros(C)  # quality of services: last delivered projects, else office
         self.category_met = np.zeros((C, K))
         self.contacts = np.zeros(C, dtype=np.int64)  # households contacted this month
@@ -88,7 +89,7 @@ class CoGovModel(mesa.Model):
                          self.policy.service_focus)
             for i in range(s.street_offices)
         ]
-        self.quality[:] = [self._office_of(c).capacity for c in range(C)]
+        self.quality[:] = b0.quality_without_projects
         self.organizations: list[SocialOrganization] = []
         self.self_orgs: dict[int, SocialOrganization] = {}
         self._next_slot = 0
@@ -230,6 +231,7 @@ class CoGovModel(mesa.Model):
         logit = behavior.participation_logit(
             b, public_spirit=r.public_spirit, efficacy=r.efficacy, trust=r.trust,
             dependency=r.dependency, party=r.party, self_org_member=r.self_org >= 0,
+            engagement=r.engagement,
             recruited=r.months_since_contact < b.recruit_memory, cost=self.cost, stake=stake,
             neighbours=shares[:, acts], incentive=self.incentive, activities=acts,
         )
@@ -337,11 +339,11 @@ class CoGovModel(mesa.Model):
             self.category_met[c] = fund.category_service(
                 f.projects, K, lay.households_per_community[c], b.yuan_per_household_served)
             delivered = [pr for pr in f.projects if pr.delivered]
-            for pr in delivered:
-                pr.implementer.evaluated(pr.quality)
-            # without projects, residents judge the street office's ordinary service
+            for pr in delivered:  # residents rate the organizations that delivered (§7.5)
+                if isinstance(pr.implementer, SocialOrganization):
+                    pr.implementer.evaluated(pr.quality)
             self.quality[c] = (float(np.mean([pr.quality for pr in delivered])) if delivered
-                               else self._office_of(c).capacity)
+                               else b.quality_without_projects)
             paid = f.spent + f.leaked
             leak_share[c] = f.leaked / paid if paid > 0 else 0.0
             council = sum(pr.cost for pr in f.projects if pr.chosen_by == "council")
@@ -369,11 +371,10 @@ class CoGovModel(mesa.Model):
         rng = self.streams["outreach"]
         delib = np.bincount(self.layout.community[r.took[:, DELIBERATE]],
                             minlength=self.n_communities)
-        demands = (rng.binomial(self.contacts, b.demand_per_contact)
+        from_grid = rng.binomial(self.grid_visits, b.demand_per_contact)
+        demands = (from_grid + rng.binomial(self.contacts - self.grid_visits, b.demand_per_contact)
                    + rng.binomial(delib, b.demand_per_participant))
-        on_the_spot = rng.binomial(rng.binomial(self.grid_visits, b.demand_per_contact),
-                                   self.policy.grid.resolve_share)
-        on_the_spot = np.minimum(on_the_spot, demands)
+        on_the_spot = rng.binomial(from_grid, self.policy.grid.resolve_share)
         for office in self.offices:
             cap = office.demand_capacity()
             for c in office.communities:
@@ -388,7 +389,8 @@ class CoGovModel(mesa.Model):
         busy: dict[int, int] = {}
         for f in self.funds:
             for pr in f.projects:
-                if isinstance(pr.implementer, SocialOrganization) and not pr.delivered:
+                # every project is worked on in every implementation month (4–11)
+                if isinstance(pr.implementer, SocialOrganization):
                     busy[id(pr.implementer)] = busy.get(id(pr.implementer), 0) + 1
         for org in self.organizations:
             org.contracts = busy.get(id(org), 0) if cm in fund.IMPLEMENTATION_MONTHS else 0
@@ -405,7 +407,7 @@ class CoGovModel(mesa.Model):
 
     def _incubate(self, street: int) -> SocialOrganization:
         rng, b = self.streams["organizations"], self.scenario.behavior
-        n_spec = 1 + int(rng.random() < 0.5)
+        n_spec = 1 + int(rng.random() < b.second_specialty_share)
         specialties = tuple(int(k) for k in rng.choice(K, size=n_spec, replace=False))
         cap = float(rng.beta(b.professional_capacity.a, b.professional_capacity.b))
         org = SocialOrganization(self, "professional", specialties, cap, street)
@@ -432,7 +434,7 @@ class CoGovModel(mesa.Model):
             for slot, org in list(self.self_orgs.items()):
                 if total[slot] / max(count[slot], 1) < b.self_org_dissolve_engagement:
                     self._drop(org)
-        free = np.flatnonzero((r.engagement > 0.5) & (r.self_org < 0))
+        free = np.flatnonzero((r.engagement > b.self_org_engagement) & (r.self_org < 0))
         if len(free) < b.self_org_min:
             return
         top = r.top_need[free]

@@ -37,7 +37,8 @@ def small_world_pairs(
     beta: float,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Watts–Strogatz edges inside each community: ring of k/2 neighbours each side, each edge's
+    """Watts–Strogatz edges inside each community: a ring over the community's members in random
+    order (so ring ties reach beyond the building) with k/2 neighbours each side, each edge's
     far end rewired to a uniform member of the community with probability beta."""
     n = int(community_size.sum())
     if k == 0 or n == 0:
@@ -45,12 +46,13 @@ def small_world_pairs(
     community = np.repeat(np.arange(len(community_size)), community_size)
     first, size = community_start[community], community_size[community]
     local = np.arange(n) - first
+    ring = np.lexsort((rng.random(n), community))  # members of each community, shuffled
     heads, tails = [], []
     for offset in range(1, k // 2 + 1):
-        tail = first + (local + offset) % size
+        tail = ring[first + (local + offset) % size]
         rewire = rng.random(n) < beta
         tail = np.where(rewire, first + (rng.random(n) * size).astype(np.int64), tail)
-        heads.append(np.arange(n))
+        heads.append(ring)
         tails.append(tail)
     i, j = np.concatenate(heads), np.concatenate(tails)
     keep = i != j

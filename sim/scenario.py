@@ -70,14 +70,16 @@ class Structure(_Config):
         40, ge=1, le=1000, description="households per building/yard (院落)"
     )
     building_tie_prob: Share = Field(
-        0.04, description="p_building: chance two adults of one building know each other "
-        "(≈3 neighbour ties each at 80 adults per building); MODEL.md §2",
+        0.016, description="p_building: chance two adults of one building know each other; "
+        "(1 − p)^79 ≈ 28% of adults then have no tie in their building (27.5% almost never "
+        "talk with neighbours, Shanghai Urban Neighbourhood Survey 2017); MODEL.md §2",
     )
     small_world_degree: int = Field(
         4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); MODEL.md §2"
     )
     small_world_rewiring: Share = Field(
-        0.1, description="beta: Watts–Strogatz rewiring probability; MODEL.md §2"
+        0.1, description="beta: Watts–Strogatz rewiring probability; the ring runs over the "
+        "community's adults in random order (acquaintances beyond the building); MODEL.md §2"
     )
     community_workers_per_10k: float = Field(
         18.0, ge=0.0, le=500.0,
@@ -189,8 +191,9 @@ class Population(_Config):
     attachment_migrant: Beta = Field(Beta(a=2, b=3), description="A of migrants")
     dependency: Share = Field(0.3, description="D (靠等要) at start, all residents")
     satisfaction: Share = Field(
-        0.4, description="S with community services at start (MODEL.md: 0.5; 0.4 so that the "
-        "pre-reform decline, 满意度不断下降 in seed 003, starts from a moderate level)",
+        0.25, description="S with community services at start: the pre-reform steady state of "
+        "the default model (MODEL.md: 0.5), so satisfaction gains, and yuan_per_satisfaction, "
+        "are measured from rest rather than from an arbitrary start",
     )
     needs_prior: NeedsPrior = Field(NeedsPrior(), description="Dirichlet prior of needs by age")
 
@@ -216,9 +219,11 @@ class Cost(_Config):
     """Time cost of taking part, in logit units (MODEL.md §7.1 'cost')."""
 
     youth: NonNegative = Field(
-        1.2, description="base cost for youth (study, careers, little free time)"
+        1.9, description="base cost for youth (study, careers, little free time); with the "
+        "employment cost it puts the elder/youth odds ratio of annual council turnout near the "
+        "election anchor (77.7% vs 13.8%: odds ratio ≈ 22, Shanghai social survey)",
     )
-    adult: NonNegative = Field(0.6, description="base cost for adults 35–59")
+    adult: NonNegative = Field(0.9, description="base cost for adults 35–59")
     elder: NonNegative = Field(0.0, description="base cost for elders (most free time)")
     employed: NonNegative = Field(0.8, description="added cost of being employed")
     migrant: NonNegative = Field(0.6, description="added cost for migrants (shift work, tenure)")
@@ -233,13 +238,13 @@ class Behavior(_Config):
 
     # 7.1 participation logit
     alpha: ByActivity = Field(
-        ByActivity(deliberate=-4.9, volunteer=-4.6, monitor=-6.4),
+        ByActivity(deliberate=-5.0, volunteer=-5.25, monitor=-6.5),
         description="α_a: intercepts of the participation logit per activity",
     )
     beta_public_spirit: float = Field(2.0, description="β_P")
     beta_efficacy: float = Field(1.5, description="β_E")
     beta_trust: float = Field(1.0, description="β_T")
-    beta_stake: float = Field(1.5, description="β_stake")
+    beta_stake: float = Field(2.5, description="β_stake")
     beta_network: float = Field(2.0, description="β_N: weight of neighbours' last-month share")
     beta_recruit: float = Field(0.9, description="β_R: contacted by a party member or grid worker")
     beta_incentive: float = Field(0.6, description="β_I: per unit incentive value")
@@ -247,6 +252,10 @@ class Behavior(_Config):
     beta_dependency: float = Field(1.5, description="β_D")
     beta_party: float = Field(0.3, description="β_party: vanguard bonus of party members")
     beta_self_org: float = Field(0.8, description="bonus for members of a self-organization")
+    beta_habit: float = Field(
+        1.5, description="weight of engagement (memory of one's own recent participation): "
+        "the same people come back, so registered volunteers (~20%) far outnumber the active",
+    )
     cost: Cost = Field(Cost(), description="time-cost components")
     stake_fund_scale: float = Field(
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
@@ -257,7 +266,7 @@ class Behavior(_Config):
     recruit_memory: int = Field(2, ge=1, le=24, description="months a contact keeps working")
     # 7.1 organising capacity gate
     hours_per_admin_item: NonNegative = Field(
-        0.9, description="committee hours per admin item per month (537 items ≈ 80% of hours)"
+        0.7, description="committee hours per admin item per month (537 items ≈ 80% of hours)"
     )
     deliberation_hours_per_resident: NonNegative = Field(
         0.2, description="committee hours needed per resident in a deliberation month"
@@ -265,7 +274,8 @@ class Behavior(_Config):
     # 7.2 attitudes
     efficacy_learning: Share = Field(0.3, description="η_E at evaluation")
     efficacy_ignored_loss: Share = Field(
-        0.3, description="share of η_E·E lost by voters whose top need went unfunded"
+        0.3, description="share of η_E·E lost by voters who heard that no project was delivered "
+        "in their top-need category"
     )
     efficacy_relax: Share = Field(0.02, description="monthly relaxation of E toward baseline")
     training_efficacy_gain: Share = Field(0.2, description="Δ_train: E += Δ_train·(1 − E)")
@@ -291,7 +301,8 @@ class Behavior(_Config):
     )
     crowding_in: Share = Field(0.01, description="P += κ_in·(1 − P) per month under time_bank")
     dependency_topdown: Share = Field(
-        0.15, description="D += η·(1 − d_eff)·log(1 + spent/f0)·(1 − D) per year (seed 003)"
+        0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
+        "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
     )
     dependency_participation: Share = Field(
         0.03, description="D −= η·D per month of taking part (靠等要 ↔ co-creation)"
@@ -307,7 +318,7 @@ class Behavior(_Config):
         0.4, description="weight of needs met in satisfaction target (rest: performance)"
     )
     engagement_memory: Share = Field(
-        0.3, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
+        0.2, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
     )
     # 7.3–7.5 fund cycle
     project_cost: float = Field(
@@ -320,7 +331,7 @@ class Behavior(_Config):
     )
     candidates_per_category: int = Field(3, ge=1, le=50, description="candidate projects per cycle")
     override_propensity: Share = Field(
-        0.8, description="ω: override = ω·(1 − σ), the street office replacing council choices"
+        0.5, description="ω: override = ω·(1 − σ), the street office replacing council choices"
     )
     office_preference: ByCategory = Field(
         ByCategory(
@@ -332,8 +343,16 @@ class Behavior(_Config):
     monitor_full_share: float = Field(
         0.03, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
     )
-    office_delivery_capacity: Share = Field(
-        0.8, description="street office delivery quality at σ = 1 (capacity ∝ σ)"
+    office_capacity_base: Share = Field(
+        0.4, description="street office delivery quality at σ = 0 (all effort on investment)"
+    )
+    office_capacity_per_focus: Share = Field(
+        0.4, description="delivery quality the street office gains from σ = 0 to σ = 1: "
+        "capacity = base + this · σ (归位 improves service, seed 002)",
+    )
+    quality_without_projects: Share = Field(
+        0.3, description="service quality residents perceive in a cycle with no delivered "
+        "project (performance, §7.2 trust)",
     )
     hours_per_demand: float = Field(4.0, gt=0.0, description="street-office hours per demand")
     demand_per_contact: Share = Field(0.15, description="chance a contact registers a demand")
@@ -364,8 +383,19 @@ class Behavior(_Config):
     self_org_formation: Share = Field(
         0.05, description="monthly chance a qualifying building group forms a self-org"
     )
+    self_org_engagement: Share = Field(
+        0.5, description="engagement above which an unaffiliated resident counts as engaged "
+        "for forming a self-organization",
+    )
     self_org_dissolve_engagement: Share = Field(
         0.15, description="a self-org dissolves when its members' mean engagement falls below"
+    )
+    second_specialty_share: Share = Field(
+        0.5, description="share of new professional organizations with a second specialty"
+    )
+    initial_reputation: Share = Field(0.5, description="reputation of a new organization")
+    initial_responsiveness: Share = Field(
+        0.5, description="street-office responsiveness before any demand is registered"
     )
     professional_capacity: Beta = Field(Beta(a=5, b=3), description="κ of new professional orgs")
     self_org_capacity: Share = Field(0.3, description="κ of a new self-organization")
@@ -403,8 +433,8 @@ class Grid(_Config):
         "on the spot (切实帮群众解决实事, seed 003); the rest go to the street office",
     )
     recent_contact_weight: Share = Field(
-        0.2, description="visit weight of a household contacted within recruit_memory months "
-        "(workers seek out the unreached: 主动走访, seed 003)",
+        0.2, description="visit weight of a household still counted as recruited at the start of "
+        "the month (workers seek out the unreached: 主动走访, seed 003)",
     )
 
 
