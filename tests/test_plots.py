@@ -1,0 +1,76 @@
+"""Figures: the band helper by hand, then every figure on synthetic outputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+
+from sim import metrics, plots
+
+
+def test_mean_band_is_mean_plus_minus_1_96_standard_errors() -> None:
+    ts = pd.DataFrame(
+        {"scenario": "s", "replicate": [0, 1, 0, 1], "month": [1, 1, 2, 2], "x": [1.0, 3.0, 5, 5]}
+    )
+    band = plots.mean_band(ts, "x")
+    # month 1: mean 2, sd √2, SE 1; month 2: no spread
+    assert band["month"].tolist() == [1, 2]
+    assert band["mean"].tolist() == [2.0, 5.0]
+    assert band["low"].tolist() == pytest.approx([2 - 1.96, 5.0])
+    assert band["high"].tolist() == pytest.approx([2 + 1.96, 5.0])
+    assert band["n"].tolist() == [2, 2]
+
+
+def test_band_of_one_replicate_is_empty() -> None:
+    ts = pd.DataFrame({"scenario": "s", "replicate": 0, "month": [1, 2], "x": [1.0, 2.0]})
+    band = plots.mean_band(ts, "x")
+    assert band["mean"].tolist() == [1.0, 2.0]
+    assert band["low"].isna().all() and band["high"].isna().all()
+
+
+@pytest.mark.parametrize("stem", list(plots.RUN_FIGURES))
+def test_run_figures_are_titled_with_units_and_month_axis(stem, make_result) -> None:
+    ts = make_result("baseline", replicates=3).timeseries
+    fig = plots.RUN_FIGURES[stem](ts)
+    title = fig.get_suptitle()
+    assert "baseline" in title and "3 replicates" in title and "95%" in title
+    for ax in fig.axes:
+        assert ax.get_xlabel() == "month"
+        assert ax.get_ylabel() in set(metrics.UNITS.values())
+        assert ax.get_legend() is not None
+        assert len(ax.lines) >= 1 and len(ax.collections) == len(ax.lines)  # a band per line
+
+
+def test_every_monthly_metric_appears_in_some_run_figure(make_result) -> None:
+    ts = make_result().timeseries
+    drawn = {line.get_label() for make in plots.RUN_FIGURES.values() for ax in make(ts).axes
+             for line in ax.lines}
+    shown = {label.replace(" ", "_") for label in drawn}
+    missing = [m for m in metrics.METRICS if not any(m.endswith(s) for s in shown)]
+    assert missing == ["mean_degree"]  # a network statistic, not a governance outcome
+
+
+def test_write_run_plots_writes_non_empty_pngs(tmp_path, make_result) -> None:
+    paths = plots.write_run_plots(make_result().timeseries, tmp_path / "plots", prefix="a-")
+    assert sorted(p.name for p in paths) == sorted(f"a-{s}.png" for s in plots.RUN_FIGURES)
+    for path in paths:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        image = imread(path)
+        assert image.shape[0] > 300 and image.shape[1] > 600
+        assert np.ptp(image) > 0  # not a blank canvas
+
+
+def test_compare_figure_has_a_band_per_scenario_and_a_legend(tmp_path, make_result) -> None:
+    ts = pd.concat([make_result("A", 2).timeseries, make_result("B", 4).timeseries])
+    fig = plots.compare_figure(ts)
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == list(plots.COMPARE_METRICS)
+    for ax in panels:
+        assert [line.get_label() for line in ax.lines] == ["A", "B"]
+        assert ax.get_xlabel() == "month" and ax.get_ylabel()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["A", "B"]
+    assert "2–4 replicates" in fig.get_suptitle()
+    path = plots.save(fig, tmp_path / "compare.png")
+    assert path.stat().st_size > 10_000
