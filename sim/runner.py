@@ -1,0 +1,416 @@
+"""Replicates, seeds, workers and output files (MODEL.md §8; INTERFACE.md "Commands", "Files").
+
+Seeding: replicate ``r`` of master seed ``s`` runs on ``sim.model.replicate_rng(s, r)``, i.e.
+``Generator(PCG64(SeedSequence(s, spawn_key=(r,))))``, which is ``SeedSequence(s).spawn(R)[r]``,
+so a replicate's numbers do not depend on how many replicates or workers there are.
+
+Outputs are written into a temporary directory next to the target and renamed into place; a
+failure leaves nothing half-written. This module never prints and never exits: the CLI does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from multiprocessing import get_context
+from multiprocessing.context import BaseContext
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from tqdm import tqdm
+
+from sim import metrics
+from sim.model import CoGovModel, replicate_rng
+from sim.scenario import Scenario
+
+__all__ = [
+    "KEY_METRICS", "OutputExistsError", "RunError", "RunResult", "check_out_dir", "git_state",
+    "manifest", "replicate_rng", "run", "run_replicate", "safe_name", "summary_table", "versions",
+    "write_comparison", "write_outputs",
+]
+
+ID_COLUMNS = ("scenario", "replicate", "seed")
+"""Columns that identify a run in every table: scenario name, replicate index, master seed."""
+
+KEY_METRICS = (
+    "participation_any_last12",
+    "participation_deliberate_last12",
+    "participation_migrant_last12",
+    "mean_trust_last12",
+    "mean_efficacy_last12",
+    "mean_dependency_last12",
+    "needs_met_last12",
+    "representation_gap",
+    "yuan_per_satisfaction",
+)
+"""Summary metrics shown in the printed table, in this order."""
+
+SEEDING = (
+    "replicate r of master seed s runs on numpy.random.Generator(PCG64(SeedSequence(s, "
+    "spawn_key=(r,)))), which equals SeedSequence(s).spawn(R)[r]"
+)
+VERSIONED = ("numpy", "scipy", "pandas", "mesa", "pydantic", "cogov")
+T = TypeVar("T")
+
+
+class RunError(RuntimeError):
+    """A replicate failed; the message names the scenario, replicate and seed."""
+
+
+class OutputExistsError(Exception):
+    """The output directory exists and is not empty, and overwriting was not asked for."""
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Replicates of one scenario.
+
+    ``timeseries``: one row per (replicate, month), columns ``ID_COLUMNS``, ``month``, then
+    ``metrics.METRICS``. ``summary``: one row per replicate, ``ID_COLUMNS`` then
+    ``metrics.summary_names()``. ``scenario`` is the resolved scenario that ran (its ``seed`` and
+    ``months`` are the ones used); ``started``/``finished`` are ISO 8601 local times.
+    """
+
+    scenario: Scenario
+    seed: int
+    replicates: int
+    timeseries: pd.DataFrame
+    summary: pd.DataFrame
+    started: str
+    finished: str
+
+
+# ------------------------------------------------------------------------------------- running
+def run(
+    scenario: Scenario | str | Path,
+    seed: int | None = None,
+    replicates: int = 1,
+    months: int | None = None,
+    workers: int = 1,
+    progress: bool = False,
+) -> RunResult:
+    """Run ``replicates`` replicates of ``scenario`` (a Scenario or a YAML path).
+
+    ``seed`` (default ``scenario.seed``) and ``months`` (default ``scenario.months``) are folded
+    into the resolved scenario. ``workers`` > 1 runs replicates in processes; the result is
+    identical for any worker count. ``progress`` shows a tqdm bar on stderr. Raises
+    ``ScenarioError`` for a bad override, ``RunError`` if a replicate fails.
+    """
+    if replicates < 1 or workers < 1:
+        raise ValueError(f"replicates and workers must be ≥ 1, got {replicates} and {workers}")
+    if not isinstance(scenario, Scenario):
+        scenario = Scenario.load(scenario)
+    overrides: dict[str, Any] = {}
+    if seed is not None and seed != scenario.seed:
+        overrides["seed"] = seed
+    if months is not None and months != scenario.months:
+        overrides["months"] = months
+    if overrides:
+        scenario = scenario.with_overrides(overrides, origin="run()")
+    started = _now()
+    outputs = _run_replicates(scenario, replicates, workers, progress)
+    return RunResult(
+        scenario=scenario,
+        seed=scenario.seed,
+        replicates=replicates,
+        timeseries=pd.concat([ts for ts, _ in outputs], ignore_index=True),
+        summary=pd.DataFrame([row for _, row in outputs]),
+        started=started,
+        finished=_now(),
+    )
+
+
+def run_replicate(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """One replicate: (timeseries with id columns, summary row). Module level so it pickles."""
+    model = CoGovModel(scenario, rng=replicate_rng(scenario.seed, replicate))
+    model.run()
+    ids = {"scenario": scenario.name, "replicate": replicate, "seed": scenario.seed}
+    ts = model.timeseries()[["month", *metrics.METRICS]].reset_index(drop=True)
+    ts.insert(0, "seed", ids["seed"])
+    ts.insert(0, "replicate", replicate)
+    ts.insert(0, "scenario", scenario.name)
+    summary = model.summary()
+    return ts, {**ids, **{name: summary[name] for name in metrics.summary_names()}}
+
+
+def _run_replicates(
+    scenario: Scenario, replicates: int, workers: int, progress: bool
+) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
+    bar = tqdm(total=replicates, desc=scenario.name, unit="replicate", disable=not progress)
+    with bar:
+        if workers == 1 or replicates == 1:
+            out = []
+            for r in range(replicates):
+                out.append(_checked(scenario, r, run_replicate, scenario, r))
+                bar.update()
+            return out
+        done: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
+        with ProcessPoolExecutor(min(workers, replicates), mp_context=_start_method()) as pool:
+            futures: dict[Future, int] = {
+                pool.submit(run_replicate, scenario, r): r for r in range(replicates)
+            }
+            try:
+                for future in as_completed(futures):
+                    r = futures[future]
+                    done[r] = _checked(scenario, r, future.result)
+                    bar.update()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        return [done[r] for r in range(replicates)]
+
+
+def _start_method() -> BaseContext:
+    """fork on Linux: workers start in milliseconds, not seconds, and scripts need no
+    ``__main__`` guard; spawn elsewhere (fork is unsafe on macOS). Importing mesa sets the global
+    default to spawn, so choose explicitly. The start method never changes the numbers."""
+    return get_context("fork" if sys.platform.startswith("linux") else "spawn")
+
+
+def _checked(scenario: Scenario, replicate: int, call: Callable[..., T], *args: Any) -> T:
+    """``call(*args)``, with any exception re-raised as a RunError naming the replicate."""
+    try:
+        return call(*args)
+    except Exception as exc:
+        raise RunError(
+            f"scenario '{scenario.name}' replicate {replicate} (seed {scenario.seed}): "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+
+
+# ------------------------------------------------------------------------------------- summary
+def summary_table(
+    summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS, confidence: float = 0.95
+) -> pd.DataFrame:
+    """Mean and t-based confidence interval over replicates, per scenario and metric.
+
+    Returns tidy rows ``scenario, metric, n, mean, ci_low, ci_high`` (scenarios in order of first
+    appearance, metrics in ``names`` order). NaN replicates are left out of ``n``; the interval is
+    NaN with fewer than two replicates or any infinite value.
+    """
+    rows = []
+    for name in pd.unique(summary["scenario"]):
+        group = summary[summary["scenario"] == name]
+        for metric in names:
+            values = group[metric].to_numpy(dtype=float)
+            values = values[~np.isnan(values)]
+            n = len(values)
+            mean = float(values.mean()) if n else float("nan")
+            half = float("nan")
+            if n >= 2 and np.isfinite(values).all():
+                sem = values.std(ddof=1) / np.sqrt(n)
+                half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sem)
+            rows.append(
+                {"scenario": name, "metric": metric, "n": n, "mean": mean,
+                 "ci_low": mean - half, "ci_high": mean + half}
+            )
+    return pd.DataFrame(rows, columns=["scenario", "metric", "n", "mean", "ci_low", "ci_high"])
+
+
+# -------------------------------------------------------------------------------------- output
+def write_outputs(
+    out_dir: str | Path,
+    results: RunResult | Sequence[RunResult],
+    command: Sequence[str],
+    *,
+    overwrite: bool = False,
+    plots: bool = True,
+) -> Path:
+    """Write a ``cogov run`` directory and return its path.
+
+    Files: ``timeseries.csv``, ``timeseries.parquet``, ``summary.csv``, ``manifest.json`` and
+    ``plots/*.png`` (one set per scenario, prefixed with its name when there are several).
+    Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``.
+    """
+    from sim import plots as figures  # matplotlib loads only when figures are wanted
+
+    results = _as_list(results)
+    with _staging_dir(Path(out_dir), overwrite) as tmp:
+        ts, summary = _combined(results)
+        ts.to_csv(tmp / "timeseries.csv", index=False)
+        ts.to_parquet(tmp / "timeseries.parquet", index=False)
+        summary.to_csv(tmp / "summary.csv", index=False)
+        if plots:
+            for result in results:
+                prefix = "" if len(results) == 1 else f"{safe_name(result.scenario.name)}-"
+                figures.write_run_plots(result.timeseries, tmp / "plots", prefix=prefix)
+        _write_manifest(tmp, "run", results, command)
+    return Path(out_dir)
+
+
+def write_comparison(
+    out_dir: str | Path,
+    results: Sequence[RunResult],
+    command: Sequence[str],
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Write a ``cogov compare`` directory and return its path.
+
+    Files: ``compare.csv`` (summary rows of every scenario), ``timeseries.parquet``,
+    ``manifest.json`` and ``compare.png`` (key metrics over time, bands per scenario).
+    """
+    from sim import plots as figures
+
+    results = _as_list(results)
+    with _staging_dir(Path(out_dir), overwrite) as tmp:
+        ts, summary = _combined(results)
+        summary.to_csv(tmp / "compare.csv", index=False)
+        ts.to_parquet(tmp / "timeseries.parquet", index=False)
+        figures.save(figures.compare_figure(ts), tmp / "compare.png")
+        _write_manifest(tmp, "compare", results, command)
+    return Path(out_dir)
+
+
+def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> None:
+    """Raise ``OutputExistsError`` unless ``out_dir`` is absent, empty, or may be overwritten."""
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir}: exists and is not a directory")
+    if not overwrite and out_dir.is_dir() and any(out_dir.iterdir()):
+        raise OutputExistsError(
+            f"{out_dir}: output directory exists and is not empty (use --overwrite to replace it)"
+        )
+
+
+def safe_name(name: str) -> str:
+    """``name`` made safe for a file name (letters, digits, ``.``, ``_``, ``-`` kept)."""
+    return re.sub(r"[^\w.-]+", "_", name).strip("._") or "scenario"
+
+
+def manifest(kind: str, results: Sequence[RunResult], command: Sequence[str]) -> dict[str, Any]:
+    """What a reader needs to reproduce ``results``: scenarios, seeds, versions, code, command."""
+    return {
+        "kind": kind,
+        "command": list(command),
+        "started": min(r.started for r in results),
+        "finished": _now(),
+        "seeding": SEEDING,
+        "runs": [
+            {
+                "scenario": r.scenario.to_dict(),
+                "seed": r.seed,
+                "replicates": r.replicates,
+                "replicate_seeds": [
+                    {"replicate": i, "entropy": r.seed, "spawn_key": [i]}
+                    for i in range(r.replicates)
+                ],
+                "started": r.started,
+                "finished": r.finished,
+            }
+            for r in results
+        ],
+        "versions": versions(),
+        "git": git_state(Path.cwd()),
+    }
+
+
+def versions() -> dict[str, str | None]:
+    """Versions of Python and the packages that decide the numbers (None if not installed)."""
+    out: dict[str, str | None] = {"python": platform.python_version()}
+    for package in VERSIONED:
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = None
+    return out
+
+
+def git_state(directory: Path) -> dict[str, Any] | None:
+    """``{"commit", "dirty"}`` of the git work tree at ``directory``; None without git or a repo."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=directory, capture_output=True, text=True, timeout=20
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    if commit is None:
+        return None
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def _write_manifest(
+    directory: Path, kind: str, results: Sequence[RunResult], command: Sequence[str]
+) -> None:
+    data = manifest(kind, results, command)
+    data["files"] = sorted(
+        p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()
+    )
+    (directory / "manifest.json").write_text(
+        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+
+def _combined(results: Sequence[RunResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    ts = pd.concat([r.timeseries for r in results], ignore_index=True)
+    summary = pd.concat([r.summary for r in results], ignore_index=True)
+    return ts, summary
+
+
+def _as_list(results: RunResult | Sequence[RunResult]) -> list[RunResult]:
+    out = [results] if isinstance(results, RunResult) else list(results)
+    if not out:
+        raise ValueError("no results to write")
+    return out
+
+
+@contextmanager
+def _staging_dir(out_dir: Path, overwrite: bool) -> Iterator[Path]:
+    """A fresh directory next to ``out_dir``, renamed onto it if the block succeeds."""
+    check_out_dir(out_dir, overwrite)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _sibling(out_dir, "partial")
+    tmp.mkdir()
+    try:
+        yield tmp
+        _move_into_place(tmp, out_dir, overwrite)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _move_into_place(tmp: Path, out_dir: Path, overwrite: bool) -> None:
+    check_out_dir(out_dir, overwrite)  # again: something may have appeared while we ran
+    if not out_dir.exists():
+        os.rename(tmp, out_dir)
+        return
+    if not any(out_dir.iterdir()):
+        out_dir.rmdir()
+        os.rename(tmp, out_dir)
+        return
+    old = _sibling(out_dir, "old")
+    os.rename(out_dir, old)
+    try:
+        os.rename(tmp, out_dir)
+    except BaseException:
+        os.rename(old, out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sibling(path: Path, tag: str) -> Path:
+    return path.parent / f".{path.name}.{tag}-{os.getpid()}-{time.monotonic_ns()}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")

@@ -1,0 +1,198 @@
+"""Runner: seeds and workers (bit for bit), the summary table by hand, atomic outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from sim import metrics, runner
+from sim.scenario import Scenario, ScenarioError
+
+TS_COLUMNS = ["scenario", "replicate", "seed", "month", *metrics.METRICS]
+SUMMARY_COLUMNS = ["scenario", "replicate", "seed", *metrics.summary_names()]
+
+
+@pytest.fixture
+def small(small_yaml) -> Scenario:
+    return Scenario.load(small_yaml)
+
+
+# ------------------------------------------------------------------------------------ running
+def test_run_gives_tidy_tables_with_a_row_per_replicate_month(small) -> None:
+    result = runner.run(small, replicates=3, months=6)
+    assert list(result.timeseries.columns) == TS_COLUMNS
+    assert list(result.summary.columns) == SUMMARY_COLUMNS
+    assert len(result.timeseries) == 3 * 6 and len(result.summary) == 3
+    assert result.timeseries.groupby("replicate")["month"].apply(list).tolist() == [
+        [1, 2, 3, 4, 5, 6]] * 3
+    assert set(result.timeseries["scenario"]) == {"small"} and set(result.summary["seed"]) == {7}
+    assert (result.seed, result.replicates, result.scenario.months) == (7, 3, 6)
+
+
+def test_seed_and_months_are_folded_into_the_resolved_scenario(small) -> None:
+    result = runner.run(small, seed=11, months=4)
+    assert (result.scenario.seed, result.scenario.months, result.seed) == (11, 4, 11)
+    assert result.timeseries["seed"].eq(11).all()
+
+
+def test_same_seed_same_numbers_other_seed_other_numbers(small) -> None:
+    a, b = runner.run(small, replicates=2), runner.run(small, replicates=2)
+    assert_frame_equal(a.timeseries, b.timeseries, check_exact=True)
+    assert_frame_equal(a.summary, b.summary, check_exact=True)
+    c = runner.run(small, replicates=2, seed=8)
+    values = list(metrics.METRICS)
+    assert not np.array_equal(a.timeseries[values], c.timeseries[values])
+
+
+def test_replicates_differ_and_do_not_depend_on_how_many_there_are(small) -> None:
+    three = runner.run(small, replicates=3).timeseries
+    one = runner.run(small, replicates=1).timeseries
+    assert_frame_equal(three[three["replicate"] == 0], one, check_exact=True)
+    first, second = (three[three["replicate"] == r]["participation_any"].to_numpy() for r in (0, 1))
+    assert not np.array_equal(first, second)
+
+
+def test_workers_give_bit_identical_results(small) -> None:
+    serial = runner.run(small, replicates=3)
+    parallel = runner.run(small, replicates=3, workers=2)
+    assert_frame_equal(serial.timeseries, parallel.timeseries, check_exact=True)
+    assert_frame_equal(serial.summary, parallel.summary, check_exact=True)
+
+
+def _fail_on_replicate_1(scenario, replicate):
+    if replicate == 1:
+        raise FloatingPointError("boom")
+    return _real_run_replicate(scenario, replicate)
+
+
+_real_run_replicate = runner.run_replicate
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_replicate_is_named(small, monkeypatch, workers) -> None:
+    monkeypatch.setattr(runner, "run_replicate", _fail_on_replicate_1)
+    with pytest.raises(runner.RunError, match=r"scenario 'small' replicate 1 \(seed 7\): "
+                       r"FloatingPointError: boom"):
+        runner.run(small, replicates=3, workers=workers)
+
+
+def test_bad_arguments_are_refused_before_running(small) -> None:
+    with pytest.raises(ValueError, match="≥ 1"):
+        runner.run(small, replicates=0)
+    with pytest.raises(ScenarioError, match="months"):
+        runner.run(small, months=0)
+
+
+# ------------------------------------------------------------------------------------ summary
+def test_summary_table_is_mean_and_t_interval_by_hand() -> None:
+    summary = pd.DataFrame({"scenario": ["a", "a", "a", "b"], "x": [1.0, 2.0, 3.0, 5.0]})
+    table = runner.summary_table(summary, names=["x"])
+    a, b = table.to_dict("records")
+    # a: mean 2, sd 1, SE 1/√3, t(0.975, 2) = 4.302653
+    half = 4.302653 / np.sqrt(3)
+    assert (a["scenario"], a["n"], a["mean"]) == ("a", 3, 2.0)
+    assert (a["ci_low"], a["ci_high"]) == pytest.approx((2 - half, 2 + half), rel=1e-6)
+    assert (b["n"], b["mean"]) == (1, 5.0) and np.isnan(b["ci_low"]) and np.isnan(b["ci_high"])
+
+
+def test_summary_table_skips_nan_and_gives_no_interval_around_infinity() -> None:
+    summary = pd.DataFrame({"scenario": "a", "x": [1.0, np.nan, 3.0], "y": [1.0, np.inf, 2.0]})
+    x, y = runner.summary_table(summary, names=["x", "y"]).to_dict("records")
+    assert (x["n"], x["mean"]) == (2, 2.0) and x["ci_low"] < 2 < x["ci_high"]
+    assert y["mean"] == np.inf and np.isnan(y["ci_low"])
+
+
+def test_summary_table_keeps_scenario_order_and_key_metrics(make_result) -> None:
+    summary = pd.concat([make_result("z").summary, make_result("a").summary])
+    table = runner.summary_table(summary)
+    assert list(pd.unique(table["scenario"])) == ["z", "a"]
+    assert list(table["metric"][:len(runner.KEY_METRICS)]) == list(runner.KEY_METRICS)
+
+
+# ------------------------------------------------------------------------------------- output
+def test_write_outputs_writes_every_file(tmp_path, make_result) -> None:
+    result = make_result("small", replicates=2, months=12)
+    out = runner.write_outputs(tmp_path / "out", result, ["cogov", "run", "small.yaml"])
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts.columns) == TS_COLUMNS and len(ts) == 2 * 12
+    assert_frame_equal(pd.read_parquet(out / "timeseries.parquet"), result.timeseries)
+    assert list(pd.read_csv(out / "summary.csv").columns) == SUMMARY_COLUMNS
+    assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
+        f"{stem}.png" for stem in ("participation", "participation_groups", "attitudes", "funds",
+                                   "organizations"))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"] == ["cogov", "run", "small.yaml"]
+    assert manifest["kind"] == "run" and "SeedSequence" in manifest["seeding"]
+    (run,) = manifest["runs"]
+    assert run["scenario"] == result.scenario.to_dict() and run["seed"] == 7
+    assert run["replicate_seeds"] == [{"replicate": r, "entropy": 7, "spawn_key": [r]}
+                                      for r in range(2)]
+    assert set(manifest["versions"]) == {"python", "numpy", "scipy", "pandas", "mesa", "pydantic",
+                                         "cogov"}
+    assert manifest["started"] <= manifest["finished"]
+    assert "git" in manifest and "timeseries.parquet" in manifest["files"]
+
+
+def test_write_outputs_of_several_scenarios_prefixes_their_plots(
+    tmp_path, make_result, monkeypatch
+) -> None:
+    from sim import plots
+
+    monkeypatch.setattr(plots, "RUN_FIGURES", {"funds": plots.funds_figure})  # one is enough
+    out = runner.write_outputs(tmp_path / "out", [make_result("a"), make_result("b")], ["cogov"])
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["a-funds.png", "b-funds.png"]
+    assert set(pd.read_csv(out / "summary.csv")["scenario"]) == {"a", "b"}
+
+
+def test_write_comparison_writes_its_files(tmp_path, make_result) -> None:
+    out = runner.write_comparison(tmp_path / "cmp", [make_result("a"), make_result("b")], ["x"])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "compare.csv", "compare.png", "manifest.json", "timeseries.parquet"]
+    assert pd.read_csv(out / "compare.csv")["scenario"].tolist() == ["a"] * 3 + ["b"] * 3
+    assert json.loads((out / "manifest.json").read_text())["kind"] == "compare"
+
+
+def test_existing_output_is_refused_untouched_unless_overwrite(tmp_path, make_result) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(runner.OutputExistsError, match="--overwrite"):
+        runner.write_outputs(out, make_result(), ["cogov"])
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    runner.write_outputs(out, make_result(), ["cogov"], overwrite=True, plots=False)
+    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or old copies left
+
+
+def test_an_empty_existing_directory_is_used(tmp_path, make_result) -> None:
+    (tmp_path / "out").mkdir()
+    runner.write_outputs(tmp_path / "out", make_result(), ["cogov"], plots=False)
+    assert (tmp_path / "out" / "summary.csv").exists()
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, make_result, monkeypatch) -> None:
+    from sim import plots
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(plots, "write_run_plots", broken)
+    with pytest.raises(OSError, match="disk full"):
+        runner.write_outputs(tmp_path / "out", make_result(), ["cogov"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_in_the_way_is_refused_even_with_overwrite(tmp_path) -> None:
+    (tmp_path / "out").write_text("x")
+    with pytest.raises(runner.OutputExistsError, match="not a directory"):
+        runner.check_out_dir(tmp_path / "out", overwrite=True)
+
+
+def test_safe_name_keeps_words_and_drops_path_characters() -> None:
+    assert runner.safe_name("chengdu reform/2009") == "chengdu_reform_2009"
+    assert runner.safe_name("还权赋能") == "还权赋能"
+    assert runner.safe_name("../..") == "scenario"
