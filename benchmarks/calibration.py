@@ -11,7 +11,11 @@ public spirit and participation under the three incentive schemes. The CI is the
 the mean over replicates; ratios between scenarios are taken per replicate (same seed, so the
 same residents and network: common random numbers) before averaging. An anchor measured on a
 different act (an election, a city-wide participatory budget, a laboratory game) is compared in
-ratios or in direction, not in level; the note says which.
+ratios or in direction, not in level; the note says which. Turnout of one group against another
+is compared as an odds ratio, [p₁/(1 − p₁)] ÷ [p₀/(1 − p₀)], not as a ratio of shares: the
+anchor's turnout is an election's (14–78%), the model's a council's (a few per cent), and a
+ratio of shares is squeezed toward 1 at high turnout while at low turnout it approaches the odds
+ratio, so only the odds ratio can be set beside an anchor measured at another level.
 """
 
 from __future__ import annotations
@@ -99,8 +103,8 @@ def measure(job: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
     years = model.month / 12
     for g in groups:
         out[f"delib_{g}"] = float(np.mean(annual_delib[g]))
-    out["delib_elder_youth"] = out["delib_elder"] / out["delib_youth"]
-    out["delib_party_nonparty"] = out["delib_party"] / out["delib_nonparty"]
+    out["delib_elder_youth"] = odds_ratio(out["delib_elder"], out["delib_youth"])
+    out["delib_party_nonparty"] = odds_ratio(out["delib_party"], out["delib_nonparty"])
     out["volunteer_monthly"] = float(np.mean(monthly_vol))
     out["volunteer_annual"] = float(np.mean(annual_vol))
     active, zombie = _orgs_per_10k(model)
@@ -114,6 +118,20 @@ def measure(job: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
     out["mean_spirit"] = float(res.public_spirit.mean())
     out["participation_last12"] = float(took_months.mean())
     return label, r, out
+
+
+def odds_ratio(p1: float, p0: float) -> float:
+    """[p1/(1 − p1)] ÷ [p0/(1 − p0)]: turnout of one group against another; NaN where it is
+    undefined or infinite (p0 = 0 or a share of 1)."""
+    if p0 <= 0.0 or p0 >= 1.0 or p1 >= 1.0:
+        return float("nan")
+    return (p1 / (1.0 - p1)) / (p0 / (1.0 - p0))
+
+
+ANCHOR_OR_AGE = odds_ratio(0.777, 0.138)
+"""Election turnout, ages 70–79 (77.7%) vs 18–29 (13.8%), as an odds ratio (≈ 21.8)."""
+ANCHOR_OR_PARTY = odds_ratio(0.651, 0.484)
+"""Election turnout, party members (65.1%) vs others (48.4%), as an odds ratio (≈ 1.99)."""
 
 
 def _orgs_per_10k(model: CoGovModel) -> tuple[float, float]:
@@ -156,22 +174,23 @@ LINES = (
     Line("Annual deliberation turnout (deliberated in months 1–3 of a cycle), baseline",
          "47.9% residents' committee election turnout (Shanghai, N = 6,581)",
          col("baseline", "delib_all"), True,
-         "an election is not a council meeting: compare the group ratios below, not the level"),
+         "an election is not a council meeting: compare the odds ratios below, not the level"),
     Line("Annual deliberation turnout, chengdu_reform",
          "1.2–1.5% of residents a year in participatory budgeting (Porto Alegre 1999–2000)",
          col("reform", "delib_all"), True,
          "a city-wide budget assembly vs a council of 2,000 adults: levels not comparable"),
-    Line("Elder ÷ youth annual deliberation turnout, baseline",
-         "77.7 ÷ 13.8 = 5.6 (election turnout, ages 70–79 ÷ 18–29)",
-         col("baseline", "delib_elder_youth"), False,
-         "model groups are 60+ and 18–34: a smaller ratio than the anchor's extremes is expected"),
-    Line("Elder ÷ youth annual deliberation turnout, chengdu_reform", "5.6 (as above)",
-         col("reform", "delib_elder_youth"), False, ""),
-    Line("Party ÷ non-party annual deliberation turnout, baseline",
-         "65.1 ÷ 48.4 = 1.35 (election turnout)", col("baseline", "delib_party_nonparty"), False,
-         ""),
-    Line("Party ÷ non-party annual deliberation turnout, chengdu_reform", "1.35 (as above)",
-         col("reform", "delib_party_nonparty"), False, ""),
+    Line("Odds ratio of annual deliberation turnout, elders vs youth, baseline",
+         f"(77.7/22.3) ÷ (13.8/86.2) = {ANCHOR_OR_AGE:.1f} (election turnout, ages 70–79 vs "
+         "18–29)", col("baseline", "delib_elder_youth"), False,
+         "model groups are 60+ and 18–34: a smaller odds ratio than between the anchor's "
+         "extremes is expected"),
+    Line("Odds ratio of annual deliberation turnout, elders vs youth, chengdu_reform",
+         f"{ANCHOR_OR_AGE:.1f} (as above)", col("reform", "delib_elder_youth"), False, ""),
+    Line("Odds ratio of annual deliberation turnout, party vs non-party, baseline",
+         f"(65.1/34.9) ÷ (48.4/51.6) = {ANCHOR_OR_PARTY:.2f} (election turnout)",
+         col("baseline", "delib_party_nonparty"), False, ""),
+    Line("Odds ratio of annual deliberation turnout, party vs non-party, chengdu_reform",
+         f"{ANCHOR_OR_PARTY:.2f} (as above)", col("reform", "delib_party_nonparty"), False, ""),
     Line("Volunteered this month (mean over months), baseline",
          "registered volunteers 19.7% (Chongqing 2020) – 23.0% (Shanghai 2021); active far fewer",
          col("baseline", "volunteer_monthly"), True, "should sit well below the registered share"),
@@ -223,8 +242,8 @@ LINES = (
     Line("Adults with no tie to another household of their building", "27.5% almost never talk "
          "with neighbours (Shanghai Urban Neighbourhood Survey 2017)",
          col("baseline", "no_neighbour_tie"), True,
-         "base network at start; the small-world ring runs in household order, so its lattice "
-         "ties are next-door ties"),
+         "base network at start: building ties, plus the few small-world ties (ring in random "
+         "order) that happen to fall in the building"),
 )
 
 
