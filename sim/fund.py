@@ -153,13 +153,14 @@ class CommunityFund:
 def draw_candidates(
     n_categories: int, per_category: int, mean_cost: float, cv: float, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate projects: ``per_category`` in each category, cost ~ Gamma(mean, cv) yuan."""
+    """Candidate projects: ``per_category`` in each category, cost lognormal with mean
+    ``mean_cost`` yuan and coefficient of variation ``cv`` (no mass piles up near zero, unlike a
+    Gamma with cv > 1)."""
     category = np.repeat(np.arange(n_categories), per_category)
-    if cv > 0:
-        shape = 1.0 / cv**2
-        cost = rng.gamma(shape, mean_cost / shape, size=len(category))
-    else:
-        cost = np.full(len(category), mean_cost)
+    if cv == 0:
+        return category, np.full(len(category), float(mean_cost))
+    sigma2 = np.log1p(cv**2)
+    cost = rng.lognormal(np.log(mean_cost) - sigma2 / 2, np.sqrt(sigma2), size=len(category))
     return category, cost
 
 
@@ -169,8 +170,8 @@ def greedy_pick(
 ) -> int | None:
     """Next project by weight / (1 + projects already funded in its category) among untaken
     candidates that fit the budget (cheapest first within a category); None if none fits."""
-    fits = ~taken & (cost <= budget + 1e-9)
-    if not fits.any() or weights.sum() <= 0:
+    fits = ~taken & (cost <= budget)
+    if budget <= 0 or not fits.any() or weights.sum() <= 0:
         return None
     score = weights[category] / (1.0 + funded[category])
     score = np.where(fits, score, -np.inf)

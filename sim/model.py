@@ -77,6 +77,9 @@ class CoGovModel(mesa.Model):
         C = lay.n_communities
         b0 = scenario.behavior
         self.funds = [fund.CommunityFund(c, votes=np.zeros(K)) for c in range(C)]
+        self.fund_streams = [dict(zip(("candidates", "override", "contract"), g.spawn(3),
+                                      strict=True))
+                             for g in self.streams["fund"].spawn(C)]
         self.foundation = np.zeros(C)  # yuan
         self.responsiveness = np.full(C, b0.initial_responsiveness)  # share of demands resolved
         self.quality = np.zeros(C)  # quality of services: last delivered projects, else office
@@ -258,7 +261,6 @@ class CoGovModel(mesa.Model):
     def _fund_cycle(self, m: int, cm: int) -> dict[str, float]:
         r, p, b, lay = self.residents, self.policy, self.scenario.behavior, self.layout
         comm = lay.community
-        rng = self.streams["fund"]
         if p.foundation:
             gifts = b.donation_yuan_per_month * r.trust * r.attachment
             self.foundation += (np.bincount(comm, weights=gifts, minlength=self.n_communities)
@@ -276,7 +278,7 @@ class CoGovModel(mesa.Model):
             for c, f in enumerate(self.funds):
                 f.votes = f.votes + tally[c]
         if cm == fund.VOTE_MONTH:
-            self._vote_and_contract((m - 1) // fund.CYCLE_MONTHS, rng)
+            self._vote_and_contract((m - 1) // fund.CYCLE_MONTHS)
         if cm in fund.IMPLEMENTATION_MONTHS:
             monitor_share = np.bincount(comm, weights=r.took[:, MONITOR],
                                         minlength=self.n_communities) / lay.community_size
@@ -290,9 +292,11 @@ class CoGovModel(mesa.Model):
             self._evaluate()
         return flows
 
-    def _vote_and_contract(self, year: int, rng: np.random.Generator) -> None:
+    def _vote_and_contract(self, year: int) -> None:
         """§7.3–7.4 month 3: budget, candidates, council vote, override, office picks, and a
-        contract for each project (social organization with purchase_share, else the office)."""
+        contract for each project (social organization with purchase_share, else the office).
+        Each community draws candidates, overrides and contracts from its own three streams, so
+        a lever that changes how many draws one of them makes leaves the others alone."""
         p, b = self.policy, self.scenario.behavior
         sigma = self.service_focus_by_community()
         _, override = behavior.effective_devolution(p.devolution, b.override_propensity, sigma)
@@ -302,13 +306,14 @@ class CoGovModel(mesa.Model):
             grant = b.foundation_payout * self.foundation[c] if p.foundation else 0.0
             self.foundation[c] -= grant
             f.open(year, fund_now, grant)
+            rngs = self.fund_streams[c]
             category, cost = fund.draw_candidates(K, b.candidates_per_category, b.project_cost,
-                                                  b.project_cost_cv, rng)
+                                                  b.project_cost_cv, rngs["candidates"])
             picks = fund.allocate(f.budget, f.votes, office_pref, p.devolution, override[c],
-                                  category, cost, rng)
+                                  category, cost, rngs["override"])
             projects = []
             for j, who in picks:
-                implementer = self._contractor(c, int(category[j]), rng)
+                implementer = self._contractor(c, int(category[j]), rngs["contract"])
                 projects.append(fund.Project(c, int(category[j]), float(cost[j]), who,
                                              implementer, implementer.capacity))
             f.commit(projects)

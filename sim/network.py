@@ -3,8 +3,9 @@
 Base ties: building neighbours (each pair with ``building_tie_prob``) plus a Watts–Strogatz
 small-world layer inside each community (ring over residents in building order, mean degree k,
 rewiring beta). New ties: co-participants of the same activity and community form a tie with
-``tie_formation`` per pair and month; a new tie whose two ends both stayed away that month
-dissolves with ``tie_decay``. The adjacency is a symmetric 0/1 scipy.sparse CSR matrix.
+``tie_formation`` per pair and month; a grown tie is "used" in a month when both its ends took
+part in something, and an unused one dissolves with ``tie_decay``. The adjacency is a
+symmetric 0/1 scipy.sparse CSR matrix.
 """
 
 from __future__ import annotations

@@ -324,7 +324,9 @@ class Behavior(_Config):
     project_cost: float = Field(
         100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
     )
-    project_cost_cv: float = Field(0.5, ge=0.0, le=3.0, description="coefficient of variation")
+    project_cost_cv: float = Field(
+        0.5, ge=0.0, le=2.0, description="coefficient of variation of project cost (lognormal)"
+    )
     yuan_per_household_served: float = Field(
         100.0, gt=0.0, description="yuan a project needs per household to serve a category's need "
         "for a year; coverage = min(1, cost / (households · this))",

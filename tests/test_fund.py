@@ -272,7 +272,7 @@ def test_draw_candidates():
     assert category.tolist() == [0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5]
     assert np.all(cost == 100_000.0)
     category, cost = fund.draw_candidates(K, 2000, 100_000.0, 0.5, np.random.default_rng(0))
-    # Gamma with mean 100,000 and cv 0.5 (12,000 draws): mean within ~4 SE, cv within 0.02
+    # lognormal with mean 100,000 and cv 0.5 (12,000 draws): mean within ~4 SE, cv within 0.02
     assert abs(cost.mean() - 100_000) < 4 * 50_000 / np.sqrt(len(cost))
     assert abs(cost.std() / cost.mean() - 0.5) < 0.02
     assert np.all(cost > 0)

