@@ -1,0 +1,195 @@
+"""The cogov command end to end, on small scenarios (a second or two each)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+from sim import cli, metrics, runner
+
+SMALL = ["--months", "12", "--set", "structure.residents_per_community=200"]
+SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
+
+
+def cogov(*args: object) -> list[str]:
+    return [str(a) for a in args]
+
+
+# --------------------------------------------------------------------------------------- run
+def test_run_writes_all_outputs_and_prints_the_table(small_yaml, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    assert cli.main(cogov("run", small_yaml, "--replicates", 2, "--out", out, *SMALL)) == 0
+    printed = capsys.readouterr().out
+    assert "small: 2 replicates, seed 7, 12 months" in printed
+    assert "participation_any_last12" in printed and "[" in printed  # mean [95% CI]
+    assert f"wrote {out}" in printed
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts.columns) == ["scenario", "replicate", "seed", "month", *metrics.METRICS]
+    assert len(ts) == 2 * 12 and len(pd.read_csv(out / "summary.csv")) == 2
+    assert len(list((out / "plots").glob("*.png"))) == 5
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"][:2] == ["cogov", "run"] and "--replicates" in manifest["command"]
+    assert manifest["runs"][0]["scenario"]["structure"]["residents_per_community"] == 200
+    assert manifest["versions"]["mesa"].startswith("3.3")
+
+
+def test_python_dash_m_sim_with_workers_equals_serial_bit_for_bit(small_yaml, tmp_path) -> None:
+    args = cogov("run", small_yaml, "--replicates", 3, "--seed", 5, *SMALL)
+    assert cli.main([*args, "--out", str(tmp_path / "serial")]) == 0
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", *args, "--workers", "2", "--out", tmp_path / "parallel"],
+        capture_output=True, text=True, env={**os.environ, "MPLBACKEND": "Agg"}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    for name in ("timeseries.csv", "summary.csv"):
+        serial, parallel = (tmp_path / run / name for run in ("serial", "parallel"))
+        assert serial.read_bytes() == parallel.read_bytes()
+    assert_frame_equal(pd.read_parquet(tmp_path / "serial" / "timeseries.parquet"),
+                       pd.read_parquet(tmp_path / "parallel" / "timeseries.parquet"))
+
+
+def test_same_seed_same_timeseries(small_yaml, tmp_path) -> None:
+    for name in ("a", "b"):
+        args = cogov("run", small_yaml, "--seed", 3, "--replicates", 2, "--out", tmp_path / name)
+        assert cli.main([*args, *SMALL]) == 0
+    a, b = (tmp_path / name / "timeseries.csv" for name in ("a", "b"))
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_default_out_dir_is_named_after_the_scenario(small_yaml, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(cogov("run", small_yaml, *SMALL)) == 0
+    (out,) = (tmp_path / "results").iterdir()
+    assert out.name.startswith("small-") and len(out.name) == len("small-YYYYmmdd-HHMMSS")
+
+
+def test_bad_set_exits_2_with_the_key_and_leaves_no_output(small_yaml, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    code = cli.main(cogov("run", small_yaml, "--out", out, "--set", "policy.devolutoin=0.5"))
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "policy.devolutoin" in err and "did you mean 'devolution'" in err
+    assert "Traceback" not in err and not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["small.yaml"]
+
+
+@pytest.mark.parametrize("bad", [["--workers", "0"], ["--replicates", "x"], ["--months", "5000"],
+                                 ["--seed", "-1"], ["--frobnicate"]])
+def test_bad_arguments_exit_2(small_yaml, tmp_path, bad, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(cogov("run", small_yaml, "--out", tmp_path / "out", *bad))
+    assert exit_.value.code == 2 and "usage:" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_non_empty_out_dir_exits_2_untouched_unless_overwrite(small_yaml, tmp_path, capsys) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    assert cli.main(cogov("run", small_yaml, "--out", out, *SMALL)) == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+    assert cli.main(cogov("run", small_yaml, "--out", out, "--overwrite", *SMALL)) == 0
+    assert (out / "manifest.json").exists() and not (out / "notes.txt").exists()
+
+
+def _fail_on_replicate_1(scenario, replicate):
+    if replicate == 1:
+        raise FloatingPointError("boom")
+    return _real_run_replicate(scenario, replicate)
+
+
+_real_run_replicate = runner.run_replicate
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_failed_run_exits_1_naming_the_replicate(small_yaml, tmp_path, monkeypatch, capsys,
+                                                 debug) -> None:
+    monkeypatch.setattr(runner, "run_replicate", _fail_on_replicate_1)
+    monkeypatch.setenv("COGOV_DEBUG", debug)
+    out = tmp_path / "out"
+    assert cli.main(cogov("run", small_yaml, "--replicates", 2, "--out", out, *SMALL)) == 1
+    err = capsys.readouterr().err
+    assert "run failed: scenario 'small' replicate 1 (seed 7): FloatingPointError: boom" in err
+    assert ("Traceback" in err) == (debug == "1")
+    assert not out.exists()
+
+
+def test_running_an_experiment_file_points_to_sweep(tmp_path, capsys) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text("scenario: s.yaml\nmethod: sobol\nparameters: {policy.devolution: [0, 1]}\n")
+    assert cli.main(cogov("run", path)) == 2
+    assert "cogov sweep" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------- validate
+def test_validate_passes_good_files(small_yaml, capsys) -> None:
+    assert cli.main(cogov("validate", small_yaml, *SCENARIOS)) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == f"OK {small_yaml}" and len(printed) == 1 + len(SCENARIOS)
+
+
+def test_validate_lists_every_problem_with_file_line_and_key(small_yaml, tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\npolicy:\n  devolution: 1.5\n  transparancy: 0.3\n")
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: broken\npolicy: {devolution: 0.5\n")
+    assert cli.main(cogov("validate", bad, small_yaml, broken, tmp_path / "missing.yaml")) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"OK {small_yaml}"]
+    err = captured.err.splitlines()
+    assert f"{bad}:3 policy.devolution: must be between 0 and 1, got 1.5" in err
+    assert any(line.startswith(f"{bad}:4 policy.transparancy: unknown key") for line in err)
+    assert any(line.startswith(f"{broken}:") and "YAML syntax" in line for line in err)
+    assert any(line.startswith(f"{tmp_path / 'missing.yaml'}: file not found") for line in err)
+    assert "Traceback" not in captured.err
+
+
+def test_validate_does_not_pretend_to_check_experiment_files(tmp_path, capsys) -> None:
+    path = tmp_path / "exp.yaml"
+    path.write_text("scenario: s.yaml\nmethod: grid\nparameters: {policy.devolution: [0, 1]}\n")
+    assert cli.problems_in(path) == cli.experiment_problems(path)
+    assert cli.main(cogov("validate", path)) == 2
+    assert "experiment files need `cogov sweep` support" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------------- compare
+def test_compare_prints_scenarios_side_by_side_and_writes_files(small_yaml, tmp_path,
+                                                                 capsys) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {small_yaml.name}\nname: other\npolicy: {{devolution: 0}}\n")
+    out = tmp_path / "cmp"
+    assert cli.main(cogov("compare", small_yaml, other, "--replicates", 2, "--out", out,
+                          *SMALL)) == 0
+    header = next(line for line in capsys.readouterr().out.splitlines() if "metric" in line)
+    assert header.split()[-2:] == ["small", "other"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "compare.csv", "compare.png", "manifest.json", "timeseries.parquet"]
+    table = pd.read_csv(out / "compare.csv")
+    assert table["scenario"].tolist() == ["small", "small", "other", "other"]
+    assert len(pd.read_parquet(out / "timeseries.parquet")) == 2 * 2 * 12
+    assert [r["scenario"]["name"] for r in json.loads((out / "manifest.json").read_text())["runs"]
+            ] == ["small", "other"]
+
+
+def test_compare_refuses_two_scenarios_of_one_name(small_yaml, tmp_path, capsys) -> None:
+    out = tmp_path / "cmp"
+    assert cli.main(cogov("compare", small_yaml, small_yaml, "--out", out)) == 2
+    assert "distinct names" in capsys.readouterr().err and not out.exists()
+
+
+def test_format_table_puts_scenarios_in_columns_and_blanks_single_replicate_ci() -> None:
+    table = pd.DataFrame(
+        {"scenario": ["a", "b"], "metric": ["x", "x"], "n": [3, 1], "mean": [0.5, 0.25],
+         "ci_low": [0.4, float("nan")], "ci_high": [0.6, float("nan")]}
+    )
+    lines = cli.format_table(table).splitlines()
+    assert lines[0].split()[-2:] == ["a", "b"]
+    assert lines[1].split() == ["x", "0.5", "[0.4,", "0.6]", "0.25"]
