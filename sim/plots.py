@@ -167,7 +167,7 @@ def _figure(
     fig = Figure(figsize=(4.2 * panels + 2.0, 4.4), layout="constrained")
     axes = list(fig.subplots(1, panels, sharey=sharey, squeeze=False).ravel())
     scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
-    fig.suptitle(f"{title} — {scenarios} (mean ± 95% CI over {_replicates(ts)})")
+    fig.suptitle(f"{title}\n{scenarios}: mean ± 95% CI over {_replicates(ts)}")
     return fig, axes
 
 

@@ -32,10 +32,13 @@ def test_band_of_one_replicate_is_empty() -> None:
 
 @pytest.mark.parametrize("stem", list(plots.RUN_FIGURES))
 def test_run_figures_are_titled_with_units_and_month_axis(stem, make_result) -> None:
-    ts = make_result("baseline", replicates=3).timeseries
+    ts = make_result("chengdu_reform", replicates=3).timeseries
     fig = plots.RUN_FIGURES[stem](ts)
     title = fig.get_suptitle()
-    assert "baseline" in title and "3 replicates" in title and "95%" in title
+    assert "chengdu_reform" in title and "3 replicates" in title and "95%" in title
+    fig.draw_without_rendering()
+    box = fig._suptitle.get_window_extent()
+    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1  # the title is not clipped
     for ax in fig.axes:
         assert ax.get_xlabel() == "month"
         assert ax.get_ylabel() in set(metrics.UNITS.values())
