@@ -140,10 +140,9 @@ def run_replicate(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, dic
     model = CoGovModel(scenario, rng=replicate_rng(scenario.seed, replicate))
     model.run()
     ids = {"scenario": scenario.name, "replicate": replicate, "seed": scenario.seed}
-    ts = model.timeseries()[["month", *metrics.METRICS]].reset_index(drop=True)
-    ts.insert(0, "seed", ids["seed"])
-    ts.insert(0, "replicate", replicate)
-    ts.insert(0, "scenario", scenario.name)
+    ts = model.timeseries()[["month", *metrics.METRICS]]
+    for column, value in reversed(ids.items()):
+        ts.insert(0, column, value)
     summary = model.summary()
     return ts, {**ids, **{name: summary[name] for name in metrics.summary_names()}}
 
