@@ -109,8 +109,8 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
     for path in args.scenarios:
         try:
             scenario = load_scenario(path, args)
-        except ScenarioError as exc:
-            problems += exc.problems
+        except ScenarioError as exc:  # a bad --set fails every file alike: say it once
+            problems += [p for p in exc.problems if p not in problems]
             continue
         if scenario.name in seen:
             problems.append(

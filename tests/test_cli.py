@@ -185,6 +185,13 @@ def test_compare_refuses_two_scenarios_of_one_name(small_yaml, tmp_path, capsys)
     assert "distinct names" in capsys.readouterr().err and not out.exists()
 
 
+def test_compare_reports_a_bad_set_once(small_yaml, tmp_path, capsys) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text("name: other\n")
+    assert cli.main(cogov("compare", small_yaml, other, "--set", "nope=1")) == 2
+    assert capsys.readouterr().err.count("unknown key 'nope'") == 1
+
+
 def test_format_table_puts_scenarios_in_columns_and_blanks_single_replicate_ci() -> None:
     table = pd.DataFrame(
         {"scenario": ["a", "b"], "metric": ["x", "x"], "n": [3, 1], "mean": [0.5, 0.25],
