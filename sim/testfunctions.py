@@ -1,0 +1,31 @@
+"""Functions with known sensitivity indices, to check the sweep and analysis machinery
+(SALib's habit: test methods against known answers). An experiment file may name one as its
+``target: sim.testfunctions:ishigami`` instead of a scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def ishigami(params: Mapping[str, float], rng: np.random.Generator,
+             a: float = 7.0, b: float = 0.1) -> dict[str, float]:
+    """Ishigami & Homma (1990): y = sin x1 + a sin² x2 + b x3⁴ sin x1, x_i ~ U(−π, π).
+    With a = 7, b = 0.1: S1 ≈ (0.314, 0.442, 0), ST ≈ (0.558, 0.442, 0.244)."""
+    x1, x2, x3 = params["x1"], params["x2"], params["x3"]
+    return {"y": math.sin(x1) + a * math.sin(x2) ** 2 + b * x3**4 * math.sin(x1)}
+
+
+def noisy_linear(params: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+    """y = 2·x1 + x2 + N(0, 1): a known response with replicate noise (x1 dominates)."""
+    return {"y": 2.0 * params["x1"] + params["x2"] + float(rng.normal())}
+
+
+def fails_above(params: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+    """y = x1, but raises for x1 > 0.5: to check that failed runs are recorded."""
+    if params["x1"] > 0.5:
+        raise ValueError(f"x1 = {params['x1']:.3f} is above 0.5")
+    return {"y": params["x1"]}
