@@ -11,14 +11,19 @@ import argparse
 import math
 import os
 import sys
+import time
 import traceback
-from collections.abc import Callable, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from tqdm import tqdm
 
+from sim.experiment import is_experiment_file, load_experiment
 from sim.runner import (
     OutputExistsError,
     RunError,
@@ -30,6 +35,7 @@ from sim.runner import (
     write_outputs,
 )
 from sim.scenario import Scenario, ScenarioError, _bounds, parse_assignments, read_yaml
+from sim.sweep import SweepBusyError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -40,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, ["cogov", *argv])
-    except (ScenarioError, OutputExistsError) as exc:
+    except (ScenarioError, OutputExistsError, SweepBusyError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
@@ -71,6 +77,36 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("validate", help="check scenario or experiment files; run nothing")
     p.add_argument("files", metavar="FILE.yaml", nargs="+")
     p.set_defaults(handler=cmd_validate)
+
+    p = commands.add_parser(
+        "sweep", help="run an experiment's design (grid, random, sobol, morris, fast)"
+    )
+    p.add_argument("experiment", metavar="EXPERIMENT.yaml")
+    p.add_argument("--workers", type=_int_in(1), help="worker processes (default: all cores)")
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default) or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler, e.g. tcp://host:8786 (default: a local Dask cluster)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted sweep in --out without redoing finished runs")
+    p.add_argument("--out", type=Path, metavar="DIR", help="results directory")
+    p.set_defaults(handler=cmd_sweep)
+
+    p = commands.add_parser("analyze", help="sensitivity analysis of a finished sweep")
+    p.add_argument("directory", metavar="DIR", type=Path)
+    p.add_argument("--method", choices=("sobol", "morris", "fast", "grid"),
+                   help="default: the sweep's design")
+    p.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
+                   help="summary metric to analyse (repeatable; default: the experiment's)")
+    p.set_defaults(handler=cmd_analyze)
+
+    p = commands.add_parser("demo", help="the teaching app in the browser (Mesa SolaraViz)")
+    p.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?",
+                   help="loaded first (default scenarios/teaching.yaml)")
+    p.add_argument("--port", type=_int_in(0, 65535), default=8765, help="port (default 8765)")
+    p.add_argument("--no-browser", dest="open_browser", action="store_false",
+                   help="do not open a browser window")
+    p.set_defaults(handler=cmd_demo)
     return parser
 
 
@@ -149,6 +185,88 @@ def cmd_validate(args: argparse.Namespace, command: list[str]) -> int:
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
+def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov sweep``: every run of the design into ``--out``; 1 if any run failed."""
+    from sim.sweep import sweep
+
+    experiment = load_experiment(args.experiment)
+    if args.resume and args.out is None:
+        raise ScenarioError("--resume needs --out DIR: the directory of the sweep to finish")
+    out = args.out or default_out(Path(args.experiment).stem)
+    started = time.monotonic()
+    with _progress("runs") as report:
+        outcome = sweep(experiment, out, workers=args.workers, executor=args.executor,
+                        scheduler=args.scheduler, resume=args.resume, command=command,
+                        on_progress=report)
+    results, failed = outcome.results, outcome.failed
+    print(f"{experiment.spec.method} sweep: {len(results)} runs ({outcome.ran} run now, "
+          f"{len(results) - outcome.ran} from the journal), {len(failed)} failed, "
+          f"{time.monotonic() - started:.1f} s")
+    print(f"wrote {out / 'results.parquet'}")
+    if len(failed):
+        for row in failed.head(20).itertuples():
+            print(f"cogov: run failed: point {row.point} replicate {row.replicate}: {row.error}",
+                  file=sys.stderr)
+        if len(failed) > 20:
+            print(f"cogov: ... and {len(failed) - 20} more (status 'error' in results.parquet)",
+                  file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov analyze``: SALib indices (or grid responses) with intervals and noise share."""
+    from sim.analysis import analyze
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SALib's FAST interval caveat is in the README
+        analysis = analyze(args.directory, args.method, args.metrics)
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        for name, table in analysis.tables.items():
+            print(f"{name} ({analysis.method}, noise share "
+                  f"{table['noise_share'].iloc[0]:.2f}):")
+            print(table.drop(columns="noise_share").round(4).to_string(index=False))
+            print()
+    print(f"wrote {args.directory / 'analysis'} ({len(analysis.files)} files)")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov demo``: serve the teaching app on 127.0.0.1 until Ctrl-C."""
+    from sim.app import serve  # a leaf: only the CLI imports it
+
+    serve(args.scenario, args.port, open_browser=args.open_browser,
+          on_ready=lambda url: print(f"cogov demo: {url} (Ctrl-C to stop)", flush=True))
+    return EXIT_OK
+
+
+@contextmanager
+def _progress(unit: str) -> Iterator[Callable[[int, int], None]]:
+    """A tqdm bar with ETA on a terminal; otherwise a quiet line every tenth of the way."""
+    bar: tqdm | None = None
+    last_tenth = -1
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar, last_tenth
+        if _tty():
+            if bar is None:
+                bar = tqdm(total=total, initial=done, unit=unit, file=sys.stderr)
+            else:
+                bar.update(done - bar.n)
+            return
+        tenth = done * 10 // max(total, 1)
+        if tenth != last_tenth:
+            last_tenth = tenth
+            print(f"cogov: {done}/{total} {unit} ({done / max(total, 1):.0%})", file=sys.stderr,
+                  flush=True)
+
+    try:
+        yield report
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 # -------------------------------------------------------------------------------- file kinds
 def problems_in(path: Path) -> list[str]:
     """Every problem of a scenario or experiment file (empty when it is valid)."""
@@ -156,13 +274,8 @@ def problems_in(path: Path) -> list[str]:
         data = read_yaml(path)
     except ScenarioError as exc:
         return exc.problems
-    check = experiment_problems if is_experiment(data) else scenario_problems
+    check = experiment_problems if is_experiment_file(data) else scenario_problems
     return check(path)
-
-
-def is_experiment(data: Any) -> bool:
-    """An experiment file has top-level ``method:`` and ``parameters:`` keys (INTERFACE.md)."""
-    return isinstance(data, dict) and "method" in data and "parameters" in data
 
 
 def scenario_problems(path: Path) -> list[str]:
@@ -175,8 +288,12 @@ def scenario_problems(path: Path) -> list[str]:
 
 
 def experiment_problems(path: Path) -> list[str]:
-    """Problems of an experiment file. Until ``sim/sweep.py`` exists it cannot be checked."""
-    return [f"{path}: experiment files need `cogov sweep` support, which this version lacks"]
+    """Problems of an experiment file: keys, bounds, metric names and its base scenario."""
+    try:
+        load_experiment(path)
+    except ScenarioError as exc:
+        return exc.problems
+    return []
 
 
 # ---------------------------------------------------------------------------------- helpers
@@ -185,7 +302,7 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
     try:
         scenario = Scenario.load(path)
     except ScenarioError:
-        if is_experiment(_quiet_read(path)):
+        if is_experiment_file(_quiet_read(path)):
             raise ScenarioError(
                 f"{path}: is an experiment file (method:, parameters:); run it with `cogov sweep`"
             ) from None

@@ -152,12 +152,84 @@ def test_validate_lists_every_problem_with_file_line_and_key(small_yaml, tmp_pat
     assert "Traceback" not in captured.err
 
 
-def test_validate_does_not_pretend_to_check_experiment_files(tmp_path, capsys) -> None:
-    path = tmp_path / "exp.yaml"
-    path.write_text("scenario: s.yaml\nmethod: grid\nparameters: {policy.devolution: [0, 1]}\n")
-    assert cli.problems_in(path) == cli.experiment_problems(path)
-    assert cli.main(cogov("validate", path)) == 2
-    assert "experiment files need `cogov sweep` support" in capsys.readouterr().err
+def test_validate_checks_experiment_files(small_yaml, tmp_path, capsys) -> None:
+    good = tmp_path / "exp.yaml"
+    good.write_text(f"scenario: {small_yaml.name}\nmethod: grid\n"
+                    "parameters: {policy.devolution: [0, 1]}\n"
+                    "metrics: [participation_any_last12]\n")
+    bad = tmp_path / "bad_exp.yaml"
+    bad.write_text(f"scenario: {small_yaml.name}\nmethod: sobol\nsamples: 8\n"
+                   "parameters: {policy.devolution: [0, 2]}\n"
+                   "metrics: [participation_any_last1]\n")
+    assert cli.main(cogov("validate", good, bad)) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"OK {good}"]
+    assert f"{bad}:4 parameters.policy.devolution: bounds [0, 2] outside" in captured.err
+    assert f"{bad}:5 metrics[0]: unknown metric 'participation_any_last1' (did you mean" \
+           in captured.err
+    assert "Traceback" not in captured.err
+
+
+# ------------------------------------------------------------------------------ sweep, analyze
+GRID = """\
+scenario: {scenario}
+method: grid
+replicates: 2
+seed: 3
+months: 6
+parameters:
+  policy.devolution: [0, 1]
+  policy.incentive.scheme: [none, recognition]
+metrics: [participation_any_last12]
+"""
+
+
+def test_sweep_then_analyze_end_to_end(small_yaml, tmp_path, capsys) -> None:
+    exp = tmp_path / "grid.yaml"
+    exp.write_text(GRID.format(scenario=small_yaml.name))
+    out = tmp_path / "sweep"
+    assert cli.main(cogov("sweep", exp, "--out", out, "--workers", 1)) == 0
+    captured = capsys.readouterr()
+    assert "grid sweep: 8 runs (8 run now, 0 from the journal), 0 failed" in captured.out
+    assert "cogov: 8/8 runs (100%)" in captured.err  # quiet progress lines off a terminal
+    results = pd.read_parquet(out / "results.parquet")
+    assert len(results) == 8 and (results.status == "ok").all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["command"][:2] == ["cogov", "sweep"] and manifest["finished"]
+    # again without --resume: refused, untouched; with --resume: nothing to redo
+    assert cli.main(cogov("sweep", exp, "--out", out)) == 2
+    assert "--resume" in capsys.readouterr().err
+    assert cli.main(cogov("sweep", exp, "--out", out, "--resume", "--workers", 1)) == 0
+    assert "(0 run now, 8 from the journal)" in capsys.readouterr().out
+    assert cli.main(cogov("analyze", out)) == 0
+    captured = capsys.readouterr()
+    assert "participation_any_last12 (grid, noise share" in captured.out
+    assert (out / "analysis" / "grid_participation_any_last12.csv").exists()
+    assert (out / "analysis" / "grid_participation_any_last12.png").exists()
+
+
+def test_sweep_with_failed_runs_exits_1_and_names_them(tmp_path, capsys) -> None:
+    exp = tmp_path / "fails.yaml"
+    exp.write_text("target: sim.testfunctions:fails_above\nmethod: grid\n"
+                   "parameters: {x1: [0.2, 0.9]}\nmetrics: [y]\n")
+    assert cli.main(cogov("sweep", exp, "--out", tmp_path / "o", "--workers", 1)) == 1
+    captured = capsys.readouterr()
+    assert "1 failed" in captured.out
+    assert "run failed: point 1 replicate 0: ValueError: x1 = 0.900 is above 0.5" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_sweep_bad_experiment_exits_2_and_leaves_no_directory(tmp_path, capsys) -> None:
+    exp = tmp_path / "bad.yaml"
+    exp.write_text("target: sim.testfunctions:ishigami\nmethod: sobol\nsamples: 10\n"
+                   "parameters: {x1: [0, 1]}\nmetrics: [y]\n")
+    out = tmp_path / "never"
+    assert cli.main(cogov("sweep", exp, "--out", out)) == 2
+    assert f"{exp}:3 samples: sobol needs a power of 2" in capsys.readouterr().err
+    assert not out.exists()
+    assert cli.main(cogov("sweep", exp, "--resume")) == 2
+    assert cli.main(cogov("analyze", tmp_path / "nothing")) == 2
+    assert "no finished sweep" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------------- compare
