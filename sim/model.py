@@ -82,7 +82,7 @@ class CoGovModel(mesa.Model):
                              for g in self.streams["fund"].spawn(C)]
         self.foundation = np.zeros(C)  # yuan
         self.responsiveness = np.full(C, b0.initial_responsiveness)  # share of demands resolved
-        self.quality = np.zeros(C)  # quality of services: last delivered projects, else office
+        self.quality = np.zeros(C)  # quality of the last delivered projects (or none delivered)
         self.category_met = np.zeros((C, K))
         self.contacts = np.zeros(C, dtype=np.int64)  # households contacted this month
         self.grid_visits = np.zeros(C, dtype=np.int64)  # of which by grid workers

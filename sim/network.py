@@ -1,7 +1,7 @@
 """The social network (MODEL.md §2 "Social network", §7.6 network growth).
 
 Base ties: building neighbours (each pair with ``building_tie_prob``) plus a Watts–Strogatz
-small-world layer inside each community (ring over residents in building order, mean degree k,
+small-world layer inside each community (ring over residents in random order, mean degree k,
 rewiring beta). New ties: co-participants of the same activity and community form a tie with
 ``tie_formation`` per pair and month; a grown tie is "used" in a month when both its ends took
 part in something, and an unused one dissolves with ``tie_decay``. The adjacency is a

@@ -191,9 +191,9 @@ class Population(_Config):
     attachment_migrant: Beta = Field(Beta(a=2, b=3), description="A of migrants")
     dependency: Share = Field(0.3, description="D (靠等要) at start, all residents")
     satisfaction: Share = Field(
-        0.25, description="S with community services at start: the pre-reform steady state of "
-        "the default model (MODEL.md: 0.5), so satisfaction gains, and yuan_per_satisfaction, "
-        "are measured from rest rather than from an arbitrary start",
+        0.25, description="S with community services at start: near the pre-reform steady state "
+        "of the default model (≈0.23; MODEL.md: 0.5), so satisfaction gains, and "
+        "yuan_per_satisfaction, are measured from rest rather than from an arbitrary start",
     )
     needs_prior: NeedsPrior = Field(NeedsPrior(), description="Dirichlet prior of needs by age")
 
@@ -220,8 +220,9 @@ class Cost(_Config):
 
     youth: NonNegative = Field(
         1.9, description="base cost for youth (study, careers, little free time); with the "
-        "employment cost it puts the elder/youth odds ratio of annual council turnout near the "
-        "election anchor (77.7% vs 13.8%: odds ratio ≈ 22, Shanghai social survey)",
+        "employment cost it moves the elder/youth odds ratio of annual council turnout toward "
+        "the election anchor (77.7% vs 13.8%: odds ratio ≈ 22, Shanghai social survey; the "
+        "model gives ≈ 16–17, docs/ODD.md §9)",
     )
     adult: NonNegative = Field(0.9, description="base cost for adults 35–59")
     elder: NonNegative = Field(0.0, description="base cost for elders (most free time)")

@@ -294,13 +294,14 @@ needs_chromium = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    """The demo served by ``sim.app.serve`` in a subprocess; yields its URL."""
+    """The demo served by the real command, ``python -m sim demo``, in a subprocess; yields
+    its URL."""
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
     log_path = ARTIFACTS / "demo-server.log"
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-c", f"from sim.app import serve; serve(None, {port})"],
+            [sys.executable, "-m", "sim", "demo", "--port", str(port), "--no-browser"],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}/"
         try:

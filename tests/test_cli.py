@@ -232,6 +232,13 @@ def test_sweep_bad_experiment_exits_2_and_leaves_no_directory(tmp_path, capsys) 
     assert "no finished sweep" in capsys.readouterr().err
 
 
+def test_demo_with_a_bad_scenario_exits_2_before_serving(tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\npolicy: {devolution: 2}\n")
+    assert cli.main(cogov("demo", bad, "--port", 0, "--no-browser")) == 2
+    assert f"{bad}:2 policy.devolution: must be between 0 and 1, got 2" in capsys.readouterr().err
+
+
 # ----------------------------------------------------------------------------------- compare
 def test_compare_prints_scenarios_side_by_side_and_writes_files(small_yaml, tmp_path,
                                                                  capsys) -> None:
