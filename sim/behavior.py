@@ -34,11 +34,12 @@ def time_cost(
 
 
 def incentive_value(incentive: Incentive, yuan_scale: float) -> float:
-    """I (incentive units): points → yuan per activity / yuan0; time bank and recognition carry
+    """I (incentive units): points → log(1 + yuan per activity / yuan0), a saturating value of
+    money (the tenth yuan per activity adds less than the first); time bank and recognition carry
     their configured values; none → 0."""
     if incentive.scheme == "points":
         yuan = incentive.points_per_activity * incentive.yuan_per_100_points / 100.0
-        return yuan / yuan_scale
+        return float(np.log1p(yuan / yuan_scale))
     if incentive.scheme == "time_bank":
         return incentive.time_bank_value
     if incentive.scheme == "recognition":

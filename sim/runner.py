@@ -159,7 +159,7 @@ def _run_replicates(
                 bar.update()
             return out
         done: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
-        with ProcessPoolExecutor(min(workers, replicates), mp_context=_start_method()) as pool:
+        with ProcessPoolExecutor(min(workers, replicates), mp_context=start_method()) as pool:
             futures: dict[Future, int] = {
                 pool.submit(run_replicate, scenario, r): r for r in range(replicates)
             }
@@ -174,7 +174,7 @@ def _run_replicates(
         return [done[r] for r in range(replicates)]
 
 
-def _start_method() -> BaseContext:
+def start_method() -> BaseContext:
     """fork on Linux: workers start in milliseconds, not seconds, and scripts need no
     ``__main__`` guard; spawn elsewhere (fork is unsafe on macOS). Importing mesa sets the global
     default to spawn, so choose explicitly. The start method never changes the numbers."""

@@ -262,7 +262,7 @@ class Behavior(_Config):
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
     incentive_yuan_scale: float = Field(
-        0.2, gt=0.0, description="yuan0: yuan per activity worth one incentive unit"
+        0.2, gt=0.0, description="yuan0: I = log(1 + yuan per activity / yuan0) under points"
     )
     recruit_memory: int = Field(2, ge=1, le=24, description="months a contact keeps working")
     # 7.1 organising capacity gate

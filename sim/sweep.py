@@ -31,7 +31,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.experiment import LoadedExperiment, Run
-from sim.runner import OutputExistsError, git_state, versions
+from sim.runner import OutputExistsError, git_state, start_method, versions
 
 JOURNAL = "journal.jsonl"
 RESULTS = "results.parquet"
@@ -90,7 +90,7 @@ def local_executor(workers: int) -> Executor:
         if workers == 1:
             yield from map(evaluate, jobs)
             return
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=start_method()) as pool:
             futures = [pool.submit(evaluate, job) for job in jobs]
             try:
                 for future in as_completed(futures):

@@ -79,10 +79,12 @@ def test_time_cost_never_negative_under_a_large_relief():
 @pytest.mark.parametrize(
     ("incentive", "expected"),
     [
-        # Chenghua: 10 points × 1 yuan / 100 points = 0.1 yuan; / yuan0 0.2 = 0.5 units
-        (Incentive(scheme="points", points_per_activity=10, yuan_per_100_points=1), 0.5),
-        # 20 points × 5 yuan / 100 = 1 yuan → 5 units
-        (Incentive(scheme="points", points_per_activity=20, yuan_per_100_points=5), 5.0),
+        # Chenghua: 10 points × 1 yuan / 100 points = 0.1 yuan; log(1 + 0.1 / 0.2) = log 1.5
+        (Incentive(scheme="points", points_per_activity=10, yuan_per_100_points=1),
+         0.4054651081),
+        # 20 points × 5 yuan / 100 = 1 yuan → log(1 + 5) = log 6: money saturates
+        (Incentive(scheme="points", points_per_activity=20, yuan_per_100_points=5),
+         1.7917594692),
         (Incentive(scheme="points", yuan_per_100_points=0), 0.0),
         (Incentive(scheme="time_bank", time_bank_value=0.6), 0.6),
         (Incentive(scheme="time_bank", time_bank_value=1.7), 1.7),
@@ -97,9 +99,9 @@ def test_incentive_value(incentive, expected):
 
 
 def test_incentive_value_scales_with_yuan0():
-    # 0.1 yuan per activity against yuan0 = 0.05 → 2 units
+    # 0.1 yuan per activity against yuan0 = 0.05 → log(1 + 2) = log 3
     points = Incentive(scheme="points", points_per_activity=10, yuan_per_100_points=1)
-    assert behavior.incentive_value(points, 0.05) == pytest.approx(2.0)
+    assert behavior.incentive_value(points, 0.05) == pytest.approx(np.log(3.0))
 
 
 # ------------------------------------------------------------------ devolution and the stake

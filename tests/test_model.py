@@ -202,7 +202,7 @@ def test_group_metrics_are_shares_of_their_groups():
 
 def test_points_accumulate_per_activity():
     m = CoGovModel(scenario(months=6, incentive={"scheme": "points", "points_per_activity": 7}))
-    assert m.incentive == pytest.approx(7 * 1 / 100 / 0.2)
+    assert m.incentive == pytest.approx(np.log1p(7 * 1 / 100 / 0.2))  # log(1 + yuan / yuan0)
     activities = np.zeros(len(m.residents))
     for _ in range(6):
         m.step()
