@@ -122,7 +122,7 @@ def run(
         overrides["months"] = months
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="run()")
-    started = _now()
+    started = now_iso()
     outputs = _run_replicates(scenario, replicates, workers, progress)
     return RunResult(
         scenario=scenario,
@@ -131,7 +131,7 @@ def run(
         timeseries=pd.concat([ts for ts, _ in outputs], ignore_index=True),
         summary=pd.DataFrame([row for _, row in outputs]),
         started=started,
-        finished=_now(),
+        finished=now_iso(),
     )
 
 
@@ -298,7 +298,7 @@ def manifest(kind: str, results: Sequence[RunResult], command: Sequence[str]) ->
         "kind": kind,
         "command": list(command),
         "started": min(r.started for r in results),
-        "finished": _now(),
+        "finished": now_iso(),
         "seeding": SEEDING,
         "runs": [
             {
@@ -411,5 +411,6 @@ def _sibling(path: Path, tag: str) -> Path:
     return path.parent / f".{path.name}.{tag}-{os.getpid()}-{time.monotonic_ns()}"
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """The local time now, ISO 8601 to the second with its UTC offset."""
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")

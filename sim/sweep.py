@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.experiment import LoadedExperiment, Run
-from sim.runner import OutputExistsError, git_state, start_method, versions
+from sim.runner import OutputExistsError, git_state, now_iso, start_method, versions
 
 JOURNAL = "journal.jsonl"
 RESULTS = "results.parquet"
@@ -159,7 +158,7 @@ def sweep(
             _check_same_experiment(out_dir, experiment)
         finished = {k for k, row in done.items() if row["status"] == "ok"}
         pending = [r for r in runs if r.key not in finished]
-        started = _now()
+        started = now_iso()
         if isinstance(design, np.ndarray):  # unrounded, as SALib sampled it (Morris needs it)
             np.save(out_dir / "design.npy", design)
         _write_manifest(out_dir, experiment, command, started, None, len(runs))
@@ -178,7 +177,7 @@ def sweep(
                     on_progress(count, len(runs))
         results = _results_frame(done, runs, experiment)
         _atomic_parquet(results, out_dir / RESULTS)
-        _write_manifest(out_dir, experiment, command, started, _now(), len(runs))
+        _write_manifest(out_dir, experiment, command, started, now_iso(), len(runs))
     failed = results[results["status"] != "ok"]
     return SweepOutcome(results, failed, out_dir, ran=len(pending))
 
@@ -266,7 +265,3 @@ def _check_same_experiment(out_dir: Path, experiment: LoadedExperiment) -> None:
     if any(key in before and before[key] != value for key, value in now.items()):
         raise OutputExistsError(f"{out_dir}: holds a sweep of a different experiment; "
                                 "--resume continues only the same experiment")
-
-
-def _now() -> str:
-    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
