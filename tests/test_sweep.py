@@ -206,3 +206,10 @@ def test_dask_cluster_equals_local(tmp_path, dask_cluster):
     local = sweep(exp, tmp_path / "local", workers=2)
     remote = sweep(exp, tmp_path / "dask", executor="dask", scheduler=dask_cluster)
     pd.testing.assert_frame_equal(comparable(local.results), comparable(remote.results))
+
+
+def test_dask_local_cluster_when_no_scheduler_is_given(tmp_path):
+    path = write(tmp_path, SLOW.replace("samples: 40", "samples: 6"))
+    local = sweep(load_experiment(path), tmp_path / "local", workers=1)
+    cluster = sweep(load_experiment(path), tmp_path / "cluster", executor="dask", workers=2)
+    pd.testing.assert_frame_equal(comparable(local.results), comparable(cluster.results))
