@@ -78,6 +78,7 @@ def participation_logit(
     self_org_member: np.ndarray,
     engagement: np.ndarray,
     recruited: np.ndarray,
+    propensity: np.ndarray | float = 0.0,
     cost: np.ndarray,
     stake: np.ndarray,
     neighbours: np.ndarray,
@@ -89,7 +90,7 @@ def participation_logit(
 
     α_a + β_P·P + β_E·E + β_T·T + β_stake·stake_a + β_N·N_a + β_R·R + β_I·I − β_C·cost − β_D·D
     + β_party·party (+ β_self·member of a self-organization, §7.8; + β_habit·engagement, the
-    memory of one's own recent participation)
+    memory of one's own recent participation; + u, the resident's persistent inclination)
     """
     person = (
         b.beta_public_spirit * public_spirit
@@ -102,6 +103,7 @@ def participation_logit(
         + b.beta_party * party
         + b.beta_self_org * self_org_member
         + b.beta_habit * engagement
+        + propensity
     )
     alpha = np.asarray(b.alpha.as_tuple())[list(activities)]
     return alpha + person[:, None] + b.beta_stake * stake + b.beta_network * neighbours

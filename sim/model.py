@@ -234,7 +234,7 @@ class CoGovModel(mesa.Model):
         logit = behavior.participation_logit(
             b, public_spirit=r.public_spirit, efficacy=r.efficacy, trust=r.trust,
             dependency=r.dependency, party=r.party, self_org_member=r.self_org >= 0,
-            engagement=r.engagement,
+            engagement=r.engagement, propensity=r.propensity,
             recruited=r.months_since_contact < b.recruit_memory, cost=self.cost, stake=stake,
             neighbours=shares[:, acts], incentive=self.incentive, activities=acts,
         )

@@ -94,6 +94,7 @@ class Residents:
     baseline_public_spirit: np.ndarray  # P0, what P relaxes to
     baseline_efficacy: np.ndarray  # E0
     baseline_attachment: np.ndarray  # A0
+    propensity: np.ndarray  # u, persistent inclination in logit units (time, temperament)
     points: np.ndarray = field(init=False)  # incentive balance (积分)
     took: np.ndarray = field(init=False)  # (N, 3) bool: last month per activity
     took_any: np.ndarray = field(init=False)  # (N,) bool: took part in anything last month
@@ -169,6 +170,7 @@ def draw_residents(layout: Layout, pop: Population, rng: np.random.Generator) ->
         baseline_public_spirit=spirit.copy(),
         baseline_efficacy=efficacy.copy(),
         baseline_attachment=attachment.copy(),
+        propensity=rng.normal(0.0, pop.propensity_sd, size=n),
     )
 
 

@@ -95,4 +95,6 @@ def test_pattern4_party_outreach_raises_non_party_participation():
 def test_patterns_use_independent_replicates(metric):
     """The margin is meaningful only if replicates differ: guard against a seeding bug."""
     values = [s[metric] for s in summaries("baseline")]
-    assert len(set(values)) == REPLICATES
+    # participation shares are counts / adults, so two replicates may tie by chance; a seeding
+    # bug would make (nearly) all of them equal
+    assert len(set(values)) >= 0.8 * REPLICATES
