@@ -1,6 +1,6 @@
 """Speed of the sweep machinery, reported in figures (issue: sweeps, "Speed").
 
-    python benchmarks/bench_sweep.py [--runs 48] [--sobol]
+    python benchmarks/bench_sweep.py [--runs 96] [--sobol]
 
 - throughput: the same random design of ``--runs`` runs of the 2,000-resident reform scenario
   (60 months) with ``--workers 1`` and ``--workers 2``; runs per second and the speed-up
@@ -47,7 +47,7 @@ def timed_sweep(experiment_path: Path, workers: int, out: Path) -> tuple[float, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--runs", type=int, default=48)
+    parser.add_argument("--runs", type=int, default=96)  # fewer: startup noise
     parser.add_argument("--sobol", action="store_true", help="run the 5,632-run Sobol design")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
