@@ -135,8 +135,9 @@ class CommunityFund:
         self.leaked += leaked
         return spent, leaked, delivered
 
-    def close(self) -> CycleAccount:
-        """Month 12: what was not paid out is carried into the next cycle."""
+    def close(self) -> CycleAccount | None:
+        """Month 12: what was not paid out is carried into the next cycle (None if no cycle
+        was opened)."""
         if not self.open_cycle:
             return None
         self.carried = self.budget - self.spent - self.leaked

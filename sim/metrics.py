@@ -7,8 +7,6 @@ of adult residents; money is in yuan per month summed over communities; counts a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pandas as pd
 
 PARTICIPATION = (
@@ -111,8 +109,3 @@ def summarize(
     else:
         out["yuan_per_satisfaction"] = spending / gain
     return out
-
-
-def as_row(month: int, values: Mapping[str, float]) -> dict[str, float]:
-    """One tidy row: month first, then the metrics in contract order."""
-    return {"month": month, **{name: float(values[name]) for name in METRICS}}
