@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from sim import intervals
 from sim.experiment import is_experiment_file, load_experiment
 from sim.runner import (
     OutputExistsError,
@@ -113,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_schema_int("seed"), help="master seed (default: the file's)")
     p.add_argument("--replicates", type=_int_in(1), default=1, help="replicates (default 1)")
+    p.add_argument("--first-replicate", type=_int_in(0), default=0, metavar="K",
+                   help="index of the first replicate (default 0): --first-replicate K "
+                        "--replicates 1 reruns replicate K alone, e.g. one row of a sweep")
     p.add_argument(
         "--months", type=_schema_int("months"), help="horizon in months (default: the file's)"
     )
@@ -131,7 +135,8 @@ def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
     scenario = load_scenario(args.scenario, args)
     out = args.out or default_out(scenario.name)
     check_out_dir(out, args.overwrite)
-    result = run(scenario, replicates=args.replicates, workers=args.workers, progress=_tty())
+    result = run(scenario, replicates=args.replicates, workers=args.workers, progress=_tty(),
+                 first_replicate=args.first_replicate)
     write_outputs(out, result, command, overwrite=args.overwrite)
     print(_run_line(result.scenario, result.replicates))
     print(format_table(summary_table(result.summary)))
@@ -160,7 +165,8 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
     out = args.out or default_out("compare")
     check_out_dir(out, args.overwrite)
     results = [
-        run(s, replicates=args.replicates, workers=args.workers, progress=_tty())
+        run(s, replicates=args.replicates, workers=args.workers, progress=_tty(),
+            first_replicate=args.first_replicate)
         for s in scenarios
     ]
     write_comparison(out, results, command, overwrite=args.overwrite)
@@ -321,24 +327,46 @@ def default_out(label: str) -> Path:
 
 
 def format_table(table: pd.DataFrame) -> str:
-    """Scenarios as columns, metrics as rows, cells ``mean [95% CI]`` (CI blank for n = 1)."""
+    """Scenarios as columns, metrics as rows, cells ``mean [low, high]`` by the interval rule
+    of ``sim.intervals``, named in the header; notes below say where no interval exists."""
     scenarios = list(pd.unique(table["scenario"]))
-    cells = {(r.scenario, r.metric): _cell(r.mean, r.ci_low, r.ci_high) for r in table.itertuples()}
-    rows = [["metric (mean [95% CI])", *map(str, scenarios)]]
+    cells = {(r.scenario, r.metric): _cell(r) for r in table.itertuples()}
+    some_interval = table["ci_low"].notna().any()
+    header = f"metric: mean [{intervals.RULE_SHORT}]" if some_interval else "metric: mean"
+    rows = [[header, *map(str, scenarios)]]
     rows += [[m, *(cells[s, m] for s in scenarios)] for m in pd.unique(table["metric"])]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
+    lines = [
         "  ".join(text.ljust(w) for text, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
-    )
+    ]
+    return "\n".join([*lines, *_table_notes(table)])
 
 
-def _cell(mean: float, low: float, high: float) -> str:
-    if math.isnan(mean):
+def _cell(row: Any) -> str:
+    if math.isnan(row.mean):
         return "n/a"
-    if math.isnan(low) or math.isnan(high):
-        return f"{mean:.4g}"
-    return f"{mean:.4g} [{low:.4g}, {high:.4g}]"
+    text = f"{row.mean:.4g}"
+    if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)):
+        text += f" [{row.ci_low:.4g}, {row.ci_high:.4g}]"
+    marks = "*" if row.inf else ""
+    marks += "†" if row.nan else ""
+    return text + marks
+
+
+def _table_notes(table: pd.DataFrame) -> list[str]:
+    notes = [f"[{intervals.RULE_SHORT}]: {intervals.RULE}."] if table["ci_low"].notna().any() \
+        else []
+    if (table["n"] < 2).any():
+        notes.append("No interval where a scenario has one replicate: run --replicates 2 or "
+                     "more (4 or more for a useful width).")
+    if table["inf"].any():
+        notes.append("* some replicates are infinite (e.g. money spent for no satisfaction "
+                     "gain): the mean is infinite or undefined and has no interval.")
+    if table["nan"].any():
+        notes.append("† some replicates are undefined (NaN, e.g. no participants for the "
+                     "representation gap) and are left out of the mean.")
+    return notes
 
 
 def _run_line(scenario: Scenario, replicates: int) -> str:

@@ -7,10 +7,12 @@ grid and random designs), replicates, a seed and the summary metrics to analyse.
 turns it into a list of runs; it knows nothing of how runs are executed (sim.sweep) or analysed
 (sim.analysis).
 
-Seeds: replicate ``r`` of every design point gets the seed
-``SeedSequence(seed, spawn_key=(r,))`` — the same residents and network at every point (common
-random numbers), so differences between points are the parameters' doing, and averaging
-replicates per point gives the expected response SALib's estimators need.
+Seeds: replicate ``r`` of every design point runs exactly as replicate ``r`` of ``cogov run
+--seed SEED`` (``sim.runner.make_model``: ``SeedSequence(seed, spawn_key=(r,))``, with ``seed``
+the experiment's) — the same residents and network at every point (common random numbers), so
+differences between points are the parameters' doing, and averaging replicates per point gives
+the expected response SALib's estimators need. :meth:`LoadedExperiment.rerun_command` is the
+``cogov run`` command that reproduces one run bit for bit.
 """
 
 from __future__ import annotations
@@ -93,7 +95,8 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Run:
-    """One model evaluation: design point, replicate, its seed and parameter values."""
+    """One model evaluation: design point, replicate, the master seed (the experiment's) and
+    parameter values. It runs as replicate ``replicate`` of ``cogov run --seed seed``."""
 
     point: int
     replicate: int
@@ -154,25 +157,58 @@ class LoadedExperiment:
                 params[p.name] = (x.item() if isinstance(x, np.generic) else x) if p.values \
                     is not None else p.value(x)
             for r in range(self.spec.replicates):
-                out.append(Run(i, r, replicate_seed(self.spec.seed, r), params))
+                out.append(Run(i, r, self.spec.seed, params))
         return out
 
     def scenario_for(self, params: Mapping[str, Any]) -> Scenario:
-        """The base scenario with the fixed ``set`` overrides and this point's values."""
+        """The base scenario with the fixed ``set`` overrides, this point's values, the
+        experiment's ``months`` and its seed (the master seed of every run)."""
+        return self.base.with_overrides(self._overrides(params), origin=str(self.path))
+
+    def _overrides(self, params: Mapping[str, Any]) -> dict[str, Any]:
         overrides = {**self.spec.set, **params}
         if self.spec.months is not None:
             overrides["months"] = self.spec.months
-        return self.base.with_overrides(overrides, origin=str(self.path))
+        overrides["seed"] = self.spec.seed
+        return overrides
+
+    def rerun_command(self, run: Run) -> list[str]:
+        """The ``cogov run`` command (argv) that reproduces ``run`` bit for bit: the base
+        scenario file, ``--seed``, ``--first-replicate``, and one ``--set`` per fixed override
+        and parameter value (floats written so that they read back exactly)."""
+        overrides = self._overrides(run.params)
+        command = ["cogov", "run", str(self.path.parent / self.spec.scenario),
+                   "--seed", str(overrides.pop("seed")),
+                   "--first-replicate", str(run.replicate), "--replicates", "1"]
+        if "months" in overrides:
+            command += ["--months", str(overrides.pop("months"))]
+        for key, value in overrides.items():
+            command += ["--set", f"{key}={_yaml_flow(value)}"]
+        return command
 
     def target_function(self) -> Callable[[dict, np.random.Generator], dict]:
         module, _, name = self.spec.target.partition(":")
         return getattr(importlib.import_module(module), name)
 
 
-def replicate_seed(seed: int, replicate: int) -> int:
-    """An integer seed for replicate ``r``: ``np.random.default_rng(it)`` reproduces the run."""
-    state = np.random.SeedSequence(seed, spawn_key=(replicate,)).generate_state(2, np.uint32)
-    return int(state[0]) << 31 | int(state[1]) >> 1
+def _yaml_flow(value: Any) -> str:
+    """``value`` as one line of YAML that ``parse_assignments`` reads back as the same value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        return str(value)
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe")
+    yaml.default_flow_style = True
+    yaml.width = 1_000_000
+    buffer = io.StringIO()
+    yaml.dump(value, buffer)
+    return buffer.getvalue().strip().removesuffix("...").strip()
 
 
 # ------------------------------------------------------------------------------- loading

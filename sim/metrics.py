@@ -109,3 +109,27 @@ def summarize(
     else:
         out["yuan_per_satisfaction"] = spending / gain
     return out
+
+
+UNBOUNDED = (-float("inf"), float("inf"))
+RANGES: dict[str, tuple[float, float]] = {
+    **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met")},
+    **{name: (0.0, float("inf")) for name in METRICS if UNITS[name].startswith(("count",
+                                                                                 "yuan",
+                                                                                 "projects",
+                                                                                 "ties"))},
+    "representation_gap": (-1.0, 1.0),
+    "yuan_per_satisfaction": (0.0, float("inf")),
+}
+"""Range of every monthly metric and summary extra: the interval rule (``sim.intervals``) never
+reaches outside it. Shares and attitudes are in [0, 1]; counts, yuan and ties are ≥ 0; the
+representation gap is a difference of two shares."""
+
+
+def range_of(name: str) -> tuple[float, float]:
+    """The range of a monthly metric or a summary name (``<metric>_final``/``_last12`` share
+    their metric's range); ``(-inf, inf)`` for any other output (e.g. a test function's)."""
+    if name in RANGES:
+        return RANGES[name]
+    base = name.removesuffix("_final").removesuffix("_last12")
+    return RANGES.get(base, UNBOUNDED) if base != name else UNBOUNDED

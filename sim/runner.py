@@ -29,12 +29,12 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any, TypeVar
 
+import mesa
 import numpy as np
 import pandas as pd
-from scipy import stats
 from tqdm import tqdm
 
-from sim import metrics
+from sim import intervals, metrics
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
 
@@ -62,7 +62,8 @@ KEY_METRICS = (
 
 SEEDING = (
     "replicate r of master seed s runs on numpy.random.Generator(PCG64(SeedSequence(s, "
-    "spawn_key=(r,)))), which equals SeedSequence(s).spawn(R)[r]"
+    "spawn_key=(r,)))), which equals SeedSequence(s).spawn(R)[r]; `cogov run`, `compare`, "
+    "sweeps (s = the experiment's seed) and the demo (replicate 0) all use it"
 )
 VERSIONED = ("numpy", "scipy", "pandas", "mesa", "pydantic", "cogov")
 T = TypeVar("T")
@@ -103,16 +104,19 @@ def run(
     months: int | None = None,
     workers: int = 1,
     progress: bool = False,
+    first_replicate: int = 0,
 ) -> RunResult:
-    """Run ``replicates`` replicates of ``scenario`` (a Scenario or a YAML path).
+    """Run replicates ``first_replicate`` … ``first_replicate + replicates − 1`` of ``scenario``
+    (a Scenario or a YAML path).
 
     ``seed`` (default ``scenario.seed``) and ``months`` (default ``scenario.months``) are folded
     into the resolved scenario. ``workers`` > 1 runs replicates in processes; the result is
     identical for any worker count. ``progress`` shows a tqdm bar on stderr. Raises
     ``ScenarioError`` for a bad override, ``RunError`` if a replicate fails.
     """
-    if replicates < 1 or workers < 1:
-        raise ValueError(f"replicates and workers must be ≥ 1, got {replicates} and {workers}")
+    if replicates < 1 or workers < 1 or first_replicate < 0:
+        raise ValueError(f"replicates and workers must be ≥ 1 and first_replicate ≥ 0, got "
+                         f"{replicates}, {workers} and {first_replicate}")
     if not isinstance(scenario, Scenario):
         scenario = Scenario.load(scenario)
     overrides: dict[str, Any] = {}
@@ -123,7 +127,8 @@ def run(
     if overrides:
         scenario = scenario.with_overrides(overrides, origin="run()")
     started = now_iso()
-    outputs = _run_replicates(scenario, replicates, workers, progress)
+    indices = range(first_replicate, first_replicate + replicates)
+    outputs = _run_replicates(scenario, indices, workers, progress)
     return RunResult(
         scenario=scenario,
         seed=scenario.seed,
@@ -135,43 +140,120 @@ def run(
     )
 
 
+def make_model(scenario: Scenario, replicate: int = 0) -> CoGovModel:
+    """The model of replicate ``replicate`` of ``scenario`` (seeded by ``scenario.seed``): the
+    one way every command, the demo and the tests build a run (:data:`SEEDING`)."""
+    return CoGovModel(scenario, rng=replicate_rng(scenario.seed, replicate))
+
+
 def run_replicate(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One replicate: (timeseries with id columns, summary row). Module level so it pickles."""
-    model = CoGovModel(scenario, rng=replicate_rng(scenario.seed, replicate))
-    model.run()
-    ids = {"scenario": scenario.name, "replicate": replicate, "seed": scenario.seed}
-    ts = model.timeseries()[["month", *metrics.METRICS]]
-    for column, value in reversed(ids.items()):
-        ts.insert(0, column, value)
-    summary = model.summary()
+    """One replicate: (timeseries with id columns, summary row). The one function that runs a
+    replicate, for ``cogov run``/``compare``, sweeps and the tests; module level so it pickles.
+    """
+    model = make_model(scenario, replicate)
+    try:
+        model.run()
+        ids = {"scenario": scenario.name, "replicate": replicate, "seed": scenario.seed}
+        ts = model.timeseries()[["month", *metrics.METRICS]]
+        for column, value in reversed(ids.items()):
+            ts.insert(0, column, value)
+        summary = model.summary()
+    finally:
+        release(model)
     return ts, {**ids, **{name: summary[name] for name in metrics.summary_names()}}
 
 
+def release(model: mesa.Model) -> None:
+    """Let ``model`` be freed when its run ends. Mesa 3.3 keeps every model alive in the
+    class-level ``mesa.Agent._ids`` (a unique-id counter per model; fixed upstream in
+    mesa#3180, not in 3.3.x): without this a worker grows by ~1.65 MiB per 2,000-adult run.
+    Remove once Mesa is upgraded past that fix."""
+    mesa.Agent._ids.pop(model, None)
+
+
 def _run_replicates(
-    scenario: Scenario, replicates: int, workers: int, progress: bool
+    scenario: Scenario, indices: range, workers: int, progress: bool
 ) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
-    bar = tqdm(total=replicates, desc=scenario.name, unit="replicate", disable=not progress)
+    bar = tqdm(total=len(indices), desc=scenario.name, unit="replicate", disable=not progress)
+    done: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
     with bar:
-        if workers == 1 or replicates == 1:
-            out = []
-            for r in range(replicates):
-                out.append(_checked(scenario, r, run_replicate, scenario, r))
+        jobs = [(scenario, r) for r in indices]
+        try:
+            for i, output in in_processes(_replicate_job, jobs, workers):
+                done[indices[i]] = output
                 bar.update()
-            return out
-        done: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
-        with ProcessPoolExecutor(min(workers, replicates), mp_context=start_method()) as pool:
-            futures: dict[Future, int] = {
-                pool.submit(run_replicate, scenario, r): r for r in range(replicates)
-            }
+        except _JobError as failure:
+            _, r = jobs[failure.index]
+            raise RunError(
+                f"scenario '{scenario.name}' replicate {r} (seed {scenario.seed}): "
+                f"{type(failure.cause).__name__}: {failure.cause}"
+            ) from failure.cause
+    return [done[r] for r in indices]
+
+
+def _replicate_job(job: tuple[Scenario, int]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    return run_replicate(*job)
+
+
+class _JobError(Exception):
+    """Job ``index`` of :func:`in_processes` raised ``cause``."""
+
+    def __init__(self, index: int, cause: BaseException):
+        super().__init__(index, cause)
+        self.index, self.cause = index, cause
+
+
+def in_processes(
+    function: Callable[[Any], T], jobs: Sequence[Any], workers: int
+) -> Iterator[tuple[int, T]]:
+    """``(i, function(jobs[i]))`` in completion order: in this process when ``workers`` is 1
+    or there is one job, else in a pool of ``min(workers, len(jobs))`` processes that die with
+    this one (even on SIGKILL, so they never outlive a killed command or hold its files). The
+    one process-pool path of the package. A job that raises stops the rest and raises
+    ``_JobError`` naming it. ``function`` must be a module-level function (it pickles)."""
+    if workers == 1 or len(jobs) <= 1:
+        for i, job in enumerate(jobs):
             try:
-                for future in as_completed(futures):
-                    r = futures[future]
-                    done[r] = _checked(scenario, r, future.result)
-                    bar.update()
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-        return [done[r] for r in range(replicates)]
+                result = function(job)
+            except Exception as exc:
+                raise _JobError(i, exc) from exc
+            yield i, result
+        return
+    pool = ProcessPoolExecutor(min(workers, len(jobs)), mp_context=start_method(),
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
+    try:
+        futures: dict[Future, int] = {pool.submit(function, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:
+                raise _JobError(i, exc) from exc
+            yield i, result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when the process that started it ends. On Linux the
+    kernel sends SIGKILL (prctl PR_SET_PDEATHSIG); elsewhere a thread watches the parent."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+        return
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def start_method() -> BaseContext:
@@ -181,44 +263,25 @@ def start_method() -> BaseContext:
     return get_context("fork" if sys.platform.startswith("linux") else "spawn")
 
 
-def _checked(scenario: Scenario, replicate: int, call: Callable[..., T], *args: Any) -> T:
-    """``call(*args)``, with any exception re-raised as a RunError naming the replicate."""
-    try:
-        return call(*args)
-    except Exception as exc:
-        raise RunError(
-            f"scenario '{scenario.name}' replicate {replicate} (seed {scenario.seed}): "
-            f"{type(exc).__name__}: {exc}"
-        ) from exc
-
-
 # ------------------------------------------------------------------------------------- summary
-def summary_table(
-    summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS, confidence: float = 0.95
-) -> pd.DataFrame:
-    """Mean and t-based confidence interval over replicates, per scenario and metric.
+def summary_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> pd.DataFrame:
+    """Mean and interval over replicates, per scenario and metric, by the one rule of
+    ``sim.intervals`` (95% t interval within the metric's range).
 
-    Returns tidy rows ``scenario, metric, n, mean, ci_low, ci_high`` (scenarios in order of first
-    appearance, metrics in ``names`` order). NaN replicates are left out of ``n``; the interval is
-    NaN with fewer than two replicates or any infinite value.
+    Returns tidy rows ``scenario, metric, n, mean, ci_low, ci_high, nan, inf`` (scenarios in
+    order of first appearance, metrics in ``names`` order): ``n`` counts the non-NaN replicates,
+    ``nan``/``inf`` the NaN and infinite ones; the interval is NaN when none is possible
+    (``intervals.no_interval_reason``).
     """
     rows = []
     for name in pd.unique(summary["scenario"]):
         group = summary[summary["scenario"] == name]
         for metric in names:
-            values = group[metric].to_numpy(dtype=float)
-            values = values[~np.isnan(values)]
-            n = len(values)
-            mean = float(values.mean()) if n else float("nan")
-            half = float("nan")
-            if n >= 2 and np.isfinite(values).all():
-                sem = values.std(ddof=1) / np.sqrt(n)
-                half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * sem)
-            rows.append(
-                {"scenario": name, "metric": metric, "n": n, "mean": mean,
-                 "ci_low": mean - half, "ci_high": mean + half}
-            )
-    return pd.DataFrame(rows, columns=["scenario", "metric", "n", "mean", "ci_low", "ci_high"])
+            iv = intervals.mean_interval(group[metric], metrics.range_of(metric))
+            rows.append({"scenario": name, "metric": metric, "n": iv.n, "mean": iv.mean,
+                         "ci_low": iv.low, "ci_high": iv.high, "nan": iv.nan, "inf": iv.inf})
+    return pd.DataFrame(rows, columns=["scenario", "metric", "n", "mean", "ci_low", "ci_high",
+                                       "nan", "inf"])
 
 
 # -------------------------------------------------------------------------------------- output
@@ -294,29 +357,67 @@ def safe_name(name: str) -> str:
 
 def manifest(kind: str, results: Sequence[RunResult], command: Sequence[str]) -> dict[str, Any]:
     """What a reader needs to reproduce ``results``: scenarios, seeds, versions, code, command."""
-    return {
-        "kind": kind,
-        "command": list(command),
+    return manifest_fields(kind, command, {
         "started": min(r.started for r in results),
         "finished": now_iso(),
-        "seeding": SEEDING,
         "runs": [
             {
                 "scenario": r.scenario.to_dict(),
                 "seed": r.seed,
                 "replicates": r.replicates,
                 "replicate_seeds": [
-                    {"replicate": i, "entropy": r.seed, "spawn_key": [i]}
-                    for i in range(r.replicates)
+                    {"replicate": int(i), "entropy": r.seed, "spawn_key": [int(i)]}
+                    for i in pd.unique(r.summary["replicate"])
                 ],
                 "started": r.started,
                 "finished": r.finished,
             }
             for r in results
         ],
-        "versions": versions(),
-        "git": git_state(Path.cwd()),
-    }
+    })
+
+
+def manifest_fields(kind: str, command: Sequence[str] | None, fields: dict[str, Any]
+                    ) -> dict[str, Any]:
+    """Every manifest's common fields — kind, command, seeding rule, interval rule, versions,
+    git state — around ``fields`` (the command's own). Used by run, compare and sweep."""
+    return {"kind": kind, "command": list(command or []), **fields, "seeding": SEEDING,
+            "interval_rule": intervals.RULE, "versions": versions(), "git": git_state(Path.cwd())}
+
+
+def write_manifest(directory: Path, data: dict[str, Any], list_files: bool = False) -> Path:
+    """Write ``data`` as ``directory/manifest.json``, strict JSON (:func:`strict_json`), via a
+    temporary file and a rename, so a reader never sees half a manifest. ``list_files`` adds
+    the sorted list of the directory's files. The one manifest writer of the package."""
+    if list_files:
+        data = {**data, "files": sorted(
+            p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())}
+    path, tmp = directory / "manifest.json", directory / ".manifest.json.tmp"
+    tmp.write_text(json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False)
+                   + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def strict_json(value: Any) -> Any:
+    """``value`` made representable in strict JSON (RFC 8259 has no NaN or Infinity): NaN →
+    null, ±inf → the strings "Infinity"/"-Infinity"; numpy scalars → Python numbers; tuples,
+    paths and other objects → lists and strings."""
+    if isinstance(value, dict):
+        return {str(k): strict_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [strict_json(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        if value != value:
+            return None
+        if value in (float("inf"), float("-inf")):
+            return "Infinity" if value > 0 else "-Infinity"
+        return value
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    return str(value)
 
 
 def versions() -> dict[str, str | None]:
@@ -351,13 +452,7 @@ def git_state(directory: Path) -> dict[str, Any] | None:
 def _write_manifest(
     directory: Path, kind: str, results: Sequence[RunResult], command: Sequence[str]
 ) -> None:
-    data = manifest(kind, results, command)
-    data["files"] = sorted(
-        p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()
-    )
-    (directory / "manifest.json").write_text(
-        json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    write_manifest(directory, manifest(kind, results, command), list_files=True)
 
 
 def _combined(results: Sequence[RunResult]) -> tuple[pd.DataFrame, pd.DataFrame]:

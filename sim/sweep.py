@@ -19,7 +19,6 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,15 @@ import pandas as pd
 
 from sim import metrics
 from sim.experiment import LoadedExperiment, Run
-from sim.runner import OutputExistsError, git_state, now_iso, start_method, versions
+from sim.model import replicate_rng
+from sim.runner import (
+    OutputExistsError,
+    in_processes,
+    manifest_fields,
+    now_iso,
+    run_replicate,
+    write_manifest,
+)
 
 JOURNAL = "journal.jsonl"
 RESULTS = "results.parquet"
@@ -60,13 +67,11 @@ def evaluate(job: tuple) -> dict[str, Any]:
     row: dict[str, Any] = {"point": run.point, "replicate": run.replicate, "seed": run.seed}
     start = time.perf_counter()
     try:
-        rng = np.random.default_rng(run.seed)
         if experiment.base is not None:
-            from sim.model import CoGovModel
-
-            scenario = experiment.scenario_for(run.params)
-            outputs = CoGovModel(scenario, rng=rng).run().summary()
+            _, outputs = run_replicate(experiment.scenario_for(run.params), run.replicate)
+            outputs = {name: outputs[name] for name in metrics.summary_names()}
         else:
+            rng = replicate_rng(run.seed, run.replicate)
             outputs = dict(experiment.target_function()(dict(run.params), rng))
         row.update(status="ok", error="")
     except Exception as exc:  # a failed run is recorded; the sweep goes on
@@ -85,18 +90,8 @@ def local_executor(workers: int) -> Executor:
     """Local worker processes; yields rows as runs finish."""
 
     def execute(jobs: Iterable[tuple]) -> Iterator[dict]:
-        jobs = list(jobs)
-        if workers == 1:
-            yield from map(evaluate, jobs)
-            return
-        with ProcessPoolExecutor(max_workers=workers, mp_context=start_method()) as pool:
-            futures = [pool.submit(evaluate, job) for job in jobs]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+        for _, row in in_processes(evaluate, list(jobs), workers):
+            yield row
 
     return execute
 
@@ -231,28 +226,21 @@ def _locked(out_dir: Path) -> Iterator[None]:
 
 def _write_manifest(out_dir: Path, experiment: LoadedExperiment, command: list[str] | None,
                     started: str, finished: str | None, total: int) -> None:
-    spec = experiment.spec
-    data = {
-        "kind": "sweep",
-        "experiment": spec.model_dump(mode="json"),
+    write_manifest(out_dir, manifest_fields("sweep", command, {
+        "experiment": experiment.spec.model_dump(mode="json"),
         "experiment_file": str(experiment.path),
         "problem": experiment.problem,
         "parameters": [{"name": p.name, "bounds": p.bounds, "values": p.values,
                         "integer": p.integer} for p in experiment.parameters],
         "base_scenario": experiment.base.to_dict() if experiment.base is not None else None,
         "runs": total,
-        "seeding": "replicate r of every design point runs on numpy.random.default_rng(seed), "
-                   "seed = experiment.replicate_seed(experiment seed, r) (common random numbers)",
-        "command": command or [],
+        "rerun": "row (point, replicate, seed) runs as `cogov run` of the base scenario with "
+                 "--seed <seed> --first-replicate <replicate> --replicates 1, the experiment's "
+                 "set: and months:, and --set <key>=<value> for each param:<key> column "
+                 "(sim.experiment.LoadedExperiment.rerun_command)",
         "started": started,
         "finished": finished,
-        "versions": versions(),
-        "git": git_state(Path.cwd()),
-    }
-    tmp = out_dir / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, out_dir / "manifest.json")
+    }))
 
 
 def _check_same_experiment(out_dir: Path, experiment: LoadedExperiment) -> None:

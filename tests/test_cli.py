@@ -274,8 +274,20 @@ def test_compare_reports_a_bad_set_once(small_yaml, tmp_path, capsys) -> None:
 def test_format_table_puts_scenarios_in_columns_and_blanks_single_replicate_ci() -> None:
     table = pd.DataFrame(
         {"scenario": ["a", "b"], "metric": ["x", "x"], "n": [3, 1], "mean": [0.5, 0.25],
-         "ci_low": [0.4, float("nan")], "ci_high": [0.6, float("nan")]}
+         "ci_low": [0.4, float("nan")], "ci_high": [0.6, float("nan")], "nan": [0, 0],
+         "inf": [0, 0]}
     )
     lines = cli.format_table(table).splitlines()
     assert lines[0].split()[-2:] == ["a", "b"]
     assert lines[1].split() == ["x", "0.5", "[0.4,", "0.6]", "0.25"]
+    assert "95% t interval of the mean over replicates" in lines[2]  # the rule is named
+    assert "one replicate" in lines[3] and "--replicates 2" in lines[3]
+
+
+def test_one_replicate_claims_no_interval_anywhere() -> None:
+    table = pd.DataFrame({"scenario": ["a"], "metric": ["x"], "n": [1], "mean": [0.5],
+                          "ci_low": [float("nan")], "ci_high": [float("nan")], "nan": [0],
+                          "inf": [0]})
+    text = cli.format_table(table)
+    assert "CI" not in text and "95%" not in text
+    assert "run --replicates 2 or more" in text

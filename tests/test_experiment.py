@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.experiment import load_experiment, replicate_seed
+from sim.experiment import load_experiment
 from sim.scenario import ScenarioError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,18 +71,12 @@ metrics: [participation_any_last12]
     assert all(isinstance(r.params["policy.admin_items"], int) for r in runs)
 
 
-def test_replicate_seeds_are_shared_across_points_and_differ_across_replicates(tmp_path):
+def test_every_point_runs_replicate_r_of_the_experiment_seed(tmp_path):
     runs = load_experiment(write(tmp_path, ISHIGAMI.format(method="random", samples=4,
                                                            replicates=3))).runs()
-    by_replicate = {}
-    for run in runs:
-        by_replicate.setdefault(run.replicate, set()).add(run.seed)
-    assert all(len(seeds) == 1 for seeds in by_replicate.values())  # common random numbers
-    assert len({next(iter(s)) for s in by_replicate.values()}) == 3
-    assert runs[0].seed == replicate_seed(3, 0)
-    # the integer seed reproduces the stream
-    assert np.random.default_rng(runs[0].seed).random() == np.random.default_rng(
-        replicate_seed(3, 0)).random()
+    assert {run.seed for run in runs} == {3}  # the experiment's master seed, as `cogov run`
+    assert sorted({run.replicate for run in runs}) == [0, 1, 2]
+    assert len(runs) == 4 * 3
 
 
 def test_integer_parameters_are_rounded_in_salib_designs(tmp_path):

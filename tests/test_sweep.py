@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim import metrics
+from sim.cli import main
 from sim.experiment import load_experiment
 from sim.runner import OutputExistsError
 from sim.sweep import JOURNAL, SweepBusyError, read_journal, sweep
@@ -58,6 +60,26 @@ def test_model_sweep_rows_and_identical_for_any_worker_count(tmp_path):
             "seed", "run_time_s"} <= set(one.results.columns)
     pd.testing.assert_frame_equal(comparable(one.results), comparable(two.results))
     assert (tmp_path / "w1" / "manifest.json").exists()
+
+
+def test_a_sweep_row_is_reproduced_bit_for_bit_by_cogov_run(tmp_path):
+    """Issue 7 §1: the rerun command of a row (documented in the README) gives its numbers."""
+    text = SMALL_MODEL.replace("set: {structure.residents_per_community: 150}",
+                               "set:\n  structure.residents_per_community: 150\n"
+                               "  policy.schedule: [{month: 4, set: {transparency: 0.9}}]")
+    exp = load_experiment(write(tmp_path, text))
+    results = sweep(exp, tmp_path / "sweep", workers=1).results
+    run = next(r for r in exp.runs() if r.key == (2, 1))
+    row = results[(results["point"] == 2) & (results["replicate"] == 1)].iloc[0]
+    command = exp.rerun_command(run)
+    assert command[:2] == ["cogov", "run"] and "--first-replicate" in command
+    assert main([*command[1:], "--out", str(tmp_path / "rerun")]) == 0
+    summary = pd.read_csv(tmp_path / "rerun" / "summary.csv")
+    assert summary["replicate"].tolist() == [1] and summary["seed"].tolist() == [5]
+    for name in metrics.summary_names():
+        assert summary[name].iloc[0] == pytest.approx(row[name], rel=1e-12, abs=0, nan_ok=True)
+    timeseries = pd.read_parquet(tmp_path / "rerun" / "timeseries.parquet")
+    assert timeseries["month"].max() == 6  # the experiment's months, not the scenario's
 
 
 def test_failed_runs_are_recorded_and_the_rest_go_on(tmp_path):
