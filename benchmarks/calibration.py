@@ -24,17 +24,16 @@ import argparse
 import subprocess
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
-from sim.model import DELIBERATE, VOLUNTEER, CoGovModel, replicate_rng
+from sim import intervals
+from sim.model import DELIBERATE, VOLUNTEER, CoGovModel
 from sim.population import ELDER, YOUTH
+from sim.runner import in_processes, make_model
 from sim.scenario import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -64,7 +63,7 @@ def measure(job: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
     """Run replicate ``r`` of scenario ``label`` month by month; return the quantities."""
     label, r = job
     s = scenario(label)
-    model = CoGovModel(s, rng=replicate_rng(s.seed, r))
+    model = make_model(s, r)
     res, lay = model.residents, model.layout
     n = len(res)
     groups = {
@@ -248,26 +247,24 @@ LINES = (
 )
 
 
-def mean_ci(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean and 95% t interval over replicates."""
-    values = np.asarray(values, dtype=float)
-    m = float(values.mean())
-    if len(values) < 2:
-        return m, float("nan"), float("nan")
-    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
-    return m, m - half + 0.0, m + half + 0.0  # + 0.0 turns -0.0 into 0.0
+def mean_ci(values: np.ndarray, percent: bool = False) -> tuple[float, float, float]:
+    """Mean and interval over replicates by the package's rule (``sim.intervals``): a share
+    stays in [0, 1]; every other quantity here (ratios, counts) is ≥ 0."""
+    iv = intervals.mean_interval(values, (0.0, 1.0) if percent else (0.0, np.inf))
+    return iv.mean, iv.low + 0.0, iv.high + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def fmt(m: float, lo: float, hi: float, percent: bool) -> str:
-    if percent:  # a share: the interval is cut at 0
-        return f"{100 * m:.1f}% [{100 * max(lo, 0.0):.1f}, {100 * hi:.1f}]"
+    if percent:
+        return f"{100 * m:.1f}% [{100 * lo:.1f}, {100 * hi:.1f}]"
     return f"{m:.2f} [{lo:.2f}, {hi:.2f}]"
 
 
 def table(results: dict[str, list[dict[str, float]]]) -> str:
-    rows = ["| quantity | anchor | model mean [95% CI] | note |", "|---|---|---|---|"]
+    rows = [f"| quantity | anchor | model mean [{intervals.RULE_SHORT}] | note |",
+            "|---|---|---|---|"]
     for line in LINES:
-        cell = fmt(*mean_ci(line.value(results)), line.percent)
+        cell = fmt(*mean_ci(line.value(results), line.percent), line.percent)
         rows.append(f"| {line.quantity} | {line.anchor} | {cell} | {line.note} |")
     return "\n".join(rows)
 
@@ -287,7 +284,7 @@ def trajectories(results: dict[str, list[dict[str, float]]]) -> str:
                                    ("participation_y", "monthly participation, any", True)):
             cells = []
             for y in years:
-                m, lo, hi = mean_ci(col(label, f"{key}{y}")(results))
+                m, lo, hi = mean_ci(col(label, f"{key}{y}")(results), percent)
                 scale, digits = (100, 1) if percent else (1, 3)
                 cells.append(f"{scale * m:.{digits}f} ± {scale * (hi - m):.{digits}f}")
             rows.append(f"| {scheme} | {name}{' (%)' if percent else ''} | {' | '.join(cells)} |")
@@ -296,11 +293,7 @@ def trajectories(results: dict[str, list[dict[str, float]]]) -> str:
 
 def run_all(replicates: int, workers: int) -> dict[str, list[dict[str, float]]]:
     jobs = [(label, r) for label in RUNS for r in range(replicates)]
-    if workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
-            done = list(pool.map(measure, jobs))
-    else:
-        done = [measure(job) for job in jobs]
+    done = [out for _, out in in_processes(measure, jobs, workers)]
     results: dict[str, list[dict[str, float]]] = {label: [] for label in RUNS}
     for label, _, out in sorted(done, key=lambda x: (x[0], x[1])):
         results[label].append(out)

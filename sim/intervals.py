@@ -6,7 +6,10 @@
 lies inside the range, so the intersection covers it exactly as often as the t interval does
 (truncation keeps coverage); unlike a logit or bootstrap-percentile interval it stays an interval
 for the mean that the table prints, and it keeps its stated coverage at the 2–10 replicates
-people run (a percentile bootstrap of 4 values covers about 75%).
+people run (a percentile bootstrap of 4 values covers about 78%, mean ± 1.96·SE about 86%). It
+assumes the replicate values are roughly normal, as per-run summaries over many residents and
+months are; for a quantity skewed between replicates coverage falls (about 76% for a
+Beta(0.3, 8) quantity at 4 replicates) and more replicates are the cure.
 
 - NaN replicate values (an undefined quantity, e.g. the representation gap when nobody took
   part) are left out of ``n`` and counted in ``nan``.

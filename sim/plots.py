@@ -1,4 +1,7 @@
-"""Figures of run outputs (MODEL.md §8): means over replicates with 95% bands, month on x.
+"""Figures of run outputs (MODEL.md §8): means over replicates with bands, month on x.
+
+Bands follow the package's one interval rule (``sim.intervals``: 95% t interval of the mean over
+replicates, within the metric's range); with one replicate there is no band and the title says so.
 
 Every function reads a tidy time-series DataFrame (columns ``scenario``, ``replicate``, ``month``
 and the metrics of ``sim.metrics.METRICS``), never a live model. Figures are built on
@@ -14,12 +17,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 
-from sim.metrics import UNITS
-
-Z95 = 1.96
-"""Normal quantile of the 95% band: mean ± 1.96·SE across replicates, month by month."""
+from sim import intervals
+from sim.metrics import UNITS, range_of
 
 COMPARE_METRICS = (
     "participation_any",
@@ -37,28 +38,24 @@ YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Per month: ``mean`` over replicates, ``low``/``high`` = mean ∓ 1.96·SE, and ``n``.
-
-    With a single replicate the band is NaN (nothing is drawn).
-    """
-    stats = ts.groupby("month")[metric].agg(["mean", "std", "count"])
-    half = Z95 * stats["std"] / np.sqrt(stats["count"])
-    return pd.DataFrame(
-        {
-            "month": stats.index.to_numpy(),
-            "mean": stats["mean"].to_numpy(),
-            "low": (stats["mean"] - half).to_numpy(),
-            "high": (stats["mean"] + half).to_numpy(),
-            "n": stats["count"].to_numpy(),
-        }
-    )
+    """Per month: ``mean`` over replicates, ``low``/``high`` by the interval rule of
+    ``sim.intervals`` (within the metric's range), and ``n``. With a single replicate the band
+    is NaN (nothing is drawn)."""
+    table = intervals.grouped_intervals(ts, "month", metric, range_of(metric))
+    return table[["month", "mean", "low", "high", "n"]]
 
 
 def draw_band(
     ax: Axes, ts: pd.DataFrame, metric: str, label: str, color: str | None = None
 ) -> None:
-    """Draw ``metric``'s mean line and its 95% band on ``ax``."""
+    """Draw ``metric``'s mean line and its band on ``ax``; a single month is drawn as a marker
+    with whiskers, since a line or band of one point would be invisible."""
     band = mean_band(ts, metric)
+    if len(band) == 1:
+        whiskers = np.array([band["mean"] - band["low"], band["high"] - band["mean"]])
+        ax.errorbar(band["month"], band["mean"], yerr=np.nan_to_num(whiskers), label=label,
+                    color=color, marker="o", capsize=4, linestyle="none")
+        return
     (line,) = ax.plot(band["month"], band["mean"], label=label, color=color, linewidth=1.6)
     ax.fill_between(
         band["month"], band["low"], band["high"], color=line.get_color(), alpha=0.2, linewidth=0
@@ -149,7 +146,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS) -> 
         ax.set_visible(False)
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=min(len(scenarios), 4))
-    fig.suptitle(f"Scenarios compared (mean ± 95% CI over {_replicates(ts)})")
+    fig.suptitle(f"Scenarios compared ({_band_note(ts)})")
     return fig
 
 
@@ -167,7 +164,7 @@ def _figure(
     fig = Figure(figsize=(4.2 * panels + 2.0, 4.4), layout="constrained")
     axes = list(fig.subplots(1, panels, sharey=sharey, squeeze=False).ravel())
     scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
-    fig.suptitle(f"{title}\n{scenarios}: mean ± 95% CI over {_replicates(ts)}")
+    fig.suptitle(f"{title}\n{scenarios}: {_band_note(ts)}")
     return fig, axes
 
 
@@ -183,11 +180,41 @@ def _panel(
 def _label_axes(ax: Axes, metric: str, title: str | None = None) -> None:
     ax.set_xlabel("month")
     ax.set_ylabel(UNITS[metric])
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _month_ticks(ax)
     if metric in YUAN_METRICS:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     if title:
         ax.set_title(title)
+
+
+LONG_RUN = 36
+"""Runs longer than this many months get ticks every 12 months and a year axis on top."""
+
+
+def _month_ticks(ax: Axes) -> None:
+    """Whole months on x; every 12 months with a year axis above on long runs."""
+    months = [x for line in ax.lines for x in np.atleast_1d(line.get_xdata())]
+    last = max(months, default=1)
+    first = min(months, default=1)
+    if last == first:
+        ax.set_xticks([first])
+        ax.set_xlim(first - 0.5, first + 0.5)
+    elif last > LONG_RUN:
+        ax.xaxis.set_major_locator(MultipleLocator(12))
+        ax.xaxis.set_minor_locator(MultipleLocator(3))
+        years = ax.secondary_xaxis("top", functions=(lambda m: m / 12, lambda y: y * 12))
+        years.set_xlabel("year", fontsize="small")
+        years.xaxis.set_major_locator(MaxNLocator(integer=True))
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _band_note(ts: pd.DataFrame) -> str:
+    """What the bands are, for a title: the interval rule, or that there is none."""
+    counts = ts.groupby("scenario")["replicate"].nunique()
+    if counts.max() < 2:
+        return "one replicate: no interval (run --replicates 2 or more)"
+    return f"mean and {intervals.RULE_SHORT} over {_replicates(ts)}"
 
 
 def _replicates(ts: pd.DataFrame) -> str:

@@ -8,14 +8,13 @@ residents and network), and requires the mean paired difference to exceed two st
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sim.model import CoGovModel, replicate_rng
+from sim.runner import run
 from sim.scenario import Scenario
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
@@ -23,18 +22,12 @@ REPLICATES = 20
 SEED = 2024
 
 
-def _summary(job: tuple[Scenario, int]) -> dict[str, float]:
-    scenario, replicate = job
-    return CoGovModel(scenario, rng=replicate_rng(SEED, replicate)).run().summary()
-
-
 @cache
 def summaries(name: str, **overrides) -> list[dict[str, float]]:
     scenario = Scenario.load(SCENARIOS / f"{name}.yaml")
     if overrides:
         scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in overrides.items()})
-    with ProcessPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(_summary, [(scenario, r) for r in range(REPLICATES)]))
+    return run(scenario, seed=SEED, replicates=REPLICATES, workers=2).summary.to_dict("records")
 
 
 def paired(a: list[dict], b: list[dict], metric: str) -> tuple[float, float]:

@@ -10,17 +10,27 @@ from matplotlib.image import imread
 from sim import metrics, plots
 
 
-def test_mean_band_is_mean_plus_minus_1_96_standard_errors() -> None:
+def test_mean_band_is_the_t_interval_of_the_mean() -> None:
     ts = pd.DataFrame(
         {"scenario": "s", "replicate": [0, 1, 0, 1], "month": [1, 1, 2, 2], "x": [1.0, 3.0, 5, 5]}
     )
     band = plots.mean_band(ts, "x")
-    # month 1: mean 2, sd √2, SE 1; month 2: no spread
+    # month 1: mean 2, sd √2, SE 1, t(0.975, 1 df) = 12.706; month 2: no spread
     assert band["month"].tolist() == [1, 2]
     assert band["mean"].tolist() == [2.0, 5.0]
-    assert band["low"].tolist() == pytest.approx([2 - 1.96, 5.0])
-    assert band["high"].tolist() == pytest.approx([2 + 1.96, 5.0])
+    assert band["low"].tolist() == pytest.approx([2 - 12.7062, 5.0], abs=1e-4)
+    assert band["high"].tolist() == pytest.approx([2 + 12.7062, 5.0], abs=1e-4)
     assert band["n"].tolist() == [2, 2]
+
+
+def test_bands_of_shares_and_yuan_stay_inside_their_range() -> None:
+    ts = pd.DataFrame({"scenario": "s", "replicate": [0, 1, 2, 3], "month": 1,
+                       "needs_met": [0.0, 0.0, 0.01, 0.12], "fund_spent": [0.0, 0, 0, 9e4],
+                       "mean_trust": [0.9, 0.99, 1.0, 1.0]})
+    assert plots.mean_band(ts, "needs_met")["low"].iloc[0] == 0.0
+    assert plots.mean_band(ts, "fund_spent")["low"].iloc[0] == 0.0
+    assert plots.mean_band(ts, "mean_trust")["high"].iloc[0] == 1.0
+    assert 0 < plots.mean_band(ts, "needs_met")["high"].iloc[0] < 1
 
 
 def test_band_of_one_replicate_is_empty() -> None:
@@ -77,3 +87,28 @@ def test_compare_figure_has_a_band_per_scenario_and_a_legend(tmp_path, make_resu
     assert "2–4 replicates" in fig.get_suptitle()
     path = plots.save(fig, tmp_path / "compare.png")
     assert path.stat().st_size > 10_000
+
+
+def test_a_one_month_run_draws_markers_on_a_whole_month_axis(make_result) -> None:
+    ts = make_result("short", replicates=3, months=1).timeseries
+    fig = plots.participation_figure(ts)
+    ax = fig.axes[0]
+    markers = [line for line in ax.lines if line.get_marker() == "o"]
+    assert len(markers) == 4  # one marker per activity, not an invisible one-point line
+    assert list(ax.get_xticks()) == [1.0]
+
+
+def test_long_runs_have_yearly_ticks_and_a_year_axis(make_result) -> None:
+    ts = make_result("long", replicates=2, months=72).timeseries
+    ax = plots.attitudes_figure(ts).axes[0]
+    ticks = [t for t in ax.get_xticks() if 1 <= t <= 72]
+    assert ticks == [12, 24, 36, 48, 60, 72]
+    assert any(child.get_xlabel() == "year" for child in ax.child_axes)
+
+
+def test_one_replicate_claims_no_interval_in_titles(make_result) -> None:
+    ts = make_result("single", replicates=1).timeseries
+    for make in plots.RUN_FIGURES.values():
+        title = make(ts).get_suptitle()
+        assert "95%" not in title and "no interval" in title
+    assert "95%" not in plots.compare_figure(ts).get_suptitle()

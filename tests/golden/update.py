@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sim.model import CoGovModel, replicate_rng
+from sim.runner import run_replicate
 from sim.scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
@@ -20,9 +20,11 @@ SEED, MONTHS = 1, 36
 
 
 def golden_run():
-    """Replicate 0 of seed 1 of the teaching scenario, 36 months: the monthly timeseries."""
-    scenario = Scenario.load(SCENARIO).with_overrides({"months": MONTHS})
-    return CoGovModel(scenario, rng=replicate_rng(SEED, 0)).run().timeseries()
+    """Replicate 0 of seed 1 of the teaching scenario, 36 months (``cogov run
+    scenarios/teaching.yaml --seed 1 --months 36``): the monthly timeseries."""
+    scenario = Scenario.load(SCENARIO).with_overrides({"months": MONTHS, "seed": SEED})
+    timeseries, _ = run_replicate(scenario, 0)
+    return timeseries.drop(columns=["scenario", "replicate", "seed"])
 
 
 if __name__ == "__main__":
