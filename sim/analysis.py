@@ -22,6 +22,7 @@ No index is printed as certain when the data cannot carry it. Each metric gets a
 - ``constant``: the metric has one value in every run of a design of several points (or every
   design point's mean is the same): there is no variance to share out, so no indices and no
   table. A grid of a single design point gets its one-row table.
+- ``no-runs``: no successful run (a grid whose every run failed).
 - ``ok``: indices or a table, with notes on what limits them: the **wide rule** (below), one
   replicate per point (no noise share, no grid interval), a large noise share, and every warning
   SALib or numpy raised during the metric's analysis (collected, deduplicated, never silenced and
@@ -61,7 +62,7 @@ from sim.scenario import ScenarioError
 
 METHODS_BY_DESIGN = {"sobol": "sobol", "morris": "morris", "fast": "fast", "grid": "grid",
                      "random": "grid"}
-STATUSES = ("ok", "partly-non-finite", "non-finite", "constant")
+STATUSES = ("ok", "partly-non-finite", "non-finite", "constant", "no-runs")
 """A metric's status: analysed (``ok``, ``partly-non-finite``: a grid table) or not."""
 ANALYSED = ("ok", "partly-non-finite")
 WIDE = 0.1
@@ -207,10 +208,16 @@ def _analyze_metric(method: str, manifest: dict, ok: pd.DataFrame, name: str, ou
     status = MetricStatus(name, "ok", runs=len(values), inf=inf, nan=nan,
                           points=int(ok["point"].nunique()),
                           points_affected=int(affected.sum()))
+    if not len(values):
+        status.status = "no-runs"
+        status.detail = ("no successful run: nothing to analyse (the runs' errors are in "
+                         "results.parquet, column error)")
+        return status, None
     if inf or nan:
+        partial = method == "grid" and inf + nan < len(values)
         status.detail = _non_finite_statement(status, ok, name, affected, manifest["parameters"],
-                                              method)
-        if method != "grid" or inf + nan == len(values):
+                                              method, partial)
+        if not partial:
             status.status = "non-finite"
             return status, None
     elif _constant(values) and status.points > 1:  # one design point: its table, not a verdict
@@ -234,6 +241,8 @@ def _analyze_metric(method: str, manifest: dict, ok: pd.DataFrame, name: str, ou
         finite_means = np.isfinite(table["mean"].to_numpy(dtype=float))
         if not finite_means.any():
             status.status = "non-finite"
+            status.detail = _non_finite_statement(status, ok, name, affected,
+                                                  manifest["parameters"], method, False)
             return status, None
         if inf or nan:
             status.status = "partly-non-finite"
@@ -252,8 +261,8 @@ def _analyze_metric(method: str, manifest: dict, ok: pd.DataFrame, name: str, ou
         wide = table[[c for c in table.columns if c.endswith("_wide")]].to_numpy()
         if wide.any():
             status.notes.append(f"{int(wide.sum())} of {wide.size} indices are too wide to "
-                                "rank (columns *_wide, rule below the table); raise samples "
-                                "(or replicates) and sweep again")
+                                "rank (columns *_wide: half-width above 0.1 of the index's "
+                                "scale); raise samples (or replicates) and sweep again")
     table["noise_share"] = noise
     return status, table
 
@@ -264,7 +273,8 @@ def _constant(values: np.ndarray) -> bool:
 
 
 def _non_finite_statement(status: MetricStatus, ok: pd.DataFrame, name: str,
-                          affected: pd.Series, parameters: list[dict], method: str) -> str:
+                          affected: pd.Series, parameters: list[dict], method: str,
+                          partial: bool) -> str:
     """How many runs are inf and NaN, at how many points, where in the design, what to do."""
     text = (f"non-finite outputs in {status.inf + status.nan} of {status.runs} runs "
             f"({status.inf} infinite, {status.nan} NaN), at {status.points_affected} of "
@@ -272,9 +282,11 @@ def _non_finite_statement(status: MetricStatus, ok: pd.DataFrame, name: str,
     where = _where_non_finite(ok, affected, parameters)
     if where:
         text += f"; {where}"
-    if method == "grid":
+    if partial:
         text += ("; points with an infinite mean show inf and have no interval, NaN replicates "
                  "are left out of a point's mean (columns inf, nan)")
+    elif method == "grid":
+        text += "; no design point has a finite mean, so no table"
     else:
         text += (f"; {method} cannot use them, so no indices (SALib would turn them into "
                  "zeros)")

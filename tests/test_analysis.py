@@ -175,7 +175,7 @@ def satisfaction_grid(tmp_path_factory) -> Path:
     return run_sweep(tmp, SATISFACTION_GRID, "grid")
 
 
-def spoil(out: Path, rows: list[int], value: float, metric: str = "y") -> None:
+def spoil(out: Path, rows: list[int], value: object, metric: str = "y") -> None:
     """Overwrite ``metric`` in some rows of a sweep's results (a sweep that produced them)."""
     results = pd.read_parquet(out / "results.parquet")
     results.loc[rows, metric] = value
@@ -366,3 +366,21 @@ def test_analysis_is_seeded_from_the_experiment_and_leaves_global_state(tmp_path
     second = analyze(out).tables["y"]
     pd.testing.assert_frame_equal(first, second)
     assert analysis_seed(0) != 0 and analysis_seed(0) == analysis_seed(0) != analysis_seed(1)
+
+
+def test_grid_without_a_finite_mean_or_a_successful_run_gets_no_table(tmp_path):
+    text = """\
+target: sim.testfunctions:fails_above
+method: grid
+parameters: {x1: [0.2, 0.4, 0.7]}
+metrics: [y]
+"""
+    out = run_sweep(tmp_path, text)
+    spoil(out, [0, 1], math.inf)
+    status = analyze(out).status["y"]
+    assert (status.status, status.inf, status.points_affected) == ("non-finite", 2, 2)
+    assert "no design point has a finite mean, so no table" in status.detail
+    spoil(out, [0, 1], "error", metric="status")  # as if these runs had failed too
+    analysis = analyze(out)
+    assert analysis.status["y"].status == "no-runs" and analysis.analysed == []
+    assert not (out / "analysis" / "grid_y.csv").exists()
