@@ -453,11 +453,18 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
         for index, offset, label in (("S1", -width / 2, "S1 (first order)"),
                                      ("ST", width / 2, "ST (total)")):
             bars = ax.bar(x + offset, table[index], width, label=label)
+            for bar, wide in zip(bars.patches, table[f"{index}_wide"], strict=True):
+                if wide:  # too wide to rank: hatched, paler
+                    bar.set_hatch("//")
+                    bar.set_alpha(0.5)
             _whiskers(ax, x + offset, table[f"{index}_low"], table[f"{index}_high"],
                       bars.patches[0].get_facecolor(), vertical=True)
         ax.set_xticks(x, table["parameter"], rotation=30, ha="right")
         ax.set_ylabel("sensitivity index (share of variance)")
-        ax.legend(title="whiskers: SALib bootstrap 95%, within [0, 1]", title_fontsize=8)
+        title = "whiskers: SALib bootstrap 95%, within [0, 1]"
+        if table[["S1_wide", "ST_wide"]].to_numpy().any():
+            title += "\nhatched: interval too wide to rank"
+        ax.legend(title=title, title_fontsize=8)
     elif method == "morris":
         ax.plot(table["mu_star"], table["sigma"], "o")
         _whiskers(ax, table["sigma"], table["mu_star_low"], table["mu_star_high"], "C0",
