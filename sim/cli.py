@@ -13,7 +13,6 @@ import os
 import sys
 import time
 import traceback
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -221,20 +220,59 @@ def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
-    """``cogov analyze``: SALib indices (or grid responses) with intervals and noise share."""
-    from sim.analysis import analyze
+    """``cogov analyze``: SALib indices (or grid responses) with intervals and noise share.
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SALib's FAST interval caveat is in the README
-        analysis = analyze(args.directory, args.method, args.metrics)
-    with pd.option_context("display.width", 120, "display.max_columns", 20):
+    Tables and their notes go to stdout; a statement for every metric that got no table (or a
+    partial one) and every warning SALib raised go to stderr. Exit 1 when no metric could be
+    analysed, else 0."""
+    from sim.analysis import WIDE_RULE, analyze
+
+    analysis = analyze(args.directory, args.method, args.metrics)
+    with pd.option_context("display.width", 120, "display.max_columns", 30):
         for name, table in analysis.tables.items():
-            print(f"{name} ({analysis.method}, noise share "
-                  f"{table['noise_share'].iloc[0]:.2f}):")
+            print(f"{name} ({analysis.method}, {_noise_text(table['noise_share'].iloc[0])}):")
             print(table.drop(columns="noise_share").round(4).to_string(index=False))
+            for note in analysis.status[name].notes:
+                print(f"  note: {note}")
             print()
-    print(f"wrote {args.directory / 'analysis'} ({len(analysis.files)} files)")
+    if analysis.tables:
+        print(_analysis_legend(analysis.method, WIDE_RULE))
+    for status in analysis.status.values():
+        if status.detail:
+            print(f"cogov: {status.metric}: {status.detail}", file=sys.stderr)
+    for text, names in _grouped_warnings(analysis).items():
+        print(f"cogov: SALib warning ({', '.join(names)}): {text}", file=sys.stderr)
+    print(f"wrote {args.directory / 'analysis'} ({len(analysis.files)} files; per-metric "
+          f"status in status_{analysis.method}.csv)")
+    if not analysis.analysed:
+        print("cogov: no metric could be analysed (see above); choose other metrics with "
+              "--metric NAME", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
+
+
+def _noise_text(noise: float) -> str:
+    if math.isnan(noise):
+        return "noise share n/a: one replicate per point"
+    return f"noise share {noise:.2f}"
+
+
+def _analysis_legend(method: str, wide_rule: str) -> str:
+    if method == "grid":
+        return (f"low/high: {intervals.RULE}; none with one replicate. n: replicates with a "
+                "value; nan/inf: undefined and infinite replicates.")
+    conf = "mu_star_conf" if method == "morris" else "S1_conf/ST_conf"
+    return (f"{conf}: SALib's bootstrap 95% half-width; *_low/*_high: that interval within the "
+            f"index's range; *_wide: {wide_rule}.")
+
+
+def _grouped_warnings(analysis: Any) -> dict[str, list[str]]:
+    """Each distinct warning once, with the metrics whose analysis raised it."""
+    grouped: dict[str, list[str]] = {}
+    for status in analysis.status.values():
+        for text in status.warnings:
+            grouped.setdefault(text, []).append(status.metric)
+    return grouped
 
 
 def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:

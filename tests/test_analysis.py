@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import analyze, noise_share
+from sim import cli
+from sim.analysis import analysis_seed, analyze, noise_share
 from sim.experiment import load_experiment
 from sim.scenario import ScenarioError
 from sim.sweep import sweep
@@ -47,12 +49,15 @@ def test_sobol_recovers_ishigami_indices_within_their_intervals(tmp_path):
     assert np.all(np.abs(table["S1"] - S1) <= 1.5 * table["S1_conf"] + 0.01)
     assert np.all(np.abs(table["ST"] - ST) <= 1.5 * table["ST_conf"] + 0.01)
     assert np.all(table["S1_conf"] < 0.1)
+    assert not table[["S1_wide", "ST_wide"]].to_numpy().any()  # 1024 samples: rankable
+    # the bounds are the estimate -+ SALib's half-width, within [0, 1]
+    assert np.allclose(table["S1_low"], np.clip(table["S1"] - table["S1_conf"], 0, 1))
+    assert np.allclose(table["ST_high"], np.clip(table["ST"] + table["ST_conf"], 0, 1))
     assert (out / "analysis" / "sobol_y.csv").exists()
     assert (out / "analysis" / "sobol_S2_y.csv").exists()
     assert (out / "analysis" / "sobol_y.png").stat().st_size > 5_000
 
 
-@pytest.mark.filterwarnings("ignore:FAST confidence intervals:UserWarning")
 def test_fast_recovers_ishigami_first_order(tmp_path):
     out = run_sweep(tmp_path, ISHIGAMI.format(method="fast", samples=1000))
     table = analyze(out).tables["y"]
@@ -108,7 +113,7 @@ metrics: [y]
 """
     out = run_sweep(tmp_path, two, "two")
     table = analyze(out).tables["y"]
-    assert len(table) == 6 and set(table["count"]) == {3}
+    assert len(table) == 6 and set(table["n"]) == {3}
     assert (out / "analysis" / "grid_y.png").exists()
     one = two.replace("  x2: [0, 1]\n", "").replace("noisy_linear", "ishigami").replace(
         "x1: [0, 0.5, 1]", "x1: [0, 0.5, 1]\n  x2: [0]\n  x3: [0]")
@@ -118,7 +123,6 @@ metrics: [y]
     assert (out / "analysis" / "grid_y.png").exists()
 
 
-@pytest.mark.filterwarnings("ignore:FAST confidence intervals:UserWarning")
 def test_analysis_errors_are_bad_input(tmp_path):
     out = run_sweep(tmp_path, ISHIGAMI.format(method="fast", samples=70))
     with pytest.raises(ScenarioError, match="needs a sobol design"):
@@ -127,3 +131,256 @@ def test_analysis_errors_are_bad_input(tmp_path):
         analyze(out, metric_names=["z"])
     with pytest.raises(ScenarioError, match="no finished sweep"):
         analyze(tmp_path / "nothing")
+
+
+# ------------------------------------------- issue 7 §3: no untrustworthy index printed as certain
+BASE = """\
+name: base
+seed: 1
+months: 13
+structure: {residents_per_community: 60}
+policy: {fund_per_community: 200000}
+"""
+ISSUE_SOBOL = """\
+scenario: base.yaml
+method: sobol
+samples: 8
+seed: 1
+parameters: {population.satisfaction: [0.1, 0.9], policy.transparency: [0, 1]}
+metrics: [yuan_per_satisfaction]
+"""
+SATISFACTION_GRID = """\
+scenario: base.yaml
+method: grid
+replicates: 2
+seed: 1
+parameters: {population.satisfaction: [0.2, 0.3, 0.6]}
+metrics: [yuan_per_satisfaction, participation_any_last12]
+"""
+
+
+@pytest.fixture(scope="module")
+def issue_sobol(tmp_path_factory) -> Path:
+    """The issue's Sobol example: 48 runs of the 13-month base scenario."""
+    tmp = tmp_path_factory.mktemp("issue")
+    (tmp / "base.yaml").write_text(BASE, encoding="utf-8")
+    return run_sweep(tmp, ISSUE_SOBOL, "sobol")
+
+
+@pytest.fixture(scope="module")
+def satisfaction_grid(tmp_path_factory) -> Path:
+    """yuan_per_satisfaction is +inf at satisfaction 0.6 (no gain to buy), finite below."""
+    tmp = tmp_path_factory.mktemp("grid")
+    (tmp / "base.yaml").write_text(BASE, encoding="utf-8")
+    return run_sweep(tmp, SATISFACTION_GRID, "grid")
+
+
+def spoil(out: Path, rows: list[int], value: object, metric: str = "y") -> None:
+    """Overwrite ``metric`` in some rows of a sweep's results (a sweep that produced them)."""
+    results = pd.read_parquet(out / "results.parquet")
+    results.loc[rows, metric] = value
+    results.to_parquet(out / "results.parquet")
+
+
+def test_sobol_gives_no_indices_for_infinite_outputs(issue_sobol):
+    """Issue example: inf in 30 of 48 runs; today every S1/ST prints as 0.0 with exit 0."""
+    stale = issue_sobol / "analysis" / "sobol_yuan_per_satisfaction.csv"
+    stale.parent.mkdir(exist_ok=True)
+    stale.write_text("parameter,S1\nx,0.0\n")  # an earlier analysis's zeros
+    analysis = analyze(issue_sobol)
+    status = analysis.status["yuan_per_satisfaction"]
+    assert (status.status, status.inf, status.nan) == ("non-finite", 30, 0)
+    assert (status.runs, status.points, status.points_affected) == (48, 48, 30)
+    assert "non-finite outputs in 30 of 48 runs (30 infinite, 0 NaN), at 30 of 48 design " \
+           "points" in status.detail
+    # the first parameter alone decides whether the metric is finite: the statement says where
+    assert "non-finite exactly where population.satisfaction ≥ 0.4667" in status.detail
+    assert "Analyse another metric, e.g. mean_satisfaction_final" in status.detail
+    assert analysis.tables == {} and analysis.analysed == []
+    assert not stale.exists()
+    assert not (stale.parent / "sobol_S2_yuan_per_satisfaction.csv").exists()
+    saved = pd.read_csv(issue_sobol / "analysis" / "status_sobol.csv")
+    columns = ["metric", "status", "detail", "runs", "inf", "nan", "points", "points_affected"]
+    assert saved[columns].to_dict("records") == [{
+        "metric": "yuan_per_satisfaction", "status": "non-finite", "detail": status.detail,
+        "runs": 48, "inf": 30, "nan": 0, "points": 48, "points_affected": 30}]
+
+
+def test_cli_exits_1_when_no_metric_can_be_analysed(issue_sobol, capsys):
+    assert cli.main(["analyze", str(issue_sobol)]) == 1
+    captured = capsys.readouterr()
+    assert "cogov: yuan_per_satisfaction: non-finite outputs in 30 of 48 runs" in captured.err
+    assert "no metric could be analysed" in captured.err
+    assert "S1" not in captured.out  # no index table at all
+
+
+def test_cli_exits_0_when_some_metrics_can_be_analysed(issue_sobol, capsys):
+    """A finite metric beside the infinite one and a constant one: its table on stdout,
+    statements for the others on stderr, exit 0."""
+    args = ["analyze", str(issue_sobol), "--metric", "yuan_per_satisfaction",
+            "--metric", "mean_satisfaction_final", "--metric", "participation_deliberate_last12"]
+    assert cli.main(args) == 0
+    captured = capsys.readouterr()
+    assert "mean_satisfaction_final (sobol, noise share n/a: one replicate per point):" \
+           in captured.out
+    assert "yuan_per_satisfaction (sobol" not in captured.out
+    assert "cogov: yuan_per_satisfaction: non-finite outputs" in captured.err
+    assert "cogov: participation_deliberate_last12: constant (value 0 in all 48 runs)" \
+           in captured.err
+    assert "*_wide: an index is marked wide when its 95% half-width" in captured.out
+    statuses = pd.read_csv(issue_sobol / "analysis" / "status_sobol.csv")
+    assert dict(zip(statuses["metric"], statuses["status"], strict=True)) == {
+        "yuan_per_satisfaction": "non-finite", "mean_satisfaction_final": "ok",
+        "participation_deliberate_last12": "constant"}
+
+
+def test_constant_metric_gets_a_statement_not_zero_indices(issue_sobol):
+    """participation_deliberate_last12 never varies in a 13-month run: not 0.0 ± 0.0."""
+    analysis = analyze(issue_sobol, metric_names=["participation_deliberate_last12"])
+    status = analysis.status["participation_deliberate_last12"]
+    assert status.status == "constant"
+    assert status.detail.startswith("constant (value 0 in all 48 runs)")
+    assert analysis.tables == {}
+
+
+def test_under_sampled_indices_are_flagged_and_one_replicate_is_said(issue_sobol):
+    """Sobol with samples 8: the S1 of population.satisfaction is 1.46 ± 0.72, a share of
+    variance that cannot be ranked; one replicate per point: no noise share, and how to get it."""
+    analysis = analyze(issue_sobol, metric_names=["mean_satisfaction_final"])
+    table = analysis.tables["mean_satisfaction_final"].set_index("parameter")
+    assert table.loc["population.satisfaction", "S1_conf"] > 0.1
+    assert table.loc["population.satisfaction", "S1_wide"]
+    assert table.loc["population.satisfaction", "S1_high"] == 1.0  # within [0, 1]
+    # an interval wholly below 0 missed the index: no bounds, flagged, never [0, 0]
+    transparency = table.loc["policy.transparency"]
+    assert transparency["S1"] + transparency["S1_conf"] < 0
+    assert np.isnan(transparency["S1_low"]) and transparency["S1_wide"]
+    assert math.isnan(table["noise_share"].iloc[0])
+    notes = " ".join(analysis.status["mean_satisfaction_final"].notes)
+    assert "noise share (variation between replicates) cannot be estimated" in notes
+    assert "replicates: 2 or more" in notes
+    assert "3 of 4 indices are too wide to rank" in notes
+
+
+@pytest.mark.parametrize("method,samples", [("sobol", 64), ("morris", 20), ("fast", 70)])
+@pytest.mark.parametrize("value,counts", [(math.inf, (2, 0)), (math.nan, (0, 2))])
+def test_every_method_refuses_non_finite_outputs(tmp_path, method, samples, value, counts):
+    out = run_sweep(tmp_path, ISHIGAMI.format(method=method, samples=samples))
+    spoil(out, [3, 5], value)
+    analysis = analyze(out)
+    status = analysis.status["y"]
+    assert (status.status, status.inf, status.nan) == ("non-finite", *counts)
+    assert status.points_affected == 2
+    assert f"({counts[0]} infinite, {counts[1]} NaN), at 2 of" in status.detail
+    assert "y" not in analysis.tables
+    assert not (out / "analysis" / f"{method}_y.csv").exists()
+
+
+def test_grid_shows_non_finite_points_honestly(satisfaction_grid):
+    """At satisfaction 0.6 both replicates are +inf: the point's mean is inf with no interval
+    and its count is shown; the finite points keep their means and intervals."""
+    analysis = analyze(satisfaction_grid)
+    status = analysis.status["yuan_per_satisfaction"]
+    assert status.status == "partly-non-finite" and status.analysed
+    assert (status.inf, status.points_affected) == (2, 1)
+    assert "non-finite exactly where population.satisfaction ≥ 0.6" in status.detail
+    table = analysis.tables["yuan_per_satisfaction"].set_index("param:population.satisfaction")
+    assert table.loc[0.6, "mean"] == math.inf and table.loc[0.6, "inf"] == 2
+    assert np.isnan(table.loc[0.6, ["low", "high"]].to_numpy(dtype=float)).all()
+    assert np.isfinite(table.loc[[0.2, 0.3], ["mean", "low", "high"]].to_numpy()).all()
+    assert (table["nan"] == 0).all()
+    assert (satisfaction_grid / "analysis" / "grid_yuan_per_satisfaction.png").exists()
+
+
+def test_grid_nan_replicates_are_left_out_and_counted(tmp_path):
+    text = """\
+target: sim.testfunctions:noisy_linear
+method: grid
+replicates: 3
+seed: 2
+parameters: {x1: [0, 1], x2: [0]}
+metrics: [y]
+"""
+    out = run_sweep(tmp_path, text)
+    results = pd.read_parquet(out / "results.parquet")
+    spoil(out, [0], math.nan)
+    analysis = analyze(out)
+    table = analysis.tables["y"]
+    assert analysis.status["y"].status == "partly-non-finite"
+    assert list(table["nan"]) == [1, 0] and list(table["n"]) == [2, 3]
+    assert table["mean"][0] == pytest.approx(results["y"][1:3].mean())
+
+
+def test_grid_intervals_follow_the_one_rule_within_the_metric_range(satisfaction_grid):
+    """participation_any_last12 at satisfaction 0.2: two replicates, mean 0.078, sd 0.024; the
+    95% t interval (t = 12.706 with 1 degree of freedom) reaches below 0, a share is not."""
+    table = analyze(satisfaction_grid).tables["participation_any_last12"]
+    row = table.iloc[0]
+    assert row["n"] == 2 and "ci95" not in table.columns
+    assert row["low"] == 0.0
+    assert row["high"] == pytest.approx(row["mean"] + 12.7062 * row["sd"] / math.sqrt(2),
+                                        rel=1e-4)
+
+
+def test_single_point_grid_draws_a_marker_and_says_no_interval(tmp_path):
+    text = """\
+target: sim.testfunctions:noisy_linear
+method: grid
+parameters: {x1: [0.5], x2: [0]}
+metrics: [y]
+"""
+    out = run_sweep(tmp_path, text)
+    analysis = analyze(out)
+    table = analysis.tables["y"]
+    assert analysis.status["y"].status == "ok" and len(table) == 1
+    assert np.isnan(table[["low", "high"]].to_numpy(dtype=float)).all()
+    assert "no interval" in analysis.status["y"].notes[0]
+    assert (out / "analysis" / "grid_y.png").exists()
+
+
+def test_salib_warnings_are_collected_per_metric_and_shown(tmp_path, capsys):
+    out = run_sweep(tmp_path, ISHIGAMI.format(method="fast", samples=70))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing escapes as a Python warning ...
+        analysis = analyze(out)
+    assert len(analysis.status["y"].warnings) == 1  # ... and each distinct one is kept once
+    assert "FAST confidence intervals" in analysis.status["y"].warnings[0]
+    assert cli.main(["analyze", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("cogov: SALib warning (y): UserWarning: FAST confidence intervals") == 1
+    assert "FAST confidence intervals" in pd.read_csv(out / "analysis" / "status_fast.csv")[
+        "warnings"][0]
+
+
+@pytest.mark.parametrize("method,samples", [("sobol", 64), ("fast", 70)])
+def test_analysis_is_seeded_from_the_experiment_and_leaves_global_state(tmp_path, method,
+                                                                       samples):
+    """With the default seed 0 (sobol.analyze's 'no seed'; fast.analyze reseeds numpy's
+    global state) two analyses of one sweep give the same intervals."""
+    text = ISHIGAMI.format(method=method, samples=samples).replace("seed: 7\n", "")
+    out = run_sweep(tmp_path, text)
+    state = np.random.get_state()  # noqa: NPY002 - the state analyze must leave alone
+    first = analyze(out).tables["y"]
+    after = np.random.get_state()  # noqa: NPY002
+    assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2:] == state[2:]
+    second = analyze(out).tables["y"]
+    pd.testing.assert_frame_equal(first, second)
+    assert analysis_seed(0) != 0 and analysis_seed(0) == analysis_seed(0) != analysis_seed(1)
+
+
+def test_grid_without_a_finite_mean_or_a_successful_run_gets_no_table(tmp_path):
+    text = """\
+target: sim.testfunctions:fails_above
+method: grid
+parameters: {x1: [0.2, 0.4, 0.7]}
+metrics: [y]
+"""
+    out = run_sweep(tmp_path, text)
+    spoil(out, [0, 1], math.inf)
+    status = analyze(out).status["y"]
+    assert (status.status, status.inf, status.points_affected) == ("non-finite", 2, 2)
+    assert "no design point has a finite mean, so no table" in status.detail
+    spoil(out, [0, 1], "error", metric="status")  # as if these runs had failed too
+    analysis = analyze(out)
+    assert analysis.status["y"].status == "no-runs" and analysis.analysed == []
+    assert not (out / "analysis" / "grid_y.csv").exists()
