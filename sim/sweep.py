@@ -250,11 +250,13 @@ def _run_pending(experiment: LoadedExperiment, out_dir: Path, design: Any, runs:
     return results, pending
 
 
-def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_S) -> None:
+def check_scheduler(address: str, timeout: float | None = None) -> None:
     """Raise ``SchedulerError`` (naming ``--scheduler`` and ``address``) unless a Dask
-    scheduler answers at ``address`` within ``timeout`` seconds."""
+    scheduler answers at ``address`` within ``timeout`` seconds (default
+    ``SCHEDULER_TIMEOUT_S``)."""
     from dask.distributed import Client
 
+    timeout = SCHEDULER_TIMEOUT_S if timeout is None else timeout
     try:
         client = Client(address, timeout=timeout, set_as_default=False)
     except (OSError, ValueError, TypeError) as exc:  # refused, timed out, bad address
