@@ -20,22 +20,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_sweep import DESIGN  # the same runs as the speed benchmark (benchmarks/ is on the path)
+
 from sim import runner
 from sim.experiment import load_experiment
 from sim.model import CoGovModel
 from sim.sweep import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
-DESIGN = """\
-scenario: {scenario}
-method: random
-samples: {runs}
-seed: 1
-parameters:
-  policy.devolution: [0, 1]
-  policy.fund_per_community: [0, 400000]
-metrics: [participation_any_last12]
-"""
 
 
 def rss_mib() -> float:

@@ -549,16 +549,9 @@ def test_a_results_column_parquet_cannot_hold_is_named_with_its_values(tmp_path)
 
 
 # ---------------------------------------------------------------------------------- memory
-TINY_RUNS = f"""\
-scenario: {(ROOT / "scenarios" / "baseline.yaml").as_posix()}
-method: random
-samples: 150
-seed: 5
-months: 2
-set: {{structure.residents_per_community: 20}}
-parameters: {{policy.devolution: [0, 1]}}
-metrics: [participation_any_last12]
-"""
+TINY_RUNS = SMALL_MODEL.replace("samples: 3", "samples: 75").replace("months: 6", "months: 2") \
+    .replace("residents_per_community: 150", "residents_per_community: 20")
+"""150 runs of about 20 ms."""
 
 
 def _live_models() -> int:
