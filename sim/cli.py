@@ -26,8 +26,11 @@ from sim import intervals
 from sim.experiment import is_experiment_file, load_experiment
 from sim.runner import (
     OutputExistsError,
+    OutputNotWritableError,
+    OutputWriteError,
     RunError,
     check_out_dir,
+    check_writable,
     run,
     safe_name,
     summary_table,
@@ -35,7 +38,7 @@ from sim.runner import (
     write_outputs,
 )
 from sim.scenario import Scenario, ScenarioError, _bounds, parse_assignments, read_yaml
-from sim.sweep import SweepBusyError
+from sim.sweep import ResultsTypeError, SchedulerError, SweepBusyError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -46,9 +49,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, ["cogov", *argv])
-    except (ScenarioError, OutputExistsError, SweepBusyError) as exc:
+    except (ScenarioError, OutputExistsError, OutputNotWritableError, SweepBusyError,
+            SchedulerError) as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (OutputWriteError, ResultsTypeError) as exc:  # after the runs: say what, and where
+        print(f"cogov: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("cogov: interrupted", file=sys.stderr)
         return 130
@@ -86,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--executor", choices=("local", "dask"), default="local",
                    help="local processes (default) or a Dask cluster")
     p.add_argument("--scheduler", metavar="ADDR",
-                   help="Dask scheduler, e.g. tcp://host:8786 (default: a local Dask cluster)")
+                   help="Dask scheduler, e.g. tcp://host:8786, with --executor dask; checked "
+                        "before anything runs (default: a local Dask cluster)")
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted sweep in --out without redoing finished runs")
     p.add_argument("--out", type=Path, metavar="DIR", help="results directory")
@@ -134,6 +142,7 @@ def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
     scenario = load_scenario(args.scenario, args)
     out = args.out or default_out(scenario.name)
     check_out_dir(out, args.overwrite)
+    check_writable(out)
     result = run(scenario, replicates=args.replicates, workers=args.workers, progress=_tty(),
                  first_replicate=args.first_replicate)
     write_outputs(out, result, command, overwrite=args.overwrite)
@@ -163,6 +172,7 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
         raise ScenarioError(problems)
     out = args.out or default_out("compare")
     check_out_dir(out, args.overwrite)
+    check_writable(out)
     results = [
         run(s, replicates=args.replicates, workers=args.workers, progress=_tty(),
             first_replicate=args.first_replicate)

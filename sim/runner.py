@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -39,9 +40,9 @@ from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
 
 __all__ = [
-    "KEY_METRICS", "OutputExistsError", "RunError", "RunResult", "check_out_dir", "git_state",
-    "manifest", "replicate_rng", "run", "run_replicate", "safe_name", "summary_table", "versions",
-    "write_comparison", "write_outputs",
+    "KEY_METRICS", "OutputExistsError", "OutputNotWritableError", "OutputWriteError", "RunError",
+    "RunResult", "check_out_dir", "check_writable", "git_state", "manifest", "replicate_rng", "run",
+    "run_replicate", "safe_name", "summary_table", "versions", "write_comparison", "write_outputs",
 ]
 
 ID_COLUMNS = ("scenario", "replicate", "seed")
@@ -75,6 +76,17 @@ class RunError(RuntimeError):
 
 class OutputExistsError(Exception):
     """The output directory exists and is not empty, and overwriting was not asked for."""
+
+
+class OutputNotWritableError(Exception):
+    """Files cannot be created where the output directory is (or would be): a read-only or full
+    file system, no permission, or a file in the way. Bad input, found before anything runs."""
+
+
+class OutputWriteError(OSError):
+    """Writing the outputs failed after the runs (e.g. the disk filled up). The message names
+    the output directory the caller gave, never a hidden staging path; nothing half-written is
+    left there. An ``OSError``, as the underlying failure was."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -297,7 +309,8 @@ def write_outputs(
 
     Files: ``timeseries.csv``, ``timeseries.parquet``, ``summary.csv``, ``manifest.json`` and
     ``plots/*.png`` (one set per scenario, prefixed with its name when there are several).
-    Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``.
+    Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``, and
+    ``OutputWriteError`` (naming ``out_dir``) if writing fails; then nothing is left behind.
     """
     from sim import plots as figures  # matplotlib loads only when figures are wanted
 
@@ -326,6 +339,7 @@ def write_comparison(
 
     Files: ``compare.csv`` (summary rows of every scenario), ``timeseries.parquet``,
     ``manifest.json`` and ``compare.png`` (key metrics over time, bands per scenario).
+    Raises as :func:`write_outputs` does.
     """
     from sim import plots as figures
 
@@ -348,6 +362,37 @@ def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> None:
         raise OutputExistsError(
             f"{out_dir}: output directory exists and is not empty (use --overwrite to replace it)"
         )
+
+
+def check_writable(out_dir: str | Path, inside: bool = False) -> None:
+    """Raise ``OutputNotWritableError`` (naming ``out_dir``) unless files can be created where
+    the outputs will go: next to ``out_dir`` (run and compare stage their files in a sibling
+    directory), or in ``out_dir`` itself if ``inside`` (a sweep writes there) and it exists.
+    A directory still to be made is judged by its nearest existing ancestor.
+
+    The test is to create and delete an empty file: the one check that sees read-only mounts,
+    permissions and ACLs alike (``os.access`` ignores them for root). A file system with no
+    free space left is refused too; one that fills up later still fails while writing
+    (``OutputWriteError``)."""
+    out_dir = Path(out_dir)
+    place = out_dir if inside and out_dir.is_dir() else out_dir.parent
+    while not place.exists() and place != place.parent:
+        place = place.parent
+    if not place.is_dir():
+        raise OutputNotWritableError(f"{out_dir}: cannot be created: {place} is a file, not a "
+                                     "directory")
+    try:
+        handle, probe = tempfile.mkstemp(prefix=f".{out_dir.name}.probe-", dir=place)
+        os.close(handle)
+        os.unlink(probe)
+        stats = os.statvfs(place)
+    except OSError as exc:
+        raise OutputNotWritableError(
+            f"{out_dir}: cannot write there: creating a file in {place} failed "
+            f"({exc.strerror or exc}); choose another --out") from None
+    if stats.f_bavail == 0:
+        raise OutputNotWritableError(f"{out_dir}: the file system of {place} is full; free some "
+                                     "space or choose another --out")
 
 
 def safe_name(name: str) -> str:
@@ -470,14 +515,22 @@ def _as_list(results: RunResult | Sequence[RunResult]) -> list[RunResult]:
 
 @contextmanager
 def _staging_dir(out_dir: Path, overwrite: bool) -> Iterator[Path]:
-    """A fresh directory next to ``out_dir``, renamed onto it if the block succeeds."""
+    """A fresh directory next to ``out_dir``, renamed onto it if the block succeeds. Any
+    ``OSError`` on the way (disk full, read-only) removes it and becomes an ``OutputWriteError``
+    that names ``out_dir``: the staging path is ours, not the user's."""
     check_out_dir(out_dir, overwrite)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = _sibling(out_dir, "partial")
-    tmp.mkdir()
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp.mkdir()
         yield tmp
         _move_into_place(tmp, out_dir, overwrite)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OutputWriteError):
+            raise
+        raise OutputWriteError(f"{out_dir}: writing the outputs failed ({exc.strerror or exc}); "
+                               "nothing was written there") from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

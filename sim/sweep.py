@@ -2,20 +2,35 @@
 
 A sweep is a list of ``experiment.Run`` handed to an executor — local processes or a Dask
 cluster — behind one interface (``submit`` + completion order); nothing flows back into the
-model. Finished work is never lost: every finished run is appended as one JSON line to
-``journal.jsonl`` (flushed, so a SIGKILL loses only runs in flight); ``resume`` skips what the
-journal holds (re-running only runs recorded as errors) and the final ``results.parquet`` is
-sorted by (point, replicate), so an interrupted and resumed sweep ends identical to an
-uninterrupted one. One sweep at a time may write into a directory (an exclusive lock).
-This module never prints and never exits.
+model. Finished work is never lost: every finished run is appended as one strict-JSON line to
+``journal.jsonl`` (flushed, so a SIGKILL loses only runs in flight; non-finite outputs are
+written as ``null`` for NaN and ``"Infinity"``/``"-Infinity"``, and read back as floats, as are
+older lines with bare ``NaN``/``Infinity``); ``resume`` skips what the journal holds
+(re-running only runs recorded as errors) and the final ``results.parquet`` (real NaN/inf
+floats; parameter columns hold the design's values) is sorted by (point, replicate), so an
+interrupted and resumed sweep ends identical to an uninterrupted one.
+
+Failing early: the output directory's writability, a Dask ``scheduler``'s answer and the
+parameter columns' types are checked before the directory is created or anything runs; a sweep
+that fails before any run finished removes what it created.
+
+One sweep at a time may write into a directory: an exclusive POSIX record lock
+(``fcntl.lockf``) on ``.lock``, which belongs to the sweeping process alone — forked pool
+workers do not inherit it — and which the kernel drops however that process ends, SIGKILL
+included. Pool workers die with the process that started them (``runner.in_processes``; Dask's
+worker processes watch their parent too), so nothing outlives a killed sweep and ``--resume``
+can follow at once. This module never prints and never exits.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import math
 import os
+import shutil
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -32,23 +47,40 @@ from sim.experiment import LoadedExperiment, Run
 from sim.model import replicate_rng
 from sim.runner import (
     OutputExistsError,
+    OutputWriteError,
+    check_writable,
     in_processes,
     manifest_fields,
     now_iso,
     run_replicate,
+    strict_json,
     write_manifest,
 )
+from sim.scenario import ScenarioError
 
 JOURNAL = "journal.jsonl"
 RESULTS = "results.parquet"
 LOCK = ".lock"
 ID_COLUMNS = ("point", "replicate", "seed", "status", "error", "run_time_s")
+SCHEDULER_TIMEOUT_S = 5.0
+"""How long a Dask ``scheduler`` has to answer before the sweep is refused."""
+_NON_FINITE = {"Infinity": math.inf, "-Infinity": -math.inf, "NaN": math.nan}
 Executor = Callable[[Iterable[tuple]], Iterator[dict]]
 """Takes (experiment, run) jobs, yields result rows as runs finish (any order)."""
 
 
 class SweepBusyError(Exception):
     """Another sweep holds the directory's lock."""
+
+
+class SchedulerError(Exception):
+    """Bad ``scheduler``: given without the Dask executor, or no Dask scheduler answers there."""
+
+
+class ResultsTypeError(ValueError):
+    """``results.parquet`` could not be written because a column mixes value types; the message
+    names the column, the types with an example value each, and what to fix. The journal keeps
+    every finished run."""
 
 
 @dataclass
@@ -135,51 +167,117 @@ def sweep(
 ) -> SweepOutcome:
     """Run every (design point, replicate) of ``experiment`` into ``out_dir``.
 
-    Raises ``OutputExistsError`` if ``out_dir`` holds a sweep and ``resume`` is false, and
-    ``SweepBusyError`` if another sweep is writing there. ``on_progress(done, total)`` is called
-    after each finished run (including those found in the journal)."""
+    Before anything is created or run, raises ``SchedulerError`` for a ``scheduler`` without
+    ``executor="dask"`` or one that does not answer within ``SCHEDULER_TIMEOUT_S``,
+    ``OutputExistsError`` if ``out_dir`` holds a sweep and ``resume`` is false (or a different
+    experiment's sweep), ``runner.OutputNotWritableError`` if files cannot be created there,
+    ``ScenarioError`` if a parameter's values mix types that no results column can hold, and
+    ``SweepBusyError`` if another sweep is writing there. After runs, raises
+    ``runner.OutputWriteError`` (naming ``out_dir``) if writing fails, e.g. a full disk, and
+    ``ResultsTypeError`` if ``results.parquet`` cannot hold the results; the journal keeps
+    every finished run either way. ``on_progress(done, total)`` is called after each finished
+    run (including those found in the journal)."""
     out_dir = Path(out_dir)
     workers = workers or os.cpu_count() or 1
+    if scheduler is not None and executor != "dask":
+        raise SchedulerError(f"--scheduler {scheduler}: a scheduler is used only by the Dask "
+                             "executor; add --executor dask")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputExistsError(f"{out_dir}: exists and is not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not resume:
         raise OutputExistsError(
             f"{out_dir}: holds earlier results; use --resume to finish that sweep, or another "
             "--out")
+    check_writable(out_dir, inside=True)
     design = experiment.design()
     runs = experiment.runs(design)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_parameter_types(experiment, runs)
+    if executor == "dask" and scheduler is not None:
+        check_scheduler(scheduler)
+    created = not out_dir.exists()
+    before = set() if created else set(out_dir.iterdir())
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _write_error(out_dir, exc) from exc
     with _locked(out_dir):
-        done = read_journal(out_dir / JOURNAL)
-        if resume and done:
-            _check_same_experiment(out_dir, experiment)
-        finished = {k for k, row in done.items() if row["status"] == "ok"}
-        pending = [r for r in runs if r.key not in finished]
-        started = now_iso()
-        if isinstance(design, np.ndarray):  # unrounded, as SALib sampled it (Morris needs it)
-            np.save(out_dir / "design.npy", design)
-        _write_manifest(out_dir, experiment, command, started, None, len(runs))
-        execute = (dask_executor(scheduler, workers) if executor == "dask"
-                   else local_executor(workers))
-        count = len(runs) - len(pending)
-        if on_progress:
-            on_progress(count, len(runs))
-        with open(out_dir / JOURNAL, "a", encoding="utf-8") as journal:
-            for row in execute((experiment, run) for run in pending):
-                journal.write(json.dumps(row, allow_nan=True) + "\n")
-                journal.flush()
-                done[(row["point"], row["replicate"])] = row
-                count += 1
-                if on_progress:
-                    on_progress(count, len(runs))
-        results = _results_frame(done, runs, experiment)
-        _atomic_parquet(results, out_dir / RESULTS)
-        _write_manifest(out_dir, experiment, command, started, now_iso(), len(runs))
+        try:
+            done = read_journal(out_dir / JOURNAL)
+            if resume and done:
+                _check_same_experiment(out_dir, experiment)
+            results, pending = _run_pending(experiment, out_dir, design, runs, done, workers,
+                                            executor, scheduler, command, on_progress)
+        except BaseException:
+            if not read_journal(out_dir / JOURNAL):  # nothing finished: leave nothing behind
+                _remove_new(out_dir, created, before)
+            raise
     failed = results[results["status"] != "ok"]
     return SweepOutcome(results, failed, out_dir, ran=len(pending))
 
 
+def _run_pending(experiment: LoadedExperiment, out_dir: Path, design: Any, runs: list[Run],
+                 done: dict, workers: int, executor: str, scheduler: str | None,
+                 command: list[str] | None, on_progress: Callable[[int, int], None] | None
+                 ) -> tuple[pd.DataFrame, list[Run]]:
+    """Run what the journal lacks, appending each row as it finishes; write the results."""
+    finished = {k for k, row in done.items() if row["status"] == "ok"}
+    pending = [r for r in runs if r.key not in finished]
+    started = now_iso()
+    with _writing(out_dir):
+        if isinstance(design, np.ndarray):  # unrounded, as SALib sampled it (Morris needs it)
+            np.save(out_dir / "design.npy", design)
+        _write_manifest(out_dir, experiment, command, started, None, len(runs))
+    execute = (dask_executor(scheduler, workers) if executor == "dask"
+               else local_executor(workers))
+    count = len(runs) - len(pending)
+    if on_progress:
+        on_progress(count, len(runs))
+    with _writing(out_dir):
+        journal = open(out_dir / JOURNAL, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+    with journal:
+        for row in execute((experiment, run) for run in pending):
+            with _writing(out_dir):  # only the writes: an executor's OSError is no disk's
+                journal.write(journal_line(row))
+                journal.flush()
+            done[(row["point"], row["replicate"])] = row
+            count += 1
+            if on_progress:
+                on_progress(count, len(runs))
+    results = _results_frame(done, runs, experiment)
+    with _writing(out_dir):
+        _write_results(results, out_dir / RESULTS, experiment)
+        _write_manifest(out_dir, experiment, command, started, now_iso(), len(runs))
+    return results, pending
+
+
+def check_scheduler(address: str, timeout: float | None = None) -> None:
+    """Raise ``SchedulerError`` (naming ``--scheduler`` and ``address``) unless a Dask
+    scheduler answers at ``address`` within ``timeout`` seconds (default
+    ``SCHEDULER_TIMEOUT_S``)."""
+    from dask.distributed import Client
+
+    timeout = SCHEDULER_TIMEOUT_S if timeout is None else timeout
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, ValueError, TypeError) as exc:  # refused, timed out, bad address
+        raise SchedulerError(
+            f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({exc}); "
+            "start one there (`dask scheduler`), correct the address, or leave out "
+            "--scheduler to run a local Dask cluster") from None
+    client.close()
+
+
+def journal_line(row: dict[str, Any]) -> str:
+    """One journal line: ``row`` as strict JSON (``runner.strict_json``: NaN → null, ±inf →
+    "Infinity"/"-Infinity"), newline-terminated. :func:`read_journal` reads it back exactly."""
+    return json.dumps(strict_json(row), allow_nan=False) + "\n"
+
+
 def read_journal(path: Path) -> dict[tuple[int, int], dict]:
     """Rows by (point, replicate); later lines win; a torn last line (killed mid-write) is
-    ignored."""
+    ignored. Outputs and ``run_time_s`` come back as floats: ``null`` → NaN, "Infinity" → inf,
+    "-Infinity" → -inf; lines written before the journal was strict JSON (bare ``NaN``,
+    ``Infinity``) read alike."""
     rows: dict[tuple[int, int], dict] = {}
     if not path.exists():
         return rows
@@ -188,12 +286,21 @@ def read_journal(path: Path) -> dict[tuple[int, int], dict]:
             row = json.loads(line)
         except json.JSONDecodeError:
             continue
+        for key, value in row.items():
+            if key in ID_COLUMNS[:5] or key.startswith("param:"):
+                continue
+            if value is None:
+                row[key] = math.nan
+            elif isinstance(value, str) and value in _NON_FINITE:
+                row[key] = _NON_FINITE[value]
         rows[(row["point"], row["replicate"])] = row
     return rows
 
 
 def _results_frame(done: dict, runs: list[Run], experiment: LoadedExperiment) -> pd.DataFrame:
-    rows = [done[r.key] for r in runs if r.key in done]
+    # parameter values from the design, not the journal: the journal's are JSON round trips
+    rows = [{**done[r.key], **{f"param:{k}": v for k, v in r.params.items()}}
+            for r in runs if r.key in done]
     frame = pd.DataFrame(rows)
     params = [f"param:{p.name}" for p in experiment.parameters]
     outputs = metrics.summary_names() if experiment.base is not None else sorted(
@@ -205,23 +312,115 @@ def _results_frame(done: dict, runs: list[Run], experiment: LoadedExperiment) ->
     return frame.sort_values(["point", "replicate"], ignore_index=True)
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+def _write_results(frame: pd.DataFrame, path: Path, experiment: LoadedExperiment) -> None:
+    """``frame`` as ``path`` via a temporary file and a rename; ``ResultsTypeError`` naming the
+    columns whose values Parquet cannot hold in one column."""
+    import pyarrow as pa
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except pa.ArrowException as exc:
+        mixed = [f"column '{column}' mixes {kinds}" for column, kinds in _mixed_columns(frame)]
+        what = "; ".join(mixed) if mixed else f"{type(exc).__name__}: {exc}"
+        raise ResultsTypeError(
+            f"{path}: could not be written: {what}. Every finished run is kept in "
+            f"{path.parent / JOURNAL}. Give each parameter of {experiment.path} values of one "
+            "type (e.g. 537, not \"537\") and sweep again into a new --out") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _mixed_columns(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(column, "int (69) and str ('537')") for each column holding values of several types."""
+    out = []
+    for column in frame.columns:
+        examples: dict[str, Any] = {}
+        for value in frame[column]:
+            if value is not None and not (isinstance(value, float) and math.isnan(value)):
+                examples.setdefault(type(value).__name__, value)
+        if len(examples) > 1:
+            kinds = [f"{kind} ({value!r})" for kind, value in examples.items()]
+            out.append((column, f"{', '.join(kinds[:-1])} and {kinds[-1]}"))
+    return out
+
+
+def _check_parameter_types(experiment: LoadedExperiment, runs: list[Run]) -> None:
+    """Refuse, before anything runs, parameter values that no results column could hold
+    together (e.g. ``[69, "537"]``): otherwise every run would run and the results not be
+    written."""
+    values = pd.DataFrame([r.params for r in runs], columns=[p.name for p in
+                                                             experiment.parameters])
+    problems = [f"{experiment.path} parameters.{name}: values of several types ({kinds}) cannot "
+                "share a results column: give them one type, e.g. all numbers without quotes"
+                for name, kinds in _mixed_columns(values)]
+    if problems:
+        raise ScenarioError(problems)
+
+
+@contextmanager
+def _writing(out_dir: Path) -> Iterator[None]:
+    """Turn an ``OSError`` while writing into ``out_dir`` into an ``OutputWriteError``."""
+    try:
+        yield
+    except OutputWriteError:
+        raise
+    except OSError as exc:
+        raise _write_error(out_dir, exc) from exc
+
+
+def _write_error(out_dir: Path, exc: OSError) -> OutputWriteError:
+    kept = read_journal(out_dir / JOURNAL) if out_dir.is_dir() else {}
+    after = (f"the {len(kept)} finished runs are kept in {JOURNAL}: free some space and finish "
+             f"with --resume --out {out_dir}") if kept else "no run had finished"
+    return OutputWriteError(f"{out_dir}: writing the sweep failed ({exc.strerror or exc}); "
+                            f"{after}")
+
+
+def _remove_new(out_dir: Path, created: bool, before: set[Path]) -> None:
+    """Remove what a sweep that failed before any run finished made in ``out_dir`` (called
+    with the lock held: unlinking the locked ``.lock`` is safe, the lock goes with its
+    descriptor)."""
+    if created:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        return
+    for path in set(out_dir.iterdir()) - before:
+        path.unlink(missing_ok=True)
+
+
+_LOCKED: set[Path] = set()  # directories a sweep of this process is writing into
+_LOCKED_GUARD = threading.Lock()
 
 
 @contextmanager
 def _locked(out_dir: Path) -> Iterator[None]:
-    handle = open(out_dir / LOCK, "w")  # noqa: SIM115 - held for the whole sweep
+    """Hold ``out_dir``'s lock for the block; ``SweepBusyError`` if another sweep holds it.
+
+    A POSIX record lock (``fcntl.lockf``), not ``flock``: a ``flock`` belongs to the open file
+    description, which forked pool workers share through the inherited descriptor, so a worker
+    that outlived its parent kept the directory locked. A record lock belongs to this process
+    alone (fork children do not inherit it) and the kernel drops it when the process ends,
+    however it ends; it also works on NFS. Two consequences: record locks never conflict
+    within one process, hence ``_LOCKED`` for a second sweep of this process; and closing any
+    descriptor of the file drops the lock, so nothing else here opens ``.lock``."""
+    key = out_dir.resolve()
+    with _LOCKED_GUARD:
+        if key in _LOCKED:
+            raise SweepBusyError(f"{out_dir}: another sweep is writing here")
+        _LOCKED.add(key)
     try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise SweepBusyError(f"{out_dir}: another sweep is writing here") from None
-        yield
+        with open(out_dir / LOCK, "a") as handle:
+            try:
+                fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                    raise
+                raise SweepBusyError(f"{out_dir}: another sweep is writing here") from None
+            yield
     finally:
-        handle.close()
+        with _LOCKED_GUARD:
+            _LOCKED.discard(key)
 
 
 def _write_manifest(out_dir: Path, experiment: LoadedExperiment, command: list[str] | None,

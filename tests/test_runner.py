@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim import metrics, runner
+from sim import cli, metrics, runner
 from sim.scenario import Scenario, ScenarioError
 
 TS_COLUMNS = ["scenario", "replicate", "seed", "month", *metrics.METRICS]
@@ -196,3 +200,87 @@ def test_safe_name_keeps_words_and_drops_path_characters() -> None:
     assert runner.safe_name("chengdu reform/2009") == "chengdu_reform_2009"
     assert runner.safe_name("还权赋能") == "还权赋能"
     assert runner.safe_name("../..") == "scenario"
+
+
+# -------------------------------------------------------------------- where outputs can go
+def _refuse_to_run(*args, **kwargs):
+    raise AssertionError("ran although --out cannot be written")
+
+
+def _cli_args(command: str, small_yaml: Path, out) -> list[str]:
+    files = [small_yaml]
+    if command == "compare":
+        files.append(small_yaml.with_name("other.yaml"))
+        files[1].write_text(small_yaml.read_text().replace("name: small", "name: other"))
+    return [command, *map(str, files), "--months", "2", "--out", str(out)]
+
+
+def _made(directory: Path) -> list[str]:
+    """What is in ``directory`` besides the scenario files."""
+    return sorted(p.name for p in directory.iterdir() if p.suffix != ".yaml")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="uses /proc (Linux)")
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_an_out_where_nothing_can_be_created_is_refused_before_running(
+    command, small_yaml, monkeypatch, capsys
+) -> None:
+    """Issue 7 §6: /proc accepts no new files, even from root (chmod would not stop root)."""
+    monkeypatch.setattr(cli, "run", _refuse_to_run)
+    assert cli.main(_cli_args(command, small_yaml, "/proc/cogov-out/x")) == 2
+    err = capsys.readouterr().err
+    assert "/proc/cogov-out/x: cannot write there" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_read_only_out_is_refused_naming_the_users_directory(
+    command, small_yaml, tmp_path, monkeypatch, capsys
+) -> None:
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(kwargs.get("dir")))
+
+    monkeypatch.setattr(cli, "run", _refuse_to_run)
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    out = tmp_path / "mounted" / "out"
+    assert cli.main(_cli_args(command, small_yaml, out)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}: cannot write there") and "Read-only file system" in err
+    assert _made(tmp_path) == []
+
+
+def test_an_out_under_a_file_or_on_a_full_disk_is_refused(small_yaml, tmp_path, monkeypatch,
+                                                          capsys) -> None:
+    monkeypatch.setattr(cli, "run", _refuse_to_run)
+    (tmp_path / "notes").write_text("x")
+    assert cli.main(_cli_args("run", small_yaml, tmp_path / "notes" / "out")) == 2
+    assert "notes is a file, not a directory" in capsys.readouterr().err
+
+    real = os.statvfs
+
+    def full(path):  # the real figures, but no block available (index 4: f_bavail)
+        stats = real(path)
+        return os.statvfs_result([0 if i == 4 else v for i, v in enumerate(stats)]) \
+            if Path(path) == tmp_path else stats
+
+    monkeypatch.setattr(os, "statvfs", full)
+    assert cli.main(_cli_args("run", small_yaml, tmp_path / "out")) == 2
+    assert f"{tmp_path / 'out'}: the file system of {tmp_path} is full" in capsys.readouterr().err
+    assert _made(tmp_path) == ["notes"]
+
+
+@pytest.mark.parametrize("command", ["run", "compare"])
+def test_a_disk_filling_up_while_writing_names_the_users_directory(
+    command, small_yaml, tmp_path, monkeypatch, capsys
+) -> None:
+    """Writing after the runs fails (ENOSPC on the hidden staging path): exit 1, the message
+    names --out and not the staging path, and nothing is left behind."""
+    def full(self, path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    out = tmp_path / "out"
+    assert cli.main(_cli_args(command, small_yaml, out)) == 1
+    err = capsys.readouterr().err
+    assert f"cogov: {out}: writing the outputs failed (No space left on device)" in err
+    assert ".partial" not in err and "Traceback" not in err
+    assert _made(tmp_path) == []

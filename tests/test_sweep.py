@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
-import fcntl
+import errno
+import gc
+import json
+import math
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from multiprocessing import Pipe, get_context
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim import metrics
+from sim import sweep as sweep_module
 from sim.cli import main
 from sim.experiment import load_experiment
-from sim.runner import OutputExistsError
-from sim.sweep import JOURNAL, SweepBusyError, read_journal, sweep
+from sim.model import CoGovModel
+from sim.runner import OutputExistsError, in_processes
+from sim.sweep import (
+    JOURNAL,
+    ResultsTypeError,
+    SweepBusyError,
+    _locked,
+    _write_results,
+    evaluate,
+    journal_line,
+    read_journal,
+    sweep,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -105,14 +123,73 @@ def test_existing_results_are_never_overwritten_without_resume(tmp_path):
     assert again.ran == 0  # everything was already in the journal
 
 
+def _hold_lock(out: Path, report) -> None:
+    try:
+        with _locked(out):
+            report.send("locked")
+            time.sleep(120)
+    except SweepBusyError:
+        report.send("busy")
+
+
+def _lock_in_another_process(out: Path) -> tuple[BaseProcess, str]:
+    """Another process that takes ``out``'s sweep lock as a sweep does and keeps it until
+    killed; with what it said: "locked", or "busy" if it could not."""
+    receive, send = Pipe(duplex=False)
+    proc = get_context("fork").Process(target=_hold_lock, args=(out, send), daemon=True)
+    proc.start()
+    said = receive.recv() if receive.poll(30) else "nothing"
+    return proc, said
+
+
+def _hold_lock_elsewhere(out: Path) -> subprocess.Popen:
+    proc, said = _lock_in_another_process(out)
+    assert said == "locked"
+    return proc
+
+
 def test_two_sweeps_cannot_write_into_one_directory(tmp_path):
     exp = load_experiment(write(tmp_path, SMALL_MODEL))
     out = tmp_path / "out"
     out.mkdir()
-    with open(out / ".lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    other = _hold_lock_elsewhere(out)
+    try:
         with pytest.raises(SweepBusyError):
             sweep(exp, out, workers=1, resume=True)
+    finally:
+        other.kill()
+        other.join()
+    assert sweep(exp, out, workers=1, resume=True).ran == 6  # the lock went with its owner
+
+
+def test_a_second_sweep_of_the_same_process_is_refused_too(tmp_path):
+    exp = load_experiment(write(tmp_path, SMALL_MODEL))
+    out = tmp_path / "out"
+    out.mkdir()
+    with _locked(out), pytest.raises(SweepBusyError, match="another sweep is writing here"):
+        sweep(exp, out, workers=1, resume=True)
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def test_the_lock_is_not_held_by_forked_workers_after_the_owner_lets_go(tmp_path):
+    """Issue 7 §6: a worker forked while the lock is held (it inherits the descriptor) must
+    not keep the directory locked once the sweeping process has let go."""
+    out = tmp_path / "out"
+    out.mkdir()
+    with _locked(out):
+        worker = get_context("fork").Process(target=_sleep, args=(60,), daemon=True)
+        worker.start()
+    try:
+        other, said = _lock_in_another_process(out)
+        other.kill()
+        other.join()
+        assert said == "locked"  # "busy" if the worker had kept the lock
+    finally:
+        worker.kill()
+        worker.join()
 
 
 SLOW = """\
@@ -161,10 +238,88 @@ def test_resume_after_sigkill_finishes_identically(tmp_path):
     resumed = sweep(load_experiment(path), killed, workers=2, resume=True)
     assert resumed.ran == 80 - len(finished)
     lines = journal.read_text().splitlines()
-    assert len({(r["point"], r["replicate"]) for r in map(__import__("json").loads, lines)
-                if r}) == 80
+    assert len({(r["point"], r["replicate"]) for r in map(json.loads, lines) if r}) == 80
     whole = sweep(load_experiment(path), tmp_path / "whole", workers=1)
     pd.testing.assert_frame_equal(comparable(resumed.results), comparable(whole.results))
+
+
+MIDSIZE_MODEL = SMALL_MODEL.replace("samples: 3", "samples: 16").replace("months: 6", "months: 12")
+"""32 runs of about 0.1 s: a sweep still busy a second or two after its first results."""
+
+
+def _processes() -> dict[int, tuple[int, str, str]]:
+    """Every process: pid → (parent pid, start time, state), from /proc (Linux)."""
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[int(stat.parent.name)] = (int(fields[1]), fields[19], fields[0])
+    return out
+
+
+def _descendants(pid: int) -> set[tuple[int, str]]:
+    """(pid, start time) of every process below ``pid``."""
+    table, found, stack = _processes(), set(), [pid]
+    while stack:
+        parent = stack.pop()
+        for child, (ppid, start, _) in table.items():
+            if ppid == parent:
+                found.add((child, start))
+                stack.append(child)
+    return found
+
+
+def _still_running(processes: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    table = _processes()
+    return {(pid, start) for pid, start in processes
+            if pid in table and table[pid][1] == start and table[pid][2] != "Z"}
+
+
+@pytest.fixture(scope="module")
+def midsize_whole(tmp_path_factory) -> pd.DataFrame:
+    """The uninterrupted sweep of MIDSIZE_MODEL."""
+    tmp = tmp_path_factory.mktemp("whole")
+    return sweep(load_experiment(write(tmp, MIDSIZE_MODEL)), tmp / "out", workers=2).results
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+@pytest.mark.parametrize(("executor", "signum"), [("local", signal.SIGKILL),
+                                                  ("local", signal.SIGTERM),
+                                                  ("dask", signal.SIGKILL)])
+def test_a_killed_sweep_leaves_no_worker_and_no_lock(tmp_path, midsize_whole, executor, signum):
+    """Issue 7 §6: `kill -9` or `kill` of `cogov sweep --workers 2` (local processes, or a Dask
+    LocalCluster) leaves no worker alive and no lock held: `--resume` right after finishes, with
+    the results of an uninterrupted sweep."""
+    path = write(tmp_path, MIDSIZE_MODEL)
+    killed = tmp_path / "killed"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "2", "--out", str(killed),
+         "--executor", executor], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    journal = killed / JOURNAL
+    deadline = time.monotonic() + 120
+    while not (journal.exists() and len(journal.read_text().splitlines()) >= 4):
+        assert time.monotonic() < deadline and proc.poll() is None, "the sweep never got going"
+        time.sleep(0.05)
+    workers = _descendants(proc.pid)
+    assert len(workers) >= 2
+    os.kill(proc.pid, signum)
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while _still_running(workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = _still_running(workers)
+    for pid, _ in survivors:  # don't leave them to the rest of the suite
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == set()
+    assert not (killed / "results.parquet").exists()  # it was killed mid-run
+    assert len(read_journal(journal)) < 32
+
+    assert main(["sweep", str(path), "--workers", "2", "--resume", "--out", str(killed)]) == 0
+    pd.testing.assert_frame_equal(comparable(pd.read_parquet(killed / "results.parquet")),
+                                  comparable(midsize_whole))
 
 
 def test_resume_refuses_a_different_experiment(tmp_path):
@@ -235,3 +390,191 @@ def test_dask_local_cluster_when_no_scheduler_is_given(tmp_path):
     local = sweep(load_experiment(path), tmp_path / "local", workers=1)
     cluster = sweep(load_experiment(path), tmp_path / "cluster", executor="dask", workers=2)
     pd.testing.assert_frame_equal(comparable(local.results), comparable(cluster.results))
+
+
+# ------------------------------------------------------------------ failing early, cleanly
+def test_an_unreachable_scheduler_is_refused_before_out_is_created(tmp_path, capsys):
+    """Issue 7 §6: no 30 s wait, no exit 1, no half-made directory blocking a rerun."""
+    path, out = write(tmp_path, SMALL_MODEL), tmp_path / "out"
+    start = time.monotonic()
+    code = main(["sweep", str(path), "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9",
+                 "--out", str(out)])
+    assert code == 2 and time.monotonic() - start < 15
+    err = capsys.readouterr().err
+    assert err.startswith("--scheduler tcp://127.0.0.1:9: no Dask scheduler answered within")
+    assert not out.exists()
+
+
+def test_a_scheduler_without_the_dask_executor_is_refused(tmp_path, capsys):
+    path, out = write(tmp_path, SMALL_MODEL), tmp_path / "out"
+    assert main(["sweep", str(path), "--scheduler", "tcp://127.0.0.1:8786",
+                 "--out", str(out)]) == 2
+    assert "add --executor dask" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def _no_runs(job):
+    raise AssertionError("ran although --out cannot be written")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="uses /proc (Linux)")
+def test_a_sweep_into_an_unwritable_out_is_refused_before_running(tmp_path, monkeypatch,
+                                                                 capsys):
+    """Issue 7 §6, as root too: /proc accepts no new files; a read-only file system (EROFS
+    from creating a file) likewise. Exit 2, naming the directory given, nothing created."""
+    monkeypatch.setattr(sweep_module, "evaluate", _no_runs)
+    path = write(tmp_path, SMALL_MODEL)
+    assert main(["sweep", str(path), "--workers", "1", "--out", "/proc/cogov-sweep"]) == 2
+    assert capsys.readouterr().err.startswith("/proc/cogov-sweep: cannot write there")
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(kwargs.get("dir")))
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    out = tmp_path / "ro" / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}: cannot write there") and "Read-only file system" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["exp.yaml"]
+
+
+def test_a_full_disk_after_the_runs_keeps_the_journal_and_resume_finishes(tmp_path,
+                                                                        monkeypatch, capsys):
+    """results.parquet fails with ENOSPC: exit 1, a message naming --out and how to finish;
+    the journal keeps all six runs, no temporary file is left; after space is freed --resume
+    writes the results without running anything again."""
+    def full(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"PAR1")  # a partial file, as a real full disk leaves
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+    path, out = write(tmp_path, SMALL_MODEL), tmp_path / "out"
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", full)
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert (f"cogov: {out}: writing the sweep failed (No space left on device); the 6 finished "
+            f"runs are kept in journal.jsonl: free some space and finish with --resume --out "
+            f"{out}") in err
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "journal.jsonl", "manifest.json"]
+    monkeypatch.undo()
+    assert main(["sweep", str(path), "--workers", "1", "--resume", "--out", str(out)]) == 0
+    assert "(0 run now, 6 from the journal)" in capsys.readouterr().out
+    assert len(pd.read_parquet(out / "results.parquet")) == 6
+
+
+def test_a_sweep_failing_before_any_run_finished_leaves_nothing(tmp_path, monkeypatch):
+    def broken(workers):
+        raise RuntimeError("no workers today")
+
+    monkeypatch.setattr(sweep_module, "local_executor", broken)
+    exp = load_experiment(write(tmp_path, SMALL_MODEL))
+    with pytest.raises(RuntimeError, match="no workers today"):
+        sweep(exp, tmp_path / "out", workers=1)
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(RuntimeError, match="no workers today"):
+        sweep(exp, tmp_path / "mine", workers=1)
+    assert list((tmp_path / "mine").iterdir()) == []  # the user's empty directory stays
+
+
+# ---------------------------------------------------------------------- journal and types
+INFINITE = f"""\
+scenario: {(ROOT / "scenarios" / "baseline.yaml").as_posix()}
+method: grid
+seed: 1
+months: 13
+set: {{structure.residents_per_community: 60, policy.fund_per_community: 200000}}
+parameters: {{population.satisfaction: [0.1, 0.9]}}
+metrics: [yuan_per_satisfaction]
+"""
+
+
+def _no_constants(name):
+    raise ValueError(f"not strict JSON: {name}")
+
+
+def test_journal_lines_are_strict_json_and_infinity_comes_back(tmp_path):
+    """Issue 7 §5: yuan_per_satisfaction is infinite at satisfaction 0.9 (money for no
+    satisfaction gain): every journal line parses with a strict parser, and the journal and
+    results.parquet give inf back as a float."""
+    outcome = sweep(load_experiment(write(tmp_path, INFINITE)), tmp_path / "out", workers=1)
+    lines = (tmp_path / "out" / JOURNAL).read_text().splitlines()
+    assert len(lines) == 2
+    for line in lines:
+        json.loads(line, parse_constant=_no_constants)
+    assert outcome.results["yuan_per_satisfaction"].tolist()[1] == math.inf
+    assert math.isfinite(outcome.results["yuan_per_satisfaction"].tolist()[0])
+    assert read_journal(tmp_path / "out" / JOURNAL)[(1, 0)]["yuan_per_satisfaction"] == math.inf
+    stored = pd.read_parquet(tmp_path / "out" / "results.parquet")
+    assert stored["yuan_per_satisfaction"].dtype == float
+    assert stored["yuan_per_satisfaction"].tolist()[1] == math.inf
+
+
+def test_journal_reads_its_own_lines_and_old_lines_exactly(tmp_path):
+    row = {"point": 0, "replicate": 1, "seed": 3, "status": "ok", "error": "", "run_time_s": 0.5,
+           "param:x": 0.25, "a": math.inf, "b": -math.inf, "c": math.nan, "d": 1e-300}
+    old = dict(row, replicate=2)  # written before the journal was strict: bare NaN, Infinity
+    path = tmp_path / JOURNAL
+    path.write_text(journal_line(row) + json.dumps(old, allow_nan=True) + "\n")
+    assert "Infinity" in path.read_text().splitlines()[1]
+    for key, back in read_journal(path).items():
+        original = row if key == (0, 1) else old
+        assert back.keys() == original.keys()
+        for name, value in original.items():
+            assert back[name] == value or (math.isnan(value) and math.isnan(back[name]))
+
+
+def test_values_of_mixed_types_are_refused_before_running(tmp_path, capsys):
+    """Issue 7 §4 "Types", the sweep side: `[69, "537"]` used to run every run and then fail
+    writing results.parquet, again on every --resume. Refused before anything runs or is made,
+    naming the parameter and its values."""
+    text = SMALL_MODEL.replace("method: random", "method: grid").replace(
+        "  policy.fund_per_community: [0, 300000]\n", "").replace(
+        "  policy.devolution: [0, 1]\n", "  policy.admin_items: [69, \"537\"]\n")
+    path, out = write(tmp_path, text), tmp_path / "out"
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path} parameters.policy.admin_items: values of several types "
+                          "(int (69) and str ('537'))")
+    assert not out.exists()
+
+
+def test_a_results_column_parquet_cannot_hold_is_named_with_its_values(tmp_path):
+    exp = load_experiment(write(tmp_path, SMALL_MODEL))
+    frame = pd.DataFrame({"point": [0, 1], "param:policy.admin_items": [69, "537"]})
+    with pytest.raises(ResultsTypeError) as raised:
+        _write_results(frame, tmp_path / "results.parquet", exp)
+    assert ("results.parquet: could not be written: column 'param:policy.admin_items' mixes int "
+            "(69) and str ('537'). Every finished run is kept in") in str(raised.value)
+    assert list(tmp_path.iterdir()) == [tmp_path / "exp.yaml"]
+
+
+# ---------------------------------------------------------------------------------- memory
+TINY_RUNS = SMALL_MODEL.replace("samples: 3", "samples: 75").replace("months: 6", "months: 2") \
+    .replace("residents_per_community: 150", "residents_per_community: 20")
+"""150 runs of about 20 ms."""
+
+
+def _live_models() -> int:
+    gc.collect()
+    return sum(isinstance(o, CoGovModel) for o in gc.get_objects())
+
+
+def _models_alive_before_and_after(jobs: list[tuple]) -> tuple[int, int, int, int]:
+    """In a pool worker: (pid, live models before, after the jobs, runs that failed)."""
+    before = _live_models()
+    failed = sum(evaluate(job)["status"] != "ok" for job in jobs)
+    return os.getpid(), before, _live_models(), failed
+
+
+def test_a_workers_memory_stays_flat_over_many_runs(tmp_path):
+    """Issue 7 §7: Mesa 3.3 keeps every model alive (mesa.Agent._ids); after 75 runs in each
+    of two pool workers, no more models are alive than before (75 more without the release).
+    benchmarks/bench_memory.py measures the same in MiB."""
+    exp = load_experiment(write(tmp_path, TINY_RUNS))
+    jobs = [(exp, run) for run in exp.runs()]
+    assert len(jobs) == 150
+    shares = [jobs[:75], jobs[75:]]
+    outcomes = [out for _, out in in_processes(_models_alive_before_and_after, shares, 2)]
+    assert len({pid for pid, *_ in outcomes} - {os.getpid()}) == 2  # two workers
+    for _, before, after, failed in outcomes:
+        assert failed == 0 and after == before
