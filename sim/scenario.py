@@ -619,10 +619,7 @@ class Scenario(_Config):
         that rules across keys (a scheduled change within ``months``) are judged on what will
         run. ``origin`` labels the overrides in messages (one label, or one per key path).
         Raises ScenarioError with every problem located (file:line or the override's label)."""
-        data, where = load_yaml_tree(Path(path))
-        if overrides:
-            data, where = _overridden(data, where, overrides, origin)
-        return cls.from_dict(data, where=where, source=str(path))
+        return load_located(path, overrides, origin)[0]
 
     @classmethod
     def from_dict(
@@ -644,6 +641,16 @@ class Scenario(_Config):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every resolved value (for manifests)."""
         return self.model_dump(mode="json")
+
+
+def load_located(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                 origin: str | Mapping[str, str] = "--set") -> tuple[Scenario, dict]:
+    """:meth:`Scenario.load`, also returning where each key was set: key path → (file, line),
+    or (override label, None); for located warnings such as :func:`inert_settings`."""
+    data, where = load_yaml_tree(Path(path))
+    if overrides:
+        data, where = _overridden(data, where, overrides, origin)
+    return Scenario.from_dict(data, where=where, source=str(path)), where
 
 
 def _overridden(data: dict, where: dict, overrides: Mapping[str, Any],
