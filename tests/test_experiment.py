@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_scenario import BASE  # the issue's base.yaml
 
 from sim.experiment import load_experiment
 from sim.scenario import ScenarioError
@@ -157,13 +158,6 @@ def test_shipped_experiments_are_valid():
 
 
 # ------------------------------------------------------------------- issue 7 §4: designs
-BASE = """\
-name: base
-seed: 1
-months: 13
-structure: {residents_per_community: 60}
-policy: {fund_per_community: 200000}
-"""
 
 
 def experiment(tmp_path: Path, body: str) -> Path:
