@@ -37,7 +37,15 @@ from sim.runner import (
     write_comparison,
     write_outputs,
 )
-from sim.scenario import Scenario, ScenarioError, _bounds, parse_assignments, read_yaml
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    _bounds,
+    inert_settings,
+    load_located,
+    parse_assignments,
+    read_yaml,
+)
 from sim.sweep import ResultsTypeError, SchedulerError, SweepBusyError
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
@@ -191,9 +199,9 @@ def cmd_validate(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov validate``: ``OK file`` or every problem of every file; 2 if any is bad."""
     bad = False
     for path in args.files:
-        problems = problems_in(Path(path))
-        for problem in problems:
-            print(problem, file=sys.stderr)
+        problems, warnings_ = _check_file(Path(path))
+        for line in (*problems, *warnings_):
+            print(line, file=sys.stderr)
         if not problems:
             print(f"OK {path}")
         bad = bad or bool(problems)
@@ -324,21 +332,32 @@ def _progress(unit: str) -> Iterator[Callable[[int, int], None]]:
 # -------------------------------------------------------------------------------- file kinds
 def problems_in(path: Path) -> list[str]:
     """Every problem of a scenario or experiment file (empty when it is valid)."""
+    return _check_file(path)[0]
+
+
+def _check_file(path: Path) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of a scenario or experiment file; never raises for bad input."""
     try:
         data = read_yaml(path)
     except ScenarioError as exc:
-        return exc.problems
-    check = experiment_problems if is_experiment_file(data) else scenario_problems
-    return check(path)
+        return exc.problems, []
+    if is_experiment_file(data):
+        return experiment_problems(path), []
+    return _scenario_check(path)
 
 
 def scenario_problems(path: Path) -> list[str]:
     """Problems of a scenario file, following ``extends:``."""
+    return _scenario_check(path)[0]
+
+
+def _scenario_check(path: Path) -> tuple[list[str], list[str]]:
+    """(problems, warnings): warnings name settings that have no effect (their switch is off)."""
     try:
-        Scenario.load(path)
+        scenario, where = load_located(path)
     except ScenarioError as exc:
-        return exc.problems
-    return []
+        return exc.problems, []
+    return [], inert_settings(scenario, where, str(path))
 
 
 def experiment_problems(path: Path) -> list[str]:
@@ -352,21 +371,25 @@ def experiment_problems(path: Path) -> list[str]:
 
 # ---------------------------------------------------------------------------------- helpers
 def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
-    """Load ``path`` and apply ``--set``, ``--seed`` and ``--months``; ScenarioError if bad."""
+    """Load ``path`` with ``--set``, ``--seed`` and ``--months`` applied, validated together
+    (a scheduled change is judged against the horizon that will run); ScenarioError if bad.
+    Settings with no effect (their switch is off) are warned about on stderr."""
+    overrides = parse_assignments(args.overrides)
+    origin = dict.fromkeys(overrides, "--set")
+    for key in ("seed", "months"):  # in range: argparse checked
+        if getattr(args, key) is not None:
+            overrides[key], origin[key] = getattr(args, key), f"--{key}"
     try:
-        scenario = Scenario.load(path)
+        scenario, where = load_located(path, overrides, origin)
     except ScenarioError:
         if is_experiment_file(_quiet_read(path)):
             raise ScenarioError(
                 f"{path}: is an experiment file (method:, parameters:); run it with `cogov sweep`"
             ) from None
         raise
-    overrides = parse_assignments(args.overrides)
-    if overrides:
-        scenario = scenario.with_overrides(overrides)
-    options = {key: getattr(args, key) for key in ("seed", "months")}  # in range: argparse checked
-    options = {key: value for key, value in options.items() if value is not None}
-    return scenario.with_overrides(options) if options else scenario
+    for warning in inert_settings(scenario, where, str(path)):
+        print(warning, file=sys.stderr)
+    return scenario
 
 
 def default_out(label: str) -> Path:

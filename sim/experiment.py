@@ -20,7 +20,9 @@ from __future__ import annotations
 import difflib
 import importlib
 import itertools
-from collections.abc import Callable, Mapping
+import math
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -34,17 +36,24 @@ from sim.scenario import (
     ScenarioError,
     _bounds,
     _field_at,
+    _get_path,
     _locate,
+    _yaml_word,
+    dependencies,
     load_yaml_tree,
+    switch_values,
 )
 
 METHODS = ("grid", "random", "sobol", "morris", "fast")
+FIXED_KEYS = ("seed", "name", "description")
+"""Scenario keys an experiment cannot vary: every run uses the experiment's seed, and a name or
+description changes nothing that runs."""
 
 
 class Experiment(BaseModel):
     """A validated experiment file."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     scenario: str | None = Field(None, description="base scenario file, relative to this file")
     target: str | None = Field(
@@ -64,7 +73,8 @@ class Experiment(BaseModel):
     set: dict[str, Any] = Field({}, description="fixed overrides of the base scenario")
     parameters: dict[str, Any] = Field(
         description="key path → [low, high] bounds, or a list of values (grid/random), or "
-        "{bounds: [low, high]} / {values: [...]}",
+        "{bounds: [low, high]} / {values: [...]}; with a target, {bounds: [low, high], "
+        "integer: true} makes a whole-number input",
     )
     metrics: list[str] = Field(min_length=1, description="summary metrics to analyse")
     second_order: bool = Field(True, description="sobol: also sample second-order indices")
@@ -81,7 +91,8 @@ class Experiment(BaseModel):
 
 @dataclass(frozen=True)
 class Parameter:
-    """One varying input: a key path with bounds (continuous/integer) or a list of values."""
+    """One varying input: a key path with bounds (continuous or whole-number) or a list of
+    values (already of the key's type)."""
 
     name: str
     bounds: tuple[float, float] | None = None
@@ -89,8 +100,19 @@ class Parameter:
     integer: bool = False
 
     def value(self, x: float) -> Any:
-        """The scenario value for a sampled number (rounded for integer fields)."""
+        """The scenario value of a design number (whole-number keys get whole design values:
+        this only changes the type)."""
         return int(round(x)) if self.integer else float(x)
+
+    def levels(self, samples: int) -> tuple[Any, ...]:
+        """Grid levels: the values, or ``samples`` evenly spaced numbers over the bounds (for a
+        whole-number key the distinct whole numbers nearest to them)."""
+        if self.values is not None:
+            return self.values
+        spaced = np.linspace(*self.bounds, samples)
+        if self.integer:
+            return tuple(int(v) for v in np.unique(np.floor(spaced + 0.5)))
+        return tuple(float(v) for v in spaced)
 
 
 @dataclass(frozen=True)
@@ -119,33 +141,57 @@ class LoadedExperiment:
 
     @property
     def problem(self) -> dict[str, Any]:
-        """SALib's problem dict (numeric parameters only)."""
+        """SALib's problem dict (numeric parameters only), exactly as the sampler gets it. For a
+        whole-number key under sobol, fast and random the bounds are [low, high + 1): the
+        value run is the floor of the sampled number (see :meth:`design`)."""
         return {"num_vars": len(self.parameters), "names": [p.name for p in self.parameters],
-                "bounds": [list(p.bounds) for p in self.parameters if p.bounds is not None]}
+                "bounds": [list(self._sampled_bounds(p)) for p in self.parameters
+                           if p.bounds is not None]}
+
+    def _sampled_bounds(self, p: Parameter) -> tuple[float, float]:
+        low, high = p.bounds
+        if p.integer and self.spec.method != "morris":  # morris: levels land on whole numbers
+            return (low, high + 1.0)
+        return (low, high)
 
     def design(self) -> np.ndarray | list[tuple]:
-        """Design points in order: an (n, D) array (SALib methods, random) or a list of
-        value tuples (grid)."""
+        """Design points in order: an (n, D) float array (SALib methods) or a list of value
+        tuples (grid, random). Every entry is the value that runs: a whole-number key holds
+        whole numbers — uniform over low..high for sobol, fast and random (the floor of a
+        number sampled on [low, high + 1)), Morris grid levels (whole by the check at load)
+        for morris. The same experiment gives the same design on every call; numpy's global
+        random state is neither used nor changed."""
         s, params = self.spec, self.parameters
         if s.method == "grid":
-            levels = [p.values if p.values is not None
-                      else tuple(np.linspace(*p.bounds, s.samples)) for p in params]
-            return list(itertools.product(*levels))
+            return list(itertools.product(*[p.levels(s.samples) for p in params]))
         rng = np.random.default_rng(np.random.SeedSequence(s.seed, spawn_key=(2**31,)))
         if s.method == "random":
-            cols = [rng.choice(len(p.values), size=s.samples) if p.values is not None
-                    else rng.uniform(*p.bounds, size=s.samples) for p in params]
-            return list(zip(*[[p.values[i] for i in col] if p.values is not None else col
-                              for p, col in zip(params, cols, strict=True)], strict=True))
+            cols = []
+            for p in params:
+                if p.values is not None:
+                    cols.append([p.values[i] for i in rng.choice(len(p.values), size=s.samples)])
+                elif p.integer:
+                    cols.append(rng.integers(int(p.bounds[0]), int(p.bounds[1]) + 1,
+                                             size=s.samples))
+                else:
+                    cols.append(rng.uniform(*p.bounds, size=s.samples))
+            return list(zip(*cols, strict=True))
         from SALib.sample import fast_sampler, morris, sobol
 
-        if s.method == "sobol":
-            return sobol.sample(self.problem, s.samples, calc_second_order=s.second_order,
-                                seed=s.seed)
-        if s.method == "morris":
-            return morris.sample(self.problem, s.samples, num_levels=s.morris_levels,
+        with _global_random_state_kept():
+            if s.method == "sobol":
+                x = sobol.sample(self.problem, s.samples, calc_second_order=s.second_order,
                                  seed=s.seed)
-        return fast_sampler.sample(self.problem, s.samples, M=s.fast_m, seed=s.seed)
+            elif s.method == "morris":
+                x = morris.sample(self.problem, s.samples, num_levels=s.morris_levels,
+                                  seed=s.seed)
+            else:
+                x = fast_sampler.sample(self.problem, s.samples, M=s.fast_m, seed=s.seed)
+        for j, p in enumerate(params):
+            if p.integer:  # morris: exact levels; others: floor, capped (U[low, high + 1))
+                whole = np.round(x[:, j]) if s.method == "morris" else np.floor(x[:, j])
+                x[:, j] = np.clip(whole, *p.bounds)
+        return x
 
     def runs(self, points: np.ndarray | list[tuple] | None = None) -> list[Run]:
         """Every (design point, replicate) in order, with its seed and parameter values."""
@@ -213,7 +259,13 @@ def _yaml_flow(value: Any) -> str:
 
 # ------------------------------------------------------------------------------- loading
 def load_experiment(path: str | Path) -> LoadedExperiment:
-    """Read and validate an experiment file; raise ScenarioError with located problems."""
+    """Read and validate an experiment file; raise ScenarioError with every problem located
+    (``file:line key.path: message``). Checked here, before any run: the base scenario with
+    ``set:`` and ``months:`` applied; every parameter is a scenario key that can vary, is not
+    also fixed, acts somewhere in the design (its switch, if any, is on in the base, turned on
+    by the base's schedule or varied too) and has bounds or values the key accepts (values are
+    converted to the key's type); whole-number keys land on whole numbers; sample sizes meet
+    each method's minimum."""
     path = Path(path)
     data, where = load_yaml_tree(path)
     source = str(path)
@@ -235,11 +287,12 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         raise ScenarioError(problems)
     base = None
     if spec.scenario is not None:
-        scenario_path = path.parent / spec.scenario
+        fixed = dict(spec.set)
+        origin = {key: f"{at('set', key)} set" for key in fixed}
+        if spec.months is not None:
+            fixed["months"], origin["months"] = spec.months, f"{at('months')} experiment"
         try:
-            base = Scenario.load(scenario_path)
-            if spec.set:
-                base = base.with_overrides(spec.set, origin=f"{at('set')} set")
+            base = Scenario.load(path.parent / spec.scenario, fixed, origin)
         except ScenarioError as exc:
             raise ScenarioError([f"{at('scenario')} scenario: {p}" for p in exc.problems]) from None
     else:
@@ -252,6 +305,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     parameters = []
     for name, given in spec.parameters.items():
         try:
+            if base is not None:
+                _can_vary(name, spec)
             parameters.append(_parameter(name, given, spec, base))
         except ValueError as exc:
             problems.append(f"{at('parameters', name)} parameters.{name}: {exc}")
@@ -262,30 +317,43 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 hint = difflib.get_close_matches(metric, known, n=1, cutoff=0.6)
                 tip = f" (did you mean '{hint[0]}'?)" if hint else ""
                 problems.append(f"{at('metrics', i)} metrics[{i}]: unknown metric '{metric}'{tip}")
-    if spec.method == "sobol" and spec.samples & (spec.samples - 1):
-        nxt = 1 << spec.samples.bit_length()
-        problems.append(f"{at('samples')} samples: sobol needs a power of 2 (Saltelli), "
-                        f"got {spec.samples}; try {nxt}")
+    problems += [f"{at(key)} {key}: {msg}" for key, msg in _sample_problems(spec, parameters)]
     if spec.method in {"sobol", "morris", "fast"}:
         for p in parameters:
             if p.values is not None:
                 problems.append(f"{at('parameters', p.name)} parameters.{p.name}: {spec.method} "
                                 "needs numeric bounds [low, high]; lists of values are for grid "
                                 "and random designs")
-    if problems:
-        raise ScenarioError(problems)
+    if spec.method == "morris":
+        problems += [f"{at('parameters', name)} parameters.{name}: {msg}"
+                     for name, msg in _morris_grid_problems(spec, parameters)]
     loaded = LoadedExperiment(spec, path, base, parameters)
     if base is not None:  # every value must make a valid scenario (catch it before any run)
-        for p in parameters:
-            for value in p.values if p.values is not None else (p.bounds[0], p.bounds[1]):
-                try:
-                    loaded.scenario_for({p.name: p.value(value) if p.values is None else value})
-                except ScenarioError as exc:
-                    problems.append(f"{at('parameters', p.name)} parameters.{p.name}: value "
-                                    f"{value!r}: {exc.problems[0].split(': ', 1)[-1]}")
+        for i, p in enumerate(parameters):
+            try:
+                parameters[i] = _typed(p, loaded)
+            except ValueError as exc:
+                problems.append(f"{at('parameters', p.name)} parameters.{p.name}: {exc}")
+        problems += [f"{at('parameters', name)} parameters.{name}: {msg}"
+                     for name, msg in _inert_problems(base, parameters)]
     if problems:
         raise ScenarioError(problems)
     return loaded
+
+
+def _can_vary(name: str, spec: Experiment) -> None:
+    """ValueError if the scenario key ``name`` cannot be a parameter of ``spec``."""
+    if name in FIXED_KEYS:
+        why = ("every run uses the experiment's seed (seed:), and replicates: gives more draws"
+               if name == "seed" else "it changes nothing that runs")
+        raise ValueError(f"cannot vary: {why}")
+    if name == "months" and spec.months is not None:
+        raise ValueError(f"cannot vary: the experiment fixes months: {spec.months}; remove one "
+                         "of them")
+    for key in spec.set:
+        if key == name or key.startswith(name + ".") or name.startswith(key + "."):
+            raise ValueError(f"cannot vary: also fixed under set: as '{key}'; a key is either "
+                             "fixed or varied")
 
 
 def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -> Parameter:
@@ -298,9 +366,17 @@ def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -
         integer = info.annotation is int
         low, high = _bounds(Scenario, keys)
     if isinstance(given, Mapping):
-        unknown = set(given) - {"bounds", "values"}
-        if unknown or len(given) != 1:
+        unknown = set(given) - {"bounds", "values", "integer"}
+        if unknown or ("bounds" in given) == ("values" in given):
             raise ValueError("give either {bounds: [low, high]} or {values: [...]}")
+        if "integer" in given:
+            if base is not None and given["integer"] != integer:
+                kind = "a whole number" if integer else "not a whole number"
+                raise ValueError(f"integer: the scenario schema decides this key's type: it is "
+                                 f"{kind}; remove 'integer'")
+            if not isinstance(given["integer"], bool) or "values" in given:
+                raise ValueError("integer: must be true or false, beside bounds")
+            integer = given["integer"]
         given_bounds, values = given.get("bounds"), given.get("values")
     elif isinstance(given, list):
         numeric = all(isinstance(v, int | float) and not isinstance(v, bool) for v in given)
@@ -309,18 +385,132 @@ def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -
     else:
         raise ValueError("must be [low, high] bounds or a list of values")
     if values is not None:
-        if not values:
-            raise ValueError("needs at least one value")
+        if not isinstance(values, list) or not values:
+            raise ValueError("needs a list of at least one value")
+        for value in values:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError(f"values must be finite numbers, got {value}")
         return Parameter(name, values=tuple(values), integer=integer)
-    if (len(given_bounds) != 2 or not all(isinstance(v, int | float) for v in given_bounds)
+    if (not isinstance(given_bounds, list) or len(given_bounds) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                       for v in given_bounds)
+            or not all(math.isfinite(v) for v in given_bounds)
             or given_bounds[0] >= given_bounds[1]):
-        raise ValueError(f"bounds must be [low, high] numbers with low < high, got {given_bounds}")
+        raise ValueError("bounds must be [low, high] finite numbers with low < high, got "
+                         f"{given_bounds}")
+    if integer and not all(float(v).is_integer() for v in given_bounds):
+        raise ValueError(f"bounds {given_bounds} of a whole-number key must be whole numbers")
     if base is not None:
         too_low = low is not None and given_bounds[0] < low
         if too_low or (high is not None and given_bounds[1] > high):
             raise ValueError(f"bounds {given_bounds} outside the key's range [{low}, {high}]")
     return Parameter(name, bounds=(float(given_bounds[0]), float(given_bounds[1])),
                      integer=integer)
+
+
+def _sample_problems(spec: Experiment, parameters: list[Parameter]) -> list[tuple[str, str]]:
+    """(key, message) for sample sizes and levels below what each method needs (SALib 1.6)."""
+    s, out = spec.samples, []
+    if spec.method == "sobol" and s & (s - 1):
+        out.append(("samples", f"sobol needs a power of 2 (Saltelli), got {s}; try "
+                               f"{1 << s.bit_length()}"))
+    if spec.method == "fast" and s <= 4 * spec.fast_m**2:
+        out.append(("samples", f"fast needs more than 4·M² = {4 * spec.fast_m**2} samples "
+                               f"(M = fast_m = {spec.fast_m}); the minimum is "
+                               f"{4 * spec.fast_m**2 + 1}, got {s}"))
+    if spec.method == "morris":
+        if s < 2:
+            out.append(("samples", f"morris needs at least 2 trajectories (σ and the μ* "
+                                   f"interval compare them), got {s}"))
+        if spec.morris_levels % 2:
+            out.append(("morris_levels", "morris needs an even number of levels (with an odd "
+                                         "number SALib's steps leave the grid and the sample is "
+                                         f"biased), got {spec.morris_levels}; try "
+                                         f"{spec.morris_levels + 1}"))
+    if spec.method == "grid" and s < 2 and any(p.bounds is not None for p in parameters):
+        out.append(("samples", f"a grid needs at least 2 levels for parameters given as bounds "
+                               f"(one level would not vary them), got {s}"))
+    return out
+
+
+def _morris_grid_problems(spec: Experiment, parameters: list[Parameter]
+                          ) -> list[tuple[str, str]]:
+    """(parameter, message) for whole-number keys whose Morris levels are not whole numbers:
+    the p levels low + k·(high − low)/(p − 1) are whole only when p − 1 divides high − low."""
+    p = spec.morris_levels
+    whole = [q for q in parameters if q.integer and q.bounds is not None]
+    bad = [q for q in whole if int(q.bounds[1] - q.bounds[0]) % (p - 1)]
+    if not bad or p % 2:
+        return []
+    fits = [levels for levels in range(2, 101, 2)
+            if all(int(q.bounds[1] - q.bounds[0]) % (levels - 1) == 0 for q in whole)]
+    best = max(fits)  # 2 always fits
+    out = []
+    for q in bad:
+        low, high = int(q.bounds[0]), int(q.bounds[1])
+        span = high - low
+        wider = low + -(-span // (p - 1)) * (p - 1)
+        _, key_high = _bounds(Scenario, tuple(q.name.split(".")))
+        narrower = low + span // (p - 1) * (p - 1)
+        options = [f"[{low}, {wider}]" if key_high is None or wider <= key_high else None,
+                   f"[{low}, {narrower}]" if narrower > low else None]
+        bounds = " or ".join(o for o in options if o)
+        levels = [low + k * span / (p - 1) for k in range(p)]
+        shown = ", ".join(f"{v:g}" for v in levels)
+        out.append((q.name, f"a whole-number key, but morris_levels: {p} puts its levels at "
+                            f"{shown} (steps of (high − low)/{p - 1}); use bounds whose width is "
+                            f"a multiple of {p - 1} (e.g. {bounds})"
+                            + (f" or morris_levels: {best}" if best != p else "")))
+    return out
+
+
+def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
+    """``p`` with its values converted to the key's type as the scenario schema reads them
+    (``"537"`` → 537 for a whole-number key); ValueError naming a value the key refuses, or
+    two values that are the same after conversion. Bounds are checked at both ends."""
+    keys = tuple(p.name.split("."))
+    given = p.values if p.values is not None else p.bounds
+    typed = []
+    for value in given:
+        try:
+            scenario = experiment.scenario_for({p.name: value if p.values is not None
+                                                else p.value(value)})
+        except ScenarioError as exc:
+            raise ValueError(f"value {value!r}: {exc.problems[0].split(': ', 1)[-1]}") from None
+        typed.append(_get_path(scenario.model_dump(mode="python"), keys))
+    if p.values is None:
+        return p
+    for i, value in enumerate(typed):
+        if value in typed[:i]:
+            j = typed.index(value)
+            raise ValueError(f"values {p.values[j]!r} and {p.values[i]!r} are the same value "
+                             f"({_yaml_word(value)}) of this key; give each value once")
+    return Parameter(p.name, values=tuple(typed), integer=p.integer)
+
+
+def _inert_problems(base: Scenario, parameters: list[Parameter]) -> list[tuple[str, str]]:
+    """(parameter, message) for varied keys that act nowhere in the design: their switch is off
+    in the base scenario, no scheduled change of the base turns it on, and the experiment does
+    not vary it into an on value."""
+    varied = {p.name: p for p in parameters}
+    out = []
+    for p in parameters:
+        dep = dependencies().get(p.name)
+        if dep is None or any(dep.on(v) for v in switch_values(base, dep.switch)):
+            continue
+        switch = varied.get(dep.switch)
+        if switch is not None and any(dep.on(v) for v in (
+                switch.values if switch.values is not None else switch.bounds[1:])):
+            continue
+        state = _yaml_word(_get_path(base.model_dump(mode="python"),
+                                     tuple(dep.switch.split("."))))
+        example = (f"{dep.switch}: {_yaml_word(dep.values[0])}" if dep.values
+                   else f"{dep.switch} above {dep.above:g}")
+        out.append((p.name, f"has no effect anywhere in this design: it acts only when "
+                            f"{dep.condition()}, but {dep.switch} is {state} in the base "
+                            f"scenario and the experiment does not vary it; fix it under set: "
+                            f"(e.g. {example}) or vary it too"))
+    return out
 
 
 def _suggest(name: str) -> str:
@@ -344,3 +534,15 @@ def _all_key_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
 def is_experiment_file(data: Any) -> bool:
     """An experiment file has top-level ``method:`` and ``parameters:`` keys (INTERFACE.md)."""
     return isinstance(data, Mapping) and "method" in data and "parameters" in data
+
+
+@contextmanager
+def _global_random_state_kept() -> Iterator[None]:
+    """Run a SALib sampler without touching numpy's global random state. SALib 1.6's samplers
+    draw from a Generator seeded with the experiment's seed (``handle_seed``), but older
+    versions seeded ``np.random`` globally; the state is restored either way."""
+    state = np.random.get_state()  # noqa: NPY002 - kept, never drawn from
+    try:
+        yield
+    finally:
+        np.random.set_state(state)  # noqa: NPY002

@@ -11,9 +11,12 @@ Seed file names (``seed 000`` …) refer to ``shared/seeds/``; see docs/ODD.md f
 
 from __future__ import annotations
 
+import copy
 import difflib
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -42,10 +45,46 @@ Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
 
-class _Config(BaseModel):
-    """Base: unknown keys are errors, instances are immutable."""
+@dataclass(frozen=True)
+class ActiveWhen:
+    """Field metadata: the key acts on the model only while the scenario key ``switch`` is one
+    of ``values`` (or, for a number, above ``above``); otherwise any value of it is inert.
+    Declared beside the field it qualifies (``Annotated[float, ActiveWhen(...)]``); read by
+    :func:`dependencies`, :func:`inert_settings` and the experiment checks."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    switch: str
+    values: tuple[Any, ...] = ()
+    above: float | None = None
+
+    def __init__(self, switch: str, *values: Any, above: float | None = None):
+        object.__setattr__(self, "switch", switch)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "above", above)
+
+    def on(self, value: Any) -> bool:
+        """Whether the switch's ``value`` lets the key act."""
+        if self.above is not None:
+            return value > self.above
+        return value in self.values
+
+    def condition(self) -> str:
+        """The condition in words, e.g. ``policy.incentive.scheme is points``."""
+        if self.above is not None:
+            return f"{self.switch} > {self.above:g}"
+        shown = [_yaml_word(v) for v in self.values]
+        return f"{self.switch} is {' or '.join(shown)}"
+
+
+def _yaml_word(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+class _Config(BaseModel):
+    """Base: unknown keys are errors, non-finite numbers (.inf, .nan) are refused, instances are
+    immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
 
 
 # ----------------------------------------------------------------------------------- structure
@@ -236,7 +275,9 @@ class Cost(_Config):
     employed: NonNegative = Field(0.8, description="added cost of being employed")
     migrant: NonNegative = Field(0.6, description="added cost for migrants (shift work, tenure)")
     care_duty: NonNegative = Field(0.5, description="added cost of care duties")
-    dual_registration_relief: NonNegative = Field(
+    dual_registration_relief: Annotated[
+        NonNegative, ActiveWhen("policy.party.dual_registration", True)
+    ] = Field(
         0.6, description="cost cut for employed party members under 双报到 (seed 001)"
     )
 
@@ -255,7 +296,10 @@ class Behavior(_Config):
     beta_stake: float = Field(2.5, description="β_stake")
     beta_network: float = Field(2.0, description="β_N: weight of neighbours' last-month share")
     beta_recruit: float = Field(0.9, description="β_R: contacted by a party member or grid worker")
-    beta_incentive: float = Field(0.6, description="β_I: per unit incentive value")
+    beta_incentive: Annotated[
+        float, ActiveWhen("policy.incentive.scheme", "points", "time_bank", "recognition")
+    ] = Field(
+        0.6, description="β_I: per unit incentive value")
     beta_cost: float = Field(1.0, description="β_C")
     beta_dependency: float = Field(1.5, description="β_D")
     beta_party: float = Field(0.3, description="β_party: vanguard bonus of party members")
@@ -268,7 +312,7 @@ class Behavior(_Config):
     stake_fund_scale: float = Field(
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
-    incentive_yuan_scale: float = Field(
+    incentive_yuan_scale: Annotated[float, ActiveWhen("policy.incentive.scheme", "points")] = Field(
         0.2, gt=0.0, description="yuan0: I = log(1 + yuan per activity / yuan0) under points"
     )
     recruit_memory: int = Field(2, ge=1, le=24, description="months a contact keeps working")
@@ -286,7 +330,8 @@ class Behavior(_Config):
         "in their top-need category"
     )
     efficacy_relax: Share = Field(0.02, description="monthly relaxation of E toward baseline")
-    training_efficacy_gain: Share = Field(0.2, description="Δ_train: E += Δ_train·(1 − E)")
+    training_efficacy_gain: Annotated[Share, ActiveWhen("policy.training_rate", above=0)] = Field(
+        0.2, description="Δ_train: E += Δ_train·(1 − E)")
     trust_learning: Share = Field(0.05, description="η_T per month")
     trust_responsiveness_weight: Share = Field(
         0.5, description="weight of street-office responsiveness in performance (rest: quality)"
@@ -303,11 +348,12 @@ class Behavior(_Config):
         0.02, description="P += η·share of neighbours who are active party members·(1 − P)"
     )
     public_spirit_relax: Share = Field(0.01, description="monthly relaxation of P toward baseline")
-    crowding_out: Share = Field(
+    crowding_out: Annotated[Share, ActiveWhen("policy.incentive.scheme", "points")] = Field(
         0.04, description="κ_crowd: P −= κ·P/(1 + I) per paid month under points (Frey; "
         "Gneezy & Rustichini 2000)",
     )
-    crowding_in: Share = Field(0.01, description="P += κ_in·(1 − P) per month under time_bank")
+    crowding_in: Annotated[Share, ActiveWhen("policy.incentive.scheme", "time_bank")] = Field(
+        0.01, description="P += κ_in·(1 − P) per month under time_bank")
     dependency_topdown: Share = Field(
         0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
         "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
@@ -369,13 +415,13 @@ class Behavior(_Config):
     demand_per_participant: Share = Field(
         0.2, description="chance a deliberating resident registers a demand"
     )
-    sigma_accountability: Share = Field(
+    sigma_accountability: Annotated[Share, ActiveWhen("policy.resident_evaluation", True)] = Field(
         0.3, description="σ += η·(1 − S̄)·(1 − σ) per year under resident evaluation"
     )
-    donation_yuan_per_month: NonNegative = Field(
+    donation_yuan_per_month: Annotated[NonNegative, ActiveWhen("policy.foundation", True)] = Field(
         2.0, description="monthly donation, yuan, of a resident with T·A = 1 (foundation)"
     )
-    foundation_payout: Share = Field(
+    foundation_payout: Annotated[Share, ActiveWhen("policy.foundation", True)] = Field(
         0.5, description="share of the foundation balance granted to each cycle's budget"
     )
     # 7.6 network
@@ -386,7 +432,8 @@ class Behavior(_Config):
     # 7.8 organizations
     capacity_learning: Share = Field(0.05, description="η_κ per contract month")
     capacity_decay: Share = Field(0.01, description="κ lost per idle month")
-    capacity_training_gain: Share = Field(0.1, description="κ gained per unit training rate/yr")
+    capacity_training_gain: Annotated[Share, ActiveWhen("policy.training_rate", above=0)] = Field(
+        0.1, description="κ gained per unit training rate/yr")
     reputation_learning: Share = Field(0.3, description="η_rep at evaluation")
     zombie_after: int = Field(24, ge=1, le=600, description="idle months before an org is a zombie")
     self_org_min: int = Field(4, ge=2, le=500, description="engaged residents to form a self-org")
@@ -418,12 +465,22 @@ class Incentive(_Config):
     scheme: Literal["none", "points", "time_bank", "recognition"] = Field(
         "none", description="none, points (积分), time_bank (时间银行), recognition (表彰)"
     )
-    points_per_activity: NonNegative = Field(10.0, description="points per activity (Chenghua)")
-    yuan_per_100_points: NonNegative = Field(1.0, description="yuan per 100 points (seed 004)")
-    time_bank_value: NonNegative = Field(
+    points_per_activity: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "points")
+    ] = Field(
+        10.0, description="points per activity (Chenghua)")
+    yuan_per_100_points: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "points")
+    ] = Field(
+        1.0, description="yuan per 100 points (seed 004)")
+    time_bank_value: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank")
+    ] = Field(
         0.6, description="incentive value of an hour banked (reciprocal credit), incentive units"
     )
-    recognition_value: NonNegative = Field(
+    recognition_value: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "recognition")
+    ] = Field(
         0.3, description="incentive value of public honour (表彰), incentive units"
     )
 
@@ -433,16 +490,21 @@ class Grid(_Config):
 
     households_per_grid: int = Field(350, ge=10, le=5000, description="households per grid")
     workers_per_grid: int = Field(1, ge=0, le=20, description="grid workers per grid")
-    visits_per_worker: int = Field(60, ge=0, le=1000, description="household visits per month")
-    migrant_priority: NonNegative = Field(
+    visits_per_worker: Annotated[int, ActiveWhen("policy.grid.workers_per_grid", above=0)] = Field(
+        60, ge=0, le=1000, description="household visits per month")
+    migrant_priority: Annotated[
+        NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0)
+    ] = Field(
         2.0, description="extra visit weight of migrant households (floating-population "
         "registration, seed 003)",
     )
-    resolve_share: Share = Field(
+    resolve_share: Annotated[Share, ActiveWhen("policy.grid.workers_per_grid", above=0)] = Field(
         0.5, description="share of demands found on grid visits that the grid worker resolves "
         "on the spot (切实帮群众解决实事, seed 003); the rest go to the street office",
     )
-    recent_contact_weight: Share = Field(
+    recent_contact_weight: Annotated[
+        Share, ActiveWhen("policy.grid.workers_per_grid", above=0)
+    ] = Field(
         0.2, description="visit weight of a household still counted as recruited at the start of "
         "the month (workers seek out the unreached: 主动走访, seed 003)",
     )
@@ -475,7 +537,9 @@ class Policy(_Config):
     fund_per_community: NonNegative = Field(
         0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed 000)"
     )
-    fund_growth: Annotated[float, Field(ge=0.0, le=1.0)] = Field(
+    fund_growth: Annotated[
+        float, Field(ge=0.0, le=1.0), ActiveWhen("policy.fund_per_community", above=0)
+    ] = Field(
         0.0, description="yearly growth of the fund, share per year (逐年递增, seed 000)"
     )
     training_rate: Share = Field(0.0, description="赋能: share of residents trained per year")
@@ -495,7 +559,8 @@ class Policy(_Config):
     foundation: bool = Field(
         False, description="a community foundation collects donations (Chenghua 2019, seed 004)"
     )
-    foundation_match: Share = Field(0.0, description="share of donations matched")
+    foundation_match: Annotated[Share, ActiveWhen("policy.foundation", True)] = Field(
+        0.0, description="share of donations matched")
     supervision: bool = Field(False, description="zombie organizations cleared yearly")
     incubation_rate: NonNegative = Field(
         0.5, description="new professional orgs per 10,000 residents per year"
@@ -534,11 +599,27 @@ class Scenario(_Config):
     policy: Policy = Policy()
 
     # -- construction -------------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _schedule_within_horizon(self) -> Scenario:
+        late = [
+            f"policy.schedule[{i}].month: month {change.month} is after the horizon "
+            f"(months: {self.months}), so the change would never take effect; drop it or run "
+            f"at least {change.month} months"
+            for i, change in enumerate(self.policy.schedule) if change.month > self.months
+        ]
+        if late:
+            raise ValueError("\n".join(late))
+        return self
+
     @classmethod
-    def load(cls, path: str | Path) -> Scenario:
-        """Read a scenario YAML file (following ``extends:``); raise ScenarioError if bad."""
-        data, where = load_yaml_tree(Path(path))
-        return cls.from_dict(data, where=where, source=str(path))
+    def load(cls, path: str | Path, overrides: Mapping[str, Any] | None = None,
+             origin: str | Mapping[str, str] = "--set") -> Scenario:
+        """Read a scenario YAML file (following ``extends:``), apply ``overrides`` (dotted key
+        paths → values, e.g. from ``--set`` and ``--months``) and validate the result once, so
+        that rules across keys (a scheduled change within ``months``) are judged on what will
+        run. ``origin`` labels the overrides in messages (one label, or one per key path).
+        Raises ScenarioError with every problem located (file:line or the override's label)."""
+        return load_located(path, overrides, origin)[0]
 
     @classmethod
     def from_dict(
@@ -554,17 +635,34 @@ class Scenario(_Config):
 
     def with_overrides(self, overrides: Mapping[str, Any], origin: str = "--set") -> Scenario:
         """A copy with dotted key paths replaced, e.g. ``{"policy.devolution": 0.8}``."""
-        data = self.model_dump(mode="python")
-        where: dict = {}
-        for path, value in overrides.items():
-            keys = tuple(path.split("."))
-            _set_path(data, keys, value)
-            where[keys] = (f"{origin} {path}", None)
+        data, where = _overridden(self.model_dump(mode="python"), {}, overrides, origin)
         return Scenario.from_dict(data, where=where, source=origin)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every resolved value (for manifests)."""
         return self.model_dump(mode="json")
+
+
+def load_located(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                 origin: str | Mapping[str, str] = "--set") -> tuple[Scenario, dict]:
+    """:meth:`Scenario.load`, also returning where each key was set: key path → (file, line),
+    or (override label, None); for located warnings such as :func:`inert_settings`."""
+    data, where = load_yaml_tree(Path(path))
+    if overrides:
+        data, where = _overridden(data, where, overrides, origin)
+    return Scenario.from_dict(data, where=where, source=str(path)), where
+
+
+def _overridden(data: dict, where: dict, overrides: Mapping[str, Any],
+                origin: str | Mapping[str, str]) -> tuple[dict, dict]:
+    """``data`` with dotted key paths replaced, and ``where`` pointing them at their origin."""
+    data, where = copy.deepcopy(data), dict(where)
+    for path, value in overrides.items():
+        keys = tuple(path.split("."))
+        _set_path(data, keys, value)
+        label = origin if isinstance(origin, str) else origin.get(path, "--set")
+        where[keys] = (f"{label} {path}", None)
+    return data, where
 
 
 def apply_policy_changes(policy: Policy, changes: Mapping[str, Any]) -> Policy:
@@ -578,6 +676,70 @@ def apply_policy_changes(policy: Policy, changes: Mapping[str, Any]) -> Policy:
         else:
             _set_path(data, keys, value)
     return Policy.model_validate(data)
+
+
+# ----------------------------------------------------------------------------- inert settings
+@cache
+def dependencies() -> dict[str, ActiveWhen]:
+    """Key path → its :class:`ActiveWhen` for every scenario key that acts only under a switch
+    (read from the fields' metadata, where each dependency is declared once)."""
+    out: dict[str, ActiveWhen] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for key, info in model.model_fields.items():
+            ann = info.annotation
+            if isinstance(ann, type) and issubclass(ann, BaseModel):
+                walk(ann, f"{prefix}{key}.")
+            for meta in info.metadata:
+                if isinstance(meta, ActiveWhen):
+                    out[f"{prefix}{key}"] = meta
+
+    walk(Scenario, "")
+    return out
+
+
+def switch_values(scenario: Scenario, switch: str) -> list[Any]:
+    """The values the key ``switch`` takes during a run: at the start, then after each
+    scheduled change in month order (policy keys only change by schedule)."""
+    keys = tuple(switch.split("."))
+    values = [_get_path(scenario.model_dump(mode="python"), keys)]
+    if keys[0] == "policy":
+        policy = scenario.policy.model_copy(update={"schedule": ()})
+        for change in sorted(scenario.policy.schedule, key=lambda c: c.month):
+            policy = apply_policy_changes(policy, change.set)
+            values.append(_get_path(policy.model_dump(mode="python"), keys[1:]))
+    return values
+
+
+def inert_keys(scenario: Scenario) -> dict[str, ActiveWhen]:
+    """Keys whose value cannot matter in ``scenario``: their switch is off at the start and no
+    scheduled change turns it on."""
+    return {key: dep for key, dep in dependencies().items()
+            if not any(dep.on(value) for value in switch_values(scenario, dep.switch))}
+
+
+def inert_settings(scenario: Scenario, where: Mapping | None = None,
+                   source: str = "<scenario>") -> list[str]:
+    """Warnings, one per key set to a non-default value that has no effect because its switch
+    is off throughout the run: ``file:line key.path: warning: has no effect: ...``
+    (``where`` as from :func:`load_yaml_tree`). Empty when every setting acts."""
+    current, default = scenario.model_dump(mode="python"), _default_dump()
+    warnings = []
+    for key, dep in inert_keys(scenario).items():
+        keys = tuple(key.split("."))
+        if _get_path(current, keys) == _get_path(default, keys):
+            continue
+        state = _yaml_word(_get_path(current, tuple(dep.switch.split("."))))
+        scheduled = " and no scheduled change turns it on" if scenario.policy.schedule else ""
+        warnings.append(f"{_where(keys, where or {}, source)} {key}: warning: has no effect: it "
+                        f"acts only when {dep.condition()}, and {dep.switch} is {state} here"
+                        f"{scheduled}")
+    return warnings
+
+
+@cache
+def _default_dump() -> dict[str, Any]:
+    return Scenario().model_dump(mode="python")
 
 
 # ------------------------------------------------------------------------------------- errors
@@ -597,13 +759,16 @@ def _locate(exc: ValidationError, cls: type[BaseModel], where: dict, source: str
             at = loc
             nested = _SCHEDULE_PROBLEM.match(msg)
             if nested:  # a scheduled change names its own key path: point at it
-                at = (*loc, "schedule", int(nested["index"]), "set", *nested["key"].split("."))
+                section = ("policy",) if nested["section"] else ()
+                at = (*loc, *section, "schedule", int(nested["index"]),
+                      *nested["key"].split("."))
                 msg = nested["msg"]
             problems.append(f"{_where(at, where, source)} {_dotted(at) or '(top level)'}: {msg}")
     return problems
 
 
-_SCHEDULE_PROBLEM = re.compile(r"^schedule\[(?P<index>\d+)\]\.set\.(?P<key>[^:]+): (?P<msg>.*)$")
+_SCHEDULE_PROBLEM = re.compile(
+    r"^(?P<section>policy\.)?schedule\[(?P<index>\d+)\]\.(?P<key>set\.[^:]+|month): (?P<msg>.*)$")
 
 
 def _dotted(loc: tuple) -> str:
@@ -687,11 +852,16 @@ def load_yaml_tree(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, dict
         raise ScenarioError(f"{path}: extends: cycle {chain}")
     raw = read_yaml(path)
     if not isinstance(raw, dict):
-        kind = type(raw).__name__
+        kind = ("nothing" if raw is None else "a list" if isinstance(raw, list)
+                else f"a single value ({raw!r})")
         raise ScenarioError(f"{path}:1 (top level): must be a mapping of keys, got {kind}")
     where: dict = {}
-    _record_lines(raw, (), path, where)
-    data = _plain(raw)
+    try:
+        _record_lines(raw, (), path, where)
+        data = _plain(raw)
+    except RecursionError:
+        raise ScenarioError(f"{path}: YAML: nested too deeply (or an alias refers to its own "
+                            "anchor)") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data, where
@@ -699,9 +869,10 @@ def load_yaml_tree(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict, dict
         line = where.get(("extends",), (None, 1))[1]
         raise ScenarioError(f"{path}:{line} extends: must be a path")
     base_path = (path.parent / parent)
-    if not base_path.exists():
+    if not base_path.is_file():
         line = where.get(("extends",), (path, None))[1]
-        raise ScenarioError(f"{path}:{line} extends: file not found: {base_path}")
+        what = "is a directory, not a file" if base_path.is_dir() else "file not found"
+        raise ScenarioError(f"{path}:{line} extends: {what}: {base_path}")
     base, base_where = load_yaml_tree(base_path, (*_seen, path.resolve()))
     return _merge(base, data), {**base_where, **where}
 
@@ -720,20 +891,39 @@ def read_yaml(path: Path) -> Any:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else "?"
         raise ScenarioError(f"{path}:{line} YAML syntax: {exc.problem}") from None
+    except RecursionError:
+        raise ScenarioError(f"{path}: YAML: nested too deeply") from None
     except Exception as exc:  # ruamel raises several unrelated classes for bad input
         raise ScenarioError(f"{path}: YAML: {exc}") from None
 
 
-def _record_lines(node: Any, prefix: tuple, path: Path, where: dict) -> None:
+def _record_lines(node: Any, prefix: tuple, path: Path, where: dict, line: int = 1) -> None:
+    """Key path → (file, line) for every key and item under ``node`` (``line``: the node's
+    own line, used where YAML keeps none)."""
     if isinstance(node, CommentedMap):
         for key in node:
-            line = node.lc.key(key)[0] + 1
-            where[(*prefix, str(key))] = (str(path), line)
-            _record_lines(node[key], (*prefix, str(key)), path, where)
+            here = _key_line(node, key) or line
+            where[(*prefix, str(key))] = (str(path), here)
+            _record_lines(node[key], (*prefix, str(key)), path, where, here)
     elif isinstance(node, CommentedSeq):
         for i, item in enumerate(node):
-            where[(*prefix, i)] = (str(path), node.lc.item(i)[0] + 1)
-            _record_lines(item, (*prefix, i), path, where)
+            position = node.lc.data.get(i) if isinstance(node.lc.data, dict) else None
+            here = position[0] + 1 if position else line
+            where[(*prefix, i)] = (str(path), here)
+            _record_lines(item, (*prefix, i), path, where, here)
+
+
+def _key_line(node: CommentedMap, key: Any, _depth: int = 0) -> int | None:
+    """The 1-based line of ``key`` in ``node``, or in the mapping it was merged from
+    (YAML merge keys ``<<: *anchor``); None if unknown."""
+    position = node.lc.data.get(key) if isinstance(node.lc.data, dict) else None
+    if position:
+        return position[0] + 1
+    if _depth < 100:
+        for source in getattr(node, "merge", None) or ():
+            if isinstance(source, CommentedMap) and key in source:
+                return _key_line(source, key, _depth + 1)
+    return None
 
 
 def _plain(node: Any) -> Any:

@@ -224,7 +224,7 @@ def _run_pending(experiment: LoadedExperiment, out_dir: Path, design: Any, runs:
     pending = [r for r in runs if r.key not in finished]
     started = now_iso()
     with _writing(out_dir):
-        if isinstance(design, np.ndarray):  # unrounded, as SALib sampled it (Morris needs it)
+        if isinstance(design, np.ndarray):  # the values that ran (Morris analysis reads them)
             np.save(out_dir / "design.npy", design)
         _write_manifest(out_dir, experiment, command, started, None, len(runs))
     execute = (dask_executor(scheduler, workers) if executor == "dask"

@@ -29,3 +29,14 @@ def fails_above(params: Mapping[str, float], rng: np.random.Generator) -> dict[s
     if params["x1"] > 0.5:
         raise ValueError(f"x1 = {params['x1']:.3f} is above 0.5")
     return {"y": params["x1"]}
+
+
+def integer_lever(params: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+    """y = 3·n + 2·x with n a whole number (like grid workers) and x any number. Refuses a
+    fractional n, as the scenario schema refuses 1.333 workers. Morris μ* on bounds n ∈ [a, b],
+    x ∈ [c, d] is exactly 3·(b − a) and 2·(d − c): SALib divides each step's change in y by
+    the step as a share of the range."""
+    n = params["n"]
+    if not float(n).is_integer():
+        raise ValueError(f"n must be a whole number, got {n}")
+    return {"y": 3.0 * n + 2.0 * params["x"]}

@@ -432,13 +432,14 @@ def small_scenarios(draw):
         "supervision": draw(st.booleans()),
         "incubation_rate": draw(st.floats(0, 50)),
     }
+    months = draw(st.integers(6, 30))
     if draw(st.booleans()):
-        policy["schedule"] = [{"month": draw(st.integers(1, 30)),
+        policy["schedule"] = [{"month": draw(st.integers(1, months)),
                                "set": {"fund_per_community": 0, "devolution": draw(
                                    st.floats(0, 1))}}]
     return Scenario.from_dict({
         "seed": draw(st.integers(0, 2**32)),
-        "months": draw(st.integers(6, 30)),
+        "months": months,
         "structure": {"street_offices": streets, "communities_per_street": per_street,
                       "residents_per_community": size,
                       "social_orgs_per_10k": draw(st.floats(0, 100))},

@@ -11,7 +11,15 @@ from typing import Any
 
 import pytest
 
-from sim.scenario import Policy, Scenario, apply_policy_changes, read_yaml
+from sim.experiment import load_experiment
+from sim.scenario import (
+    Policy,
+    Scenario,
+    apply_policy_changes,
+    inert_settings,
+    load_located,
+    read_yaml,
+)
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = (
@@ -198,3 +206,28 @@ def test_district_is_the_reform_at_scale() -> None:
     assert 1000 <= households <= 3000  # provincial standard for a community
     assert district.policy == load("chengdu_reform").policy
     assert district.months == 60
+
+
+@pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
+def test_scenario_sets_nothing_that_cannot_act(path: Path) -> None:
+    scenario, where = load_located(path)
+    assert inert_settings(scenario, where, str(path)) == []
+
+
+EXPERIMENTS = sorted((SCENARIOS.parent / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=_ids(EXPERIMENTS))
+def test_shipped_experiment_validates_and_can_report_its_noise_share(path: Path) -> None:
+    experiment = load_experiment(path)  # keys, bounds, whole-number levels, inert levers
+    assert experiment.spec.replicates >= 2  # the noise share needs two runs per point
+    design = experiment.design()
+    for j, parameter in enumerate(experiment.parameters):
+        if parameter.integer and parameter.bounds is not None:
+            column = [row[j] for row in design]
+            assert all(float(v).is_integer() for v in column), parameter.name
+
+
+def test_shipped_sobol_study_keeps_its_run_count() -> None:
+    experiment = load_experiment(SCENARIOS.parent / "experiments" / "sobol_levers.yaml")
+    assert len(experiment.runs()) == 5_632  # 128 · (2·10 + 2) points × 2 replicates

@@ -523,19 +523,26 @@ def test_journal_reads_its_own_lines_and_old_lines_exactly(tmp_path):
             assert back[name] == value or (math.isnan(value) and math.isnan(back[name]))
 
 
-def test_values_of_mixed_types_are_refused_before_running(tmp_path, capsys):
+def test_values_of_mixed_types_are_typed_or_refused_before_running(tmp_path, capsys):
     """Issue 7 §4 "Types", the sweep side: `[69, "537"]` used to run every run and then fail
-    writing results.parquet, again on every --resume. Refused before anything runs or is made,
-    naming the parameter and its values."""
+    writing results.parquet, again on every --resume. A scenario key types its values at load
+    (537 runs as the int it means); a target function's parameters have no schema, so mixed
+    types are refused before anything runs or is made, naming the parameter and its values."""
     text = SMALL_MODEL.replace("method: random", "method: grid").replace(
         "  policy.fund_per_community: [0, 300000]\n", "").replace(
         "  policy.devolution: [0, 1]\n", "  policy.admin_items: [69, \"537\"]\n")
     path, out = write(tmp_path, text), tmp_path / "out"
-    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 2
+    assert main(["sweep", str(path), "--workers", "1", "--out", str(out)]) == 0
+    column = pd.read_parquet(out / "results.parquet")["param:policy.admin_items"]
+    assert column.tolist() == [69, 69, 537, 537] and column.dtype.kind == "i"
+    target = write(tmp_path, "target: sim.testfunctions:noisy_linear\nmethod: grid\n"
+                             "parameters: {x1: [1, \"2\"], x2: [0]}\nmetrics: [y]\n")
+    capsys.readouterr()
+    assert main(["sweep", str(target), "--workers", "1", "--out", str(tmp_path / "t")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"{path} parameters.policy.admin_items: values of several types "
-                          "(int (69) and str ('537'))")
-    assert not out.exists()
+    assert err.startswith(f"{target} parameters.x1: values of several types "
+                          "(int (1) and str ('2'))")
+    assert not (tmp_path / "t").exists()
 
 
 def test_a_results_column_parquet_cannot_hold_is_named_with_its_values(tmp_path):

@@ -1,0 +1,299 @@
+"""Scenario files (sim/scenario.py): YAML that loads or is refused located, finite numbers, the
+horizon of scheduled changes, and settings that cannot act (issue 7 §4–5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import cli
+from sim.runner import run_replicate
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    dependencies,
+    inert_settings,
+    load_located,
+)
+
+BASE = """\
+name: base
+seed: 1
+months: 13
+structure: {residents_per_community: 60}
+policy: {fund_per_community: 200000}
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "s.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path) -> list[str]:
+    with pytest.raises(ScenarioError) as err:
+        Scenario.load(path)
+    return err.value.problems
+
+
+# ------------------------------------------------------------------------------ YAML
+def test_merge_keys_load_like_the_written_out_mapping(tmp_path):
+    merged = write(tmp_path, BASE.replace(
+        "policy: {fund_per_community: 200000}",
+        "policy: {<<: {devolution: 0.8, transparency: 0.7}, fund_per_community: 200000}"))
+    plain = write(tmp_path, BASE.replace(
+        "policy: {fund_per_community: 200000}",
+        "policy: {devolution: 0.8, transparency: 0.7, fund_per_community: 200000}"), "p.yaml")
+    assert Scenario.load(merged) == Scenario.load(plain)
+    assert cli.main(["validate", str(merged)]) == 0
+
+
+def test_a_merged_key_is_located_at_the_line_that_wrote_it(tmp_path):
+    path = write(tmp_path, """\
+name: anchors
+shared: &levers
+  devolution: 1.5
+  transparency: 0.7
+policy:
+  <<: *levers
+  fund_per_community: 200000
+""")
+    problems = problems_of(path)
+    assert f"{path}:3 policy.devolution: must be between 0 and 1, got 1.5" in problems
+    assert f"{path}:2 shared: unknown key 'shared'" in problems[0] + problems[-1] or any(
+        p.startswith(f"{path}:2 shared: unknown key") for p in problems)
+
+
+ODD_YAML = {
+    "merge in a schedule": "policy:\n  schedule:\n    - {month: 2, set: {<<: {devolution: 0.5}}}\n",
+    "alias to its own anchor": "policy: &p {devolution: *p}\n",
+    "sequence containing itself": "a: &x [1, *x]\n",
+    "unknown tag": "name: !foo bar\n",
+    "python tag": "name: !!python/object:os.system 'ls'\n",
+    "binary tag": "name: !!binary aGVsbG8=\n",
+    "empty file": "",
+    "empty documents": "---\n---\n",
+    "two documents": "name: a\n---\nname: b\n",
+    "non-string keys": "1: 2\nnull: 3\n",
+    "complex key": "? [a, b]\n: 1\n",
+    "deeply nested lists": "a: " + "[" * 600 + "]" * 600 + "\n",
+    "deeply nested mappings": "".join("  " * i + "a:\n" for i in range(300)) + "  " * 300
+    + "a: 1\n",
+    "a list": "- 1\n- 2\n",
+    "a scalar": "hello\n",
+    "duplicate keys": "name: a\nname: b\n",
+    "a date": "name: 2020-01-01\n",
+    "undefined alias": "name: *nowhere\n",
+    "tab indentation": "policy:\n\tdevolution: 1\n",
+    "non-string keys in a change": "policy:\n  schedule:\n    - {month: 2, set: {1: 2, null: 3}}\n",
+    "experiment with merged parameters": "method: grid\nparameters: {<<: {policy.devolution: "
+    "[0, 1]}}\nscenario: nowhere.yaml\nmetrics: [a]\n",
+    "experiment of odd shapes": "method: grid\nparameters: [1, 2]\nscenario: 3\nmetrics: {a: 1}\n",
+    "experiment with odd keys": "method: grid\nparameters: {null: [1], 1: {bounds: {a: 1}}}\n"
+    "target: 'sim.testfunctions:ishigami'\nmetrics: [y]\n",
+}
+
+
+def assert_validates_without_crashing(path: Path, capsys) -> None:
+    code = cli.main(["validate", str(path)])
+    out, err = capsys.readouterr()
+    assert code in (0, 2), err  # 1 would be a crash reported as a failed run
+    assert "Traceback" not in err and "cogov: error" not in err
+    if code == 2:
+        assert err.strip().startswith(str(path)), err  # located in the file
+
+
+@pytest.mark.parametrize("text", ODD_YAML.values(), ids=ODD_YAML.keys())
+def test_validate_never_crashes_on_odd_yaml(tmp_path, capsys, text):
+    assert_validates_without_crashing(write(tmp_path, text), capsys)
+
+
+KEYS = st.sampled_from(["name", "months", "policy", "devolution", "schedule", "month", "set",
+                        "<<", "1", "null", "method", "parameters", "bounds", "values", "x",
+                        "fund_per_community", "policy.devolution", "extends", "? [a]"])
+SCALARS = st.sampled_from(["1", "0.5", "-3", ".inf", "-.inf", ".nan", "~", "true", "x", "''",
+                           "!foo 1", "!!str 2", "!!binary aGk=", "2020-01-01", "*a", "[]", "{}",
+                           "1e400", "0x1F", "base.yaml", "none"])
+
+
+def flow(node: Any) -> str:
+    if isinstance(node, dict):
+        return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in node.items()) + "}"
+    if isinstance(node, list):
+        return "[" + ", ".join(flow(v) for v in node) + "]"
+    return node
+
+
+TREES = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
+                     | st.dictionaries(KEYS, inner, max_size=4), max_leaves=12)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(top=st.dictionaries(KEYS, TREES, max_size=5), anchor=st.booleans())
+def test_validate_never_crashes_on_generated_yaml(tmp_path, capsys, top, anchor):
+    lines = [f"{key}: {'&a ' if anchor and i == 0 else ''}{flow(value)}"
+             for i, (key, value) in enumerate(top.items())]
+    assert_validates_without_crashing(write(tmp_path, "\n".join(lines) + "\n"), capsys)
+
+
+# ------------------------------------------------------------------------ finite numbers
+@pytest.mark.parametrize(("setting", "line"), [
+    ("policy: {fund_per_community: .inf}", 5),
+    ("policy: {fund_per_community: -.inf}", 5),
+    ("behavior: {beta_stake: .nan}", 5),
+    ("behavior: {beta_stake: .inf}", 5),
+])
+def test_non_finite_numbers_are_refused_located(tmp_path, setting, line):
+    key, value = setting.split(": {")[0], setting.split(": {")[1].rstrip("}")
+    path = write(tmp_path, BASE.replace("policy: {fund_per_community: 200000}", setting))
+    leaf, given_ = value.split(": ")
+    shown = {".inf": "inf", "-.inf": "-inf", ".nan": "nan"}[given_]
+    assert problems_of(path) == [f"{path}:{line} {key}.{leaf}: input should be a finite number, "
+                                 f"got {shown}"]
+
+
+def test_non_finite_numbers_are_refused_in_scheduled_changes_and_overrides(tmp_path):
+    path = write(tmp_path, BASE.replace(
+        "policy: {fund_per_community: 200000}",
+        "policy:\n  schedule:\n    - {month: 2, set: {fund_per_community: .inf}}"))
+    assert any(p.startswith(f"{path}:7 policy.schedule[0].set.fund_per_community: input should "
+                            "be a finite number") for p in problems_of(path))
+    with pytest.raises(ScenarioError, match="finite number"):
+        Scenario().with_overrides({"policy.devolution": float("nan")})
+
+
+# ----------------------------------------------------------------------------- horizon
+HORIZON = BASE.replace("months: 13", "months: 24").replace(
+    "policy: {fund_per_community: 200000}",
+    "policy:\n  fund_per_community: 200000\n  schedule:\n    - {month: 20, set: "
+    "{fund_per_community: 0}}")
+
+
+def test_a_change_after_the_horizon_is_refused_located(tmp_path):
+    path = write(tmp_path, HORIZON.replace("month: 20", "month: 30"))
+    assert problems_of(path) == [
+        f"{path}:8 policy.schedule[0].month: month 30 is after the horizon (months: 24), so the "
+        "change would never take effect; drop it or run at least 30 months"]
+    assert cli.main(["validate", str(path)]) == 2
+
+
+def test_the_horizon_is_judged_after_months_and_set(tmp_path, capsys):
+    path = write(tmp_path, HORIZON)
+    out = tmp_path / "out"
+    assert cli.main(["run", str(path), "--months", "12", "--out", str(out)]) == 2
+    assert "policy.schedule[0].month: month 20 is after the horizon (months: 12)" \
+        in capsys.readouterr().err
+    assert not out.exists()
+    assert cli.main(["run", str(path), "--set", "months=12", "--out", str(out)]) == 2
+    late = write(tmp_path, HORIZON.replace("month: 20", "month: 30"), "late.yaml")
+    assert Scenario.load(late, {"months": 36}, "--months").months == 36
+    args = cli.build_parser().parse_args(["run", str(late), "--months", "36"])
+    assert cli.load_scenario(late, args).months == 36  # what `cogov run` would run
+
+
+# -------------------------------------------------------------------------- inert settings
+def _other_value(scenario: Scenario, key: str) -> Any:
+    """A valid value of ``key`` different from its current one."""
+    current = scenario.model_dump()
+    for part in key.split("."):
+        current = current[part]
+    if isinstance(current, bool):
+        return not current
+    if isinstance(current, int):
+        return current + 1
+    return 0.9 if current < 0.5 else current / 2 + 0.01
+
+
+def _switch_to(scenario: Scenario, key: str, on: bool) -> Scenario:
+    dep = dependencies()[key]
+    if dep.above is not None:
+        value = dep.above + (2 if on else 0)
+        if dep.switch == "policy.fund_per_community":
+            value = 300_000 if on else 0.0
+        elif dep.switch == "policy.training_rate":
+            value = 1.0 if on else 0.0
+    elif on:
+        value = dep.values[0]
+    else:
+        value = next(v for v in ("none", "points", False) if not dep.on(v)
+                     and isinstance(v, type(dep.values[0])))
+    return scenario.with_overrides({dep.switch: value})
+
+
+# Every switch on, two fund cycles, organizations to contract, a street office short of hours
+# (so that resolving on the spot matters) and no party contacts (so that grid visits do).
+RICH = Scenario.from_dict({
+    "seed": 3, "months": 27,
+    "structure": {"residents_per_community": 2000, "social_orgs_per_10k": 30,
+                  "street_staff_hours_per_community": 10},
+    "policy": {"fund_per_community": 200_000, "devolution": 0.8, "purchase_share": 0.8,
+               "transparency": 0.7, "training_rate": 0.5, "resident_evaluation": True,
+               "foundation": True, "foundation_match": 0.5, "incentive": {"scheme": "points"},
+               "grid": {"workers_per_grid": 2}, "party": {"contacts_per_month": 0,
+                                                          "dual_registration": True}},
+})
+
+
+def _outputs(scenario: Scenario) -> np.ndarray:
+    frame, _ = run_replicate(scenario, 0)
+    return frame.select_dtypes("number").to_numpy()
+
+
+@pytest.mark.parametrize("key", sorted(dependencies()))
+def test_a_declared_dependency_is_real(key):
+    """With its switch off, a key changes nothing in a run, bit for bit; with it on, it
+    changes the run (so the declaration is neither missing nor vacuous)."""
+    off = _switch_to(RICH, key, on=False)
+    assert np.array_equal(_outputs(off), _outputs(off.with_overrides(
+        {key: _other_value(off, key)})))
+    on = _switch_to(RICH, key, on=True)
+    assert not np.array_equal(_outputs(on), _outputs(on.with_overrides(
+        {key: _other_value(on, key)})))
+
+
+def test_an_inert_setting_warns_in_validate_and_run_with_its_line(tmp_path, capsys):
+    path = write(tmp_path, BASE.replace(
+        "policy: {fund_per_community: 200000}",
+        "policy:\n  fund_per_community: 200000\n  foundation_match: 0.5\n"
+        "  incentive: {points_per_activity: 20}"))
+    assert cli.main(["validate", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert f"OK {path}" in captured.out
+    assert (f"{path}:7 policy.foundation_match: warning: has no effect: it acts only when "
+            "policy.foundation is true, and policy.foundation is false here") in captured.err
+    assert (f"{path}:8 policy.incentive.points_per_activity: warning: has no effect: it acts "
+            "only when policy.incentive.scheme is points, and policy.incentive.scheme is none "
+            "here") in captured.err
+    assert cli.main(["run", str(path), "--out", str(tmp_path / "out")]) == 0
+    assert f"{path}:7 policy.foundation_match: warning" in capsys.readouterr().err
+    args = cli.build_parser().parse_args(["run", str(path), "--set", "policy.foundation=true",
+                                          "--set", "policy.incentive.scheme=points"])
+    assert cli.load_scenario(path, args).policy.foundation
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_a_switch_turned_on_by_the_schedule_makes_the_key_active(tmp_path):
+    path = write(tmp_path, BASE.replace(
+        "policy: {fund_per_community: 200000}",
+        "policy:\n  foundation_match: 0.5\n  schedule:\n    - {month: 6, set: {foundation: "
+        "true}}"))
+    scenario, where = load_located(path)
+    assert inert_settings(scenario, where, str(path)) == []
+    off = write(tmp_path, path.read_text().replace("foundation: true", "transparency: 0.9"),
+                "off.yaml")
+    scenario, where = load_located(off)
+    assert inert_settings(scenario, where, str(off)) == [
+        f"{off}:6 policy.foundation_match: warning: has no effect: it acts only when "
+        "policy.foundation is true, and policy.foundation is false here and no scheduled "
+        "change turns it on"]
+
+
+def test_defaults_never_warn():
+    assert inert_settings(Scenario()) == []
