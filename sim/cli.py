@@ -17,36 +17,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from tqdm import tqdm
+from sim import errors
 
-from sim import intervals
-from sim.experiment import is_experiment_file, load_experiment
-from sim.runner import (
-    OutputExistsError,
-    OutputNotWritableError,
-    OutputWriteError,
-    RunError,
-    check_out_dir,
-    check_writable,
-    run,
-    safe_name,
-    summary_table,
-    write_comparison,
-    write_outputs,
-)
-from sim.scenario import (
-    Scenario,
-    ScenarioError,
-    _bounds,
-    inert_settings,
-    load_located,
-    parse_assignments,
-    read_yaml,
-)
-from sim.sweep import ResultsTypeError, SchedulerError, SweepBusyError
+# Heavy modules (the model, pandas, scipy, SALib, Dask) are imported inside the commands that
+# need them, so that `cogov --help` and `cogov validate` answer at once.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.scenario import Scenario
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -57,11 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, ["cogov", *argv])
-    except (ScenarioError, OutputExistsError, OutputNotWritableError, SweepBusyError,
-            SchedulerError) as exc:
+    except errors.BadInput as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except (OutputWriteError, ResultsTypeError) as exc:  # after the runs: say what, and where
+    except (errors.OutputWriteError, errors.ResultsTypeError) as exc:  # after the runs: say
+        # what, and where
         print(f"cogov: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -147,6 +127,8 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------------------------- commands
 def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov run``: replicates of one scenario → timeseries, summary, manifest, plots."""
+    from sim.runner import check_out_dir, check_writable, run, summary_table, write_outputs
+
     scenario = load_scenario(args.scenario, args)
     out = args.out or default_out(scenario.name)
     check_out_dir(out, args.overwrite)
@@ -162,11 +144,15 @@ def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
 
 def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov compare``: run each scenario, print them side by side, write compare files."""
+    import pandas as pd
+
+    from sim.runner import check_out_dir, check_writable, run, summary_table, write_comparison
+
     scenarios, problems, seen = [], [], {}
     for path in args.scenarios:
         try:
             scenario = load_scenario(path, args)
-        except ScenarioError as exc:  # a bad --set fails every file alike: say it once
+        except errors.ScenarioError as exc:  # a bad --set fails every file alike: say it once
             problems += [p for p in exc.problems if p not in problems]
             continue
         if scenario.name in seen:
@@ -177,7 +163,7 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
         seen.setdefault(scenario.name, path)
         scenarios.append(scenario)
     if problems:
-        raise ScenarioError(problems)
+        raise errors.ScenarioError(problems)
     out = args.out or default_out("compare")
     check_out_dir(out, args.overwrite)
     check_writable(out)
@@ -210,11 +196,12 @@ def cmd_validate(args: argparse.Namespace, command: list[str]) -> int:
 
 def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov sweep``: every run of the design into ``--out``; 1 if any run failed."""
+    from sim.experiment import load_experiment
     from sim.sweep import sweep
 
     experiment = load_experiment(args.experiment)
     if args.resume and args.out is None:
-        raise ScenarioError("--resume needs --out DIR: the directory of the sweep to finish")
+        raise errors.ScenarioError("--resume needs --out DIR: the directory of the sweep to finish")
     out = args.out or default_out(Path(args.experiment).stem)
     started = time.monotonic()
     with _progress("runs") as report:
@@ -243,6 +230,8 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
     Tables and their notes go to stdout; a statement for every metric that got no table (or a
     partial one) and every warning SALib raised go to stderr. Exit 1 when no metric could be
     analysed, else 0."""
+    import pandas as pd
+
     from sim.analysis import WIDE_RULE, analyze
 
     analysis = analyze(args.directory, args.method, args.metrics)
@@ -276,6 +265,8 @@ def _noise_text(noise: float) -> str:
 
 
 def _analysis_legend(method: str, wide_rule: str) -> str:
+    from sim import intervals
+
     if method == "grid":
         return (f"low/high: {intervals.RULE}; none with one replicate. n: replicates with a "
                 "value; nan/inf: undefined and infinite replicates.")
@@ -305,6 +296,8 @@ def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:
 @contextmanager
 def _progress(unit: str) -> Iterator[Callable[[int, int], None]]:
     """A tqdm bar with ETA on a terminal; otherwise a quiet line every tenth of the way."""
+    from tqdm import tqdm
+
     bar: tqdm | None = None
     last_tenth = -1
 
@@ -337,9 +330,12 @@ def problems_in(path: Path) -> list[str]:
 
 def _check_file(path: Path) -> tuple[list[str], list[str]]:
     """(problems, warnings) of a scenario or experiment file; never raises for bad input."""
+    from sim.experiment import is_experiment_file
+    from sim.scenario import read_yaml
+
     try:
         data = read_yaml(path)
-    except ScenarioError as exc:
+    except errors.ScenarioError as exc:
         return exc.problems, []
     if is_experiment_file(data):
         return experiment_problems(path), []
@@ -353,18 +349,22 @@ def scenario_problems(path: Path) -> list[str]:
 
 def _scenario_check(path: Path) -> tuple[list[str], list[str]]:
     """(problems, warnings): warnings name settings that have no effect (their switch is off)."""
+    from sim.scenario import inert_settings, load_located
+
     try:
         scenario, where = load_located(path)
-    except ScenarioError as exc:
+    except errors.ScenarioError as exc:
         return exc.problems, []
     return [], inert_settings(scenario, where, str(path))
 
 
 def experiment_problems(path: Path) -> list[str]:
     """Problems of an experiment file: keys, bounds, metric names and its base scenario."""
+    from sim.experiment import load_experiment
+
     try:
         load_experiment(path)
-    except ScenarioError as exc:
+    except errors.ScenarioError as exc:
         return exc.problems
     return []
 
@@ -374,6 +374,9 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
     """Load ``path`` with ``--set``, ``--seed`` and ``--months`` applied, validated together
     (a scheduled change is judged against the horizon that will run); ScenarioError if bad.
     Settings with no effect (their switch is off) are warned about on stderr."""
+    from sim.experiment import is_experiment_file
+    from sim.scenario import inert_settings, load_located, parse_assignments
+
     overrides = parse_assignments(args.overrides)
     origin = dict.fromkeys(overrides, "--set")
     for key in ("seed", "months"):  # in range: argparse checked
@@ -381,9 +384,9 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
             overrides[key], origin[key] = getattr(args, key), f"--{key}"
     try:
         scenario, where = load_located(path, overrides, origin)
-    except ScenarioError:
+    except errors.ScenarioError:
         if is_experiment_file(_quiet_read(path)):
-            raise ScenarioError(
+            raise errors.ScenarioError(
                 f"{path}: is an experiment file (method:, parameters:); run it with `cogov sweep`"
             ) from None
         raise
@@ -394,18 +397,22 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
 
 def default_out(label: str) -> Path:
     """``results/<label>-<YYYYmmdd-HHMMSS>`` (local time)."""
+    from sim.runner import safe_name
+
     return Path("results") / f"{safe_name(label)}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
 def format_table(table: pd.DataFrame) -> str:
     """Scenarios as columns, metrics as rows, cells ``mean [low, high]`` by the interval rule
     of ``sim.intervals``, named in the header; notes below say where no interval exists."""
-    scenarios = list(pd.unique(table["scenario"]))
+    from sim import intervals
+
+    scenarios = list(dict.fromkeys(table["scenario"]))
     cells = {(r.scenario, r.metric): _cell(r) for r in table.itertuples()}
     some_interval = table["ci_low"].notna().any()
     header = f"metric: mean [{intervals.RULE_SHORT}]" if some_interval else "metric: mean"
     rows = [[header, *map(str, scenarios)]]
-    rows += [[m, *(cells[s, m] for s in scenarios)] for m in pd.unique(table["metric"])]
+    rows += [[m, *(cells[s, m] for s in scenarios)] for m in dict.fromkeys(table["metric"])]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
         "  ".join(text.ljust(w) for text, w in zip(row, widths, strict=True)).rstrip()
@@ -426,6 +433,8 @@ def _cell(row: Any) -> str:
 
 
 def _table_notes(table: pd.DataFrame) -> list[str]:
+    from sim import intervals
+
     notes = [f"[{intervals.RULE_SHORT}]: {intervals.RULE}."] if table["ci_low"].notna().any() \
         else []
     if (table["n"] < 2).any():
@@ -462,15 +471,25 @@ def _int_in(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 def _schema_int(field: str) -> Callable[[str], int]:
-    """A parser for a whole-number option with the scenario schema's bounds for ``field``."""
-    low, high = _bounds(Scenario, (field,))
-    return _int_in(int(low if low is not None else 0), None if high is None else int(high))
+    """A parser for a whole-number option with the scenario schema's bounds for ``field``
+    (read when an option is parsed, so that building the parser loads no schema)."""
+
+    def parse(text: str) -> int:
+        from sim.scenario import Scenario, _bounds
+
+        low, high = _bounds(Scenario, (field,))
+        return _int_in(int(low if low is not None else 0),
+                       None if high is None else int(high))(text)
+
+    return parse
 
 
 def _quiet_read(path: str | Path) -> Any:
+    from sim.scenario import read_yaml
+
     try:
         return read_yaml(Path(path))
-    except ScenarioError:
+    except errors.ScenarioError:
         return None
 
 
@@ -481,7 +500,7 @@ def _tty() -> bool:
 def _report_failure(exc: Exception) -> None:
     if os.environ.get("COGOV_DEBUG") == "1":
         traceback.print_exception(exc)
-    kind = "run failed" if isinstance(exc, RunError) else f"error: {type(exc).__name__}"
+    kind = "run failed" if isinstance(exc, errors.RunError) else f"error: {type(exc).__name__}"
     print(f"cogov: {kind}: {exc}", file=sys.stderr)
     if os.environ.get("COGOV_DEBUG") != "1":
         print("cogov: set COGOV_DEBUG=1 to see the traceback", file=sys.stderr)

@@ -36,6 +36,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from sim import intervals, metrics
+from sim.errors import OutputExistsError, OutputNotWritableError, OutputWriteError, RunError
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
 
@@ -70,23 +71,12 @@ VERSIONED = ("numpy", "scipy", "pandas", "mesa", "pydantic", "cogov")
 T = TypeVar("T")
 
 
-class RunError(RuntimeError):
-    """A replicate failed; the message names the scenario, replicate and seed."""
 
 
-class OutputExistsError(Exception):
-    """The output directory exists and is not empty, and overwriting was not asked for."""
 
 
-class OutputNotWritableError(Exception):
-    """Files cannot be created where the output directory is (or would be): a read-only or full
-    file system, no permission, or a file in the way. Bad input, found before anything runs."""
 
 
-class OutputWriteError(OSError):
-    """Writing the outputs failed after the runs (e.g. the disk filled up). The message names
-    the output directory the caller gave, never a hidden staging path; nothing half-written is
-    left there. An ``OSError``, as the underlying failure was."""
 
 
 @dataclass(frozen=True, eq=False)

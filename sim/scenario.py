@@ -33,6 +33,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from sim.errors import ScenarioError
+
 CATEGORIES = ("elder_care", "childcare", "environment", "safety", "culture", "facilities")
 """The K = 6 project categories of MODEL.md §2 (needs simplex)."""
 
@@ -743,14 +745,6 @@ def _default_dump() -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------- errors
-class ScenarioError(ValueError):
-    """Bad input: every problem located as ``file:line key.path: message``."""
-
-    def __init__(self, problems: str | Iterable[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        super().__init__("\n".join(self.problems))
-
-
 def _locate(exc: ValidationError, cls: type[BaseModel], where: dict, source: str) -> list[str]:
     problems = []
     for err in exc.errors():

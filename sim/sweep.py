@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.errors import ResultsTypeError, SchedulerError, SweepBusyError
 from sim.experiment import LoadedExperiment, Run
 from sim.model import replicate_rng
 from sim.runner import (
@@ -69,18 +70,10 @@ Executor = Callable[[Iterable[tuple]], Iterator[dict]]
 """Takes (experiment, run) jobs, yields result rows as runs finish (any order)."""
 
 
-class SweepBusyError(Exception):
-    """Another sweep holds the directory's lock."""
 
 
-class SchedulerError(Exception):
-    """Bad ``scheduler``: given without the Dask executor, or no Dask scheduler answers there."""
 
 
-class ResultsTypeError(ValueError):
-    """``results.parquet`` could not be written because a column mixes value types; the message
-    names the column, the types with an example value each, and what to fix. The journal keeps
-    every finished run."""
 
 
 @dataclass
