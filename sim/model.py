@@ -20,7 +20,7 @@ import pandas as pd
 
 from sim import behavior, fund, metrics
 from sim.agents import PartyMember, Resident, SocialOrganization, StreetOffice
-from sim.network import Network, adjacency, random_pairs_within_groups, small_world_pairs
+from sim.network import Network, TieRules, adjacency, random_pairs_within_groups, small_world_pairs
 from sim.population import build_layout, draw_residents, group_offsets
 from sim.scenario import ACTIVITIES, CATEGORIES, Policy, Scenario, apply_policy_changes
 
@@ -68,6 +68,8 @@ class CoGovModel(mesa.Model):
         self.layout = lay = build_layout(s)
         self.residents = r = draw_residents(lay, scenario.population, self.streams["population"])
         self.network = self._build_network()
+        b = scenario.behavior
+        self.tie_rules = TieRules(lay.community, lay.n_communities, b.tie_formation, b.tie_decay)
         self.n_communities = lay.n_communities
         self._groups = self._group_masks()
         self._group_size = {name: int(mask.sum()) for name, mask in self._groups.items()}
@@ -124,10 +126,8 @@ class CoGovModel(mesa.Model):
         self._street_offices()  # 5
         self._organizations(cm)  # 6
         self._attitudes(shares[:, -1])  # 7
-        self.network.grow(self.residents.took, self.residents.took_any,
-                          self.layout.community_start,
-                          self.layout.community, self.scenario.behavior.tie_formation,
-                          self.scenario.behavior.tie_decay, self.streams["growth"])  # 8
+        self.network.grow(self.residents.took, self.residents.took_any, self.tie_rules,
+                          self.streams["growth"])  # 8
         self.residents.months_since_contact += 1
         self.month = m
         self.current = self._observe(flows)  # 9
