@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.agents import PartyMember, Resident, SocialOrganization, StreetOffice
+from sim.agents import (
+    PartyMember,
+    ProfessionalOrganization,
+    Resident,
+    SelfOrganization,
+    StreetOffice,
+)
 from sim.model import CoGovModel
 from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES, Scenario
 
@@ -98,9 +104,7 @@ def test_self_organization_view():
     m = small_model()
     agent = m.resident_agents[0]
     assert agent.self_organization is None
-    org = SocialOrganization(m, "self_org", (0,), 0.3, 0, community=0,
-                             members=np.array([0, 1]), slot=42)
-    m.self_orgs[42] = org
+    org = SelfOrganization(m, 0, 0.3, 0, community=0, members=np.array([0, 1]), slot=42)
     m.residents.self_org[[0, 1]] = 42
     assert agent.self_organization is org
 
@@ -108,7 +112,7 @@ def test_self_organization_view():
 # -------------------------------------------------------------------------- organizations
 def test_capacity_learns_by_doing_and_decays_idle(model):
     # η_κ 0.05, decay 0.01, training gain 0.1 per unit rate per year
-    org = SocialOrganization(model, "professional", (2,), 0.6, 0)
+    org = ProfessionalOrganization(model, (2,), 0.6, 0)
     org.contracts = 1
     org.month_of_work(0.0)
     assert org.capacity == pytest.approx(0.6 + 0.05 * 0.4)  # 0.62
@@ -128,7 +132,7 @@ def test_capacity_learns_by_doing_and_decays_idle(model):
 
 def test_organization_becomes_zombie_after_zombie_after_idle_months():
     m = small_model(behavior={"zombie_after": 5})
-    org = SocialOrganization(m, "professional", (1,), 0.7, 0)
+    org = ProfessionalOrganization(m, (1,), 0.7, 0)
     org.contracts = 0
     for month in range(1, 6):
         assert not org.zombie
@@ -140,13 +144,13 @@ def test_organization_becomes_zombie_after_zombie_after_idle_months():
     org.month_of_work(0.0)
     assert not org.zombie and org.idle_months == 0
     # a residents' self-organization is never a zombie
-    self_org = SocialOrganization(m, "self_org", (1,), 0.3, 0, community=0)
+    self_org = SelfOrganization(m, 1, 0.3, 0, community=0, members=np.array([0]), slot=0)
     self_org.idle_months = 100
     assert not self_org.zombie
 
 
 def test_reputation_moves_toward_delivered_quality(model):
-    org = SocialOrganization(model, "professional", (0, 3), 0.5, 0)
+    org = ProfessionalOrganization(model, (0, 3), 0.5, 0)
     assert org.reputation == 0.5
     org.evaluated(0.9)  # 0.5 + 0.3 · 0.4 = 0.62
     assert org.reputation == pytest.approx(0.62)
