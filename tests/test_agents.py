@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from worlds import small_model
 
 from sim.agents import (
     PartyMember,
@@ -17,23 +18,7 @@ from sim.agents import (
     StreetOffice,
 )
 from sim.model import CoGovModel
-from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES, Scenario
-
-# The coefficients the hand computations below use, stated rather than taken from the schema
-# defaults, so that recalibrating a default does not break a hand-checked rule.
-RULES = {"capacity_learning": 0.05, "capacity_decay": 0.01, "capacity_training_gain": 0.1,
-         "reputation_learning": 0.3, "initial_reputation": 0.5, "sigma_accountability": 0.3,
-         "hours_per_demand": 4.0}
-
-
-def small_model(months: int = 12, structure=None, behavior=None, **policy) -> CoGovModel:
-    return CoGovModel(Scenario.from_dict({
-        "seed": 11, "months": months,
-        "structure": {"residents_per_community": 300, "communities_per_street": 2,
-                      "street_staff_hours_per_community": 240.0, **(structure or {})},
-        "behavior": {**RULES, **(behavior or {})},
-        "policy": {"service_focus": 0.4, **policy},
-    }))
+from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES
 
 
 @pytest.fixture
@@ -53,6 +38,16 @@ def test_every_resident_has_one_agent_and_party_members_are_party_members(model)
     assert r.party.any() and not r.party.all()
     assert len(model.agents_by_type[PartyMember]) == r.party.sum()
     assert len(model.agents_by_type[Resident]) == (~r.party).sum()
+
+
+def test_resident_views_are_built_on_first_use_only():
+    m = small_model()
+    assert Resident not in m.agents_by_type and PartyMember not in m.agents_by_type
+    m.run(2)  # a run needs no views
+    assert Resident not in m.agents_by_type
+    agents = m.resident_agents
+    assert agents is m.resident_agents  # built once
+    assert len(m.agents_by_type[Resident]) + len(m.agents_by_type[PartyMember]) == len(agents)
 
 
 def test_resident_attributes_read_the_arrays(model):
@@ -156,45 +151,6 @@ def test_reputation_moves_toward_delivered_quality(model):
     assert org.reputation == pytest.approx(0.62)
     org.evaluated(0.0)  # 0.62 − 0.3 · 0.62 = 0.434
     assert org.reputation == pytest.approx(0.434)
-
-
-def zombie_world(supervision: bool) -> tuple[CoGovModel, list[int]]:
-    """600 residents with 100 organizations per 10,000 (≈ 6), no contracts, zombies after 3
-    idle months; returns the model after 12 months and its monthly zombie counts."""
-    m = small_model(structure={"social_orgs_per_10k": 100}, behavior={"zombie_after": 3},
-                    supervision=supervision, purchase_share=0.0, incubation_rate=0.0,
-                    fund_per_community=100_000)
-    zombies = []
-    for _ in range(12):
-        m.step()
-        zombies.append(m.current["social_orgs_zombie"])
-    return m, zombies
-
-
-def test_idle_organizations_turn_zombie_and_supervision_clears_them():
-    m, zombies = zombie_world(supervision=True)
-    professionals = [o for o in m.organizations if o.kind == "professional"]
-    assert zombies[1] == 0 and zombies[2] > 0  # zombie from the third idle month
-    assert zombies[10] == zombies[2]  # nobody got a contract, nobody was cleared before …
-    assert zombies[11] == 0  # … the evaluation month (12), when supervision clears them
-    assert professionals == []
-    assert m.current["social_orgs_active"] == 0
-
-
-def test_without_supervision_zombies_stay():
-    m, zombies = zombie_world(supervision=False)
-    assert zombies[11] == zombies[2] > 0
-    assert all(o.zombie for o in m.organizations if o.kind == "professional")
-
-
-def test_zombies_get_no_contracts():
-    m = small_model(months=15, structure={"social_orgs_per_10k": 100},
-                    behavior={"zombie_after": 1}, purchase_share=1.0, incubation_rate=0.0,
-                    fund_per_community=200_000)
-    m.run()  # every organization is a zombie by the month-3 vote
-    projects = [p for f in m.funds for p in f.projects]
-    assert projects
-    assert not any(getattr(p.implementer, "kind", None) == "professional" for p in projects)
 
 
 # --------------------------------------------------------------------------- street office
