@@ -84,6 +84,21 @@ class TieRules:
     decay: float
 
 
+def co_participant_pairs(took: np.ndarray, rules: TieRules,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """This month's meetings (§7.6): random pairs (i, j) of co-participants of each activity
+    inside each community, ``rules.formation`` per pair; duplicates possible."""
+    found_i, found_j = [], []
+    for activity in range(took.shape[1]):
+        who = np.flatnonzero(took[:, activity])  # sorted, hence grouped by community
+        size = np.bincount(rules.community[who], minlength=rules.n_communities)
+        start = np.concatenate([[0], np.cumsum(size)[:-1]])
+        pi, pj = random_pairs_within_groups(start, size, rules.formation, rng)
+        found_i.append(who[pi])
+        found_j.append(who[pj])
+    return np.concatenate(found_i), np.concatenate(found_j)
+
+
 class Network:
     """Base ties plus ties grown by co-participation, kept apart: the base never changes and
     is multiplied as a sparse matrix; grown ties are few and counted edge by edge. Grown ties are
@@ -130,7 +145,8 @@ class Network:
             keep = used | (rng.random(before) >= rules.decay)
             self._grown_keys = self._grown_keys[keep]
             self.new_i, self.new_j = self.new_i[keep], self.new_j[keep]
-        added = self._new_keys(self._candidate_keys(took, rules, rng))
+        i, j = co_participant_pairs(took, rules, rng)
+        added = self._new_keys(np.minimum(i, j) * self.n + np.maximum(i, j))
         if len(self._grown_keys) == before and not len(added):
             return  # nothing dissolved, nothing new: the degrees stand
         if len(added):
@@ -142,21 +158,6 @@ class Network:
         grown_degree = np.bincount(self.new_i, minlength=self.n) + np.bincount(self.new_j,
                                                                                 minlength=self.n)
         self.degree = self._base_degree + grown_degree
-
-    def _candidate_keys(self, took: np.ndarray, rules: TieRules,
-                        rng: np.random.Generator) -> np.ndarray:
-        """Keys of this month's meetings: random pairs of co-participants of each activity
-        inside each community (duplicates possible)."""
-        found_i, found_j = [], []
-        for activity in range(took.shape[1]):
-            who = np.flatnonzero(took[:, activity])  # sorted, hence grouped by community
-            size = np.bincount(rules.community[who], minlength=rules.n_communities)
-            start = np.concatenate([[0], np.cumsum(size)[:-1]])
-            pi, pj = random_pairs_within_groups(start, size, rules.formation, rng)
-            found_i.append(who[pi])
-            found_j.append(who[pj])
-        i, j = np.concatenate(found_i), np.concatenate(found_j)
-        return np.minimum(i, j) * self.n + np.maximum(i, j)
 
     def _new_keys(self, candidates: np.ndarray) -> np.ndarray:
         """The sorted distinct candidates that are neither base nor already grown ties."""

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.network import Network, TieRules, adjacency, random_pairs_within_groups, small_world_pairs
+from sim.network import (
+    Network,
+    TieRules,
+    adjacency,
+    co_participant_pairs,
+    random_pairs_within_groups,
+    small_world_pairs,
+)
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -290,21 +297,14 @@ def test_network_stays_symmetric_zero_one_and_degree_consistent(sizes, k, beta, 
 def grow_by_resorting(net: Network, took: np.ndarray, rules: TieRules,
                       generator: np.random.Generator) -> None:
     """The algorithm ``Network.grow`` replaced, kept here as the reference: decay the grown
-    ties, then re-sort every grown tie with this month's candidates by ``np.unique``."""
+    ties, draw this month's meetings, then re-sort every grown tie with them by ``np.unique``."""
     took_any = took.any(axis=1)
     i, j = net.new_i, net.new_j
     if len(i):
         keep = (took_any[i] & took_any[j]) | (generator.random(len(i)) >= rules.decay)
         i, j = i[keep], j[keep]
-    found_i, found_j = [i], [j]
-    for activity in range(took.shape[1]):
-        who = np.flatnonzero(took[:, activity])
-        size = np.bincount(rules.community[who], minlength=rules.n_communities)
-        start = np.concatenate([[0], np.cumsum(size)[:-1]])
-        pi, pj = random_pairs_within_groups(start, size, rules.formation, generator)
-        found_i.append(who[pi])
-        found_j.append(who[pj])
-    i, j = np.concatenate(found_i), np.concatenate(found_j)
+    new_i, new_j = co_participant_pairs(took, rules, generator)
+    i, j = np.concatenate([i, new_i]), np.concatenate([j, new_j])
     key = np.unique(np.minimum(i, j) * net.n + np.maximum(i, j))
     base = net.base.tocoo()
     upper = base.row < base.col
