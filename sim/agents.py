@@ -2,9 +2,11 @@
 (ProfessionalOrganization, SelfOrganization) and StreetOffice.
 
 Residents are ``mesa.Agent`` views onto one row of the model's arrays (``sim.population``): the
-arrays are updated vectorized each month, and an agent reads its current state from them, so
-``model.agents_by_type[Resident]`` stays usable for inspection and the browser demo. The few
-organizations and street offices carry their own state and act in short Python methods.
+arrays are updated vectorized each month, and an agent reads its current state from them. The
+views cost most of a build and no run reads them, so ``model.resident_agents`` builds them on
+first use (after which ``model.agents_by_type[Resident]`` holds them too). The few
+organizations and street offices carry their own state and act in short Python methods; the
+organizations are kept once, in Mesa's registry, by kind (``agents_by_type``).
 """
 
 from __future__ import annotations
