@@ -20,22 +20,22 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
                    drivers: Drivers, rng: np.random.Generator) -> None:
     """One month of §7.2 for every resident; ``of_resident`` is each resident's community.
     Party example: the share of one's neighbours who were active party members last month."""
-    b, policy = drivers.behavior, drivers.policy
+    coef, policy = drivers.behavior, drivers.policy
     took_any = residents.took_any
     trained_now = rng.random(len(residents)) < policy.training_rate / 12
     residents.trained |= trained_now
     residents.efficacy = behavior.efficacy_monthly(
-        residents.efficacy, residents.baseline_efficacy, took_any, trained_now, b)
+        residents.efficacy, residents.baseline_efficacy, took_any, trained_now, coef)
     performance = behavior.performance(community.responsiveness, community.quality,
-                                       b)[of_resident]
-    residents.trust = behavior.trust_monthly(residents.trust, performance, b)
+                                       coef)[of_resident]
+    residents.trust = behavior.trust_monthly(residents.trust, performance, coef)
     residents.public_spirit = behavior.public_spirit_monthly(
         residents.public_spirit, residents.baseline_public_spirit, took_any,
-        drivers.neighbours[:, -1], policy.incentive.scheme, drivers.incentive, b)
-    residents.dependency = behavior.dependency_monthly(residents.dependency, took_any, b)
-    residents.engagement = behavior.engagement_monthly(residents.engagement, took_any, b)
+        drivers.neighbours[:, -1], policy.incentive.scheme, drivers.incentive, coef)
+    residents.dependency = behavior.dependency_monthly(residents.dependency, took_any, coef)
+    residents.engagement = behavior.engagement_monthly(residents.engagement, took_any, coef)
     residents.attachment = behavior.attachment_monthly(
         residents.attachment, residents.baseline_attachment, drivers.degree,
-        residents.engagement, b)
+        residents.engagement, coef)
     residents.satisfaction = behavior.satisfaction_monthly(
-        residents.satisfaction, residents.needs_met, performance, b)
+        residents.satisfaction, residents.needs_met, performance, coef)

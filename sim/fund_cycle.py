@@ -35,20 +35,20 @@ class Flows:
 
 
 def fund_per_household(community: CommunityState, layout: Layout, policy: Policy,
-                       b: Behavior, year: int) -> np.ndarray:
+                       coef: Behavior, year: int) -> np.ndarray:
     """Money the council can decide on in cycle ``year`` (0, 1, …), yuan per household: the
     fund, the foundation's payout and what is held unallocated (stake, §7.1)."""
     expected = (policy.fund_per_community * (1 + policy.fund_growth) ** year
-                + b.foundation_payout * community.foundation * policy.foundation
+                + coef.foundation_payout * community.foundation * policy.foundation
                 + community.unallocated)
     return expected / layout.households_per_community
 
 
 def collect_donations(community: CommunityState, residents: Residents, layout: Layout,
-                      policy: Policy, b: Behavior) -> None:
+                      policy: Policy, coef: Behavior) -> None:
     """Foundation (社区基金会): residents give ∝ trust · attachment, matched by
     ``foundation_match``."""
-    gifts = b.donation_yuan_per_month * residents.trust * residents.attachment
+    gifts = coef.donation_yuan_per_month * residents.trust * residents.attachment
     community.foundation += (np.bincount(layout.community, weights=gifts,
                                          minlength=len(community))
                              * (1.0 + policy.foundation_match))
@@ -97,23 +97,23 @@ class Actors:
         return able[int(rng.choice(len(able), p=weight / weight.sum()))]
 
 
-def vote_and_contract(community: CommunityState, policy: Policy, b: Behavior, year: int,
+def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior, year: int,
                       actors: Actors) -> None:
     """§7.3–7.4 vote month: budget, candidates, council vote, override, office picks, and a
     contract for each project (a social organization with ``purchase_share``, else the office).
     Each community draws candidates, overrides and contracts from its own three streams, so a
     lever that changes how many draws one of them makes leaves the others alone."""
     sigma = service_focus_by_community(actors.offices, actors.street_of_community)
-    _, override = behavior.effective_devolution(policy.devolution, b.override_propensity, sigma)
-    office_preference = np.asarray(b.office_preference.as_tuple())
+    _, override = behavior.effective_devolution(policy.devolution, coef.override_propensity, sigma)
+    office_preference = np.asarray(coef.office_preference.as_tuple())
     fund_now = policy.fund_per_community * (1 + policy.fund_growth) ** year
     for c, ledger in enumerate(community.funds):
-        grant = b.foundation_payout * community.foundation[c] if policy.foundation else 0.0
+        grant = coef.foundation_payout * community.foundation[c] if policy.foundation else 0.0
         community.foundation[c] -= grant
         ledger.open(year, fund_now, grant)
         rngs = community.fund_streams[c]
-        category, cost = fund.draw_candidates(K, b.candidates_per_category, b.project_cost,
-                                              b.project_cost_cv, rngs["candidates"])
+        category, cost = fund.draw_candidates(K, coef.candidates_per_category, coef.project_cost,
+                                              coef.project_cost_cv, rngs["candidates"])
         picks = fund.allocate(ledger.budget, ledger.votes, office_preference,
                               policy.devolution, override[c], category, cost,
                               rngs["override"])
@@ -127,16 +127,16 @@ def vote_and_contract(community: CommunityState, policy: Policy, b: Behavior, ye
 
 
 def implement(community: CommunityState, residents: Residents, layout: Layout,
-              policy: Policy, b: Behavior) -> Flows:
+              policy: Policy, coef: Behavior) -> Flows:
     """§7.4 one implementation month: every running project is paid an eighth of its cost, less
     leakage = base_leakage · (1 − oversight), oversight = min(1, transparency · monitoring share
     / monitor_full_share)."""
     monitor_share = np.bincount(layout.community, weights=residents.took[:, MONITOR],
                                 minlength=len(community)) / layout.community_size
-    oversight = np.minimum(1.0, policy.transparency * monitor_share / b.monitor_full_share)
+    oversight = np.minimum(1.0, policy.transparency * monitor_share / coef.monitor_full_share)
     flows = Flows()
     for c, ledger in enumerate(community.funds):
-        spent, leaked, delivered = ledger.implement_month(b.base_leakage * (1 - oversight[c]))
+        spent, leaked, delivered = ledger.implement_month(coef.base_leakage * (1 - oversight[c]))
         flows.spent += spent
         flows.leaked += leaked
         flows.delivered += delivered
@@ -144,7 +144,7 @@ def implement(community: CommunityState, residents: Residents, layout: Layout,
 
 
 def evaluate(community: CommunityState, residents: Residents, layout: Layout, policy: Policy,
-             b: Behavior, rng: np.random.Generator) -> None:
+             coef: Behavior, rng: np.random.Generator) -> None:
     """§7.5 evaluation month (民主评议): organizations rated by what they delivered, services and
     needs met, the cycle closed; residents who hear the outcome (probability transparency)
     update efficacy and trust, and top-down provision raises dependency (§7.2)."""
@@ -155,28 +155,28 @@ def evaluate(community: CommunityState, residents: Residents, layout: Layout, po
         best_quality[c] = fund.category_quality(ledger.projects, K)
         community.category_met[c] = fund.category_service(
             ledger.projects, K, layout.households_per_community[c],
-            b.yuan_per_household_served)
+            coef.yuan_per_household_served)
         delivered = [project for project in ledger.projects if project.delivered]
         for project in delivered:  # residents rate the organizations that delivered
             if isinstance(project.implementer, SocialOrganization):
                 project.implementer.evaluated(project.quality)
         community.quality[c] = (float(np.mean([project.quality for project in delivered]))
-                                if delivered else b.quality_without_projects)
+                                if delivered else coef.quality_without_projects)
         paid = ledger.spent + ledger.leaked
         leak_share[c] = ledger.leaked / paid if paid > 0 else 0.0
         council = sum(project.cost for project in ledger.projects
                       if project.chosen_by == "council")
         chosen_share = council / ledger.committed if ledger.committed > 0 else 1.0
         per_household = paid / layout.households_per_community[c]
-        topdown[c] = (1 - chosen_share) * np.log1p(per_household / b.stake_fund_scale)
+        topdown[c] = (1 - chosen_share) * np.log1p(per_household / coef.stake_fund_scale)
         ledger.close()
     of = layout.community
     residents.needs_met = (residents.needs * community.category_met[of]).sum(axis=1)
     heard = rng.random(len(residents)) < policy.transparency
     top_quality = best_quality[of, residents.top_need]
     residents.efficacy = behavior.efficacy_at_evaluation(residents.efficacy, residents.voted,
-                                                         heard, top_quality, b)
+                                                         heard, top_quality, coef)
     residents.dependency = behavior.dependency_at_evaluation(residents.dependency,
-                                                             topdown[of], b)
-    residents.trust = np.clip(residents.trust - b.trust_leak_hit * leak_share[of] * heard,
+                                                             topdown[of], coef)
+    residents.trust = np.clip(residents.trust - coef.trust_leak_hit * leak_share[of] * heard,
                               0.0, 1.0)

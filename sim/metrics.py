@@ -93,23 +93,23 @@ class Observer:
     def observe(self, flows: Flows, organizations: Organizations, community: CommunityState,
                 degree: np.ndarray) -> dict[str, float]:
         """This month's metrics (district-wide; units in ``UNITS``)."""
-        r = self.residents
-        took_any = r.took_any
+        residents = self.residents
+        took_any = residents.took_any
         out = {"participation_any": float(took_any.mean())}
         for activity, name in enumerate(BY_ACTIVITY):
-            out[name] = float(r.took[:, activity].mean())
+            out[name] = float(residents.took[:, activity].mean())
         for name, mask in self.groups.items():  # count_nonzero of a logical and: no copies
             size = self.group_size[name]
             out[f"participation_{name}"] = np.count_nonzero(took_any & mask) / size if size else 0.0
         professionals = organizations.professionals()
         out.update(
-            mean_efficacy=float(r.efficacy.mean()),
-            mean_trust=float(r.trust.mean()),
-            mean_public_spirit=float(r.public_spirit.mean()),
-            mean_dependency=float(r.dependency.mean()),
-            mean_attachment=float(r.attachment.mean()),
-            mean_satisfaction=float(r.satisfaction.mean()),
-            needs_met=float(r.needs_met.mean()),
+            mean_efficacy=float(residents.efficacy.mean()),
+            mean_trust=float(residents.trust.mean()),
+            mean_public_spirit=float(residents.public_spirit.mean()),
+            mean_dependency=float(residents.dependency.mean()),
+            mean_attachment=float(residents.attachment.mean()),
+            mean_satisfaction=float(residents.satisfaction.mean()),
+            needs_met=float(residents.needs_met.mean()),
             self_orgs_active=len(organizations.self_organizations()),
             social_orgs_active=sum(not org.zombie for org in professionals),
             social_orgs_zombie=sum(org.zombie for org in professionals),

@@ -11,6 +11,8 @@ stream per submodel (spawned in a fixed order), so a policy that changes how man
 submodel makes leaves the others' streams alone: the same seed gives the same residents and
 network in every scenario (common random numbers), and one (scenario, rng) gives one run, bit
 for bit.
+
+In the submodels ``coef`` is the scenario's behaviour coefficients (``Scenario.behavior``).
 """
 
 from __future__ import annotations
@@ -90,14 +92,14 @@ class CoGovModel(mesa.Model):
         self.policy: Policy = scenario.policy
         self._pending: list[dict] = []
         self.streams = dict(zip(STREAMS, self.rng.spawn(len(STREAMS)), strict=True))
-        behavior, structure = scenario.behavior, scenario.structure
+        coef, structure = scenario.behavior, scenario.structure
 
         self.layout = layout = build_layout(structure)
         self.residents = draw_residents(layout, scenario.population, self.streams["population"])
         self.network = build_network(layout, structure, self.streams["network"])
         self.tie_rules = TieRules(layout.community, layout.n_communities,
-                                  behavior.tie_formation, behavior.tie_decay)
-        self.communities = CommunityState.start(layout.n_communities, behavior,
+                                  coef.tie_formation, coef.tie_decay)
+        self.communities = CommunityState.start(layout.n_communities, coef,
                                                 self.streams["fund"])
         self.offices = [
             StreetOffice(self, street, np.flatnonzero(layout.street_of_community == street),
@@ -105,7 +107,7 @@ class CoGovModel(mesa.Model):
             for street in range(structure.street_offices)
         ]
         self.orgs = Organizations(self, self.residents, layout, self.streams["organizations"])
-        self.orgs.incubate(structure.social_orgs_per_10k, behavior)
+        self.orgs.incubate(structure.social_orgs_per_10k, coef)
         self._resident_agents: list[Resident] | None = None  # built on first use
         self._on_policy_change(None)
         self.observer = metrics.Observer(self.residents)
@@ -161,21 +163,22 @@ class CoGovModel(mesa.Model):
 
     def _on_policy_change(self, previous: Policy | None) -> None:
         """Recompute what depends on policy; σ is reset only when service_focus itself changed."""
-        policy, b, structure = self.policy, self.scenario.behavior, self.scenario.structure
+        policy, coef, structure = self.policy, self.scenario.behavior, self.scenario.structure
         if previous is not None and previous.service_focus != policy.service_focus:
             for office in self.offices:
                 office.service_focus = policy.service_focus
         if previous is None or previous.grid != policy.grid:
             self.grids = outreach.assign_grids(self.layout, self.residents, policy.grid,
                                                self.streams["outreach"])
-        self.cost, self.incentive = participation.policy_costs(self.residents, policy, b)
+        self.cost, self.incentive = participation.policy_costs(self.residents, policy, coef)
         self.communities.gate = participation.organising_gates(self.layout.community_size,
-                                                               structure, policy, b)
+                                                               structure, policy, coef)
 
     def _drivers(self) -> participation.Drivers:
         """What moves residents this month: policy terms and last month's neighbours."""
-        r = self.residents
-        neighbours = self.network.neighbour_shares(np.column_stack([r.took, r.party & r.took_any]))
+        residents = self.residents
+        neighbours = self.network.neighbour_shares(
+            np.column_stack([residents.took, residents.party & residents.took_any]))
         return participation.Drivers(self.policy, self.scenario.behavior, self.cost,
                                      self.incentive, neighbours, self.network.degree)
 
@@ -185,8 +188,8 @@ class CoGovModel(mesa.Model):
                            rng=self.streams["outreach"])
 
     def _participation(self, month: int, drivers: participation.Drivers) -> None:
-        policy, b = self.policy, self.scenario.behavior
-        d_eff, _ = behavior.effective_devolution(policy.devolution, b.override_propensity,
+        policy, coef = self.policy, self.scenario.behavior
+        d_eff, _ = behavior.effective_devolution(policy.devolution, coef.override_propensity,
                                                       self.service_focus_by_community())
         year = (month - 1) // fund.CYCLE_MONTHS
         openings = participation.Openings(
@@ -194,7 +197,7 @@ class CoGovModel(mesa.Model):
             running=self.communities.running,
             effective_devolution=d_eff,
             fund_per_household=fund_cycle.fund_per_household(self.communities, self.layout,
-                                                              policy, b, year),
+                                                              policy, coef, year),
             gate=self.communities.gate,
         )
         participation.participate(self.residents, self.layout.community, openings, drivers,
@@ -204,23 +207,23 @@ class CoGovModel(mesa.Model):
         """Donations every month; the cycle's tally, vote, implementation and evaluation in
         their months (ODD §3, the fund calendar)."""
         community, residents, layout = self.communities, self.residents, self.layout
-        policy, b = self.policy, self.scenario.behavior
+        policy, coef = self.policy, self.scenario.behavior
         cycle_month = fund.cycle_month(month)
         if policy.foundation:
-            fund_cycle.collect_donations(community, residents, layout, policy, b)
+            fund_cycle.collect_donations(community, residents, layout, policy, coef)
         if cycle_month in fund.DELIBERATION_MONTHS:
             fund_cycle.tally_needs(community, residents, layout,
                                    first_month=cycle_month == fund.DELIBERATION_MONTHS[0])
         if cycle_month == fund.VOTE_MONTH:
             actors = fund_cycle.Actors(self.offices, self.orgs.all(),
                                        layout.street_of_community)
-            fund_cycle.vote_and_contract(community, policy, b, (month - 1) // fund.CYCLE_MONTHS,
+            fund_cycle.vote_and_contract(community, policy, coef, (month - 1) // fund.CYCLE_MONTHS,
                                          actors)
         flows = fund_cycle.Flows()
         if cycle_month in fund.IMPLEMENTATION_MONTHS:
-            flows = fund_cycle.implement(community, residents, layout, policy, b)
+            flows = fund_cycle.implement(community, residents, layout, policy, coef)
         if cycle_month == fund.EVALUATION_MONTH:
-            fund_cycle.evaluate(community, residents, layout, policy, b,
+            fund_cycle.evaluate(community, residents, layout, policy, coef,
                                 self.streams["attitudes"])
             if policy.resident_evaluation:
                 street_office.evaluate_offices(self.offices, residents, layout)

@@ -54,21 +54,21 @@ class Organizations:
         """Self-organizations by slot, in order of founding."""
         return {org.slot: org for org in self.model.agents_by_type.get(SelfOrganization, ())}
 
-    def incubate(self, per_10k: float, b: Behavior) -> None:
+    def incubate(self, per_10k: float, coef: Behavior) -> None:
         """Poisson(``per_10k`` × residents of the street / 10,000) new professional
         organizations a street: one specialty, a second with ``second_specialty_share``;
         capacity ~ Beta(``professional_capacity``)."""
         for street, mean in enumerate(per_10k * self.street_residents / 10_000):
             for _ in range(self.rng.poisson(mean)):
-                n_specialties = 1 + int(self.rng.random() < b.second_specialty_share)
+                n_specialties = 1 + int(self.rng.random() < coef.second_specialty_share)
                 specialties = tuple(int(k) for k in self.rng.choice(K, size=n_specialties,
                                                                     replace=False))
-                capacity = float(self.rng.beta(b.professional_capacity.a,
-                                               b.professional_capacity.b))
+                capacity = float(self.rng.beta(coef.professional_capacity.a,
+                                               coef.professional_capacity.b))
                 ProfessionalOrganization(self.model, specialties, capacity, street)
 
     def month(self, month: int, funds: list[fund.CommunityFund], policy: Policy,
-              b: Behavior) -> None:
+              coef: Behavior) -> None:
         """One month of §7.8 in run month ``month`` (1, 2, …)."""
         cycle_month = fund.cycle_month(month)
         self.work(funds, cycle_month, policy.training_rate)
@@ -76,8 +76,8 @@ class Organizations:
             for org in [org for org in self.all() if org.zombie]:
                 self.drop(org)
         if cycle_month == 1 and month > 1:
-            self.incubate(policy.incubation_rate, b)
-        self.self_organize(b)
+            self.incubate(policy.incubation_rate, coef)
+        self.self_organize(coef)
 
     def work(self, funds: list[fund.CommunityFund], cycle_month: int,
              training_rate: float) -> None:
@@ -99,7 +99,7 @@ class Organizations:
             self.residents.self_org[org.members] = -1
         org.remove()
 
-    def self_organize(self, b: Behavior) -> None:
+    def self_organize(self, coef: Behavior) -> None:
         """Self-organizations dissolve when their members' mean engagement falls below
         ``self_org_dissolve_engagement``; they form where ≥ ``self_org_min`` engaged,
         unaffiliated residents of one building share a top need (each such group with
@@ -113,20 +113,20 @@ class Organizations:
                                 minlength=self.next_slot)
             count = np.bincount(slots, minlength=self.next_slot)
             for slot, org in existing.items():
-                if total[slot] / max(count[slot], 1) < b.self_org_dissolve_engagement:
+                if total[slot] / max(count[slot], 1) < coef.self_org_dissolve_engagement:
                     self.drop(org)
-        free = np.flatnonzero((residents.engagement > b.self_org_engagement)
+        free = np.flatnonzero((residents.engagement > coef.self_org_engagement)
                               & (residents.self_org < 0))
-        if len(free) < b.self_org_min:
+        if len(free) < coef.self_org_min:
             return
         key = layout.building[free] * K + residents.top_need[free]
         groups, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        forming = np.flatnonzero((counts >= b.self_org_min)
-                                 & (self.rng.random(len(groups)) < b.self_org_formation))
+        forming = np.flatnonzero((counts >= coef.self_org_min)
+                                 & (self.rng.random(len(groups)) < coef.self_org_formation))
         for group in forming:
             members = free[inverse == group]
             c = int(layout.community[members[0]])
-            SelfOrganization(self.model, int(groups[group] % K), b.self_org_capacity,
+            SelfOrganization(self.model, int(groups[group] % K), coef.self_org_capacity,
                              int(layout.street_of_community[c]), community=c, members=members,
                              slot=self.next_slot)
             residents.self_org[members] = self.next_slot

@@ -40,7 +40,7 @@ class Openings:
 
 @dataclass(frozen=True)
 class Drivers:
-    """What moves residents this month beyond their own state: policy and coefficients, the
+    """What moves residents this month beyond their own state: policy and coef, the
     time cost and incentive value the policy sets, and their ties as they stood last month
     (read before anyone acts; the network grows only at the end of the month)."""
 
@@ -58,15 +58,15 @@ def participate(residents: Residents, community: np.ndarray, openings: Openings,
     ``took_any``; points under the points scheme). ``community`` is each resident's community.
     One uniform per resident and activity is drawn every month, open or not."""
     acts = openings.activities()
-    b = drivers.behavior
+    coef = drivers.behavior
     stake = np.column_stack([_stake(activity, residents, community, openings, drivers)
                              for activity in acts])
     logit = behavior.participation_logit(
-        b, public_spirit=residents.public_spirit, efficacy=residents.efficacy,
+        coef, public_spirit=residents.public_spirit, efficacy=residents.efficacy,
         trust=residents.trust, dependency=residents.dependency, party=residents.party,
         self_org_member=residents.self_org >= 0, engagement=residents.engagement,
         propensity=residents.propensity,
-        recruited=residents.months_since_contact < b.recruit_memory, cost=drivers.cost,
+        recruited=residents.months_since_contact < coef.recruit_memory, cost=drivers.cost,
         stake=stake, neighbours=drivers.neighbours[:, acts], incentive=drivers.incentive,
         activities=acts,
     )
@@ -95,24 +95,24 @@ def _stake(activity: int, residents: Residents, community: np.ndarray, openings:
     return (drivers.policy.transparency * openings.running)[community]
 
 
-def policy_costs(residents: Residents, policy: Policy, b: Behavior) -> tuple[np.ndarray, float]:
+def policy_costs(residents: Residents, policy: Policy, coef: Behavior) -> tuple[np.ndarray, float]:
     """(time cost per resident, incentive value) under ``policy``: the §7.1 terms that change
     only when policy does."""
     cost = behavior.time_cost(residents.age_group, residents.employed, residents.migrant,
-                              residents.care_duty, residents.party, b.cost,
+                              residents.care_duty, residents.party, coef.cost,
                               policy.party.dual_registration)
-    return cost, behavior.incentive_value(policy.incentive, b.incentive_yuan_scale)
+    return cost, behavior.incentive_value(policy.incentive, coef.incentive_yuan_scale)
 
 
 def organising_gates(community_size: np.ndarray, structure: Structure, policy: Policy,
-                     b: Behavior) -> np.ndarray:
+                     coef: Behavior) -> np.ndarray:
     """(C,) organising-capacity gate on deliberation: the residents' committee's hours
     (workers per 10,000 × hours per worker) less the admin burden, against the hours
     deliberation of the whole community would need."""
     staff_hours = (structure.community_workers_per_10k * community_size / 10_000
                    * structure.hours_per_worker)
     return np.array([
-        behavior.organising_gate(hours, policy.admin_items, b.hours_per_admin_item,
-                                 b.deliberation_hours_per_resident * residents)
+        behavior.organising_gate(hours, policy.admin_items, coef.hours_per_admin_item,
+                                 coef.deliberation_hours_per_resident * residents)
         for hours, residents in zip(staff_hours, community_size, strict=True)
     ])

@@ -25,16 +25,16 @@ def service_focus_by_community(offices: Sequence[StreetOffice],
 
 
 def resolve_demands(offices: Sequence[StreetOffice], community: CommunityState,
-                    deliberators: np.ndarray, policy: Policy, b: Behavior,
+                    deliberators: np.ndarray, policy: Policy, coef: Behavior,
                     rng: np.random.Generator) -> None:
     """Demands registered by contacts and deliberators; grid workers resolve
     ``grid.resolve_share`` of what their visits find on the spot, the street office resolves the
     rest up to its capacity; responsiveness = resolved / registered (unchanged in a month with
     no demands). ``deliberators`` counts this month's deliberators per community."""
-    from_grid = rng.binomial(community.grid_visits, b.demand_per_contact)
+    from_grid = rng.binomial(community.grid_visits, coef.demand_per_contact)
     demands = (from_grid
-               + rng.binomial(community.contacts - community.grid_visits, b.demand_per_contact)
-               + rng.binomial(deliberators, b.demand_per_participant))
+               + rng.binomial(community.contacts - community.grid_visits, coef.demand_per_contact)
+               + rng.binomial(deliberators, coef.demand_per_participant))
     on_the_spot = rng.binomial(from_grid, policy.grid.resolve_share)
     for office in offices:
         capacity = office.demand_capacity()
