@@ -1,4 +1,4 @@
-"""metrics.Observer (MODEL.md §8): the monthly metrics are what their names say."""
+"""sim/metrics.py (MODEL.md §8): metrics.Observer's monthly metrics are what their names say."""
 
 from __future__ import annotations
 
