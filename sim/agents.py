@@ -1,12 +1,18 @@
-"""The agents (MODEL.md §2): Resident, PartyMember, SocialOrganization, StreetOffice.
+"""The agents (MODEL.md §2): Resident, PartyMember, the two kinds of SocialOrganization
+(ProfessionalOrganization, SelfOrganization) and StreetOffice.
 
 Residents are ``mesa.Agent`` views onto one row of the model's arrays (``sim.population``): the
-arrays are updated vectorized each month, and an agent reads its current state from them, so
-``model.agents_by_type[Resident]`` stays usable for inspection and the browser demo. The few
-organizations and street offices carry their own state and act in short Python methods.
+arrays are updated vectorized each month, and an agent reads its current state from them. The
+views cost most of a build and no run reads them, so ``model.resident_agents`` builds them on
+first use (after which ``model.agents_by_type[Resident]`` holds them too). The few
+organizations and street offices carry their own state and act in short Python methods; the
+organizations are kept once, in Mesa's registry, by kind (``agents_by_type``).
 """
 
 from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar
 
 import mesa
 import numpy as np
@@ -67,39 +73,35 @@ class PartyMember(Resident):
         return self.model.policy.party.contacts_per_month
 
 
-class SocialOrganization(mesa.Agent):
-    """A professional social organization (NGO, social-work org) or a residents'
-    self-organization (自组织). Capacity κ and reputation are in [0, 1]."""
+class OrganizationKind(StrEnum):
+    """The two kinds of social organization (MODEL.md §2), as written in outputs."""
 
-    def __init__(
-        self,
-        model: mesa.Model,
-        kind: str,
-        specialties: tuple[int, ...],
-        capacity: float,
-        street: int,
-        community: int | None = None,
-        members: np.ndarray | None = None,
-        slot: int = -1,
-    ):
+    PROFESSIONAL = "professional"  # registered NGO or social-work organization
+    SELF_ORG = "self_org"  # residents' self-organization, 自组织
+
+
+class SocialOrganization(mesa.Agent):
+    """What every social organization has: specialties, capacity κ and reputation in [0, 1],
+    idle months and where it works. Build one of its two kinds, ``ProfessionalOrganization`` or
+    ``SelfOrganization``; the model keeps them once, in Mesa's ``agents_by_type``."""
+
+    kind: ClassVar[OrganizationKind]
+
+    def __init__(self, model: mesa.Model, specialties: tuple[int, ...], capacity: float,
+                 street: int, community: int | None = None):
         super().__init__(model)
-        self.kind = kind  # "professional" or "self_org"
         self.specialties = specialties  # category indices
         self.capacity = capacity
         self.reputation = model.scenario.behavior.initial_reputation
         self.idle_months = 0
         self.street = street
-        self.community = community  # self-orgs belong to one community
-        self.members = members if members is not None else np.empty(0, np.int64)
-        self.slot = slot
+        self.community = community  # None: serves every community of its street
         self.contracts = 0  # running contracts this month
 
     @property
     def zombie(self) -> bool:
-        """僵尸: idle for ``zombie_after`` months (professional organizations only)."""
-        return self.kind == "professional" and (
-            self.idle_months >= self.model.scenario.behavior.zombie_after
-        )
+        """僵尸: idle past ``zombie_after`` months (professional organizations only)."""
+        return False
 
     def month_of_work(self, training_rate: float) -> None:
         """§7.8: learn by doing (κ += η_κ (1 − κ)) or decay while idle; training adds."""
@@ -118,8 +120,36 @@ class SocialOrganization(mesa.Agent):
         self.reputation += eta * (quality - self.reputation)
 
     def __repr__(self) -> str:
-        return (f"SocialOrganization({self.kind}, specialties={self.specialties}, "
+        return (f"{type(self).__name__}(specialties={self.specialties}, "
                 f"capacity={self.capacity:.2f}, zombie={self.zombie})")
+
+
+class ProfessionalOrganization(SocialOrganization):
+    """A registered NGO or social-work organization serving every community of its street; a
+    zombie once idle for ``zombie_after`` months."""
+
+    kind = OrganizationKind.PROFESSIONAL
+
+    def __init__(self, model: mesa.Model, specialties: tuple[int, ...], capacity: float,
+                 street: int):
+        super().__init__(model, specialties, capacity, street)
+
+    @property
+    def zombie(self) -> bool:
+        return self.idle_months >= self.model.scenario.behavior.zombie_after
+
+
+class SelfOrganization(SocialOrganization):
+    """A residents' self-organization (自组织) of one building's ``members`` (resident indices)
+    sharing a top need; ``slot`` is the id residents' ``self_org`` entries point to."""
+
+    kind = OrganizationKind.SELF_ORG
+
+    def __init__(self, model: mesa.Model, specialty: int, capacity: float, street: int,
+                 community: int, members: np.ndarray, slot: int):
+        super().__init__(model, (specialty,), capacity, street, community)
+        self.members = members
+        self.slot = slot
 
 
 class StreetOffice(mesa.Agent):

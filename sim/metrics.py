@@ -1,4 +1,4 @@
-"""Observation: the monthly metrics and the per-run summary (MODEL.md §8).
+"""Observation: the monthly metrics and the per-run summary (MODEL.md §8, ODD §8).
 
 The names are the contract (INTERFACE.md): CSV columns, ``--metric`` arguments and experiment
 ``metrics:`` lists all use them. Monthly values are district-wide: shares in [0, 1] are shares
@@ -7,7 +7,16 @@ of adult residents; money is in yuan per month summed over communities; counts a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from sim.community import CommunityState
+    from sim.fund_cycle import Flows
+    from sim.organizations import Organizations
+    from sim.population import Residents
 
 PARTICIPATION = (
     "participation_any",
@@ -60,6 +69,59 @@ UNITS: dict[str, str] = {
     "foundation_balance": "yuan at month end",
     "mean_degree": "ties per resident",
 }
+
+BY_ACTIVITY = ("participation_deliberate", "participation_volunteer", "participation_monitor")
+"""Participation in each activity, in ``scenario.ACTIVITIES`` order."""
+GROUPS = ("local", "migrant", "party", "nonparty", "youth", "adult", "elder")
+"""The groups of ``participation_<group>``, in METRICS order."""
+
+
+class Observer:
+    """The monthly metrics of one run: ``observe`` returns every name of ``METRICS``. The group
+    masks are taken once, at start (nobody changes group during a run)."""
+
+    def __init__(self, residents: Residents):
+        self.residents = residents
+        age = residents.age_group
+        self.groups = {
+            "local": ~residents.migrant, "migrant": residents.migrant,
+            "party": residents.party, "nonparty": ~residents.party,
+            "youth": age == 0, "adult": age == 1, "elder": age == 2,
+        }
+        self.group_size = {name: int(mask.sum()) for name, mask in self.groups.items()}
+
+    def observe(self, flows: Flows, organizations: Organizations, community: CommunityState,
+                degree: np.ndarray) -> dict[str, float]:
+        """This month's metrics (district-wide; units in ``UNITS``)."""
+        residents = self.residents
+        took_any = residents.took_any
+        out = {"participation_any": float(took_any.mean())}
+        for activity, name in enumerate(BY_ACTIVITY):
+            out[name] = float(residents.took[:, activity].mean())
+        for name, mask in self.groups.items():  # count_nonzero of a logical and: no copies
+            size = self.group_size[name]
+            out[f"participation_{name}"] = np.count_nonzero(took_any & mask) / size if size else 0.0
+        professionals = organizations.professionals()
+        out.update(
+            mean_efficacy=float(residents.efficacy.mean()),
+            mean_trust=float(residents.trust.mean()),
+            mean_public_spirit=float(residents.public_spirit.mean()),
+            mean_dependency=float(residents.dependency.mean()),
+            mean_attachment=float(residents.attachment.mean()),
+            mean_satisfaction=float(residents.satisfaction.mean()),
+            needs_met=float(residents.needs_met.mean()),
+            self_orgs_active=len(organizations.self_organizations()),
+            social_orgs_active=sum(not org.zombie for org in professionals),
+            social_orgs_zombie=sum(org.zombie for org in professionals),
+            projects_delivered=flows.delivered,
+            fund_spent=flows.spent,
+            fund_leaked=flows.leaked,
+            fund_carried=float(sum(community.unallocated)),
+            foundation_balance=float(community.foundation.sum()),
+            mean_degree=float(degree.mean()),
+        )
+        return out
+
 
 EXTRA_SUMMARY = ("representation_gap", "yuan_per_satisfaction")
 

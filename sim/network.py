@@ -10,6 +10,8 @@ symmetric 0/1 scipy.sparse CSR matrix.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -70,9 +72,37 @@ def adjacency(n: int, i: np.ndarray, j: np.ndarray) -> sp.csr_matrix:
     return mat
 
 
+@dataclass(frozen=True)
+class TieRules:
+    """Where and how fast grown ties form and fade (§7.6): co-participants of one activity in
+    one community meet with ``formation`` per pair and month; an unused grown tie dissolves with
+    ``decay`` a month."""
+
+    community: np.ndarray  # (N,) int, community of each resident, sorted
+    n_communities: int
+    formation: float
+    decay: float
+
+
+def co_participant_pairs(took: np.ndarray, rules: TieRules,
+                         rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """This month's meetings (§7.6): random pairs (i, j) of co-participants of each activity
+    inside each community, ``rules.formation`` per pair; duplicates possible."""
+    found_i, found_j = [], []
+    for activity in range(took.shape[1]):
+        who = np.flatnonzero(took[:, activity])  # sorted, hence grouped by community
+        size = np.bincount(rules.community[who], minlength=rules.n_communities)
+        start = np.concatenate([[0], np.cumsum(size)[:-1]])
+        pi, pj = random_pairs_within_groups(start, size, rules.formation, rng)
+        found_i.append(who[pi])
+        found_j.append(who[pj])
+    return np.concatenate(found_i), np.concatenate(found_j)
+
+
 class Network:
     """Base ties plus ties grown by co-participation, kept apart: the base never changes and
-    is multiplied as a sparse matrix; grown ties are few and counted edge by edge."""
+    is multiplied as a sparse matrix; grown ties are few and counted edge by edge. Grown ties are
+    kept sorted by ``key = i·n + j`` (i < j), so a month merges only its new ties into them."""
 
     def __init__(self, base: sp.csr_matrix):
         self.base = base
@@ -80,6 +110,7 @@ class Network:
         upper = sp.triu(base, k=1).tocoo()
         self._base_keys = np.sort(upper.row.astype(np.int64) * self.n + upper.col)
         self._base_degree = np.diff(base.indptr)
+        self._grown_keys = np.empty(0, np.int64)
         self.new_i = np.empty(0, np.int64)
         self.new_j = np.empty(0, np.int64)
         self.degree = self._base_degree
@@ -102,43 +133,41 @@ class Network:
             counts[:, col] += np.bincount(self.new_j, weights=x[self.new_i, col], minlength=self.n)
         return counts / np.maximum(self.degree, 1)[:, None]
 
-    def grow(
-        self,
-        took: np.ndarray,
-        took_any: np.ndarray,
-        community_start: np.ndarray,
-        community: np.ndarray,
-        tie_formation: float,
-        tie_decay: float,
-        rng: np.random.Generator,
-    ) -> None:
-        """One month of §7.6: unused new ties decay, co-participants form new ties."""
+    def grow(self, took: np.ndarray, took_any: np.ndarray, rules: TieRules,
+             rng: np.random.Generator) -> None:
+        """One month of §7.6: unused grown ties decay, co-participants form new ties.
+
+        ``took`` is this month's (N, activities) participation and ``took_any`` its any-row.
+        """
         before = self.n_new_ties
-        if self.n_new_ties:
+        if before:
             used = took_any[self.new_i] & took_any[self.new_j]
-            keep = used | (rng.random(self.n_new_ties) >= tie_decay)
+            keep = used | (rng.random(before) >= rules.decay)
+            self._grown_keys = self._grown_keys[keep]
             self.new_i, self.new_j = self.new_i[keep], self.new_j[keep]
-        n_comm = len(community_start)
-        found_i, found_j = [self.new_i], [self.new_j]
-        for a in range(took.shape[1]):
-            who = np.flatnonzero(took[:, a])  # sorted, hence grouped by community
-            size = np.bincount(community[who], minlength=n_comm)
-            start = np.concatenate([[0], np.cumsum(size)[:-1]])
-            pi, pj = random_pairs_within_groups(start, size, tie_formation, rng)
-            found_i.append(who[pi])
-            found_j.append(who[pj])
-        i, j = np.concatenate(found_i), np.concatenate(found_j)
-        kept = len(self.new_i)
-        key = np.unique(np.minimum(i, j) * self.n + np.maximum(i, j))
-        key = key[~self._is_base(key)]  # already acquainted: nothing new
-        self.new_i, self.new_j = key // self.n, key % self.n
-        if kept == before and len(key) == kept:
-            return  # nothing dissolved, nothing new: the matrix stands
+        i, j = co_participant_pairs(took, rules, rng)
+        added = self._new_keys(np.minimum(i, j) * self.n + np.maximum(i, j))
+        if len(self._grown_keys) == before and not len(added):
+            return  # nothing dissolved, nothing new: the degrees stand
+        if len(added):
+            # a merge of two sorted runs: linear in the ties held, with no sort of them
+            at = np.searchsorted(self._grown_keys, added)
+            self._grown_keys = np.insert(self._grown_keys, at, added)
+            self.new_i = np.insert(self.new_i, at, added // self.n)
+            self.new_j = np.insert(self.new_j, at, added % self.n)
         grown_degree = np.bincount(self.new_i, minlength=self.n) + np.bincount(self.new_j,
                                                                                 minlength=self.n)
         self.degree = self._base_degree + grown_degree
 
-    def _is_base(self, key: np.ndarray) -> np.ndarray:
-        pos = np.searchsorted(self._base_keys, key)
-        pos = np.minimum(pos, len(self._base_keys) - 1)
-        return (self._base_keys[pos] == key) if len(self._base_keys) else np.zeros(len(key), bool)
+    def _new_keys(self, candidates: np.ndarray) -> np.ndarray:
+        """The sorted distinct candidates that are neither base nor already grown ties."""
+        keys = np.unique(candidates)
+        return keys[~(_contains(self._base_keys, keys) | _contains(self._grown_keys, keys))]
+
+
+def _contains(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Which of ``keys`` are in the sorted array ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), bool)
+    pos = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[pos] == keys

@@ -107,6 +107,7 @@ class Residents:
     needs_met: np.ndarray = field(init=False)  # need-weighted share served, [0,1]
     self_org: np.ndarray = field(init=False)  # int, self-organization slot or -1
     grid_worker: np.ndarray = field(init=False)  # bool
+    party_members: np.ndarray = field(init=False)  # int, indices of the party members
 
     def __post_init__(self) -> None:
         n = len(self.migrant)
@@ -121,9 +122,14 @@ class Residents:
         self.needs_met = np.zeros(n)
         self.self_org = np.full(n, -1, dtype=np.int64)
         self.grid_worker = np.zeros(n, dtype=bool)
+        self.party_members = np.flatnonzero(self.party)
 
     def __len__(self) -> int:
         return len(self.migrant)
+
+    def end_month(self) -> None:
+        """A month has passed since everyone's last contact."""
+        self.months_since_contact += 1
 
     def record_participation(self, took: np.ndarray) -> None:
         """Store this month's (N, 3) choices and the derived took_any (set both together)."""

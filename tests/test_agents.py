@@ -8,26 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from worlds import small_model
 
-from sim.agents import PartyMember, Resident, SocialOrganization, StreetOffice
+from sim.agents import (
+    PartyMember,
+    ProfessionalOrganization,
+    Resident,
+    SelfOrganization,
+    StreetOffice,
+)
 from sim.model import CoGovModel
-from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES, Scenario
-
-# The coefficients the hand computations below use, stated rather than taken from the schema
-# defaults, so that recalibrating a default does not break a hand-checked rule.
-RULES = {"capacity_learning": 0.05, "capacity_decay": 0.01, "capacity_training_gain": 0.1,
-         "reputation_learning": 0.3, "initial_reputation": 0.5, "sigma_accountability": 0.3,
-         "hours_per_demand": 4.0}
-
-
-def small_model(months: int = 12, structure=None, behavior=None, **policy) -> CoGovModel:
-    return CoGovModel(Scenario.from_dict({
-        "seed": 11, "months": months,
-        "structure": {"residents_per_community": 300, "communities_per_street": 2,
-                      "street_staff_hours_per_community": 240.0, **(structure or {})},
-        "behavior": {**RULES, **(behavior or {})},
-        "policy": {"service_focus": 0.4, **policy},
-    }))
+from sim.scenario import ACTIVITIES, AGE_GROUPS, CATEGORIES
 
 
 @pytest.fixture
@@ -47,6 +38,16 @@ def test_every_resident_has_one_agent_and_party_members_are_party_members(model)
     assert r.party.any() and not r.party.all()
     assert len(model.agents_by_type[PartyMember]) == r.party.sum()
     assert len(model.agents_by_type[Resident]) == (~r.party).sum()
+
+
+def test_resident_views_are_built_on_first_use_only():
+    m = small_model()
+    assert Resident not in m.agents_by_type and PartyMember not in m.agents_by_type
+    m.run(2)  # a run needs no views
+    assert Resident not in m.agents_by_type
+    agents = m.resident_agents
+    assert agents is m.resident_agents  # built once
+    assert len(m.agents_by_type[Resident]) + len(m.agents_by_type[PartyMember]) == len(agents)
 
 
 def test_resident_attributes_read_the_arrays(model):
@@ -98,9 +99,7 @@ def test_self_organization_view():
     m = small_model()
     agent = m.resident_agents[0]
     assert agent.self_organization is None
-    org = SocialOrganization(m, "self_org", (0,), 0.3, 0, community=0,
-                             members=np.array([0, 1]), slot=42)
-    m.self_orgs[42] = org
+    org = SelfOrganization(m, 0, 0.3, 0, community=0, members=np.array([0, 1]), slot=42)
     m.residents.self_org[[0, 1]] = 42
     assert agent.self_organization is org
 
@@ -108,7 +107,7 @@ def test_self_organization_view():
 # -------------------------------------------------------------------------- organizations
 def test_capacity_learns_by_doing_and_decays_idle(model):
     # η_κ 0.05, decay 0.01, training gain 0.1 per unit rate per year
-    org = SocialOrganization(model, "professional", (2,), 0.6, 0)
+    org = ProfessionalOrganization(model, (2,), 0.6, 0)
     org.contracts = 1
     org.month_of_work(0.0)
     assert org.capacity == pytest.approx(0.6 + 0.05 * 0.4)  # 0.62
@@ -128,7 +127,7 @@ def test_capacity_learns_by_doing_and_decays_idle(model):
 
 def test_organization_becomes_zombie_after_zombie_after_idle_months():
     m = small_model(behavior={"zombie_after": 5})
-    org = SocialOrganization(m, "professional", (1,), 0.7, 0)
+    org = ProfessionalOrganization(m, (1,), 0.7, 0)
     org.contracts = 0
     for month in range(1, 6):
         assert not org.zombie
@@ -140,57 +139,18 @@ def test_organization_becomes_zombie_after_zombie_after_idle_months():
     org.month_of_work(0.0)
     assert not org.zombie and org.idle_months == 0
     # a residents' self-organization is never a zombie
-    self_org = SocialOrganization(m, "self_org", (1,), 0.3, 0, community=0)
+    self_org = SelfOrganization(m, 1, 0.3, 0, community=0, members=np.array([0]), slot=0)
     self_org.idle_months = 100
     assert not self_org.zombie
 
 
 def test_reputation_moves_toward_delivered_quality(model):
-    org = SocialOrganization(model, "professional", (0, 3), 0.5, 0)
+    org = ProfessionalOrganization(model, (0, 3), 0.5, 0)
     assert org.reputation == 0.5
     org.evaluated(0.9)  # 0.5 + 0.3 · 0.4 = 0.62
     assert org.reputation == pytest.approx(0.62)
     org.evaluated(0.0)  # 0.62 − 0.3 · 0.62 = 0.434
     assert org.reputation == pytest.approx(0.434)
-
-
-def zombie_world(supervision: bool) -> tuple[CoGovModel, list[int]]:
-    """600 residents with 100 organizations per 10,000 (≈ 6), no contracts, zombies after 3
-    idle months; returns the model after 12 months and its monthly zombie counts."""
-    m = small_model(structure={"social_orgs_per_10k": 100}, behavior={"zombie_after": 3},
-                    supervision=supervision, purchase_share=0.0, incubation_rate=0.0,
-                    fund_per_community=100_000)
-    zombies = []
-    for _ in range(12):
-        m.step()
-        zombies.append(m.current["social_orgs_zombie"])
-    return m, zombies
-
-
-def test_idle_organizations_turn_zombie_and_supervision_clears_them():
-    m, zombies = zombie_world(supervision=True)
-    professionals = [o for o in m.organizations if o.kind == "professional"]
-    assert zombies[1] == 0 and zombies[2] > 0  # zombie from the third idle month
-    assert zombies[10] == zombies[2]  # nobody got a contract, nobody was cleared before …
-    assert zombies[11] == 0  # … the evaluation month (12), when supervision clears them
-    assert professionals == []
-    assert m.current["social_orgs_active"] == 0
-
-
-def test_without_supervision_zombies_stay():
-    m, zombies = zombie_world(supervision=False)
-    assert zombies[11] == zombies[2] > 0
-    assert all(o.zombie for o in m.organizations if o.kind == "professional")
-
-
-def test_zombies_get_no_contracts():
-    m = small_model(months=15, structure={"social_orgs_per_10k": 100},
-                    behavior={"zombie_after": 1}, purchase_share=1.0, incubation_rate=0.0,
-                    fund_per_community=200_000)
-    m.run()  # every organization is a zombie by the month-3 vote
-    projects = [p for f in m.funds for p in f.projects]
-    assert projects
-    assert not any(getattr(p.implementer, "kind", None) == "professional" for p in projects)
 
 
 # --------------------------------------------------------------------------- street office

@@ -14,8 +14,9 @@ from sim import metrics, odd_table
 from sim.scenario import Scenario
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
-MODULES = ("agents", "behavior", "fund", "metrics", "model", "network", "odd_table",
-           "population", "runner", "scenario")
+MODULES = ("agents", "attitudes", "behavior", "community", "fund", "fund_cycle", "metrics",
+           "model", "network", "odd_table", "organizations", "outreach", "participation",
+           "population", "runner", "scenario", "street_office")
 CITATION = re.compile(r"`(?:sim\.)?(" + "|".join(MODULES) + r")\.([A-Za-z_][A-Za-z0-9_.]*)")
 
 

@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.network import Network, adjacency, random_pairs_within_groups, small_world_pairs
+from sim.network import (
+    Network,
+    TieRules,
+    adjacency,
+    co_participant_pairs,
+    random_pairs_within_groups,
+    small_world_pairs,
+)
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -151,7 +158,7 @@ def community_of(sizes) -> tuple[np.ndarray, np.ndarray]:
 
 
 def grow(net: Network, took: np.ndarray, start, community, p_tie: float, decay: float, seed=0):
-    net.grow(took, took.any(axis=1), start, community, p_tie, decay, rng(seed))
+    net.grow(took, took.any(axis=1), TieRules(community, len(start), p_tie, decay), rng(seed))
 
 
 def new_ties(net: Network) -> set[tuple[int, int]]:
@@ -284,3 +291,45 @@ def test_network_stays_symmetric_zero_one_and_degree_consistent(sizes, k, beta, 
         assert np.all(community[rows] == community[cols])
         shares = net.neighbour_shares(took)
         assert np.all((shares >= 0) & (shares <= 1 + 1e-6))
+
+
+# ------------------------------------------------- merge against the re-sorting algorithm
+def grow_by_resorting(net: Network, took: np.ndarray, rules: TieRules,
+                      generator: np.random.Generator) -> None:
+    """The algorithm ``Network.grow`` replaced, kept here as the reference: decay the grown
+    ties, draw this month's meetings, then re-sort every grown tie with them by ``np.unique``."""
+    took_any = took.any(axis=1)
+    i, j = net.new_i, net.new_j
+    if len(i):
+        keep = (took_any[i] & took_any[j]) | (generator.random(len(i)) >= rules.decay)
+        i, j = i[keep], j[keep]
+    new_i, new_j = co_participant_pairs(took, rules, generator)
+    i, j = np.concatenate([i, new_i]), np.concatenate([j, new_j])
+    key = np.unique(np.minimum(i, j) * net.n + np.maximum(i, j))
+    base = net.base.tocoo()
+    upper = base.row < base.col
+    key = key[~np.isin(key, base.row[upper].astype(np.int64) * net.n + base.col[upper])]
+    net.new_i, net.new_j = key // net.n, key % net.n
+    net.degree = np.diff(net.base.indptr) + np.bincount(net.new_i, minlength=net.n) + np.bincount(
+        net.new_j, minlength=net.n)
+
+
+@settings(max_examples=40, deadline=None)
+@given(sizes=st.lists(st.integers(0, 60), min_size=1, max_size=5),
+       k=st.sampled_from([0, 2, 4]), p_tie=st.floats(0, 0.3), decay=st.floats(0, 1),
+       share=st.floats(0, 0.9), seed=st.integers(0, 10_000))
+def test_merging_new_ties_equals_re_sorting_all_of_them(sizes, k, p_tie, decay, share, seed):
+    start, community = community_of(sizes)
+    n = len(community)
+    i, j = small_world_pairs(start, np.asarray(sizes), k, 0.2, rng(seed))
+    merged, resorted = Network(adjacency(n, i, j)), Network(adjacency(n, i, j))
+    rules = TieRules(community, len(start), p_tie, decay)
+    draws, a, b = rng(seed + 1), rng(seed + 2), rng(seed + 2)
+    for _ in range(8):
+        took = draws.random((n, 3)) < share
+        merged.grow(took, took.any(axis=1), rules, a)
+        grow_by_resorting(resorted, took, rules, b)
+        np.testing.assert_array_equal(merged.new_i, resorted.new_i)
+        np.testing.assert_array_equal(merged.new_j, resorted.new_j)
+        np.testing.assert_array_equal(merged.degree, resorted.degree)
+        assert a.bit_generator.state == b.bit_generator.state  # the same draws, in order

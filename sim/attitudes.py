@@ -1,0 +1,41 @@
+"""Monthly attitude updates: training, efficacy, trust, public spirit, dependency, engagement,
+attachment and satisfaction (MODEL.md §7.2, ODD §7.2 "Monthly").
+
+The equations are the pure functions of ``sim.behavior``; this module applies them, in the
+order of ODD §7.2, to the residents' arrays. The updates at the fund cycle's evaluation are in
+``fund_cycle.evaluate``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import behavior
+from sim.community import CommunityState
+from sim.participation import Drivers
+from sim.population import Residents
+
+
+def update_monthly(residents: Residents, community: CommunityState, of_resident: np.ndarray,
+                   drivers: Drivers, rng: np.random.Generator) -> None:
+    """One month of §7.2 for every resident; ``of_resident`` is each resident's community.
+    Party example: the share of one's neighbours who were active party members last month."""
+    coef, policy = drivers.behavior, drivers.policy
+    took_any = residents.took_any
+    trained_now = rng.random(len(residents)) < policy.training_rate / 12
+    residents.trained |= trained_now
+    residents.efficacy = behavior.efficacy_monthly(
+        residents.efficacy, residents.baseline_efficacy, took_any, trained_now, coef)
+    performance = behavior.performance(community.responsiveness, community.quality,
+                                       coef)[of_resident]
+    residents.trust = behavior.trust_monthly(residents.trust, performance, coef)
+    residents.public_spirit = behavior.public_spirit_monthly(
+        residents.public_spirit, residents.baseline_public_spirit, took_any,
+        drivers.neighbours[:, -1], policy.incentive.scheme, drivers.incentive, coef)
+    residents.dependency = behavior.dependency_monthly(residents.dependency, took_any, coef)
+    residents.engagement = behavior.engagement_monthly(residents.engagement, took_any, coef)
+    residents.attachment = behavior.attachment_monthly(
+        residents.attachment, residents.baseline_attachment, drivers.degree,
+        residents.engagement, coef)
+    residents.satisfaction = behavior.satisfaction_monthly(
+        residents.satisfaction, residents.needs_met, performance, coef)

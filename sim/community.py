@@ -1,0 +1,68 @@
+"""Community-level state: the residents' committee of each community (MODEL.md §2, last
+paragraph; ODD §2.4).
+
+The residents' committee is state, not an agent. ``CommunityState`` holds one entry per
+community beside the per-resident arrays of ``population.Residents``: the fund ledger, the
+foundation, how well demands are resolved and services delivered, this month's contacts and the
+organising gate on deliberation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.fund import CommunityFund
+from sim.scenario import CATEGORIES, Behavior
+
+FUND_STREAMS = ("candidates", "override", "contract")
+"""Each community's fund generator splits into these three (ODD §3, stream ``fund``)."""
+
+
+@dataclass
+class CommunityState:
+    """One entry per community c (arrays of length C unless stated)."""
+
+    funds: list[CommunityFund]  # the fund ledgers (§7.3–7.5)
+    fund_streams: list[dict[str, np.random.Generator]]  # FUND_STREAMS of each community
+    foundation: np.ndarray  # community foundation balance, yuan
+    responsiveness: np.ndarray  # share of registered demands resolved (last month with any)
+    quality: np.ndarray  # quality of services residents experience, [0, 1]
+    category_met: np.ndarray  # (C, K) share of need in category k served by the last cycle
+    contacts: np.ndarray  # int, households contacted this month
+    grid_visits: np.ndarray  # int, of which visited by grid workers
+    gate: np.ndarray  # organising-capacity gate on deliberation, [0, 1] (§7.1)
+
+    @classmethod
+    def start(cls, n_communities: int, behavior: Behavior,
+              fund_rng: np.random.Generator) -> CommunityState:
+        """Empty ledgers, no foundation money, ``initial_responsiveness`` and services at
+        ``quality_without_projects``; the fund stream split per community, then in three."""
+        k = len(CATEGORIES)
+        streams = [dict(zip(FUND_STREAMS, g.spawn(len(FUND_STREAMS)), strict=True))
+                   for g in fund_rng.spawn(n_communities)]
+        return cls(
+            funds=[CommunityFund(c, votes=np.zeros(k)) for c in range(n_communities)],
+            fund_streams=streams,
+            foundation=np.zeros(n_communities),
+            responsiveness=np.full(n_communities, behavior.initial_responsiveness),
+            quality=np.full(n_communities, behavior.quality_without_projects),
+            category_met=np.zeros((n_communities, k)),
+            contacts=np.zeros(n_communities, dtype=np.int64),
+            grid_visits=np.zeros(n_communities, dtype=np.int64),
+            gate=np.ones(n_communities),
+        )
+
+    def __len__(self) -> int:
+        return len(self.funds)
+
+    @property
+    def running(self) -> np.ndarray:
+        """(C,) bool: a funded project is being implemented."""
+        return np.array([f.running for f in self.funds])
+
+    @property
+    def unallocated(self) -> np.ndarray:
+        """(C,) yuan held but not committed to a project."""
+        return np.array([f.unallocated for f in self.funds])

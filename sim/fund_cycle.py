@@ -1,0 +1,182 @@
+"""The fund cycle in the running model: donations, the tally of deliberators' needs, the vote
+and contracts, implementation under monitoring, and democratic evaluation (MODEL.md §7.3–7.5 and
+the foundation of §7.8; ODD §7.3–7.5, §7.8 "Foundation").
+
+``sim.fund`` holds the ledger and the allocation rule of one community; this module runs them
+over every community in the months of the cycle (``fund.DELIBERATION_MONTHS``,
+``fund.VOTE_MONTH``, ``fund.IMPLEMENTATION_MONTHS``, ``fund.EVALUATION_MONTH``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import behavior, fund
+from sim.agents import SocialOrganization, StreetOffice
+from sim.community import CommunityState
+from sim.participation import DELIBERATE, MONITOR
+from sim.population import Layout, Residents
+from sim.scenario import CATEGORIES, Behavior, Policy
+from sim.street_office import service_focus_by_community
+
+K = len(CATEGORIES)
+
+
+@dataclass
+class Flows:
+    """Money paid out and projects completed in one month, summed over communities."""
+
+    spent: float = 0.0  # yuan
+    leaked: float = 0.0  # yuan
+    delivered: int = 0  # projects
+
+
+def fund_per_household(community: CommunityState, layout: Layout, policy: Policy,
+                       coef: Behavior, year: int) -> np.ndarray:
+    """Money the council can decide on in cycle ``year`` (0, 1, …), yuan per household: the
+    fund, the foundation's payout and what is held unallocated (stake, §7.1)."""
+    expected = (policy.fund_per_community * (1 + policy.fund_growth) ** year
+                + coef.foundation_payout * community.foundation * policy.foundation
+                + community.unallocated)
+    return expected / layout.households_per_community
+
+
+def collect_donations(community: CommunityState, residents: Residents, layout: Layout,
+                      policy: Policy, coef: Behavior) -> None:
+    """Foundation (社区基金会): residents give ∝ trust · attachment, matched by
+    ``foundation_match``."""
+    gifts = coef.donation_yuan_per_month * residents.trust * residents.attachment
+    community.foundation += (np.bincount(layout.community, weights=gifts,
+                                         minlength=len(community))
+                             * (1.0 + policy.foundation_match))
+
+
+def tally_needs(community: CommunityState, residents: Residents, layout: Layout,
+                first_month: bool) -> None:
+    """两下三上: add this month's deliberators' needs to their community's votes (votes and
+    ``voted`` reset in the cycle's first month)."""
+    if first_month:
+        residents.voted[:] = False
+        for ledger in community.funds:
+            ledger.votes = np.zeros(K)
+    deliberated = residents.took[:, DELIBERATE]
+    residents.voted |= deliberated
+    tally = np.stack([np.bincount(layout.community[deliberated],
+                                  weights=residents.needs[deliberated, k],
+                                  minlength=len(community)) for k in range(K)], 1)
+    for c, ledger in enumerate(community.funds):
+        ledger.votes = ledger.votes + tally[c]
+
+
+@dataclass(frozen=True)
+class Actors:
+    """Who can implement a project: the street offices and the social organizations (in order
+    of founding); ``street_of_community`` maps each community to its office."""
+
+    offices: Sequence[StreetOffice]
+    organizations: Sequence[SocialOrganization]
+    street_of_community: np.ndarray
+
+    def contractor(self, community: int, category: int, purchase_share: float,
+                   rng: np.random.Generator) -> SocialOrganization | StreetOffice:
+        """With ``purchase_share`` a social organization of the street with the specialty (a
+        self-organization only in its own community), chosen with weight reputation ×
+        capacity; otherwise (or if none qualifies) the street office."""
+        office = self.offices[self.street_of_community[community]]
+        if rng.random() >= purchase_share:
+            return office
+        able = [org for org in self.organizations
+                if not org.zombie and category in org.specialties
+                and org.street == office.index and org.community in (None, community)]
+        if not able:
+            return office
+        weight = np.array([org.reputation * org.capacity for org in able]) + 1e-9
+        return able[int(rng.choice(len(able), p=weight / weight.sum()))]
+
+
+def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior, year: int,
+                      actors: Actors) -> None:
+    """§7.3–7.4 vote month: budget, candidates, council vote, override, office picks, and a
+    contract for each project (a social organization with ``purchase_share``, else the office).
+    Each community draws candidates, overrides and contracts from its own three streams, so a
+    lever that changes how many draws one of them makes leaves the others alone."""
+    sigma = service_focus_by_community(actors.offices, actors.street_of_community)
+    _, override = behavior.effective_devolution(policy.devolution, coef.override_propensity, sigma)
+    office_preference = np.asarray(coef.office_preference.as_tuple())
+    fund_now = policy.fund_per_community * (1 + policy.fund_growth) ** year
+    for c, ledger in enumerate(community.funds):
+        grant = coef.foundation_payout * community.foundation[c] if policy.foundation else 0.0
+        community.foundation[c] -= grant
+        ledger.open(year, fund_now, grant)
+        rngs = community.fund_streams[c]
+        category, cost = fund.draw_candidates(K, coef.candidates_per_category, coef.project_cost,
+                                              coef.project_cost_cv, rngs["candidates"])
+        picks = fund.allocate(ledger.budget, ledger.votes, office_preference,
+                              policy.devolution, override[c], category, cost,
+                              rngs["override"])
+        projects = []
+        for j, chosen_by in picks:
+            implementer = actors.contractor(c, int(category[j]), policy.purchase_share,
+                                            rngs["contract"])
+            projects.append(fund.Project(c, int(category[j]), float(cost[j]), chosen_by,
+                                         implementer, implementer.capacity))
+        ledger.commit(projects)
+
+
+def implement(community: CommunityState, residents: Residents, layout: Layout,
+              policy: Policy, coef: Behavior) -> Flows:
+    """§7.4 one implementation month: every running project is paid an eighth of its cost, less
+    leakage = base_leakage · (1 − oversight), oversight = min(1, transparency · monitoring share
+    / monitor_full_share)."""
+    monitor_share = np.bincount(layout.community, weights=residents.took[:, MONITOR],
+                                minlength=len(community)) / layout.community_size
+    oversight = np.minimum(1.0, policy.transparency * monitor_share / coef.monitor_full_share)
+    flows = Flows()
+    for c, ledger in enumerate(community.funds):
+        spent, leaked, delivered = ledger.implement_month(coef.base_leakage * (1 - oversight[c]))
+        flows.spent += spent
+        flows.leaked += leaked
+        flows.delivered += delivered
+    return flows
+
+
+def evaluate(community: CommunityState, residents: Residents, layout: Layout, policy: Policy,
+             coef: Behavior, rng: np.random.Generator) -> None:
+    """§7.5 evaluation month (民主评议): organizations rated by what they delivered, services and
+    needs met, the cycle closed; residents who hear the outcome (probability transparency)
+    update efficacy and trust, and top-down provision raises dependency (§7.2)."""
+    n = len(community)
+    leak_share, topdown = np.zeros(n), np.zeros(n)
+    best_quality = np.zeros((n, K))
+    for c, ledger in enumerate(community.funds):
+        best_quality[c] = fund.category_quality(ledger.projects, K)
+        community.category_met[c] = fund.category_service(
+            ledger.projects, K, layout.households_per_community[c],
+            coef.yuan_per_household_served)
+        delivered = [project for project in ledger.projects if project.delivered]
+        for project in delivered:  # residents rate the organizations that delivered
+            if isinstance(project.implementer, SocialOrganization):
+                project.implementer.evaluated(project.quality)
+        community.quality[c] = (float(np.mean([project.quality for project in delivered]))
+                                if delivered else coef.quality_without_projects)
+        paid = ledger.spent + ledger.leaked
+        leak_share[c] = ledger.leaked / paid if paid > 0 else 0.0
+        council = sum(project.cost for project in ledger.projects
+                      if project.chosen_by == "council")
+        chosen_share = council / ledger.committed if ledger.committed > 0 else 1.0
+        per_household = paid / layout.households_per_community[c]
+        topdown[c] = (1 - chosen_share) * np.log1p(per_household / coef.stake_fund_scale)
+        ledger.close()
+    of = layout.community
+    residents.needs_met = (residents.needs * community.category_met[of]).sum(axis=1)
+    heard = rng.random(len(residents)) < policy.transparency
+    top_quality = best_quality[of, residents.top_need]
+    residents.efficacy = behavior.efficacy_at_evaluation(residents.efficacy, residents.voted,
+                                                         heard, top_quality, coef)
+    residents.dependency = behavior.dependency_at_evaluation(residents.dependency,
+                                                             topdown[of], coef)
+    residents.trust = np.clip(residents.trust - coef.trust_leak_hit * leak_share[of] * heard,
+                              0.0, 1.0)

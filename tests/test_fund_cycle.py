@@ -1,0 +1,101 @@
+"""sim/fund_cycle.py (MODEL.md §7.3–7.5): the fund calendar, the vote, implementation under
+monitoring and exact accounting, run through the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from worlds import FUND, check_ledger, run, scenario
+
+
+# ------------------------------------------------------------------------------- calendar
+def test_fund_calendar_in_the_timeseries():
+    # vote in month 3 (money held from then), payments in months 4–11 and 16–23, projects
+    # delivered in months 11 and 23, deliberation only in months 1–3 and 13–15
+    s = scenario(months=24, admin_items=0)  # no admin burden: meetings can be held
+    ts = run(s).timeseries()
+    paid = set(ts.loc[ts.fund_spent > 0, "month"])
+    assert paid == set(range(4, 12)) | set(range(16, 24))
+    assert set(ts.loc[ts.projects_delivered > 0, "month"]) == {11, 23}
+    assert (ts.loc[ts.month <= 2, "fund_carried"] == 0).all()
+    assert (ts.loc[ts.month >= 3, "fund_carried"] > 0).all()  # devolved money left over
+    deliberating = set(ts.loc[ts.participation_deliberate > 0, "month"])
+    assert deliberating and deliberating <= {1, 2, 3, 13, 14, 15}
+    monitoring = set(ts.loc[ts.participation_monitor > 0, "month"])
+    assert monitoring and monitoring <= set(range(4, 12)) | set(range(16, 24))
+
+
+def test_no_fund_no_money_and_no_projects():
+    ts = run(scenario(months=14, fund_per_community=0)).timeseries()
+    for name in ("fund_spent", "fund_leaked", "fund_carried", "projects_delivered"):
+        assert (ts[name] == 0).all(), name
+    assert (ts.participation_monitor == 0).all()  # nothing runs, nothing to monitor
+
+
+def test_no_fund_means_no_projects_at_any_allowed_cost_spread():
+    s = scenario(months=60, seed=1, structure={"communities_per_street": 5},
+                 behavior={"project_cost_cv": 2.0}, fund_per_community=0)
+    ts = run(s).timeseries()
+    assert ts.projects_delivered.sum() == 0
+    assert (ts.fund_carried >= 0).all()
+
+
+def test_devolution_zero_means_every_project_is_the_office_choice():
+    m = run(scenario(months=15, devolution=0.0, admin_items=0))
+    projects = [p for f in m.funds for p in f.projects]
+    assert projects and all(p.chosen_by == "office" for p in projects)
+    m = run(scenario(months=15, devolution=1.0, admin_items=0, service_focus=1.0))
+    # σ = 1: no override, so what the council chose stands
+    assert any(p.chosen_by == "council" for f in m.funds for p in f.projects)
+
+
+def test_budget_grows_by_fund_growth_each_year():
+    m = run(scenario(months=27, fund_growth=0.1))
+    funds = [a.fund for a in m.funds[0].history]
+    assert funds == pytest.approx([FUND, FUND * 1.1])
+    assert m.funds[0].fund == pytest.approx(FUND * 1.21)  # year 3's budget, open
+
+
+@pytest.mark.parametrize(("month", "first_year_fund"), [(3, 0.0), (4, FUND)])
+def test_a_change_in_the_vote_month_counts_for_that_vote(month, first_year_fund):
+    s = scenario(months=12, schedule=[{"month": month, "set": {"fund_per_community": 0}}])
+    assert [a.fund for a in run(s).funds[0].history] == [first_year_fund]
+
+
+def test_without_transparency_leakage_is_the_base_rate():
+    # oversight = transparency · monitoring share / full share = 0 → the base rate every month
+    ts = run(scenario(months=11, transparency=0.0, behavior={"base_leakage": 0.25})).timeseries()
+    paying = ts[ts.fund_spent > 0]
+    assert len(paying) == 8
+    share = paying.fund_leaked / (paying.fund_spent + paying.fund_leaked)
+    np.testing.assert_allclose(share, 0.25)
+    # with full transparency, monitoring cuts leakage below the base rate
+    ts = run(scenario(months=11, transparency=1.0, behavior={"base_leakage": 0.25})).timeseries()
+    paying = ts[ts.fund_spent > 0]
+    assert (paying.fund_leaked / (paying.fund_spent + paying.fund_leaked) < 0.25).any()
+
+
+def test_candidate_projects_do_not_depend_on_purchase_share():
+    def menus(purchase_share):
+        m = run(scenario(months=3, seed=1, structure={"residents_per_community": 2000,
+                                                      "communities_per_street": 3},
+                         devolution=0.0, admin_items=0, fund_per_community=300_000,
+                         purchase_share=purchase_share))
+        return [sorted(p.cost for p in f.projects) for f in m.funds]
+
+    assert menus(0.0) == menus(1.0)
+
+
+def test_ledger_reconciles_over_three_cycles_with_foundation():
+    s = scenario(months=36, foundation=True, foundation_match=0.5, fund_growth=0.05,
+                 purchase_share=0.5, admin_items=0)
+    m = run(s)
+    ts = m.timeseries()
+    check_ledger(m, ts)
+    assert all(len(f.history) == 3 for f in m.funds)
+    assert any(a.foundation_grant > 0 for f in m.funds for a in f.history)
+    # money in = money out + money still held
+    for f in m.funds:
+        money_in = sum(a.fund + a.foundation_grant for a in f.history)
+        money_out = sum(a.spent + a.leaked for a in f.history)
+        assert money_in == pytest.approx(money_out + f.history[-1].carried_out)

@@ -1,0 +1,53 @@
+"""sim/participation.py (MODEL.md §7.1): the organising gate, time costs and points, run
+through the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from worlds import scenario
+
+from sim.model import CoGovModel
+
+
+def test_admin_burden_closes_deliberation_in_small_communities():
+    # 300 residents: 18/10k · 300 · 160 h = 86.4 committee hours < 537 · 0.9 = 483.3 → gate 0
+    hours = {"structure": {"community_workers_per_10k": 18, "hours_per_worker": 160},
+             "behavior": {"hours_per_admin_item": 0.9, "deliberation_hours_per_resident": 0.2}}
+    m = CoGovModel(scenario(months=3, **hours))
+    assert np.all(m.gate == 0.0)
+    assert (m.run().timeseries().participation_deliberate == 0).all()
+    # 69 items: 86.4 − 62.1 = 24.3 h free of 0.2 · 300 = 60 needed → 0.405
+    np.testing.assert_allclose(CoGovModel(scenario(months=3, admin_items=69, **hours)).gate,
+                               0.405)
+    # the gate follows a scheduled 归位 of admin items
+    m = CoGovModel(scenario(months=3, schedule=[{"month": 2, "set": {"admin_items": 0}}],
+                            **hours))
+    m.step()
+    assert np.all(m.gate == 0.0)
+    m.step()
+    np.testing.assert_allclose(m.gate, 1.0)  # 86.4 h free ≥ 60 needed
+
+
+def test_points_accumulate_per_activity():
+    m = CoGovModel(scenario(months=6, incentive={"scheme": "points", "points_per_activity": 7}))
+    assert m.incentive == pytest.approx(np.log1p(7 * 1 / 100 / 0.2))  # log(1 + yuan / yuan0)
+    activities = np.zeros(len(m.residents))
+    for _ in range(6):
+        m.step()
+        activities += m.residents.took.sum(axis=1)
+    assert activities.sum() > 0
+    np.testing.assert_allclose(m.residents.points, 7 * activities)
+
+
+def test_dual_registration_lowers_the_cost_of_employed_party_members():
+    a = CoGovModel(scenario(months=1))
+    b = CoGovModel(scenario(months=1, party={"dual_registration": True}))
+    r = a.residents
+    relieved = r.party & r.employed
+    assert relieved.any()
+    relief = a.scenario.behavior.cost.dual_registration_relief
+    assert relief > 0
+    np.testing.assert_allclose(a.cost[relieved] - b.cost[relieved],
+                               np.minimum(relief, a.cost[relieved]))
+    np.testing.assert_array_equal(a.cost[~relieved], b.cost[~relieved])
