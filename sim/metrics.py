@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.community import CommunityState
     from sim.fund_cycle import Flows
     from sim.organizations import Organizations

@@ -226,7 +226,7 @@ def test_an_out_where_nothing_can_be_created_is_refused_before_running(
     command, small_yaml, monkeypatch, capsys
 ) -> None:
     """Issue 7 §6: /proc accepts no new files, even from root (chmod would not stop root)."""
-    monkeypatch.setattr(cli, "run", _refuse_to_run)
+    monkeypatch.setattr(runner, "run", _refuse_to_run)
     assert cli.main(_cli_args(command, small_yaml, "/proc/cogov-out/x")) == 2
     err = capsys.readouterr().err
     assert "/proc/cogov-out/x: cannot write there" in err and "Traceback" not in err
@@ -239,7 +239,7 @@ def test_a_read_only_out_is_refused_naming_the_users_directory(
     def read_only(*args, **kwargs):
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(kwargs.get("dir")))
 
-    monkeypatch.setattr(cli, "run", _refuse_to_run)
+    monkeypatch.setattr(runner, "run", _refuse_to_run)
     monkeypatch.setattr(tempfile, "mkstemp", read_only)
     out = tmp_path / "mounted" / "out"
     assert cli.main(_cli_args(command, small_yaml, out)) == 2
@@ -250,7 +250,7 @@ def test_a_read_only_out_is_refused_naming_the_users_directory(
 
 def test_an_out_under_a_file_or_on_a_full_disk_is_refused(small_yaml, tmp_path, monkeypatch,
                                                           capsys) -> None:
-    monkeypatch.setattr(cli, "run", _refuse_to_run)
+    monkeypatch.setattr(runner, "run", _refuse_to_run)
     (tmp_path / "notes").write_text("x")
     assert cli.main(_cli_args("run", small_yaml, tmp_path / "notes" / "out")) == 2
     assert "notes is a file, not a directory" in capsys.readouterr().err
