@@ -199,6 +199,8 @@ def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
     from sim.experiment import load_experiment
     from sim.sweep import sweep
 
+    if args.executor == "dask":
+        errors.require_extra("distributed", "dask", "cogov sweep --executor dask")
     experiment = load_experiment(args.experiment)
     if args.resume and args.out is None:
         raise errors.ScenarioError("--resume needs --out DIR: the directory of the sweep to finish")
@@ -286,6 +288,8 @@ def _grouped_warnings(analysis: Any) -> dict[str, list[str]]:
 
 def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov demo``: serve the teaching app on 127.0.0.1 until Ctrl-C."""
+    errors.require_extra("solara", "demo", "cogov demo")
+    errors.require_extra("ipyvuetify", "demo", "cogov demo")
     from sim.app import serve  # a leaf: only the CLI imports it
 
     serve(args.scenario, args.port, open_browser=args.open_browser,

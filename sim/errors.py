@@ -25,6 +25,26 @@ class BadInput(CogovError):
     """Bad input (exit 2): the message locates the problem; nothing ran, nothing was written."""
 
 
+class MissingExtra(BadInput):
+    """A command needs an optional part of cogov that is not installed; the message names the
+    extra and the pip command that installs it."""
+
+
+def require_extra(module: str, extra: str, purpose: str) -> None:
+    """Raise :class:`MissingExtra` unless ``module`` can be imported (checked without importing
+    it). ``extra`` is the name in ``pip install 'cogov[extra]'``; ``purpose`` says what needs it."""
+    from importlib.util import find_spec
+
+    try:
+        found = find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package is missing
+        found = False
+    if not found:
+        raise MissingExtra(
+            f"{purpose} needs the optional '{extra}' part of cogov, which is not installed: "
+            f"pip install 'cogov[{extra}]' (in a checkout: pip install -e '.[{extra}]')")
+
+
 class RunFailure(CogovError):
     """A run or its outputs failed after the input was accepted (exit 1)."""
 

@@ -291,3 +291,23 @@ def test_one_replicate_claims_no_interval_anywhere() -> None:
     text = cli.format_table(table)
     assert "CI" not in text and "95%" not in text
     assert "run --replicates 2 or more" in text
+
+
+@pytest.mark.parametrize(("argv", "missing", "extra"), [
+    (["demo", "--no-browser"], "solara", "demo"),
+    (["sweep", "EXPERIMENT.yaml", "--executor", "dask"], "distributed", "dask"),
+])
+def test_a_command_needing_an_uninstalled_extra_names_it(argv, missing, extra, monkeypatch,
+                                                        capsys, tmp_path) -> None:
+    """Issue 8 §6: the demo and the Dask executor are extras; without them the command says
+    which extra to install, exit 2, before doing anything."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == missing else real(name, *a))
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"pip install 'cogov[{extra}]'" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
