@@ -15,7 +15,7 @@ model. The classes are also importable from the modules that raise them (``sim.s
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 
 class CogovError(Exception):
@@ -53,14 +53,6 @@ class Problem:
         key = (self.key or "(top level)") if self.key is not None else ""
         head = " ".join(part for part in (place, key) if part)
         return f"{head}: {self.message}" if head else self.message
-
-    def within(self, key: str) -> Problem:
-        """This problem moved under ``key``: a problem found in a nested value (a scheduled
-        change, an override) placed at the nested value's key path."""
-        if not self.key:
-            return replace(self, key=key)
-        joiner = "" if self.key.startswith("[") else "."
-        return replace(self, key=f"{key}{joiner}{self.key}")
 
 
 class ScenarioError(BadInput, ValueError):

@@ -66,10 +66,12 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 
 
 # ------------------------------------------------------------------------------- metadata
-SOURCE_WORDS = ("assumption", "calibrated")
-"""Sources that are not citations: ``assumption`` (a modelling choice, often MODEL.md's default,
-no data behind the number) and ``calibrated`` (set so that the model meets the anchors of
-docs/ODD.md §9.2)."""
+SOURCE_WORDS: dict[str, str] = {
+    "assumption": "a modelling choice with no data behind the number (often MODEL.md's default)",
+    "calibrated": "set so that the model meets the anchors of docs/ODD.md §9.2 (the "
+                  "recalibration of `a93fd91`, §10 D31–D34)",
+}
+"""Sources that are not citations, and what they mean."""
 
 SOURCES: dict[str, str] = {
     "seed000": "Chengdu Academy of Social Sciences (2021): Chengdu's \"people-centred\" "
