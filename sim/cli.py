@@ -479,9 +479,9 @@ def _schema_int(field: str) -> Callable[[str], int]:
     (read when an option is parsed, so that building the parser loads no schema)."""
 
     def parse(text: str) -> int:
-        from sim.scenario import Scenario, _bounds
+        from sim.schema import Scenario, bounds
 
-        low, high = _bounds(Scenario, (field,))
+        low, high = bounds(Scenario, (field,))
         return _int_in(int(low if low is not None else 0),
                        None if high is None else int(high))(text)
 

@@ -15,6 +15,7 @@ model. The classes are also importable from the modules that raise them (``sim.s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 
 class CogovError(Exception):
@@ -49,12 +50,47 @@ class RunFailure(CogovError):
     """A run or its outputs failed after the input was accepted (exit 1)."""
 
 
-class ScenarioError(BadInput, ValueError):
-    """Bad scenario or experiment input: every problem located as
-    ``file:line key.path: message`` (``problems``, one string each)."""
+@dataclass(frozen=True)
+class Problem:
+    """One located problem of the input: where (``file`` and ``line``, and the dotted ``key``
+    path inside the file) and what (``message``). ``str()`` gives the one-line form the
+    command line prints, ``file:line key.path: message`` (INTERFACE.md); parts that are unknown
+    are left out (``file: message``, ``key.path: message``).
 
-    def __init__(self, problems: str | Iterable[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+    ``file`` is the file's path as the user gave it, or the label of another origin such as
+    ``--set policy.devolution``; ``line`` is 1-based; ``key`` is the key path as YAML and
+    ``--set`` write it (``policy.schedule[0].set.devolution``), ``""`` for the top level of a
+    file (shown ``(top level)``) and None when the problem is not about a key (a file that
+    cannot be read). Code that needs the place reads the fields; nothing parses the text."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    key: str | None = None
+
+    def __str__(self) -> str:
+        place = (self.file or "") + (f":{self.line}" if self.file and self.line else "")
+        key = (self.key or "(top level)") if self.key is not None else ""
+        head = " ".join(part for part in (place, key) if part)
+        return f"{head}: {self.message}" if head else self.message
+
+
+class ScenarioError(BadInput, ValueError):
+    """Bad scenario or experiment input: every problem located.
+
+    ``located`` holds the :class:`Problem` records (file, line, key path, message);
+    ``problems`` the same as strings, ``file:line key.path: message``, one each, for callers
+    that print or compare text. Two attributes rather than a ``str`` subclass of Problem: a
+    string that also carries fields invites code to read the text where it should read the
+    fields (which is how a regular expression once re-parsed schedule errors), and the text
+    is only ever derived from the fields, never the other way round. A plain string given
+    here is kept as an unlocated Problem whose message is the whole string."""
+
+    def __init__(self, problems: str | Problem | Iterable[str | Problem]):
+        if isinstance(problems, str | Problem):
+            problems = [problems]
+        self.located = [p if isinstance(p, Problem) else Problem(str(p)) for p in problems]
+        self.problems = [str(p) for p in self.located]
         super().__init__("\n".join(self.problems))
 
 

@@ -31,18 +31,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim import metrics
-from sim.scenario import (
-    Scenario,
-    ScenarioError,
-    _bounds,
-    _field_at,
-    _get_path,
-    _locate,
-    _yaml_word,
-    dependencies,
-    load_yaml_tree,
-    switch_values,
-)
+from sim.errors import Problem
+from sim.loading import get_path, load_yaml_tree, located_at, problem_at, yaml_word
+from sim.scenario import Scenario, ScenarioError, dependencies, switch_values
+from sim.schema import bounds, field_at, key_paths, locate
 
 METHODS = ("grid", "random", "sobol", "morris", "fast")
 FIXED_KEYS = ("seed", "name", "description")
@@ -272,18 +264,19 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     try:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_locate(exc, Experiment, where, source)) from None
+        raise ScenarioError(locate(exc, Experiment, where, source)) from None
 
-    def at(*keys) -> str:
-        for n in range(len(keys), 0, -1):
-            hit = where.get(tuple(keys[:n]))
-            if hit:
-                return f"{hit[0]}:{hit[1]}"
-        return source
+    def at(*keys: str | int) -> str:
+        """Where ``keys`` was set, as a label for overrides: ``file:line``."""
+        file, line = located_at(keys, where, source)
+        return f"{file}:{line}" if line else file
 
-    problems: list[str] = []
+    def problem(message: str, *keys: str | int) -> Problem:
+        return problem_at(keys, message, where, source)
+
+    problems: list[Problem] = []
     if (spec.scenario is None) == (spec.target is None):
-        problems.append(f"{at('scenario')} scenario: give exactly one of 'scenario' or 'target'")
+        problems.append(problem("give exactly one of 'scenario' or 'target'", "scenario"))
         raise ScenarioError(problems)
     base = None
     if spec.scenario is not None:
@@ -294,13 +287,13 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         try:
             base = Scenario.load(path.parent / spec.scenario, fixed, origin)
         except ScenarioError as exc:
-            raise ScenarioError([f"{at('scenario')} scenario: {p}" for p in exc.problems]) from None
+            raise ScenarioError([problem(p, "scenario") for p in exc.problems]) from None
     else:
         try:
             module, _, name = spec.target.partition(":")
             getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError, ValueError) as exc:
-            problems.append(f"{at('target')} target: cannot import {spec.target!r}: {exc}")
+            problems.append(problem(f"cannot import {spec.target!r}: {exc}", "target"))
 
     parameters = []
     for name, given in spec.parameters.items():
@@ -309,23 +302,23 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 _can_vary(name, spec)
             parameters.append(_parameter(name, given, spec, base))
         except ValueError as exc:
-            problems.append(f"{at('parameters', name)} parameters.{name}: {exc}")
+            problems.append(problem(str(exc), "parameters", name))
     if base is not None:
         known = metrics.summary_names()
         for i, metric in enumerate(spec.metrics):
             if metric not in known:
                 hint = difflib.get_close_matches(metric, known, n=1, cutoff=0.6)
                 tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-                problems.append(f"{at('metrics', i)} metrics[{i}]: unknown metric '{metric}'{tip}")
-    problems += [f"{at(key)} {key}: {msg}" for key, msg in _sample_problems(spec, parameters)]
+                problems.append(problem(f"unknown metric '{metric}'{tip}", "metrics", i))
+    problems += [problem(msg, key) for key, msg in _sample_problems(spec, parameters)]
     if spec.method in {"sobol", "morris", "fast"}:
         for p in parameters:
             if p.values is not None:
-                problems.append(f"{at('parameters', p.name)} parameters.{p.name}: {spec.method} "
-                                "needs numeric bounds [low, high]; lists of values are for grid "
-                                "and random designs")
+                problems.append(problem(f"{spec.method} needs numeric bounds [low, high]; lists "
+                                        "of values are for grid and random designs",
+                                        "parameters", p.name))
     if spec.method == "morris":
-        problems += [f"{at('parameters', name)} parameters.{name}: {msg}"
+        problems += [problem(msg, "parameters", name)
                      for name, msg in _morris_grid_problems(spec, parameters)]
     loaded = LoadedExperiment(spec, path, base, parameters)
     if base is not None:  # every value must make a valid scenario (catch it before any run)
@@ -333,8 +326,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
             try:
                 parameters[i] = _typed(p, loaded)
             except ValueError as exc:
-                problems.append(f"{at('parameters', p.name)} parameters.{p.name}: {exc}")
-        problems += [f"{at('parameters', name)} parameters.{name}: {msg}"
+                problems.append(problem(str(exc), "parameters", p.name))
+        problems += [problem(msg, "parameters", name)
                      for name, msg in _inert_problems(base, parameters)]
     if problems:
         raise ScenarioError(problems)
@@ -360,11 +353,11 @@ def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -
     integer = False
     if base is not None:
         keys = tuple(name.split("."))
-        info = _field_at(Scenario, keys)
+        info = field_at(Scenario, keys)
         if info is None:
             raise ValueError(f"not a scenario key{_suggest(name)}")
         integer = info.annotation is int
-        low, high = _bounds(Scenario, keys)
+        low, high = bounds(Scenario, keys)
     if isinstance(given, Mapping):
         unknown = set(given) - {"bounds", "values", "integer"}
         if unknown or ("bounds" in given) == ("values" in given):
@@ -450,16 +443,16 @@ def _morris_grid_problems(spec: Experiment, parameters: list[Parameter]
         low, high = int(q.bounds[0]), int(q.bounds[1])
         span = high - low
         wider = low + -(-span // (p - 1)) * (p - 1)
-        _, key_high = _bounds(Scenario, tuple(q.name.split(".")))
+        _, key_high = bounds(Scenario, tuple(q.name.split(".")))
         narrower = low + span // (p - 1) * (p - 1)
         options = [f"[{low}, {wider}]" if key_high is None or wider <= key_high else None,
                    f"[{low}, {narrower}]" if narrower > low else None]
-        bounds = " or ".join(o for o in options if o)
+        suggested = " or ".join(o for o in options if o)
         levels = [low + k * span / (p - 1) for k in range(p)]
         shown = ", ".join(f"{v:g}" for v in levels)
         out.append((q.name, f"a whole-number key, but morris_levels: {p} puts its levels at "
                             f"{shown} (steps of (high − low)/{p - 1}); use bounds whose width is "
-                            f"a multiple of {p - 1} (e.g. {bounds})"
+                            f"a multiple of {p - 1} (e.g. {suggested})"
                             + (f" or morris_levels: {best}" if best != p else "")))
     return out
 
@@ -476,15 +469,15 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
             scenario = experiment.scenario_for({p.name: value if p.values is not None
                                                 else p.value(value)})
         except ScenarioError as exc:
-            raise ValueError(f"value {value!r}: {exc.problems[0].split(': ', 1)[-1]}") from None
-        typed.append(_get_path(scenario.model_dump(mode="python"), keys))
+            raise ValueError(f"value {value!r}: {exc.located[0].message}") from None
+        typed.append(get_path(scenario.model_dump(mode="python"), keys))
     if p.values is None:
         return p
     for i, value in enumerate(typed):
         if value in typed[:i]:
             j = typed.index(value)
             raise ValueError(f"values {p.values[j]!r} and {p.values[i]!r} are the same value "
-                             f"({_yaml_word(value)}) of this key; give each value once")
+                             f"({yaml_word(value)}) of this key; give each value once")
     return Parameter(p.name, values=tuple(typed), integer=p.integer)
 
 
@@ -502,9 +495,9 @@ def _inert_problems(base: Scenario, parameters: list[Parameter]) -> list[tuple[s
         if switch is not None and any(dep.on(v) for v in (
                 switch.values if switch.values is not None else switch.bounds[1:])):
             continue
-        state = _yaml_word(_get_path(base.model_dump(mode="python"),
+        state = yaml_word(get_path(base.model_dump(mode="python"),
                                      tuple(dep.switch.split("."))))
-        example = (f"{dep.switch}: {_yaml_word(dep.values[0])}" if dep.values
+        example = (f"{dep.switch}: {yaml_word(dep.values[0])}" if dep.values
                    else f"{dep.switch} above {dep.above:g}")
         out.append((p.name, f"has no effect anywhere in this design: it acts only when "
                             f"{dep.condition()}, but {dep.switch} is {state} in the base "
@@ -514,21 +507,9 @@ def _inert_problems(base: Scenario, parameters: list[Parameter]) -> list[tuple[s
 
 
 def _suggest(name: str) -> str:
-    options = _all_key_paths(Scenario)
+    options = key_paths(Scenario)
     hint = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
     return f" (did you mean '{hint[0]}'?)" if hint else ""
-
-
-def _all_key_paths(model: type[BaseModel], prefix: str = "") -> list[str]:
-    out = []
-    for key, info in model.model_fields.items():
-        ann = info.annotation
-        path = f"{prefix}{key}"
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            out.extend(_all_key_paths(ann, path + "."))
-        else:
-            out.append(path)
-    return out
 
 
 def is_experiment_file(data: Any) -> bool:

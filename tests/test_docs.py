@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from sim import metrics, odd_table
+from sim import metrics, odd_table, schema
 from sim.scenario import Scenario
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
-MODULES = ("agents", "attitudes", "behavior", "community", "fund", "fund_cycle", "metrics",
-           "model", "network", "odd_table", "organizations", "outreach", "participation",
-           "population", "runner", "scenario", "street_office")
+MODULES = ("agents", "attitudes", "behavior", "community", "fund", "fund_cycle", "levers",
+           "loading", "metrics", "model", "network", "odd_table", "organizations", "outreach",
+           "participation", "population", "runner", "scenario", "schema", "street_office")
 CITATION = re.compile(r"`(?:sim\.)?(" + "|".join(MODULES) + r")\.([A-Za-z_][A-Za-z0-9_.]*)")
 
 
@@ -44,6 +44,29 @@ def test_parameter_table_is_current(text: str) -> None:
     block = odd_table.current_block(text)
     assert block == odd_table.render().strip("\n"), (
         "docs/ODD.md parameter table is stale: run `python -m sim.odd_table`")
+
+
+def test_sources_table_is_current(text: str) -> None:
+    block = odd_table.current_block(text, odd_table.SOURCES_START, odd_table.SOURCES_END)
+    assert block == odd_table.render_sources(), (
+        "docs/ODD.md sources table is stale: run `python -m sim.odd_table`")
+
+
+def test_every_parameter_source_resolves_in_the_odd(text: str) -> None:
+    """Each citation key a parameter gives is an entry of the ODD's sources table (§6.3)."""
+    block = odd_table.current_block(text, odd_table.SOURCES_START, odd_table.SOURCES_END)
+    entries = set(re.findall(r"^\| `([^`]+)` \|", block, flags=re.MULTILINE))
+    cited = {key for _, param in schema.parameters() if param for key in param.sources}
+    assert cited <= entries, f"sources missing from docs/ODD.md §6.3: {cited - entries}"
+
+
+def test_the_lever_rows_show_both_labels(text: str) -> None:
+    block = odd_table.current_block(text)
+    for path in schema.key_paths():
+        label = schema.metadata(path, schema.Label)
+        if schema.is_lever(path):
+            row = next(line for line in block.splitlines() if line.startswith(f"| `{path}` |"))
+            assert f"{label.zh} · {label.en}" in row, row
 
 
 def test_every_schema_field_is_in_the_table(text: str) -> None:

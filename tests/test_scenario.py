@@ -14,11 +14,13 @@ from hypothesis import strategies as st
 from sim import cli
 from sim.runner import run_replicate
 from sim.scenario import (
+    Problem,
     Scenario,
     ScenarioError,
     dependencies,
     inert_settings,
     load_located,
+    parse_assignments,
 )
 
 BASE = """\
@@ -297,3 +299,110 @@ def test_a_switch_turned_on_by_the_schedule_makes_the_key_active(tmp_path):
 
 def test_defaults_never_warn():
     assert inert_settings(Scenario()) == []
+
+
+# -------------------------------------------------------- extends, lines, located problems
+def located_of(path: Path) -> list[Problem]:
+    with pytest.raises(ScenarioError) as err:
+        Scenario.load(path)
+    assert err.value.problems == [str(p) for p in err.value.located]
+    return err.value.located
+
+
+def test_an_extends_cycle_is_refused_naming_the_chain(tmp_path):
+    a = write(tmp_path, "extends: b.yaml\nname: a\n", "a.yaml")
+    write(tmp_path, "extends: c.yaml\nname: b\n", "b.yaml")
+    write(tmp_path, "extends: a.yaml\nname: c\n", "c.yaml")
+    [problem] = located_of(a)
+    assert problem.key == "extends" and problem.file == str(a)
+    assert problem.message.startswith("cycle ")
+    assert [Path(p).name for p in problem.message.removeprefix("cycle ").split(" → ")] == [
+        "a.yaml", "b.yaml", "c.yaml", "a.yaml"]
+    itself = write(tmp_path, "extends: self.yaml\n", "self.yaml")
+    assert located_of(itself)[0].message.startswith("cycle ")
+
+
+def test_a_problem_is_located_in_the_file_of_the_extends_chain_that_wrote_it(tmp_path):
+    write(tmp_path, "name: root\npolicy:\n  transparency: 0.5\n  devolution: 1.5\n", "root.yaml")
+    write(tmp_path, "extends: root.yaml\nname: middle\nmonths: 24\n", "middle.yaml")
+    leaf = write(tmp_path, "extends: middle.yaml\nname: leaf\n\nstructure:\n"
+                 "  street_offices: 0\n", "leaf.yaml")
+    problems = located_of(leaf)
+    assert {(Path(p.file).name, p.line, p.key) for p in problems} == {
+        ("root.yaml", 4, "policy.devolution"), ("leaf.yaml", 5, "structure.street_offices")}
+    assert f"{tmp_path / 'root.yaml'}:4 policy.devolution: must be between 0 and 1, got 1.5" \
+        in [str(p) for p in problems]
+
+
+def test_a_key_set_again_down_the_chain_is_located_where_it_was_set_last(tmp_path):
+    write(tmp_path, "name: root\npolicy: {devolution: 0.5}\n", "root.yaml")
+    leaf = write(tmp_path, "extends: root.yaml\nname: leaf\npolicy:\n  devolution: 2\n",
+                 "leaf.yaml")
+    [problem] = located_of(leaf)
+    assert (problem.file, problem.line, problem.key) == (str(leaf), 4, "policy.devolution")
+
+
+def test_an_error_inside_a_scheduled_change_points_at_its_line(tmp_path):
+    path = write(tmp_path, BASE.replace("policy: {fund_per_community: 200000}", """\
+policy:
+  fund_per_community: 200000
+  schedule:
+    - month: 3
+      set:
+        devolution: 0.5
+        transparency: 7
+    - month: 5
+      set: {incentive.scheme: cash}
+    - month: 6
+      set:
+        incentive:
+          sceme: points
+"""))
+    problems = {p.key: p for p in located_of(path)}
+    assert set(problems) == {"policy.schedule[0].set.transparency",
+                             "policy.schedule[1].set.incentive.scheme",
+                             "policy.schedule[2].set.incentive.sceme"}
+    assert problems["policy.schedule[0].set.transparency"].line == 11
+    assert problems["policy.schedule[0].set.transparency"].message == (
+        "must be between 0 and 1, got 7")
+    assert problems["policy.schedule[1].set.incentive.scheme"].line == 13
+    assert problems["policy.schedule[2].set.incentive.sceme"].line == 17
+    assert "did you mean 'scheme'" in problems["policy.schedule[2].set.incentive.sceme"].message
+
+
+def test_a_value_in_the_way_of_a_scheduled_section_is_located(tmp_path):
+    path = write(tmp_path, BASE.replace(
+        "policy: {fund_per_community: 200000}",
+        "policy:\n  schedule:\n    - month: 2\n      set: {devolution.x: 1}\n"))
+    [problem] = located_of(path)
+    assert (problem.key, problem.line) == ("policy.schedule[0].set.devolution.x", 8)
+    assert problem.message == "'devolution' is a value, not a section"
+
+
+def test_a_late_change_is_located_at_its_month(tmp_path):
+    path = write(tmp_path, HORIZON.replace("month: 20", "month: 30"))
+    [problem] = located_of(path)
+    assert (problem.file, problem.line, problem.key) == (str(path), 8,
+                                                         "policy.schedule[0].month")
+
+
+def test_overrides_are_located_at_their_origin(tmp_path):
+    path = write(tmp_path, BASE)
+    with pytest.raises(ScenarioError) as err:
+        Scenario.load(path, parse_assignments(["policy.devolution=3"]))
+    [problem] = err.value.located
+    assert (problem.file, problem.line, problem.key) == ("--set policy.devolution", None,
+                                                         "policy.devolution")
+    with pytest.raises(ScenarioError) as err:
+        parse_assignments(["policy.devolution"])
+    assert str(err.value) == "--set policy.devolution: expected key.path=value"
+
+
+def test_problem_formats_what_it_knows():
+    assert str(Problem("bad", "x.yaml", 3, "policy.devolution")) == \
+        "x.yaml:3 policy.devolution: bad"
+    assert str(Problem("file not found", "x.yaml")) == "x.yaml: file not found"
+    assert str(Problem("must be a mapping", "x.yaml", 1, "")) == \
+        "x.yaml:1 (top level): must be a mapping"
+    assert str(Problem("is a value", key="a.b")) == "a.b: is a value"
+    assert ScenarioError("plain text").located == [Problem("plain text")]

@@ -1,0 +1,1116 @@
+"""The scenario schema: every parameter declared once (MODEL.md §5–6, INTERFACE.md "Files").
+
+The first of the three parts of configuration (sim/loading.py reads files into plain data with
+a line map; sim/errors.py holds the one error family and its :class:`~sim.errors.Problem`
+records). Here are the typed, validated, frozen pydantic models, and beside each field, as
+typed ``Annotated`` metadata, what the rest of the code needs to know about it:
+
+- :class:`Param` — its unit and its source: citation keys of :data:`SOURCES` (listed with the
+  full reference in docs/ODD.md §6.3), or the words ``assumption`` or ``calibrated``;
+- :class:`Label` — its Chinese and English name (every ``policy.*`` key: the levers, and any key
+  the demo shows);
+- :class:`Control` — how the demo shows a lever (group, widget, range, step, display scale and
+  unit, choice labels); sim/levers.py builds the demo's lever panel from it;
+- :class:`ActiveWhen` — the switch a key depends on (read by ``sim.scenario.inert_settings``).
+
+Metadata on a field whose value is a container (a Beta distribution, one number per age group
+or category) applies to every number in it. The field ``description`` stays prose (what the
+number means, equations, figures quoted from the sources). docs/ODD.md §6.2–6.3 are generated
+from all this (``python -m sim.odd_table``), and tests/test_schema.py fails when a parameter lacks
+a unit or a source, or a lever a label.
+
+Seed file names (``seed 000`` …) refer to ``shared/seeds/``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import annotated_types
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
+
+from sim.errors import Problem, ScenarioError
+from sim.loading import (
+    dotted,
+    flatten,
+    get_path,
+    load_yaml_tree,
+    overridden,
+    problem_at,
+    set_path,
+    yaml_word,
+)
+
+CATEGORIES = ("elder_care", "childcare", "environment", "safety", "culture", "facilities")
+"""The K = 6 project categories of MODEL.md §2 (needs simplex)."""
+
+ACTIVITIES = ("deliberate", "volunteer", "monitor")
+"""议事, 志愿, 监督 (MODEL.md §2, took_part[a])."""
+
+AGE_GROUPS = ("youth", "adult", "elder")
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegative = Annotated[float, Field(ge=0.0)]
+
+
+# ------------------------------------------------------------------------------- metadata
+SOURCE_WORDS: dict[str, str] = {
+    "assumption": "a modelling choice with no data behind the number (often MODEL.md's default)",
+    "calibrated": "set so that the model meets the anchors of docs/ODD.md §9.2 (the "
+                  "recalibration of `a93fd91`, §10 D31–D34)",
+}
+"""Sources that are not citations, and what they mean."""
+
+SOURCES: dict[str, str] = {
+    "seed000": "Chengdu Academy of Social Sciences (2021): Chengdu's \"people-centred\" "
+               "grassroots governance, 1949 to now (`shared/seeds/000_ab6f097bc2cac09c.txt`)",
+    "seed001": "Beijing Academy of Social Sciences: moving governance down to the grassroots "
+               "(`shared/seeds/001_af6a467796f1c1c1.txt`)",
+    "seed002": "Case study: 还权、赋能、归位 in Chengdu's urban and rural communities "
+               "(`shared/seeds/002_2f713a116097645e.txt`)",
+    "seed003": "Thesis: Xiamen Haicang 共同缔造 (co-creation) "
+               "(`shared/seeds/003_59ff58cbf0ad246f.txt`)",
+    "seed004": "People's Tribune panel on Chengdu Chenghua district "
+               "(`shared/seeds/004_93b2559bc1c680c0.txt`)",
+    "standards": "Provincial community-building standards: communities of 1,000–3,000 "
+                 "households, at least 18 committee workers per 10,000 residents",
+    "ssuns2017": "Shanghai Urban Neighbourhood Survey 2017: 27.5% of residents almost never "
+                 "talk with their neighbours",
+    "bluebook2023": "Blue book of China's social organizations (2023): 6.3 social "
+                    "organizations per 10,000 residents nationally in 2022",
+    "party2023": "Statistical bulletin of the Communist Party of China (2023): members about "
+                 "7% of the population, 28% aged 61 or older",
+    "ledyard1995": "Ledyard, J. O. (1995). Public goods: a survey of experimental research. "
+                   "In Kagel & Roth (eds.), Handbook of Experimental Economics",
+    "fischbacher2010": "Fischbacher, U. & Gächter, S. (2010). Social preferences, beliefs, and "
+                       "the dynamics of free riding in public goods experiments. American "
+                       "Economic Review 100(1)",
+    "frey1997": "Frey, B. S. & Oberholzer-Gee, F. (1997). The cost of price incentives: an "
+                "empirical analysis of motivation crowding-out. American Economic Review 87(4)",
+    "gneezy2000": "Gneezy, U. & Rustichini, A. (2000). Pay enough or don't pay at all. "
+                  "Quarterly Journal of Economics 115(3)",
+}
+"""Citation key → reference, for :attr:`Param.sources` (docs/ODD.md §6.3 lists them)."""
+
+LEVER_GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("huanquan", "还权", "Returning power"),
+    ("funeng", "赋能", "Empowerment"),
+    ("guiwei", "归位", "Back to proper roles"),
+    ("outreach", "激励与动员", "Incentives and outreach"),
+)
+"""The demo's lever groups, in panel order: (key, Chinese title, English title)."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """Field metadata: the parameter's unit and where its value comes from (citation keys of
+    :data:`SOURCES`, or ``assumption`` / ``calibrated``)."""
+
+    unit: str
+    sources: tuple[str, ...]
+
+    def __init__(self, unit: str, *sources: str):
+        object.__setattr__(self, "unit", unit)
+        object.__setattr__(self, "sources", sources)
+
+    @property
+    def source(self) -> str:
+        """The sources in words, e.g. ``seed003, bluebook2023``."""
+        return ", ".join(self.sources)
+
+
+@dataclass(frozen=True)
+class Label:
+    """Field metadata: the key's name in Chinese and in English (a lever's, or any key the demo
+    shows)."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Control:
+    """Field metadata: the lever is shown in the demo's lever panel, in ``group`` (a key of
+    :data:`LEVER_GROUPS`). ``kind`` is the widget (``float``/``int`` slider, ``bool`` switch,
+    ``choice`` menu; by default from the field's type); the slider runs from ``low`` to
+    ``high`` in steps of ``step`` and shows ``value / scale`` in ``unit``; ``choices`` gives the
+    Chinese label of each allowed value of a menu."""
+
+    group: str
+    kind: str | None = None
+    low: float = 0.0
+    high: float = 1.0
+    step: float = 0.05
+    scale: float = 1.0
+    unit: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ActiveWhen:
+    """Field metadata: the key acts on the model only while the scenario key ``switch`` is one
+    of ``values`` (or, for a number, above ``above``); otherwise any value of it is inert.
+    Declared beside the field it qualifies (``Annotated[float, ActiveWhen(...)]``); read by
+    :func:`sim.scenario.dependencies`, :func:`sim.scenario.inert_settings` and the experiment
+    checks."""
+
+    switch: str
+    values: tuple[Any, ...] = ()
+    above: float | None = None
+
+    def __init__(self, switch: str, *values: Any, above: float | None = None):
+        object.__setattr__(self, "switch", switch)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "above", above)
+
+    def on(self, value: Any) -> bool:
+        """Whether the switch's ``value`` lets the key act."""
+        if self.above is not None:
+            return value > self.above
+        return value in self.values
+
+    def condition(self) -> str:
+        """The condition in words, e.g. ``policy.incentive.scheme is points``."""
+        if self.above is not None:
+            return f"{self.switch} > {self.above:g}"
+        shown = [yaml_word(v) for v in self.values]
+        return f"{self.switch} is {' or '.join(shown)}"
+
+
+class _Config(BaseModel):
+    """Base: unknown keys are errors, non-finite numbers (.inf, .nan) are refused, instances are
+    immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)
+
+
+# ----------------------------------------------------------------------------------- structure
+class Structure(_Config):
+    """District → street offices → communities → grids → buildings (MODEL.md §2)."""
+
+    street_offices: Annotated[int, Param("count", "assumption")] = Field(
+        1, ge=1, le=1000, description="street offices (街道) in the district"
+    )
+    communities_per_street: Annotated[int, Param("count", "assumption")] = Field(
+        1, ge=1, le=1000, description="communities (社区) per street office"
+    )
+    residents_per_community: Annotated[int, Param("adults", "standards")] = Field(
+        2000, ge=20, le=200_000,
+        description="adult residents per community; communities have 1,000–3,000 households "
+        "(provincial standards)",
+    )
+    adults_per_household: Annotated[float, Param("adults/household", "assumption")] = Field(
+        2.0, ge=1.0, le=6.0, description="adults per household; households = residents / this"
+    )
+    households_per_building: Annotated[int, Param("households", "assumption")] = Field(
+        40, ge=1, le=1000, description="households per building/yard (院落)"
+    )
+    building_tie_prob: Annotated[Share, Param("probability", "ssuns2017")] = Field(
+        0.016, description="p_building: chance two adults of one building know each other; "
+        "(1 − p)^79 ≈ 28% of adults then have no tie in their building (27.5% almost never "
+        "talk with neighbours, Shanghai Urban Neighbourhood Survey 2017); MODEL.md §2",
+    )
+    small_world_degree: Annotated[int, Param("ties", "assumption")] = Field(
+        4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); MODEL.md §2"
+    )
+    small_world_rewiring: Annotated[Share, Param("probability", "assumption")] = Field(
+        0.1, description="beta: Watts–Strogatz rewiring probability; the ring runs over the "
+        "community's adults in random order (acquaintances beyond the building); MODEL.md §2"
+    )
+    community_workers_per_10k: Annotated[
+        float, Param("workers/10,000 residents", "standards"),
+    ] = Field(
+        18.0, ge=0.0, le=500.0,
+        description="residents' committee workers per 10,000 residents (provincial standard ≥18)",
+    )
+    hours_per_worker: Annotated[float, Param("hours/month", "assumption")] = Field(
+        160.0, ge=0.0, le=400.0, description="working hours per committee worker per month"
+    )
+    street_staff_hours_per_community: Annotated[float, Param("hours/month", "assumption")] = Field(
+        240.0, ge=0.0, description="street-office service staff hours per community per month "
+        "(staff_hours of MODEL.md §7.7)",
+    )
+    social_orgs_per_10k: Annotated[
+        float, Param("organizations/10,000 residents", "bluebook2023", "seed003"),
+    ] = Field(
+        6.3, ge=0.0, le=100.0,
+        description="professional social organizations per 10,000 residents at start "
+        "(6.3 nationally 2022, Blue book 2023; Haicang ≈7, seed 003)",
+    )
+
+    @field_validator("small_world_degree")
+    @classmethod
+    def _even_degree(cls, k: int) -> int:
+        if k % 2:
+            raise ValueError(f"must be even (k/2 neighbours on each side), got {k}")
+        return k
+
+
+# ---------------------------------------------------------------------------------- population
+class Beta(_Config):
+    """A Beta(a, b) distribution for an attitude in [0, 1]."""
+
+    a: float = Field(gt=0.0, le=1000.0, description="first shape parameter")
+    b: float = Field(gt=0.0, le=1000.0, description="second shape parameter")
+
+
+class ByAge(_Config):
+    """One number per age group (youth 18–34, adult 35–59, elder 60+)."""
+
+    youth: float = Field(ge=0.0)
+    adult: float = Field(ge=0.0)
+    elder: float = Field(ge=0.0)
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.youth, self.adult, self.elder)
+
+
+class ShareByAge(ByAge):
+    youth: Share
+    adult: Share
+    elder: Share
+
+
+class ByCategory(_Config):
+    """One number per project category (MODEL.md §2, K = 6)."""
+
+    elder_care: float = Field(gt=0.0)
+    childcare: float = Field(gt=0.0)
+    environment: float = Field(gt=0.0)
+    safety: float = Field(gt=0.0)
+    culture: float = Field(gt=0.0)
+    facilities: float = Field(gt=0.0)
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return tuple(getattr(self, c) for c in CATEGORIES)
+
+
+class NeedsPrior(_Config):
+    """Dirichlet concentration of needs by age group (MODEL.md §2)."""
+
+    youth: ByCategory = ByCategory(
+        elder_care=0.5, childcare=1.5, environment=1.5, safety=1.2, culture=1.5, facilities=0.8
+    )
+    adult: ByCategory = ByCategory(
+        elder_care=1.5, childcare=2.0, environment=1.2, safety=1.2, culture=0.6, facilities=0.8
+    )
+    elder: ByCategory = ByCategory(
+        elder_care=3.0, childcare=0.8, environment=1.0, safety=1.5, culture=1.2, facilities=0.8
+    )
+
+
+class Population(_Config):
+    """Who lives there and their starting attitudes (MODEL.md §2 Resident table)."""
+
+    migrant_share: Annotated[
+        Share, Param("share", "seed003"), Label("流动人口比例", "migrant share"),
+    ] = Field(
+        0.3, description="share of adults who are migrants (流动人口); Haicang 16.47 of 29.49 "
+        "(10k) = 0.56, seed 003",
+    )
+    party_share: Annotated[Share, Param("share", "party2023", "seed004")] = Field(
+        0.08, description="share of adults who are party members (~7% of population, party "
+        "statistics bulletin 2023; Chenghua, seed 004)",
+    )
+    party_elder_fraction: Annotated[Share, Param("share", "party2023")] = Field(
+        0.28, description="share of party members aged ≥60 (28% aged ≥61, bulletin 2023)"
+    )
+    age_shares: Annotated[ShareByAge, Param("share", "assumption")] = Field(
+        ShareByAge(youth=0.3, adult=0.45, elder=0.25), description="adults by age group"
+    )
+    employed: Annotated[ShareByAge, Param("share", "assumption")] = Field(
+        ShareByAge(youth=0.8, adult=0.8, elder=0.1), description="share employed by age group"
+    )
+    care_duty: Annotated[ShareByAge, Param("share", "assumption")] = Field(
+        ShareByAge(youth=0.1, adult=0.3, elder=0.3),
+        description="share with care duties (children, grandchildren, frail kin) by age group",
+    )
+    public_spirit: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=2, b=3), description="P (公共精神) of non-party adults")
+    public_spirit_party: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=4, b=2), description="P of party members")
+    efficacy: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=2, b=4), description="E (能力), perceived capacity")
+    trust: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=3, b=3), description="T (公信力), trust in community/street office")
+    attachment_local: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=3, b=2), description="A (归属感) of locals")
+    attachment_migrant: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=2, b=3), description="A of migrants")
+    dependency: Annotated[
+        Share, Param("attitude (0–1)", "assumption"),
+    ] = Field(0.3, description="D (靠等要) at start, all residents")
+    propensity_sd: Annotated[float, Param("logit", "calibrated")] = Field(
+        1.5, ge=0.0, le=5.0,
+        description="σ_u: standard deviation of each adult's persistent inclination to take part "
+        "(logit units; time, temperament: what the attitudes leave out). It concentrates "
+        "participation in the same people, so far fewer volunteer in a year than the 19.7–23% "
+        "registered (press reports of city statistics)",
+    )
+    satisfaction: Annotated[Share, Param("attitude (0–1)", "calibrated")] = Field(
+        0.25, description="S with community services at start: near the pre-reform steady state "
+        "of the default model (≈0.23; MODEL.md: 0.5), so satisfaction gains, and "
+        "yuan_per_satisfaction, are measured from rest rather than from an arbitrary start",
+    )
+    needs_prior: Annotated[
+        NeedsPrior, Param("Dirichlet concentration", "assumption"),
+    ] = Field(NeedsPrior(), description="Dirichlet prior of needs by age")
+
+    @model_validator(mode="after")
+    def _age_shares_sum_to_one(self) -> Population:
+        total = sum(self.age_shares.as_tuple())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"age_shares must add up to 1, got {total:g}")
+        return self
+
+
+# ------------------------------------------------------------------------------------ behavior
+class ByActivity(_Config):
+    deliberate: float
+    volunteer: float
+    monitor: float
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.deliberate, self.volunteer, self.monitor)
+
+
+class Cost(_Config):
+    """Time cost of taking part, in logit units (MODEL.md §7.1 'cost')."""
+
+    youth: Annotated[NonNegative, Param("logit", "calibrated")] = Field(
+        2.6, description="base cost for youth (study, careers, little free time); with the "
+        "employment cost it puts the elder/youth odds ratio of annual council turnout near the "
+        "election anchor (77.7% vs 13.8%: odds ratio ≈ 22, Shanghai social survey; measured in "
+        "docs/ODD.md §9.2)",
+    )
+    adult: Annotated[
+        NonNegative, Param("logit", "calibrated"),
+    ] = Field(1.1, description="base cost for adults 35–59")
+    elder: Annotated[
+        NonNegative, Param("logit", "assumption"),
+    ] = Field(0.0, description="base cost for elders (most free time)")
+    employed: Annotated[
+        NonNegative, Param("logit", "assumption"),
+    ] = Field(0.8, description="added cost of being employed")
+    migrant: Annotated[
+        NonNegative, Param("logit", "assumption"),
+    ] = Field(0.6, description="added cost for migrants (shift work, tenure)")
+    care_duty: Annotated[
+        NonNegative, Param("logit", "assumption"),
+    ] = Field(0.5, description="added cost of care duties")
+    dual_registration_relief: Annotated[
+        NonNegative, ActiveWhen("policy.party.dual_registration", True),
+        Param("logit", "assumption"),
+    ] = Field(
+        0.6, description="cost cut for employed party members under 双报到 (seed 001)"
+    )
+
+
+class Behavior(_Config):
+    """Behaviour coefficients (MODEL.md §7). Logit coefficients are per unit of the variable."""
+
+    # 7.1 participation logit
+    alpha: Annotated[ByActivity, Param("logit", "calibrated")] = Field(
+        ByActivity(deliberate=-5.9, volunteer=-6.15, monitor=-7.4),
+        description="α_a: intercepts of the participation logit per activity",
+    )
+    beta_public_spirit: Annotated[
+        float, Param("logit/unit", "assumption"),
+    ] = Field(2.0, description="β_P")
+    beta_efficacy: Annotated[
+        float, Param("logit/unit", "assumption"),
+    ] = Field(1.5, description="β_E")
+    beta_trust: Annotated[float, Param("logit/unit", "assumption")] = Field(1.0, description="β_T")
+    beta_stake: Annotated[
+        float, Param("logit/unit", "calibrated"),
+    ] = Field(2.5, description="β_stake")
+    beta_network: Annotated[
+        float, Param("logit/unit", "assumption"),
+    ] = Field(2.0, description="β_N: weight of neighbours' last-month share")
+    beta_recruit: Annotated[
+        float, Param("logit/unit", "assumption"),
+    ] = Field(0.9, description="β_R: contacted by a party member or grid worker")
+    beta_incentive: Annotated[
+        float, ActiveWhen("policy.incentive.scheme", "points", "time_bank", "recognition"),
+        Param("logit/unit", "assumption"),
+    ] = Field(
+        0.6, description="β_I: per unit incentive value")
+    beta_cost: Annotated[float, Param("logit/unit", "assumption")] = Field(1.0, description="β_C")
+    beta_dependency: Annotated[
+        float, Param("logit/unit", "assumption"),
+    ] = Field(1.5, description="β_D")
+    beta_party: Annotated[
+        float, Param("logit", "assumption"),
+    ] = Field(0.3, description="β_party: vanguard bonus of party members")
+    beta_self_org: Annotated[
+        float, Param("logit", "assumption"),
+    ] = Field(0.8, description="bonus for members of a self-organization")
+    beta_habit: Annotated[float, Param("logit/unit", "calibrated")] = Field(
+        1.5, description="weight of engagement (memory of one's own recent participation): "
+        "the same people come back, so registered volunteers (~20%) far outnumber the active",
+    )
+    cost: Cost = Field(Cost(), description="time-cost components")
+    stake_fund_scale: Annotated[float, Param("yuan/household/year", "assumption")] = Field(
+        100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
+    )
+    incentive_yuan_scale: Annotated[
+        float, ActiveWhen("policy.incentive.scheme", "points"), Param("yuan", "assumption"),
+    ] = Field(
+        0.2, gt=0.0, description="yuan0: I = log(1 + yuan per activity / yuan0) under points"
+    )
+    recruit_memory: Annotated[
+        int, Param("months", "assumption"),
+    ] = Field(2, ge=1, le=24, description="months a contact keeps working")
+    # 7.1 organising capacity gate
+    hours_per_admin_item: Annotated[NonNegative, Param("hours/item/month", "seed000")] = Field(
+        0.7, description="committee hours per admin item per month (537 items ≈ 80% of hours)"
+    )
+    deliberation_hours_per_resident: Annotated[
+        NonNegative, Param("hours/resident/month", "assumption"),
+    ] = Field(
+        0.2, description="committee hours needed per resident in a deliberation month"
+    )
+    # 7.2 attitudes
+    efficacy_learning: Annotated[
+        Share, Param("rate/evaluation", "assumption"),
+    ] = Field(0.3, description="η_E at evaluation")
+    efficacy_ignored_loss: Annotated[Share, Param("share", "assumption")] = Field(
+        0.3, description="share of η_E·E lost by voters who heard that no project was delivered "
+        "in their top-need category"
+    )
+    efficacy_relax: Annotated[
+        Share, Param("rate/month", "assumption"),
+    ] = Field(0.02, description="monthly relaxation of E toward baseline")
+    training_efficacy_gain: Annotated[
+        Share, ActiveWhen("policy.training_rate", above=0), Param("share of the gap", "assumption"),
+    ] = Field(
+        0.2, description="Δ_train: E += Δ_train·(1 − E)")
+    trust_learning: Annotated[
+        Share, Param("rate/month", "assumption"),
+    ] = Field(0.05, description="η_T per month")
+    trust_responsiveness_weight: Annotated[Share, Param("weight", "assumption")] = Field(
+        0.5, description="weight of street-office responsiveness in performance (rest: quality)"
+    )
+    trust_leak_hit: Annotated[
+        Share, Param("trust/leaked share", "assumption"),
+    ] = Field(0.3, description="trust lost per unit leaked share, if exposed")
+    public_spirit_reinforcement: Annotated[Share, Param("rate/month", "assumption")] = Field(
+        0.01, description="P += η·(1 − P) per month of taking part (identity)"
+    )
+    public_spirit_fatigue: Annotated[
+        Share, Param("rate/month", "ledyard1995", "fischbacher2010"),
+    ] = Field(
+        0.02, description="P −= η·P per month of taking part unrecognised: contributions decline "
+        "with repetition, never to zero (Ledyard 1995; Fischbacher & Gächter 2010)",
+    )
+    public_spirit_party_example: Annotated[Share, Param("rate/month", "assumption")] = Field(
+        0.02, description="P += η·share of neighbours who are active party members·(1 − P)"
+    )
+    public_spirit_relax: Annotated[
+        Share, Param("rate/month", "assumption"),
+    ] = Field(0.01, description="monthly relaxation of P toward baseline")
+    crowding_out: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "points"),
+        Param("rate/month", "frey1997", "gneezy2000"),
+    ] = Field(
+        0.04, description="κ_crowd: P −= κ·P/(1 + I) per paid month under points (Frey; "
+        "Gneezy & Rustichini 2000)",
+    )
+    crowding_in: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "time_bank"),
+        Param("rate/month", "assumption"),
+    ] = Field(
+        0.01, description="P += κ_in·(1 − P) per month under time_bank")
+    dependency_topdown: Annotated[Share, Param("rate/year", "seed003")] = Field(
+        0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
+        "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
+    )
+    dependency_participation: Annotated[Share, Param("rate/month", "assumption")] = Field(
+        0.03, description="D −= η·D per month of taking part (靠等要 ↔ co-creation)"
+    )
+    attachment_learning: Annotated[
+        Share, Param("rate/month", "assumption"),
+    ] = Field(0.03, description="η_A per month")
+    attachment_tie_weight: Annotated[
+        Share, Param("weight", "assumption"),
+    ] = Field(0.3, description="weight of ties in attachment target")
+    attachment_participation_weight: Annotated[Share, Param("weight", "assumption")] = Field(
+        0.3, description="weight of taking part in attachment target"
+    )
+    attachment_degree_ref: Annotated[
+        float, Param("ties", "assumption"),
+    ] = Field(8.0, gt=0.0, description="degree at which ties saturate")
+    satisfaction_learning: Annotated[
+        Share, Param("rate/month", "assumption"),
+    ] = Field(0.1, description="η_S per month")
+    satisfaction_needs_weight: Annotated[Share, Param("weight", "assumption")] = Field(
+        0.4, description="weight of needs met in satisfaction target (rest: performance)"
+    )
+    engagement_memory: Annotated[Share, Param("rate/month", "calibrated")] = Field(
+        0.2, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
+    )
+    # 7.3–7.5 fund cycle
+    project_cost: Annotated[float, Param("yuan", "seed000")] = Field(
+        100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
+    )
+    project_cost_cv: Annotated[float, Param("ratio", "assumption")] = Field(
+        0.5, ge=0.0, le=2.0, description="coefficient of variation of project cost (lognormal)"
+    )
+    yuan_per_household_served: Annotated[float, Param("yuan/household/year", "assumption")] = Field(
+        100.0, gt=0.0, description="yuan a project needs per household to serve a category's need "
+        "for a year; coverage = min(1, cost / (households · this))",
+    )
+    candidates_per_category: Annotated[
+        int, Param("projects", "assumption"),
+    ] = Field(3, ge=1, le=50, description="candidate projects per cycle")
+    override_propensity: Annotated[Share, Param("share", "calibrated")] = Field(
+        0.5, description="ω: override = ω·(1 − σ), the street office replacing council choices"
+    )
+    office_preference: Annotated[ByCategory, Param("weight", "seed002")] = Field(
+        ByCategory(
+            elder_care=0.3, childcare=0.3, environment=2.0, safety=0.5, culture=2.0, facilities=4.0
+        ),
+        description="street office's project preference weights (showcase projects, seed 002)",
+    )
+    base_leakage: Annotated[
+        Share, Param("share", "assumption"),
+    ] = Field(0.25, description="leaked share of spending with no monitoring")
+    monitor_full_share: Annotated[float, Param("share", "assumption")] = Field(
+        0.03, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
+    )
+    office_capacity_base: Annotated[Share, Param("quality (0–1)", "calibrated")] = Field(
+        0.4, description="street office delivery quality at σ = 0 (all effort on investment)"
+    )
+    office_capacity_per_focus: Annotated[
+        Share, Param("quality (0–1)", "calibrated", "seed002"),
+    ] = Field(
+        0.4, description="delivery quality the street office gains from σ = 0 to σ = 1: "
+        "capacity = base + this · σ (归位 improves service, seed 002)",
+    )
+    quality_without_projects: Annotated[Share, Param("quality (0–1)", "calibrated")] = Field(
+        0.3, description="service quality residents perceive in a cycle with no delivered "
+        "project (performance, §7.2 trust)",
+    )
+    hours_per_demand: Annotated[
+        float, Param("hours/demand", "assumption"),
+    ] = Field(4.0, gt=0.0, description="street-office hours per demand")
+    demand_per_contact: Annotated[
+        Share, Param("probability", "assumption"),
+    ] = Field(0.15, description="chance a contact registers a demand")
+    demand_per_participant: Annotated[Share, Param("probability", "assumption")] = Field(
+        0.2, description="chance a deliberating resident registers a demand"
+    )
+    sigma_accountability: Annotated[
+        Share, ActiveWhen("policy.resident_evaluation", True), Param("rate/year", "assumption"),
+    ] = Field(
+        0.3, description="σ += η·(1 − S̄)·(1 − σ) per year under resident evaluation"
+    )
+    donation_yuan_per_month: Annotated[
+        NonNegative, ActiveWhen("policy.foundation", True), Param("yuan/month", "assumption"),
+    ] = Field(
+        2.0, description="monthly donation, yuan, of a resident with T·A = 1 (foundation)"
+    )
+    foundation_payout: Annotated[
+        Share, ActiveWhen("policy.foundation", True), Param("share/cycle", "assumption"),
+    ] = Field(
+        0.5, description="share of the foundation balance granted to each cycle's budget"
+    )
+    # 7.6 network
+    tie_formation: Annotated[Share, Param("probability/month", "assumption")] = Field(
+        0.0003, description="p_tie: chance two co-participants of a month form a tie"
+    )
+    tie_decay: Annotated[
+        Share, Param("probability/month", "assumption"),
+    ] = Field(0.03, description="monthly chance an unused new tie dissolves")
+    # 7.8 organizations
+    capacity_learning: Annotated[
+        Share, Param("rate/month", "assumption"),
+    ] = Field(0.05, description="η_κ per contract month")
+    capacity_decay: Annotated[
+        Share, Param("capacity/month", "assumption"),
+    ] = Field(0.01, description="κ lost per idle month")
+    capacity_training_gain: Annotated[
+        Share, ActiveWhen("policy.training_rate", above=0),
+        Param("capacity/(training rate/year)", "assumption"),
+    ] = Field(
+        0.1, description="κ gained per unit training rate/yr")
+    reputation_learning: Annotated[
+        Share, Param("rate/evaluation", "assumption"),
+    ] = Field(0.3, description="η_rep at evaluation")
+    zombie_after: Annotated[
+        int, Param("months", "assumption"),
+    ] = Field(24, ge=1, le=600, description="idle months before an org is a zombie")
+    self_org_min: Annotated[
+        int, Param("residents", "assumption"),
+    ] = Field(4, ge=2, le=500, description="engaged residents to form a self-org")
+    self_org_formation: Annotated[Share, Param("probability/month", "assumption")] = Field(
+        0.05, description="monthly chance a qualifying building group forms a self-org"
+    )
+    self_org_engagement: Annotated[Share, Param("engagement (0–1)", "assumption")] = Field(
+        0.5, description="engagement above which an unaffiliated resident counts as engaged "
+        "for forming a self-organization",
+    )
+    self_org_dissolve_engagement: Annotated[Share, Param("engagement (0–1)", "assumption")] = Field(
+        0.15, description="a self-org dissolves when its members' mean engagement falls below"
+    )
+    second_specialty_share: Annotated[Share, Param("share", "assumption")] = Field(
+        0.5, description="share of new professional organizations with a second specialty"
+    )
+    initial_reputation: Annotated[
+        Share, Param("reputation (0–1)", "assumption"),
+    ] = Field(0.5, description="reputation of a new organization")
+    initial_responsiveness: Annotated[Share, Param("responsiveness (0–1)", "assumption")] = Field(
+        0.5, description="street-office responsiveness before any demand is registered"
+    )
+    professional_capacity: Annotated[
+        Beta, Param("Beta shape", "assumption"),
+    ] = Field(Beta(a=5, b=3), description="κ of new professional orgs")
+    self_org_capacity: Annotated[
+        Share, Param("capacity (0–1)", "assumption"),
+    ] = Field(0.3, description="κ of a new self-organization")
+
+
+# -------------------------------------------------------------------------------------- policy
+class Incentive(_Config):
+    """Incentive scheme (MODEL.md §6; Chenghua 100 points = 1 yuan, seed 004)."""
+
+    scheme: Annotated[
+        Literal["none", "points", "time_bank", "recognition"], Param("scheme", "seed004"),
+        Label("激励方式", "incentive scheme"),
+        Control("outreach", choices=(("none", "无"), ("points", "积分"),
+                                     ("time_bank", "时间银行"), ("recognition", "表彰"))),
+    ] = Field(
+        "none", description="none, points (积分), time_bank (时间银行), recognition (表彰)"
+    )
+    points_per_activity: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "points"),
+        Param("points/activity", "seed004"), Label("每次积分", "points per activity"),
+        Control("outreach", kind="int", low=0, high=100, step=5),
+    ] = Field(
+        10.0, description="points per activity (Chenghua)")
+    yuan_per_100_points: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "points"),
+        Param("yuan/100 points", "seed004"), Label("积分兑换", "yuan per 100 points"),
+    ] = Field(
+        1.0, description="yuan per 100 points (seed 004)")
+    time_bank_value: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
+        Param("incentive units", "assumption"), Label("时间银行价值", "time-bank value"),
+    ] = Field(
+        0.6, description="incentive value of an hour banked (reciprocal credit), incentive units"
+    )
+    recognition_value: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "recognition"),
+        Param("incentive units", "assumption"), Label("表彰价值", "recognition value"),
+    ] = Field(
+        0.3, description="incentive value of public honour (表彰), incentive units"
+    )
+
+
+class Grid(_Config):
+    """Grid management (网格化, Haicang seed 003: 300–400 households, 1–2 workers, ≥60 visits)."""
+
+    households_per_grid: Annotated[
+        int, Param("households", "seed003"), Label("每格户数", "households per grid"),
+    ] = Field(350, ge=10, le=5000, description="households per grid")
+    workers_per_grid: Annotated[
+        int, Param("workers/grid", "seed003"), Label("网格员/格", "grid workers per grid"),
+        Control("outreach", low=0, high=4, step=1),
+    ] = Field(1, ge=0, le=20, description="grid workers per grid")
+    visits_per_worker: Annotated[
+        int, ActiveWhen("policy.grid.workers_per_grid", above=0),
+        Param("visits/worker/month", "seed003"), Label("走访户数/月", "visits per worker a month"),
+    ] = Field(
+        60, ge=0, le=1000, description="household visits per month")
+    migrant_priority: Annotated[
+        NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
+        Param("weight", "seed003"), Label("流动人口优先", "migrant priority"),
+    ] = Field(
+        2.0, description="extra visit weight of migrant households (floating-population "
+        "registration, seed 003)",
+    )
+    resolve_share: Annotated[
+        Share, ActiveWhen("policy.grid.workers_per_grid", above=0), Param("share", "seed003"),
+        Label("就地解决", "resolved on the spot"),
+    ] = Field(
+        0.5, description="share of demands found on grid visits that the grid worker resolves "
+        "on the spot (切实帮群众解决实事, seed 003); the rest go to the street office",
+    )
+    recent_contact_weight: Annotated[
+        Share, ActiveWhen("policy.grid.workers_per_grid", above=0), Param("weight", "seed003"),
+        Label("近期走访权重", "recent-contact weight"),
+    ] = Field(
+        0.2, description="visit weight of a household still counted as recruited at the start of "
+        "the month (workers seek out the unreached: 主动走访, seed 003)",
+    )
+
+
+class Party(_Config):
+    """Party-member vanguard action (党员联系户 seed 004; 双报到 seed 001)."""
+
+    contacts_per_month: Annotated[
+        int, Param("households/month", "seed004"), Label("党员联系户/月", "party contacts a month"),
+        Control("outreach", low=0, high=24, step=1),
+    ] = Field(
+        6, ge=0, le=200,
+        description="households each active party member contacts per month (党员联系户, seed 004)",
+    )
+    dual_registration: Annotated[
+        bool, Param("switch", "seed001"), Label("双报到", "dual registration"), Control("outreach"),
+    ] = Field(False, description="双报到: in-service members report home")
+
+
+class ScheduledChange(_Config):
+    """A policy change applied at the start of ``month`` (1-based)."""
+
+    month: int = Field(ge=1, le=100_000)
+    set: dict[str, Any] = Field(description="policy keys (dotted paths allowed) and new values")
+
+
+class Policy(_Config):
+    """The levers (MODEL.md §6). 还权 devolution, 赋能 empowerment, 归位 proper roles."""
+
+    devolution: Annotated[
+        Share, Param("share", "seed000"), Label("居民议定", "devolution"),
+        Control("huanquan", step=0.01),
+    ] = Field(
+        0.0, description="还权: share of the fund's project choices made by the council"
+    )
+    transparency: Annotated[
+        Share, Param("probability", "assumption"), Label("公开", "transparency"),
+        Control("huanquan", step=0.01),
+    ] = Field(0.3, description="还权: chance a resident learns outcomes (公开)")
+    fund_per_community: Annotated[
+        NonNegative, Param("yuan/year", "seed000"), Label("社区资金", "community fund"),
+        Control("funeng", kind="int", low=0, high=50, step=1, scale=10_000, unit="万元/年"),
+    ] = Field(
+        0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed 000)"
+    )
+    fund_growth: Annotated[
+        float, Field(ge=0.0, le=1.0), ActiveWhen("policy.fund_per_community", above=0),
+        Param("share/year", "seed000"), Label("资金逐年递增", "fund growth"),
+    ] = Field(
+        0.0, description="yearly growth of the fund, share per year (逐年递增, seed 000)"
+    )
+    training_rate: Annotated[
+        Share, Param("share/year", "assumption"), Label("培训", "training"),
+        Control("funeng", low=0, high=0.1, step=0.005, unit="/年"),
+    ] = Field(0.0, description="赋能: share of residents trained per year")
+    resident_evaluation: Annotated[
+        bool, Param("switch", "seed000"), Label("居民评议政府", "resident evaluation"),
+        Control("funeng"),
+    ] = Field(False, description="赋能: residents evaluate the office")
+    purchase_share: Annotated[
+        Share, Param("share", "seed000"), Label("购买服务", "purchase of services"),
+        Control("funeng", step=0.01),
+    ] = Field(
+        0.0, description="赋能: share of projects contracted to social organizations (三社联动)"
+    )
+    service_focus: Annotated[
+        Share, Param("share of effort", "seed002"), Label("服务重心", "service focus"),
+        Control("guiwei", step=0.01),
+    ] = Field(
+        0.4, description="归位: σ, street office effort on public service (vs investment)"
+    )
+    admin_items: Annotated[
+        int, Param("items", "seed000"), Label("行政事项", "administrative items"),
+        Control("guiwei", low=0, high=600, step=1),
+    ] = Field(
+        537, ge=0, le=5000, description="归位: admin items pushed to each committee (537 → 69)"
+    )
+    incentive: Incentive = Field(Incentive(), description="incentive scheme")
+    grid: Grid = Field(Grid(), description="grid outreach")
+    party: Party = Field(Party(), description="party outreach")
+    foundation: Annotated[
+        bool, Param("switch", "seed004"), Label("社区基金会", "community foundation"),
+        Control("funeng"),
+    ] = Field(
+        False, description="a community foundation collects donations (Chenghua 2019, seed 004)"
+    )
+    foundation_match: Annotated[
+        Share, ActiveWhen("policy.foundation", True), Param("share", "assumption"),
+        Label("基金会配捐", "foundation match"),
+    ] = Field(
+        0.0, description="share of donations matched")
+    supervision: Annotated[
+        bool, Param("switch", "assumption"), Label("清理僵尸组织", "supervision"),
+    ] = Field(False, description="zombie organizations cleared yearly")
+    incubation_rate: Annotated[
+        NonNegative, Param("organizations/10,000 residents/year", "assumption"),
+        Label("孵化社会组织", "incubation"),
+    ] = Field(
+        0.5, description="new professional orgs per 10,000 residents per year"
+    )
+    schedule: Annotated[
+        tuple[ScheduledChange, ...], Param("list of changes", "assumption"),
+        Label("政策时间表", "policy schedule"),
+    ] = Field((), description="policy changes mid-run")
+
+    @model_validator(mode="after")
+    def _schedule_is_valid(self) -> Policy:
+        policy, found = self.model_copy(update={"schedule": ()}), []
+        for i, change in enumerate(self.schedule):
+            at = ("schedule", i, "set")
+            try:
+                policy = apply_policy_changes(policy, change.set)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = tuple(err["loc"])
+                    found.append(((*at, *_as_written(loc, change.set)),
+                                  validation_message(err, Policy, loc)))
+            except ScenarioError as exc:
+                for problem in exc.located:
+                    loc = tuple((problem.key or "").split("."))
+                    found.append(((*at, *_as_written(loc, change.set)), problem.message))
+        if found:
+            raise NestedProblems(found)
+        return self
+
+
+def _as_written(loc: tuple, changes: Mapping[str, Any]) -> tuple:
+    """``loc`` (a key path inside the policy) with its head as the scheduled change wrote it:
+    ``("incentive", "scheme")`` → ``("incentive.scheme",)`` when the change wrote the dotted
+    key, so that the line map finds the line."""
+    for key in sorted(map(str, changes), key=len, reverse=True):
+        parts = tuple(key.split("."))
+        if len(parts) > 1 and loc[:len(parts)] == parts:
+            return (key, *loc[len(parts):])
+    return loc
+
+
+# ------------------------------------------------------------------------------------ scenario
+class Scenario(_Config):
+    """A complete, validated scenario. Build with :meth:`load` or :meth:`from_dict`."""
+
+    name: str = Field("unnamed", min_length=1)
+    description: str = ""
+    seed: Annotated[
+        int, Param("seed", "assumption"), Label("随机种子", "seed"),
+    ] = Field(0, ge=0, le=2**63 - 1, description="master seed of the run")
+    months: Annotated[
+        int, Param("months", "assumption"), Label("月数", "months"),
+    ] = Field(60, ge=1, le=1200, description="horizon, months (五年 = 60)")
+    structure: Structure = Structure()
+    population: Population = Population()
+    behavior: Behavior = Behavior()
+    policy: Policy = Policy()
+
+    # -- construction -------------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _schedule_within_horizon(self) -> Scenario:
+        late = [
+            (("policy", "schedule", i, "month"),
+             f"month {change.month} is after the horizon (months: {self.months}), so the change "
+             f"would never take effect; drop it or run at least {change.month} months")
+            for i, change in enumerate(self.policy.schedule) if change.month > self.months
+        ]
+        if late:
+            raise NestedProblems(late)
+        return self
+
+    @classmethod
+    def load(cls, path: str | Path, overrides: Mapping[str, Any] | None = None,
+             origin: str | Mapping[str, str] = "--set") -> Scenario:
+        """Read a scenario YAML file (following ``extends:``), apply ``overrides`` (dotted key
+        paths → values, e.g. from ``--set`` and ``--months``) and validate the result once, so
+        that rules across keys (a scheduled change within ``months``) are judged on what will
+        run. ``origin`` labels the overrides in messages (one label, or one per key path).
+        Raises ScenarioError with every problem located (file:line or the override's label)."""
+        return load_located(path, overrides, origin)[0]
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], where: dict | None = None, source: str = "<dict>"
+    ) -> Scenario:
+        """Validate a plain mapping; ``where`` maps key paths to (file, line) for messages."""
+        data = dict(data)
+        data.pop("extends", None)
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise ScenarioError(locate(exc, cls, where or {}, source)) from None
+
+    def with_overrides(self, overrides: Mapping[str, Any], origin: str = "--set") -> Scenario:
+        """A copy with dotted key paths replaced, e.g. ``{"policy.devolution": 0.8}``."""
+        data, where = overridden(self.model_dump(mode="python"), {}, overrides, origin)
+        return Scenario.from_dict(data, where=where, source=origin)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of every resolved value (for manifests)."""
+        return self.model_dump(mode="json")
+
+
+def load_located(path: str | Path, overrides: Mapping[str, Any] | None = None,
+                 origin: str | Mapping[str, str] = "--set") -> tuple[Scenario, dict]:
+    """:meth:`Scenario.load`, also returning where each key was set: key path → (file, line),
+    or (override label, None); for located warnings such as ``sim.scenario.inert_settings``."""
+    data, where = load_yaml_tree(Path(path))
+    if overrides:
+        data, where = overridden(data, where, overrides, origin)
+    return Scenario.from_dict(data, where=where, source=str(path)), where
+
+
+def apply_policy_changes(policy: Policy, changes: Mapping[str, Any]) -> Policy:
+    """Policy with ``changes`` (dotted paths or nested mappings) applied and re-validated."""
+    data = policy.model_dump(mode="python")
+    for path, value in changes.items():
+        keys = tuple(str(path).split("."))
+        if isinstance(value, Mapping) and isinstance(get_path(data, keys), dict):
+            for sub, sub_value in flatten(value):
+                set_path(data, keys + sub, sub_value)
+        else:
+            set_path(data, keys, value)
+    return Policy.model_validate(data)
+
+
+# ---------------------------------------------------------------------------- introspection
+def model_class(annotation: Any) -> type[BaseModel] | None:
+    """The pydantic model a field holds (None for a plain value)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def field_chain(cls: type[BaseModel], loc: tuple) -> list[FieldInfo] | None:
+    """The FieldInfo of every key along ``loc`` inside model ``cls`` (None if ``loc`` is not a
+    path of the model)."""
+    model, chain = cls, []
+    for part in loc:
+        if model is None or not isinstance(part, str) or part not in model.model_fields:
+            return None
+        info = model.model_fields[part]
+        chain.append(info)
+        model = model_class(info.annotation)
+    return chain
+
+
+def field_at(cls: type[BaseModel], loc: tuple) -> FieldInfo | None:
+    """The pydantic FieldInfo at ``loc`` inside model ``cls`` (None if not a model path)."""
+    chain = field_chain(cls, loc)
+    return chain[-1] if chain else None
+
+
+def fields_at(cls: type[BaseModel], loc: tuple) -> list[str]:
+    """The keys allowed at ``loc`` (the fields of the model there; empty for a value)."""
+    model = cls if not loc else model_class(getattr(field_at(cls, loc), "annotation", None))
+    return list(model.model_fields) if model is not None else []
+
+
+def bounds(cls: type[BaseModel], loc: tuple) -> tuple[float | None, float | None]:
+    """(low, high) of the number at ``loc`` from its ``ge``/``gt``/``le``/``lt`` constraints
+    (None where unbounded)."""
+    info = field_at(cls, loc)
+    low = high = None
+    for meta in getattr(info, "metadata", []) if info is not None else []:
+        if isinstance(meta, annotated_types.Ge | annotated_types.Gt):
+            low = getattr(meta, "ge", getattr(meta, "gt", None))
+        if isinstance(meta, annotated_types.Le | annotated_types.Lt):
+            high = getattr(meta, "le", getattr(meta, "lt", None))
+    return low, high
+
+
+def key_paths(cls: type[BaseModel] = None, prefix: str = "") -> list[str]:
+    """Every leaf key path of a model (by default the scenario), in schema order."""
+    cls = Scenario if cls is None else cls
+    out = []
+    for key, info in cls.model_fields.items():
+        sub = model_class(info.annotation)
+        out += key_paths(sub, f"{prefix}{key}.") if sub else [f"{prefix}{key}"]
+    return out
+
+
+def metadata(path: str | tuple, kind: type, cls: type[BaseModel] = None) -> Any:
+    """The ``kind`` metadata (:class:`Param`, :class:`Label`, :class:`Control`,
+    :class:`ActiveWhen`) declared on the key at ``path`` or, failing that, on the nearest
+    container above it (a Beta field's unit holds for its ``a`` and ``b``); None if none."""
+    keys = tuple(path.split(".")) if isinstance(path, str) else tuple(path)
+    chain = field_chain(Scenario if cls is None else cls, keys) or []
+    for info in reversed(chain):
+        for meta in info.metadata:
+            if isinstance(meta, kind):
+                return meta
+    return None
+
+
+def parameters() -> Iterator[tuple[str, Param | None]]:
+    """(key path, its :class:`Param`) for every parameter of the scenario (every leaf but the
+    run's ``name`` and ``description``)."""
+    for path in key_paths():
+        if path not in ("name", "description"):
+            yield path, metadata(path, Param)
+
+
+def is_lever(path: str) -> bool:
+    """A lever is a ``policy.*`` key (the levers of MODEL.md §6 and their details)."""
+    return path.startswith("policy.")
+
+
+# ------------------------------------------------------------------------- located problems
+class NestedProblems(ValueError):
+    """Raised by a model validator that found problems below the value it checks: each
+    (key path relative to the model, message) is placed by :func:`locate` at its own key
+    path and line (a scheduled change at ``policy.schedule[i].set.x``), not at the validator's
+    model. Structured, so that nothing has to parse the message back."""
+
+    def __init__(self, found: list[tuple[tuple, str]]):
+        self.found = list(found)
+        super().__init__("\n".join(f"{dotted(loc)}: {msg}" for loc, msg in self.found))
+
+
+def locate(exc: ValidationError, cls: type[BaseModel], where: Mapping,
+           source: str) -> list[Problem]:
+    """The problems of a pydantic ValidationError of model ``cls``, each placed at its file and
+    line by the line map ``where`` (``source`` where the map knows no line)."""
+    problems = []
+    for err in exc.errors():
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        nested = (err.get("ctx") or {}).get("error")
+        if isinstance(nested, NestedProblems):
+            problems += [problem_at((*loc, *sub), msg, where, source) for sub, msg in nested.found]
+            continue
+        for msg in validation_message(err, cls, loc).split("\n"):
+            problems.append(problem_at(loc, msg, where, source))
+    return problems
+
+
+def validation_message(err: Mapping, cls: type[BaseModel], loc: tuple) -> str:
+    """One pydantic error in words: unknown keys with a "did you mean", ranges with both
+    bounds, the value given."""
+    kind, given = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        options = fields_at(cls, loc[:-1])
+        hint = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.6)
+        if hint:
+            return f"unknown key '{loc[-1]}' (did you mean '{hint[0]}'?)"
+        return f"unknown key '{loc[-1]}'; allowed: {', '.join(options)}"
+    if kind == "missing":
+        return "is required"
+    if kind in {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}:
+        low, high = bounds(cls, loc)
+        if low is not None and high is not None:
+            return f"must be between {low:g} and {high:g}, got {given!r}"
+    msg = err["msg"]
+    msg = msg.removeprefix("Value error, ")
+    msg = msg[:1].lower() + msg[1:]
+    if kind not in {"value_error", "assertion_error"} and not isinstance(given, dict | list):
+        msg += f", got {given!r}"
+    return msg
