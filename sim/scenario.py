@@ -57,6 +57,7 @@ from sim.schema import (
     ShareByAge,
     Structure,
     apply_policy_changes,
+    default_data,
     load_located,
     model_class,
 )
@@ -130,6 +131,5 @@ def inert_settings(scenario: Scenario, where: Mapping | None = None,
     return warnings
 
 
-@cache
 def _default_dump() -> dict[str, Any]:
-    return Scenario().model_dump(mode="python")
+    return default_data()

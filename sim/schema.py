@@ -24,9 +24,11 @@ Seed file names (``seed 000`` …) refer to ``shared/seeds/``.
 
 from __future__ import annotations
 
+import copy
 import difflib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -47,6 +49,7 @@ from sim.loading import (
     flatten,
     get_path,
     load_yaml_tree,
+    merge,
     overridden,
     problem_at,
     set_path,
@@ -941,8 +944,13 @@ class Scenario(_Config):
     def from_dict(
         cls, data: Mapping[str, Any], where: dict | None = None, source: str = "<dict>"
     ) -> Scenario:
-        """Validate a plain mapping; ``where`` maps key paths to (file, line) for messages."""
-        data = dict(data)
+        """Validate a plain mapping; ``where`` maps key paths to (file, line) for messages.
+
+        ``data`` is merged into the defaults the way ``extends:`` merges files and ``--set``
+        or a sweep sets a key (sections key by key, values and lists whole), so a file, an
+        override and a sweep that name one key of a section (``population.trust.a``) keep the
+        section's other defaults alike: one merge rule for every way a scenario is made."""
+        data = merge(copy.deepcopy(default_data()), dict(data))
         data.pop("extends", None)
         try:
             return cls.model_validate(data)
@@ -957,6 +965,12 @@ class Scenario(_Config):
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every resolved value (for manifests)."""
         return self.model_dump(mode="json")
+
+
+@cache
+def default_data() -> dict[str, Any]:
+    """Every default of the schema as plain data (do not mutate: copy first)."""
+    return Scenario().model_dump(mode="python")
 
 
 def load_located(path: str | Path, overrides: Mapping[str, Any] | None = None,

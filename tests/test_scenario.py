@@ -406,3 +406,22 @@ def test_problem_formats_what_it_knows():
         "x.yaml:1 (top level): must be a mapping"
     assert str(Problem("is a value", key="a.b")) == "a.b: is a value"
     assert ScenarioError("plain text").located == [Problem("plain text")]
+
+
+def test_one_merge_rule_for_files_overrides_and_sweeps(tmp_path):
+    """A file, a --set and a sweep that name one key of a section keep the section's other
+    defaults alike (a sweep row varying population.trust.a must rerun with --set)."""
+    path = tmp_path / "q.yaml"
+    path.write_text("name: q\npopulation: {trust: {a: 4}, employed: {elder: 0.2}}\n",
+                    encoding="utf-8")
+    from_file = Scenario.load(path)
+    default = Scenario()
+    assert from_file.population.trust.a == 4 and from_file.population.trust.b == \
+        default.population.trust.b
+    assert from_file.population.employed.youth == default.population.employed.youth
+    by_override = Scenario(name="q").with_overrides(
+        {"population.trust.a": 4, "population.employed.elder": 0.2})
+    assert by_override == from_file
+    located, _ = load_located(tmp_path / "q.yaml", {"population.efficacy.b": 5})
+    assert located.population.efficacy.a == default.population.efficacy.a
+    assert located.population.trust.a == 4
