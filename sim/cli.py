@@ -427,7 +427,7 @@ def format_table(table: pd.DataFrame) -> str:
 
 def _cell(row: Any) -> str:
     if math.isnan(row.mean):
-        return "n/a"
+        return "n/a†" if row.nan else "n/a"
     text = f"{row.mean:.4g}"
     if not (math.isnan(row.ci_low) or math.isnan(row.ci_high)):
         text += f" [{row.ci_low:.4g}, {row.ci_high:.4g}]"
@@ -441,7 +441,7 @@ def _table_notes(table: pd.DataFrame) -> list[str]:
 
     notes = [f"[{intervals.RULE_SHORT}]: {intervals.RULE}."] if table["ci_low"].notna().any() \
         else []
-    if (table["n"] < 2).any():
+    if (table["n"] == 1).any():
         notes.append("No interval where a scenario has one replicate: run --replicates 2 or "
                      "more (4 or more for a useful width).")
     if table["inf"].any():
@@ -449,7 +449,8 @@ def _table_notes(table: pd.DataFrame) -> list[str]:
                      "gain): the mean is infinite or undefined and has no interval.")
     if table["nan"].any():
         notes.append("† some replicates are undefined (NaN, e.g. no participants for the "
-                     "representation gap) and are left out of the mean.")
+                     "representation gap, or no money spent for yuan_per_satisfaction) and are "
+                     "left out of the mean; n/a† where all are.")
     return notes
 
 

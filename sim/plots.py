@@ -181,8 +181,10 @@ def _label_axes(ax: Axes, metric: str, title: str | None = None) -> None:
     ax.set_xlabel("month")
     ax.set_ylabel(UNITS[metric])
     _month_ticks(ax)
+    if range_of(metric)[0] == 0:  # shares, counts and yuan: no axis below zero
+        ax.set_ylim(bottom=0)
     if metric in YUAN_METRICS:
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + 0.0:,.0f}"))
     if title:
         ax.set_title(title)
 

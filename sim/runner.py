@@ -417,7 +417,7 @@ def manifest_fields(kind: str, command: Sequence[str] | None, fields: dict[str, 
     """Every manifest's common fields — kind, command, seeding rule, interval rule, versions,
     git state — around ``fields`` (the command's own). Used by run, compare and sweep."""
     return {"kind": kind, "command": list(command or []), **fields, "seeding": SEEDING,
-            "interval_rule": intervals.RULE, "versions": versions(), "git": git_state(Path.cwd())}
+            "interval_rule": intervals.RULE, "versions": versions(), "git": code_state()}
 
 
 def write_manifest(directory: Path, data: dict[str, Any], list_files: bool = False) -> Path:
@@ -466,8 +466,22 @@ def versions() -> dict[str, str | None]:
     return out
 
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def code_state() -> dict[str, Any] | None:
+    """The git state of the cogov code that is running: ``git_state`` of the checkout whose
+    ``sim/`` package this is (an editable install), never of the directory a command is run
+    from; None for an installed copy outside a cogov checkout."""
+    state = git_state(PACKAGE_DIR)
+    if state is None or Path(state["toplevel"]).resolve() / "sim" != PACKAGE_DIR:
+        return None
+    return state
+
+
 def git_state(directory: Path) -> dict[str, Any] | None:
-    """``{"commit", "dirty"}`` of the git work tree at ``directory``; None without git or a repo."""
+    """``{"commit", "dirty", "toplevel"}`` of the git work tree at ``directory``; None without
+    git or a repo."""
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(
@@ -481,7 +495,8 @@ def git_state(directory: Path) -> dict[str, Any] | None:
     if commit is None:
         return None
     status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    return {"commit": commit, "dirty": bool(status) if status is not None else None,
+            "toplevel": git("rev-parse", "--show-toplevel")}
 
 
 def _write_manifest(

@@ -311,3 +311,14 @@ def test_a_command_needing_an_uninstalled_extra_names_it(argv, missing, extra, m
     err = capsys.readouterr().err
     assert f"pip install 'cogov[{extra}]'" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_notes_speak_only_of_what_the_table_shows() -> None:
+    """Three replicates and a metric undefined in all of them: no "one replicate" note, and
+    the dagger that the note explains stands in the table."""
+    table = pd.DataFrame({"scenario": ["a", "a"], "metric": ["x", "yuan_per_satisfaction"],
+                          "n": [3, 0], "mean": [0.5, float("nan")], "ci_low": [0.4, float("nan")],
+                          "ci_high": [0.6, float("nan")], "nan": [0, 3], "inf": [0, 0]})
+    text = cli.format_table(table)
+    assert "one replicate" not in text
+    assert "n/a†" in text and "† some replicates are undefined" in text

@@ -112,3 +112,12 @@ def test_one_replicate_claims_no_interval_in_titles(make_result) -> None:
         title = make(ts).get_suptitle()
         assert "95%" not in title and "no interval" in title
     assert "95%" not in plots.compare_figure(ts).get_suptitle()
+
+
+def test_axes_of_non_negative_quantities_start_at_zero(make_result) -> None:
+    ts = make_result("zeros", replicates=3).timeseries
+    ts[["fund_spent", "fund_leaked"]] = 0.0
+    ax = plots.funds_figure(ts).axes[0]
+    assert ax.get_ylim()[0] == 0
+    ax.figure.draw_without_rendering()
+    assert not any(t.get_text().startswith(("-", "−")) for t in ax.get_yticklabels())

@@ -284,3 +284,24 @@ def test_a_disk_filling_up_while_writing_names_the_users_directory(
     assert f"cogov: {out}: writing the outputs failed (No space left on device)" in err
     assert ".partial" not in err and "Traceback" not in err
     assert _made(tmp_path) == []
+
+
+def test_the_manifest_records_the_commit_of_cogov_not_of_the_working_directory(
+        tmp_path, monkeypatch, make_result) -> None:
+    """A command run from inside another git repository records cogov's commit."""
+    import subprocess
+
+    other = tmp_path / "other"
+    other.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=other, check=True)
+    subprocess.run(["git", "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-q",
+                    "--allow-empty", "-m", "x"], cwd=other, check=True)
+    theirs = subprocess.run(["git", "rev-parse", "HEAD"], cwd=other, capture_output=True,
+                            text=True).stdout.strip()
+    ours = runner.git_state(runner.PACKAGE_DIR)
+    monkeypatch.chdir(other)
+    recorded = runner.manifest("run", [make_result()], ["cogov", "run"])["git"]
+    if ours is None:  # the tests run from an installed copy: nothing to claim
+        assert recorded is None
+    else:
+        assert recorded["commit"] == ours["commit"] != theirs
