@@ -3,6 +3,7 @@ DemoModel whose levers act from next month exactly like a scenario's schedule.""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,39 @@ def test_schedule_changes_are_marked_when_they_apply() -> None:
     assert model.change_marks() == [(37, "社区资金 0万元/年")]
     assert model.lever_values()["fund_per_community"] == 0
 
+
+class _RequestOnFirstEntry:
+    """The model's lock, except that the first time anyone takes it, another thread requests a
+    lever first: a request arriving in the instant a step starts, made deterministic."""
+
+    def __init__(self, lock, request) -> None:
+        self.lock, self.request, self.fired = lock, request, False
+
+    def __enter__(self):
+        if not self.fired:
+            self.fired = True
+            other = threading.Thread(target=self.request)
+            other.start()
+            other.join()
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc):
+        return self.lock.__exit__(*exc)
+
+
+def test_a_lever_requested_as_a_step_starts_is_logged_for_the_month_it_acts_in() -> None:
+    """Mesa counts the month before running the step: a request in between must not be logged
+    for month m + 1 while it acts in month m."""
+    demo = teaching().run(3)
+    demo._lock = _RequestOnFirstEntry(demo._lock,
+                                      lambda: demo.request({"fund_per_community": 0}))
+    demo.step()
+    assert demo.month == 4
+    acted_in = 4 if demo.policy.fund_per_community == 0 else 5
+    assert demo.lever_log == [(acted_in, {"fund_per_community": 0})]
+    demo.run(6)
+    assert demo.change_marks() == [(acted_in, "社区资金 0万元/年")]
+    scheduled = Scenario.load(ROOT / "scenarios" / "teaching.yaml").with_overrides(
+        {"policy.schedule": [{"month": acted_in, "set": {"fund_per_community": 0}}]})
+    plain = CoGovModel(scheduled, rng=replicate_rng(1, 0)).run(6)
+    assert demo.timeseries().equals(plain.timeseries())

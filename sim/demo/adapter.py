@@ -112,10 +112,16 @@ class DemoModel(CoGovModel):
         self.lever_log: list[tuple[int, dict[str, Any]]] = []  # (month applied, changes)
         self._lock = threading.Lock()  # Play steps in a thread while levers move
         super().__init__(scenario, rng=replicate_rng(seed_value, 0))
+        # Mesa's step counts the month (``steps``, hence ``month``) before it runs ours, so the
+        # lock holds the count and the month together: a lever requested in between would
+        # otherwise be logged for the month after the one it acts in
+        counted_step = self.step
 
-    def step(self) -> None:
-        with self._lock:
-            super().step()
+        def step() -> None:
+            with self._lock:
+                counted_step()
+
+        self.step = step
 
     def request(self, changes: Mapping[str, Any]) -> None:
         """Queue lever changes for the start of next month (``set_policy``) and log them."""
