@@ -210,6 +210,8 @@ def test_a_preset_loads_at_once(page) -> None:
     wait_text(page, ".cogov-month", "of 60")
     wait_text(page, ".cogov-status", "Chengdu full reform")
     wait_text(page, ".lever-fund_per_community .cogov-value", "20")
+    # each control's update is its own message: on a loaded machine the page can be read between
+    wait_text(page, ".lever-admin_items .cogov-value", "69")
     assert page.locator(".lever-admin_items .cogov-value").inner_text() == "69"
     assert page.locator(".cogov-pending").count() == 0  # loading moves no lever
     # SolaraViz's controls still come first in the sidebar, and still work
