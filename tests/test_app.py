@@ -1,9 +1,10 @@
-"""The teaching demo (sim/app.py, issue 4): its parts by hand, then the page in a real browser.
+"""The teaching demo's entry point (sim/app.py, issue 4): the page in a real browser.
 
-The browser tests start the demo server (``sim.app.serve``) in a subprocess on a free local port
-and drive Debian's headless /usr/bin/chromium with Playwright's Python API; they are skipped,
-with the reason, only when that browser is absent (.ci/run installs it). Screenshots and the
-measured step-render time go to test-artifacts/ (gitignored).
+The browser tests start the demo server (``sim.app.serve``, ``python -m sim demo``) in a
+subprocess on a free local port and drive Debian's headless /usr/bin/chromium with Playwright's
+Python API; they are skipped, with the reason, only when that browser is absent (.ci/run
+installs it). Screenshots and the measured step-render time go to test-artifacts/ (gitignored).
+The demo's parts by hand: tests/test_demo_*.py, one file per module of sim/demo/.
 """
 
 from __future__ import annotations
@@ -15,255 +16,18 @@ import subprocess
 import sys
 import time
 import urllib.request
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from sim import app
-from sim.model import CoGovModel, replicate_rng
-from sim.population import build_layout
-from sim.runner import run_replicate
-from sim.scenario import Policy, Scenario, ScenarioError, Structure
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SETTINGS = app.DemoSettings.for_path(None)
-
-
-def teaching(**kwargs) -> app.DemoModel:
-    return app.DemoModel(preset="teaching", presets=SETTINGS.presets, **kwargs)
-
-
-# ------------------------------------------------------------------------ configuration
-def test_presets_are_every_shipped_scenario_in_lesson_order_teaching_first() -> None:
-    keys = [k for k, _ in SETTINGS.presets]
-    shipped = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
-    assert sorted(keys) == shipped
-    assert SETTINGS.default == "teaching" and keys[0] == "teaching"
-    lesson = ["baseline", "chengdu_2009_fund", "nominal_devolution", "chengdu_reform",
-              "fund_withdrawal"]
-    assert [k for k in keys if k in lesson] == lesson
-
-
-def test_a_scenario_outside_the_shipped_ones_joins_the_presets(tmp_path: Path) -> None:
-    small_yaml = tmp_path / "small.yaml"
-    small_yaml.write_text("name: small\nmonths: 12\n", encoding="utf-8")
-    settings = app.DemoSettings.for_path(small_yaml)
-    assert settings.default == "small"
-    assert settings.path("small") == str(small_yaml.resolve())
-    assert app.DemoSettings.for_path(ROOT / "scenarios" / "baseline.yaml").default == "baseline"
-    with pytest.raises(ValueError, match="unknown preset 'nope'"):
-        settings.path("nope")
-
-
-@pytest.mark.parametrize("text, expected", [
-    ("42", (42, None)), (42, (42, None)), (" 7 ", (7, None)), ("", (1, None)), (None, (1, None)),
-])
-def test_a_seed_typed_in_the_browser_becomes_an_int(text, expected) -> None:
-    assert app.parse_seed(text, fallback=1) == expected
-
-
-@pytest.mark.parametrize("text", ["abc", "4.5", "-3", str(2**63)])
-def test_a_bad_seed_falls_back_with_a_note(text) -> None:
-    seed, note = app.parse_seed(text, fallback=1)
-    assert seed == 1 and note is not None and "using 1" in note
-
-
-def test_every_lever_is_a_policy_key_whose_preset_values_sit_on_the_slider() -> None:
-    """A slider that cannot show a preset's value would clip or snap it: no lever moves unless
-    the teacher moves it."""
-    assert len(app.LEVER_BY_PATH) == len(app.LEVERS)
-    for key, path in SETTINGS.presets:
-        data = Scenario.load(path).policy.model_dump()
-        for lever in app.LEVERS:
-            value = data
-            for part in lever.path.split("."):
-                value = value[part]
-            assert lever.to_policy(lever.to_shown(value)) == value, (key, lever.path)
-            if lever.kind in ("float", "int"):
-                shown = lever.to_shown(value)
-                assert lever.low <= shown <= lever.high, (key, lever.path, shown)
-                steps = (shown - lever.low) / lever.step
-                assert abs(steps - round(steps)) < 1e-6, (key, lever.path, shown)
-    policy_fields = set(Policy.model_fields)
-    assert {lever.path.split(".")[0] for lever in app.LEVERS} <= policy_fields
-
-
-def test_lever_conversions_by_hand() -> None:
-    fund = app.LEVER_BY_PATH["fund_per_community"]
-    assert fund.to_shown(200_000.0) == 20 and fund.to_policy(7) == 70_000
-    scheme = app.LEVER_BY_PATH["incentive.scheme"]
-    assert scheme.to_shown("points") == "points 积分"
-    assert scheme.to_policy("points 积分") == "points"
-    assert app.LEVER_BY_PATH["party.dual_registration"].to_policy(1) is True
-    assert "fund_per_community" in fund.label and "社区资金" in fund.label
-
-
-# ------------------------------------------------------------------------------- the model
-def test_solaraviz_can_rebuild_the_model_from_its_params() -> None:
-    """SolaraViz's Reset calls ``DemoModel(**model_params)``: every key must be a parameter."""
-    # imported here, after sim.app has imported Mesa's visualization quietly
-    from mesa.visualization.solara_viz import _check_model_params, split_model_params
-
-    params = app.reset_params(SETTINGS, "haicang_cocreation")
-    _check_model_params(app.DemoModel.__init__, params)  # raises if a key is not accepted
-    adjustable, fixed = split_model_params(params)
-    assert set(adjustable) == {"seed", "migrant_share", "months"}
-    model = app.DemoModel(**fixed, **{k: v["value"] for k, v in adjustable.items()})
-    assert model.scenario.name == "haicang_cocreation"
-    assert model.scenario.population.migrant_share == 0.56
-    assert model.scenario.months == 60 and model.scenario.seed == 1
-
-
-def test_the_demo_replays_replicate_0_of_the_typed_seed() -> None:
-    demo = teaching(seed="42").run(4)
-    scenario = Scenario.load(ROOT / "scenarios" / "teaching.yaml").with_overrides(
-        {"seed": 42, "months": 4})
-    plain, _ = run_replicate(scenario, 0)  # what `cogov run --seed 42 --months 4` runs
-    assert demo.scenario.seed == 42 and demo.seed_note is None
-    assert demo.timeseries().equals(plain.drop(columns=["scenario", "replicate", "seed"]))
-
-
-def test_reset_overrides_migrant_share_and_months() -> None:
-    model = teaching(migrant_share=0.6, months=12)
-    assert model.scenario.population.migrant_share == 0.6 and model.scenario.months == 12
-    assert model.run().month == 12 and model.running is False
-
-
-def test_a_lever_acts_from_next_month_exactly_like_the_schedule() -> None:
-    demo = teaching().run(3)
-    demo.request({"fund_per_community": 50_000})  # a slider dragged: only its last value counts
-    demo.request({"fund_per_community": 0})
-    assert demo.policy.fund_per_community == 100_000  # not yet
-    assert demo.pending() == {"fund_per_community": 0}
-    assert demo.lever_values()["fund_per_community"] == 0  # the slider shows the request
-    demo.run(6)
-    assert demo.policy.fund_per_community == 0 and demo.pending() == {}
-    assert demo.change_marks() == [(4, "社区资金 0万元/年")]
-    scheduled = Scenario.load(ROOT / "scenarios" / "teaching.yaml").with_overrides(
-        {"policy.schedule": [{"month": 4, "set": {"fund_per_community": 0}}]})
-    plain = CoGovModel(scheduled, rng=replicate_rng(1, 0)).run(6)
-    assert demo.timeseries().equals(plain.timeseries())
-
-
-def test_a_bad_lever_value_is_refused_at_once() -> None:
-    demo = teaching()
-    with pytest.raises(ValueError):
-        demo.request({"devolution": 1.5})
-    assert demo.lever_log == [] and demo.pending() == {}
-
-
-def test_schedule_changes_are_marked_when_they_apply() -> None:
-    model = app.DemoModel(preset="fund_withdrawal", presets=SETTINGS.presets)
-    model.run(36)
-    assert model.change_marks() == []
-    model.step()
-    assert model.change_marks() == [(37, "社区资金 0万元/年")]
-    assert model.lever_values()["fund_per_community"] == 0
-
-
-# ----------------------------------------------------------------------------- the picture
-def test_activity_state_by_hand() -> None:
-    took = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1]], bool)
-    assert app.activity_state(took).tolist() == [0, 1, 2, 3, 4, 4]
-
-
-@pytest.mark.parametrize("size, community", [(2000, 0), (5000, 1), (37, 0)])
-def test_community_map_gives_every_resident_its_own_cell_by_building(size, community) -> None:
-    layout = build_layout(Structure(communities_per_street=2, residents_per_community=size))
-    cmap = app.community_map(layout, community)
-    assert len(cmap.residents) == size and cmap.residents[0] == layout.community_start[community]
-    cells = set(zip(cmap.x.tolist(), cmap.y.tolist(), strict=True))
-    assert len(cells) == size
-    assert cmap.x.min() >= 0 and cmap.x.max() < cmap.width
-    assert cmap.y.min() >= 0 and cmap.y.max() < cmap.height
-    # a building is one block: its residents share a block, and no block holds two buildings
-    block = (cmap.x // (cmap.cols + app.BLOCK_GAP), cmap.y // (cmap.rows + app.BLOCK_GAP))
-    pairs = set(zip(layout.building[cmap.residents].tolist(), zip(*block, strict=True),
-                    strict=True))
-    assert len(pairs) == cmap.n_buildings
-    assert len({b for b, _ in pairs}) == len({k for _, k in pairs}) == cmap.n_buildings
-    # household members sit side by side
-    household = layout.household[cmap.residents]
-    same = household[1:] == household[:-1]
-    assert np.all(cmap.y[1:][same] == cmap.y[:-1][same])
-
-
-def test_community_svg_draws_every_resident_party_ring_worker_and_self_org_tie() -> None:
-    model = app.DemoModel(preset="chengdu_reform", presets=SETTINGS.presets)
-    while not model.self_orgs and model.month < model.scenario.months:
-        model.step()
-    assert model.self_orgs, "no self-organization formed under chengdu_reform in 60 months"
-    cmap = app.community_map(model.layout, 0)
-    svg = ET.fromstring(app.community_svg(model, cmap))
-    ns = "{http://www.w3.org/2000/svg}"
-    circles = svg.findall(f"{ns}circle")
-    r = model.residents
-    assert len(circles) == len(r)
-    assert sum(" p" in c.get("class") for c in circles) == int(r.party.sum())
-    state = app.activity_state(r.took)
-    assert [int(c.get("class")[1]) for c in circles] == state.tolist()
-    assert len(svg.findall(f"{ns}rect[@class='w']")) == int(r.grid_worker.sum())
-    members = sum(len(o.members) for o in model.self_orgs.values())
-    assert len(svg.findall(f"{ns}line[@class='o']")) == members
-    caption = app.community_caption(model, cmap)
-    assert f"{len(model.self_orgs)} 自组织" in caption and "2,000 居民" in caption
-
-
-# ------------------------------------------------------------------------------ the charts
-@pytest.mark.parametrize("value, expected", [
-    (10, (10, 2)), (7.3, (8, 2)), (0.42, (0.5, 0.1)), (1234, (1250, 250)), (25, (25, 5)),
-    (0, (1, 0.25)),
-])
-def test_nice_axis_top_by_hand(value, expected) -> None:
-    top, step = app.nice_top(value)
-    assert (top, step) == pytest.approx(expected)
-    assert top >= value and 2 <= round(top / step) <= 5 or value == 0
-
-
-def test_chart_panels_draw_each_metric_and_mark_policy_changes() -> None:
-    model = teaching().run(2)
-    model.request({"fund_per_community": 0})
-    model.run(5)
-    marks = [m for m, _ in model.change_marks()]
-    panels = app.chart_panels(app.history_of(model), model.scenario.months, marks)
-    assert len(panels) == len(app.CHARTS) == 6
-    drawn = {metric for _, _, lines in app.CHARTS for metric, _, _ in lines}
-    assert drawn >= {"participation_deliberate", "participation_migrant", "participation_party",
-                     "mean_trust", "mean_efficacy", "mean_dependency", "fund_spent",
-                     "fund_leaked", "fund_carried", "self_orgs_active", "social_orgs_active"}
-    for title, legend, svg in panels:
-        tree = ET.fromstring(svg)
-        ns = "{http://www.w3.org/2000/svg}"
-        assert title and legend
-        assert len(tree.findall(f"{ns}line[@stroke-dasharray]")) == 1  # the month-3 change
-        assert "nan" not in svg
-    fund = dict(zip(app.CHARTS, panels, strict=True))[app.CHARTS[3]][2]
-    assert "<polyline" in fund  # carried
-
-
-# ------------------------------------------------------------------------------ the server
-def test_serve_refuses_a_bad_scenario_before_starting(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("name: bad\npolicy: {devolution: 1.5}\n", encoding="utf-8")
-    with pytest.raises(ScenarioError, match="policy.devolution"):
-        app.serve(bad, free_port())
-    with pytest.raises(ScenarioError, match="file not found"):
-        app.serve(tmp_path / "missing.yaml", free_port())
-
-
-def test_serve_refuses_a_busy_port() -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        with pytest.raises(OSError):
-            app.serve(None, busy.getsockname()[1])
 
 
 # ---------------------------------------------------------------------- in a real browser
@@ -446,6 +210,8 @@ def test_a_preset_loads_at_once(page) -> None:
     wait_text(page, ".cogov-month", "of 60")
     wait_text(page, ".cogov-status", "Chengdu full reform")
     wait_text(page, ".lever-fund_per_community .cogov-value", "20")
+    # each control's update is its own message: on a loaded machine the page can be read between
+    wait_text(page, ".lever-admin_items .cogov-value", "69")
     assert page.locator(".lever-admin_items .cogov-value").inner_text() == "69"
     assert page.locator(".cogov-pending").count() == 0  # loading moves no lever
     # SolaraViz's controls still come first in the sidebar, and still work
