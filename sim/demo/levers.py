@@ -1,15 +1,19 @@
 """The demo's levers and lesson: what the lever panel shows, the preset menu's order and titles,
 and the explanation panel's texts (MODEL.md §6, shared/seeds).
 
-The lever table lives here and only here: the other demo modules read it through ``LEVERS``,
-``LEVER_BY_PATH`` and ``GROUPS``. Pure data, no model or browser import.
+The lever table is generated from the schema (``sim.levers``); the other demo modules read it
+through ``LEVERS``, ``LEVER_BY_PATH`` and ``GROUPS``. Pure data, no model or browser import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from sim.levers import GROUPS, Lever, demo_levers
+
+__all__ = ["EXPLANATION", "GROUPS", "LESSON_ORDER", "LEVERS", "LEVER_BY_PATH", "Lever",
+           "PRESET_TITLES", "describe"]
 
 LESSON_ORDER = (
     "teaching",
@@ -37,71 +41,9 @@ PRESET_TITLES = {
 }
 
 
-@dataclass(frozen=True)
-class Lever:
-    """One control of the lever panel. ``path`` is the dotted policy key (the same name as in
-    YAML, ``--set`` and CSV, STYLE.md habit 11); the slider shows ``value / scale``."""
-
-    path: str
-    zh: str
-    group: str
-    kind: str  # "float", "int", "bool" or "choice"
-    low: float = 0.0
-    high: float = 1.0
-    step: float = 0.05
-    scale: float = 1.0
-    unit: str = ""
-    choices: tuple[tuple[str, str], ...] = ()  # (value, label)
-
-    @property
-    def label(self) -> str:
-        unit = f" ({self.unit})" if self.unit else ""
-        return f"{self.zh} · {self.path}{unit}"
-
-    def to_policy(self, shown: Any) -> Any:
-        """The policy value for what the control shows."""
-        if self.kind == "bool":
-            return bool(shown)
-        if self.kind == "choice":
-            return next((v for v, label in self.choices if shown in (v, label)), shown)
-        value = float(shown) * self.scale
-        return int(round(value)) if self.kind == "int" else value
-
-    def to_shown(self, value: Any) -> Any:
-        """What the control shows for a policy value."""
-        if self.kind == "bool":
-            return bool(value)
-        if self.kind == "choice":
-            return next((label for v, label in self.choices if v == value), str(value))
-        shown = value / self.scale
-        return int(round(shown)) if self.kind == "int" else float(shown)
-
-
-GROUPS = (
-    ("huanquan", "还权 Returning power"),
-    ("funeng", "赋能 Empowerment"),
-    ("guiwei", "归位 Back to proper roles"),
-    ("outreach", "激励与动员 Incentives and outreach"),
-)
-
-LEVERS: tuple[Lever, ...] = (
-    Lever("devolution", "居民议定", "huanquan", "float", step=0.01),
-    Lever("transparency", "公开", "huanquan", "float", step=0.01),
-    Lever("fund_per_community", "社区资金", "funeng", "int", 0, 50, 1, 10_000, "万元/年"),
-    Lever("training_rate", "培训", "funeng", "float", 0, 0.1, 0.005, unit="/年"),
-    Lever("purchase_share", "购买服务", "funeng", "float", step=0.01),
-    Lever("resident_evaluation", "居民评议政府", "funeng", "bool"),
-    Lever("foundation", "社区基金会", "funeng", "bool"),
-    Lever("service_focus", "服务重心", "guiwei", "float", step=0.01),
-    Lever("admin_items", "行政事项", "guiwei", "int", 0, 600, 1),
-    Lever("incentive.scheme", "激励方式", "outreach", "choice", choices=(
-        ("none", "none 无"), ("points", "points 积分"), ("time_bank", "time_bank 时间银行"),
-        ("recognition", "recognition 表彰"))),
-    Lever("incentive.points_per_activity", "每次积分", "outreach", "int", 0, 100, 5),
-    Lever("grid.workers_per_grid", "网格员/格", "outreach", "int", 0, 4, 1),
-    Lever("party.contacts_per_month", "党员联系户/月", "outreach", "int", 0, 24, 1),
-    Lever("party.dual_registration", "双报到", "outreach", "bool"),
-)
+LEVERS: tuple[Lever, ...] = demo_levers()
+"""The lever panel, generated from the scenario schema's metadata (``sim.levers``: labels,
+groups, widget hints declared once beside each policy field)."""
 LEVER_BY_PATH = {lever.path: lever for lever in LEVERS}
 
 EXPLANATION = (
