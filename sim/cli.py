@@ -197,8 +197,10 @@ def cmd_validate(args: argparse.Namespace, command: list[str]) -> int:
 def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov sweep``: every run of the design into ``--out``; 1 if any run failed."""
     from sim.experiment import load_experiment
-    from sim.sweep import sweep
+    from sim.sweep import parse_scheduler, sweep
 
+    if args.scheduler is not None:  # a malformed address: refused before anything else
+        parse_scheduler(args.scheduler)
     if args.executor == "dask":
         errors.require_extra("distributed", "dask", "cogov sweep --executor dask")
     experiment = load_experiment(args.experiment)
