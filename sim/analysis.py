@@ -62,9 +62,10 @@ from sim.scenario import ScenarioError
 
 METHODS_BY_DESIGN = {"sobol": "sobol", "morris": "morris", "fast": "fast", "grid": "grid",
                      "random": "grid"}
-STATUSES = ("ok", "partly-non-finite", "non-finite", "constant", "no-runs")
-"""A metric's status: analysed (``ok``, ``partly-non-finite``: a grid table) or not."""
-ANALYSED = ("ok", "partly-non-finite")
+STATUSES = ("ok", "partly-failed", "partly-non-finite", "non-finite", "constant", "no-runs")
+"""A metric's status: analysed (``ok``; ``partly-failed``: some runs failed, the table covers
+the rest; ``partly-non-finite``: a grid table) or not."""
+ANALYSED = ("ok", "partly-failed", "partly-non-finite")
 WIDE = 0.1
 WIDE_RULE = ("an index is marked wide when its 95% half-width (*_conf) exceeds 0.1 of its "
              "scale (S1/ST: 0.1 on the 0-1 scale; mu*: 0.1 x the largest mu*), is not finite, "
@@ -92,9 +93,11 @@ BETTER_METRICS = {
 class MetricStatus:
     """What the analysis of one metric gave and why: ``status`` (one of :data:`STATUSES`),
     ``detail`` (a sentence for a reader; empty when ``ok``), counts over the successful runs
-    (``runs``; ``inf`` and ``nan`` non-finite runs; ``points`` design points,
-    ``points_affected`` of them with a non-finite replicate), ``notes`` on what limits the
-    indices, and ``warnings`` raised by SALib or numpy during its analysis (deduplicated)."""
+    (``runs``; ``inf`` and ``nan`` non-finite runs; ``points`` design points with a
+    successful run, ``points_affected`` of them with a non-finite replicate), the sweep's
+    ``failed`` runs and the ``points_failed`` design points where some run failed (the
+    ``detail`` says which), ``notes`` on what limits the indices, and ``warnings`` raised by
+    SALib or numpy during its analysis (deduplicated)."""
 
     metric: str
     status: str
@@ -104,6 +107,8 @@ class MetricStatus:
     nan: int = 0
     points: int = 0
     points_affected: int = 0
+    failed: int = 0
+    points_failed: int = 0
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -116,12 +121,24 @@ class MetricStatus:
 @dataclass
 class Analysis:
     """``tables``: one DataFrame per analysed metric; ``status``: every requested metric's
-    :class:`MetricStatus`; ``files``: what was written."""
+    :class:`MetricStatus`; ``files``: what was written; ``design``: the sweep's design method
+    (``random`` analysed as ``grid`` is a per-point summary, not a grid); ``failures``: a
+    statement of the sweep's failed runs and where they lie in the design ("" when none
+    failed; also in every metric's ``detail``)."""
 
     method: str
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
     status: dict[str, MetricStatus] = field(default_factory=dict)
+    design: str = ""
+    failures: str = ""
+
+    @property
+    def label(self) -> str:
+        """What the tables are, for a header: e.g. ``sobol``, ``grid``, or ``random design:
+        per-point summary`` (a random design's points are no grid: its parameter combinations
+        are scattered, not crossed)."""
+        return _label(self.method, self.design)
 
     @property
     def analysed(self) -> list[str]:
@@ -162,11 +179,19 @@ def analyze(out_dir: str | Path, method: str | None = None,
     if missing and method != "grid":
         raise ScenarioError(f"{out_dir}: design points {missing[:10]} have no successful run; "
                             f"{method} needs every point")
-    analysis = Analysis(method)
+    failed, points_failed, failures = _failure_statement(results, manifest["parameters"],
+                                                         method)
+    analysis = Analysis(method, design=design_method, failures=failures)
+    design_points = results.groupby("point").first()
     target = out_dir / "analysis"
     target.mkdir(exist_ok=True)
     for name in names:
         status, table = _analyze_metric(method, manifest, ok, name, out_dir, target, analysis)
+        if failed:
+            status.failed, status.points_failed = failed, points_failed
+            status.detail = f"{status.detail}; {failures}" if status.detail else failures
+            if status.status == "ok":
+                status.status = "partly-failed"
         analysis.status[name] = status
         stale = [target / f"{method}_{name}.csv", target / f"{method}_{name}.png"]
         if method == "sobol":
@@ -180,7 +205,7 @@ def analyze(out_dir: str | Path, method: str | None = None,
         table.to_csv(path, index=False)
         analysis.files.append(path)
         analysis.files.extend(_plot(method, table, manifest["parameters"], name, status,
-                                    target))
+                                    target, design_method, design_points))
     path = target / f"status_{method}.csv"
     status_table(analysis).to_csv(path, index=False)
     analysis.files.append(path)
@@ -189,13 +214,58 @@ def analyze(out_dir: str | Path, method: str | None = None,
 
 def status_table(analysis: Analysis) -> pd.DataFrame:
     """One row per metric: metric, status, detail, runs, inf, nan, points, points_affected,
-    notes and warnings (each joined with `` | ``)."""
+    failed, points_failed, notes and warnings (each joined with `` | ``)."""
     rows = [{"metric": s.metric, "status": s.status, "detail": s.detail, "runs": s.runs,
              "inf": s.inf, "nan": s.nan, "points": s.points,
-             "points_affected": s.points_affected, "notes": " | ".join(s.notes),
+             "points_affected": s.points_affected, "failed": s.failed,
+             "points_failed": s.points_failed, "notes": " | ".join(s.notes),
              "warnings": " | ".join(s.warnings)} for s in analysis.status.values()]
     return pd.DataFrame(rows, columns=["metric", "status", "detail", "runs", "inf", "nan",
-                                       "points", "points_affected", "notes", "warnings"])
+                                       "points", "points_affected", "failed", "points_failed",
+                                       "notes", "warnings"])
+
+
+def _label(method: str, design: str) -> str:
+    return "random design: per-point summary" if design == "random" else method
+
+
+def _failure_statement(results: pd.DataFrame, parameters: list[dict],
+                       method: str) -> tuple[int, int, str]:
+    """(failed runs, design points with a failed run, a statement: how many runs failed, at
+    which points and parameter values, and what that leaves out of the analysis)."""
+    bad = (results["status"] != "ok").to_numpy()
+    if not bad.any():
+        return 0, 0, ""
+    by_point = pd.Series(bad, index=results.index).groupby(results["point"])
+    failed_at, runs_at = by_point.sum(), by_point.size()
+    points = failed_at[failed_at > 0].index
+    missing = [p for p in points if failed_at[p] == runs_at[p]]
+    first = results.groupby("point").first()
+    listed = [f"{_point_text(first.loc[p], parameters)} ({failed_at[p]} of {runs_at[p]} runs)"
+              for p in points[:8]]
+    if len(points) > 8:
+        listed.append(f"and {len(points) - 8} more")
+    text = (f"{int(bad.sum())} of {len(bad)} runs failed, at {len(points)} of {len(runs_at)} "
+            f"design points: {', '.join(listed)}")
+    where = _where_non_finite(results, (failed_at > 0).astype(int), parameters, "failed",
+                              "succeeded")
+    if where:
+        text += f"; {where}"
+    if missing and method == "grid":
+        text += (f"; {len(missing)} of these points have no successful run and are missing "
+                 "from the table, which covers only the other points")
+    if len(missing) < len(points):
+        text += "; where only some replicates failed, a point's mean is over the rest"
+    return int(bad.sum()), len(points), text + (
+        ". Their errors are in results.parquet (status 'error', column error); fix the cause "
+        "and finish with `cogov sweep --resume`, which reruns only the failed runs")
+
+
+def _point_text(row: pd.Series, parameters: list[dict]) -> str:
+    """'x1=0.75, x2=1' for a design point's parameter values."""
+    values = [(p["name"], row[f"param:{p['name']}"]) for p in parameters]
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float | np.floating) else f"{k}={v}"
+                     for k, v in values)
 
 
 def _analyze_metric(method: str, manifest: dict, ok: pd.DataFrame, name: str, out_dir: Path,
@@ -247,29 +317,46 @@ def _analyze_metric(method: str, manifest: dict, ok: pd.DataFrame, name: str, ou
         if inf or nan:
             status.status = "partly-non-finite"
     else:
-        per_point = ok.groupby("point")[name].mean().reindex(range(status.points)).to_numpy()
+        # on the scale of the largest |value|: a metric near 1e300 would overflow in the
+        # means and SALib's variances (S1 0.0 ± 0.0); Sobol and FAST indices do not change
+        # with the scale, Morris's mu, mu* and sigma are scaled back (_indices)
+        scale = _scale(values)
+        per_point = (ok[name] / scale).groupby(ok["point"]).mean()
+        per_point = per_point.reindex(range(status.points)).to_numpy()
         if _constant(per_point):
             status.status = "constant"
             status.detail = (f"constant over the design: the mean over replicates is "
-                             f"{per_point[0]:.6g} at all {len(per_point)} design points (the "
-                             "runs vary only between replicates), so no indices; the "
-                             "parameters have no visible effect on it")
+                             f"{per_point[0] * scale:.6g} at all {len(per_point)} design "
+                             "points (the runs vary only between replicates), so no indices; "
+                             "the parameters have no visible effect on it")
             return status, None
         with _salib_guard(status.warnings):
             table = _indices(method, manifest["problem"], manifest["experiment"], per_point,
-                             out_dir, name, analysis, target)
+                             out_dir, name, analysis, target, scale)
         wide = table[[c for c in table.columns if c.endswith("_wide")]].to_numpy()
         if wide.any():
             status.notes.append(f"{int(wide.sum())} of {wide.size} indices are too wide to "
                                 "rank (columns *_wide: half-width above 0.1 of the index's "
                                 "scale); raise samples (or replicates) and sweep again")
+        for index in ("S1", "ST"):
+            flag = f"{index}_out_of_range"
+            for row in table[table[flag]].itertuples() if flag in table else ():
+                status.notes.append(
+                    f"{index} of {row.parameter} is {getattr(row, index):.3g}, outside [0, 1]: "
+                    "a raw estimate, not a share of variance (the sample is too small for "
+                    "the estimator); raise samples and sweep again")
     table["noise_share"] = noise
     return status, table
 
 
 def _constant(values: np.ndarray) -> bool:
-    """All values equal, up to rounding (relative 1e-12)."""
-    return bool(np.ptp(values) <= 1e-12 * max(1.0, float(np.abs(values).max())))
+    """All values equal to within a relative 1e-12 of their largest magnitude (rounding);
+    exactly equal values (all zeros too) are constant, values around 1e-300 that differ are
+    not."""
+    largest = float(np.abs(values).max())
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = float(np.max(values) - np.min(values))
+    return bool(spread <= 1e-12 * largest)
 
 
 def _non_finite_statement(status: MetricStatus, ok: pd.DataFrame, name: str,
@@ -296,7 +383,8 @@ def _non_finite_statement(status: MetricStatus, ok: pd.DataFrame, name: str,
     return text
 
 
-def _where_non_finite(ok: pd.DataFrame, affected: pd.Series, parameters: list[dict]) -> str:
+def _where_non_finite(ok: pd.DataFrame, affected: pd.Series, parameters: list[dict],
+                      bad_word: str = "non-finite", good_word: str = "finite") -> str:
     """'non-finite exactly where <p> ≥ v (finite where ≤ u)' for the first numeric parameter
     that separates the affected design points from the others; '' if none does."""
     if affected.all() or not affected.any():
@@ -309,11 +397,11 @@ def _where_non_finite(ok: pd.DataFrame, affected: pd.Series, parameters: list[di
         x = first[column].reindex(affected.index).to_numpy(dtype=float)
         bad, good = x[affected.to_numpy() == 1], x[affected.to_numpy() == 0]
         if bad.min() > good.max():
-            return (f"non-finite exactly where {p['name']} ≥ {bad.min():.4g} (finite where "
-                    f"≤ {good.max():.4g})")
+            return (f"{bad_word} exactly where {p['name']} ≥ {bad.min():.4g} ({good_word} "
+                    f"where ≤ {good.max():.4g})")
         if bad.max() < good.min():
-            return (f"non-finite exactly where {p['name']} ≤ {bad.max():.4g} (finite where "
-                    f"≥ {good.min():.4g})")
+            return (f"{bad_word} exactly where {p['name']} ≤ {bad.max():.4g} ({good_word} "
+                    f"where ≥ {good.min():.4g})")
     return ""
 
 
@@ -330,7 +418,9 @@ def noise_share(ok: pd.DataFrame, name: str) -> float:
     values = ok[name].to_numpy(dtype=float)
     if len(values) == 0:
         return float("nan")
-    point_means = ok.groupby("point")[name].transform("mean").to_numpy(dtype=float)
+    values = values / _scale(values)  # a ratio of sums of squares: no overflow near 1e300
+    point_means = pd.Series(values).groupby(ok["point"].to_numpy()).transform("mean")
+    point_means = point_means.to_numpy(dtype=float)
     total = float(((values - values.mean()) ** 2).sum())
     within = float(((values - point_means) ** 2).sum())
     return within / total if total > 0 else float("nan")
@@ -362,8 +452,18 @@ def _salib_guard(caught: list[str]) -> Iterator[None]:
         np.random.set_state(state)  # noqa: NPY002 - the caller's global state, unchanged
 
 
+def _scale(values: np.ndarray) -> float:
+    """The largest finite |value| (1 when there is none or it is 0): outputs divided by it lie
+    in [-1, 1], where no square or sum overflows."""
+    finite = np.abs(values[np.isfinite(values)])
+    largest = float(finite.max()) if finite.size else 0.0
+    return largest if largest > 0 else 1.0
+
+
 def _indices(method: str, problem: dict, spec: dict, y: np.ndarray, out_dir: Path, name: str,
-             analysis: Analysis, target: Path) -> pd.DataFrame:
+             analysis: Analysis, target: Path, scale: float = 1.0) -> pd.DataFrame:
+    """The method's index table for the per-point outputs ``y`` (divided by ``scale``);
+    Morris's mu, mu*, its half-width and sigma are multiplied back into the metric's units."""
     from SALib.analyze import fast, morris, sobol
 
     names = problem["names"]
@@ -381,15 +481,17 @@ def _indices(method: str, problem: dict, spec: dict, y: np.ndarray, out_dir: Pat
     elif method == "morris":
         x = np.load(out_dir / "design.npy")
         res = morris.analyze(problem, x, y, num_levels=spec["morris_levels"], seed=seed)
-        mu_star = np.asarray(res["mu_star"], dtype=float)
-        conf = np.asarray(res["mu_star_conf"], dtype=float)
+        mu_star = np.asarray(res["mu_star"], dtype=float) * scale
+        conf = np.asarray(res["mu_star_conf"], dtype=float) * scale
         scale = float(np.nanmax(mu_star)) if np.isfinite(mu_star).any() else float("nan")
-        table = pd.DataFrame({"parameter": names, "mu": res["mu"], "mu_star": mu_star,
+        table = pd.DataFrame({"parameter": names,
+                              "mu": np.asarray(res["mu"], dtype=float) * scale,
+                              "mu_star": mu_star,
                               "mu_star_conf": conf,
                               "mu_star_low": np.maximum(mu_star - conf, 0.0),
                               "mu_star_high": mu_star + conf,
                               "mu_star_wide": _wide(conf, scale),
-                              "sigma": res["sigma"]})
+                              "sigma": np.asarray(res["sigma"], dtype=float) * scale})
     else:
         res = fast.analyze(problem, y, M=spec["fast_m"], seed=seed)
         table = _share_indices(names, res)
@@ -397,8 +499,10 @@ def _indices(method: str, problem: dict, spec: dict, y: np.ndarray, out_dir: Pat
 
 
 def _share_indices(names: list[str], res: dict) -> pd.DataFrame:
-    """S1 and ST (shares of variance) with SALib's half-widths, bounds within [0, 1] and the
-    wide flags, in the README's column order plus the new columns after each index."""
+    """S1 and ST (shares of variance) with SALib's half-widths, bounds within [0, 1], the
+    wide flags and ``*_out_of_range`` (the raw estimate lies outside [0, 1], so it is no share
+    of variance: a sample too small for the estimator), in the README's column order plus the
+    new columns after each index."""
     table = pd.DataFrame({"parameter": names})
     for index in ("S1", "ST"):
         estimate = np.asarray(res[index], dtype=float)
@@ -410,6 +514,7 @@ def _share_indices(names: list[str], res: dict) -> pd.DataFrame:
         table[f"{index}_low"] = np.where(missed, np.nan, np.clip(estimate - conf, 0.0, 1.0))
         table[f"{index}_high"] = np.where(missed, np.nan, np.clip(estimate + conf, 0.0, 1.0))
         table[f"{index}_wide"] = _wide(conf, 1.0) | missed
+        table[f"{index}_out_of_range"] = (estimate < 0) | (estimate > 1)
     return table
 
 
@@ -437,8 +542,14 @@ def grid_table(ok: pd.DataFrame, parameters: list[dict], name: str) -> pd.DataFr
 
 
 # ---------------------------------------------------------------------------------- plots
+TITLE_WIDTH = 60
+"""Characters per title line: a long metric name or subtitle wraps instead of running off
+the figure."""
+
+
 def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
-          status: MetricStatus, target: Path) -> list[Path]:
+          status: MetricStatus, target: Path, design: str = "",
+          design_points: pd.DataFrame | None = None) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -448,23 +559,7 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
     subtitle = f"noise share {noise:.2f}" if np.isfinite(noise) else "one replicate per point"
     fig, ax = plt.subplots(figsize=(7, 4.2), constrained_layout=True)
     if method in {"sobol", "fast"}:
-        x = np.arange(len(table))
-        width = 0.38
-        for index, offset, label in (("S1", -width / 2, "S1 (first order)"),
-                                     ("ST", width / 2, "ST (total)")):
-            bars = ax.bar(x + offset, table[index], width, label=label)
-            for bar, wide in zip(bars.patches, table[f"{index}_wide"], strict=True):
-                if wide:  # too wide to rank: hatched, paler
-                    bar.set_hatch("//")
-                    bar.set_alpha(0.5)
-            _whiskers(ax, x + offset, table[f"{index}_low"], table[f"{index}_high"],
-                      bars.patches[0].get_facecolor(), vertical=True)
-        ax.set_xticks(x, table["parameter"], rotation=30, ha="right")
-        ax.set_ylabel("sensitivity index (share of variance)")
-        title = "whiskers: SALib bootstrap 95%, within [0, 1]"
-        if table[["S1_wide", "ST_wide"]].to_numpy().any():
-            title += "\nhatched: interval too wide to rank"
-        ax.legend(title=title, title_fontsize=8)
+        _share_plot(ax, table)
     elif method == "morris":
         ax.plot(table["mu_star"], table["sigma"], "o")
         _whiskers(ax, table["sigma"], table["mu_star_low"], table["mu_star_high"], "C0",
@@ -474,18 +569,103 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
                         xytext=(4, 4), textcoords="offset points")
         ax.set_xlabel("μ* (mean absolute elementary effect; whiskers: SALib bootstrap 95%)")
         ax.set_ylabel("σ (interactions, non-linearity)")
-    else:
-        if not _grid_plot(ax, table, parameters, name, fig):
-            plt.close(fig)
-            return []
+    elif design == "random":
+        plt.close(fig)
+        fig = _scatter_plot(table, parameters, name, plt)
+        ax = None
+    elif not _grid_plot(ax, table, parameters, name, fig, design_points):
+        plt.close(fig)
+        return []
     if status.status == "partly-non-finite":
         not_drawn = int((~np.isfinite(table["mean"].to_numpy(dtype=float))).sum())
         subtitle += f"; {not_drawn} of {len(table)} means not finite, not drawn"
-    ax.set_title(f"{name} — {method} ({subtitle})")
+    if status.failed:
+        subtitle += (f"; {status.failed} runs failed at {status.points_failed} design points"
+                     " (see status csv)")
+    title = _wrapped(f"{name} — {_label(method, design)} ({subtitle})")
+    if ax is None:
+        fig.suptitle(title, fontsize=10)
+    else:
+        ax.set_title(title, fontsize=10)
     path = target / f"{method}_{name}.png"
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return [path]
+
+
+def _wrapped(text: str) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, TITLE_WIDTH, break_on_hyphens=False))
+
+
+def _share_plot(ax, table: pd.DataFrame) -> None:
+    """S1 and ST bars on the 0-1 share scale with whiskers; wide indices hatched. An estimate
+    outside [0, 1] is no share of variance: no bar, but a red marker at the scale's edge
+    labelled with the raw estimate."""
+    x = np.arange(len(table))
+    width = 0.38
+    outside_any = False
+    for index, offset, label in (("S1", -width / 2, "S1 (first order)"),
+                                 ("ST", width / 2, "ST (total)")):
+        estimate = table[index].to_numpy(dtype=float)
+        outside = table[f"{index}_out_of_range"].to_numpy(dtype=bool)
+        bars = ax.bar(x + offset, np.where(outside, 0.0, estimate), width, label=label)  # no
+        # bar of an estimate outside [0, 1]: a marker at the edge instead
+        for bar, wide in zip(bars.patches, table[f"{index}_wide"], strict=True):
+            if wide:  # too wide to rank: hatched, paler
+                bar.set_hatch("//")
+                bar.set_alpha(0.5)
+        _whiskers(ax, x + offset, table[f"{index}_low"], table[f"{index}_high"],
+                  bars.patches[0].get_facecolor(), vertical=True)
+        for at, value in zip(x[outside] + offset, estimate[outside], strict=True):
+            outside_any = True
+            edge = 1.0 if value > 1 else 0.0
+            ax.plot(at, edge, marker="^" if value > 1 else "v", color="red", markersize=9,
+                    linestyle="none")
+            ax.annotate(f"{index} = {value:.2g}\noutside [0, 1]", (at, edge), fontsize=7,
+                        color="red", ha="center", xytext=(0, -22 if value > 1 else 8),
+                        textcoords="offset points")
+    ax.set_ylim(-0.05, 1.12)
+    ax.set_xticks(x, table["parameter"], rotation=30, ha="right")
+    ax.set_ylabel("sensitivity index (share of variance)")
+    title = "whiskers: SALib bootstrap 95%, within [0, 1]"
+    if table[["S1_wide", "ST_wide"]].to_numpy().any():
+        title += "\nhatched: interval too wide to rank"
+    if outside_any:
+        ax.plot([], [], marker="^", color="red", linestyle="none",
+                label="estimate outside [0, 1]: not a share (no bar)")
+    ax.legend(title=title, title_fontsize=8, fontsize=8)
+
+
+def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, plt):
+    """A random design's points: one panel per varying parameter, each point's mean over
+    replicates against that parameter's value, with its interval as a whisker. Random points
+    cross no grid, so a heatmap of them would be mostly empty cells."""
+    varying = [p for p in parameters if table[f"param:{p['name']}"].nunique() > 1] or \
+        parameters[:1]
+    columns = min(3, len(varying))
+    rows = -(-len(varying) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns + 1.0, 3.2 * rows + 1.0),
+                             constrained_layout=True, squeeze=False, sharey=True)
+    mean = table["mean"].where(np.isfinite(table["mean"].to_numpy(dtype=float)))
+    banded = table["low"].notna().any()
+    for ax, p in zip(axes.ravel(), varying, strict=False):
+        x = table[f"param:{p['name']}"]
+        if banded:
+            ax.errorbar(x, mean, yerr=[mean - table["low"], table["high"] - mean], fmt="o",
+                        capsize=3, lw=1, markersize=4)
+        else:
+            ax.plot(x, mean, "o", markersize=4)
+        ax.set_xlabel(p["name"])
+    for ax in axes.ravel()[len(varying):]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel(f"{name}\n(mean over replicates)")
+    how = (f"whiskers: {intervals.RULE_SHORT} over replicates" if banded
+           else "one replicate per point: no interval")
+    fig.supxlabel(f"each dot: one design point of {len(table)}; {how}", fontsize=8)
+    return fig
 
 
 def _whiskers(ax, at, low, high, color, vertical: bool) -> None:
@@ -498,9 +678,13 @@ def _whiskers(ax, at, low, high, color, vertical: bool) -> None:
         ax.errorbar(centre, at, xerr=half, fmt="none", ecolor=color, capsize=3, lw=1)
 
 
-def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig) -> bool:
+def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
+               design_points: pd.DataFrame | None = None) -> bool:
     """Lines with bands for one varying parameter (markers with whiskers where there is a
-    single value), a heatmap for two; nothing for more. Non-finite means are not drawn."""
+    single value), a heatmap for two; nothing for more. Non-finite means are not drawn; a
+    heatmap (over every value of ``design_points``, the ``param:`` columns of all design
+    points, failed ones included) says why a cell is blank: ``inf``/``NaN`` (a point whose
+    mean is not finite) or ``no run`` (every run of the point failed)."""
     varying = [p for p in parameters if table[f"param:{p['name']}"].nunique() > 1]
     columns = [f"param:{p['name']}" for p in varying]
     mean = table["mean"].where(np.isfinite(table["mean"].to_numpy(dtype=float)))
@@ -525,16 +709,32 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig) 
         ax.legend(fontsize=8)
         return True
     if len(columns) == 2:
-        pivot = table.assign(mean=mean).pivot_table(index=columns[0], columns=columns[1],
-                                                    values="mean", dropna=False)
-        image = ax.imshow(np.ma.masked_invalid(pivot.to_numpy(dtype=float)), origin="lower",
-                          aspect="auto", cmap="viridis")
-        ax.set_yticks(range(len(pivot.index)), [f"{v:g}" if isinstance(v, float) else str(v)
-                                                 for v in pivot.index])
-        ax.set_xticks(range(len(pivot.columns)), [f"{v:g}" if isinstance(v, float) else str(v)
-                                                   for v in pivot.columns], rotation=30)
+        every = table if design_points is None else design_points
+        rows, cols = (sorted(pd.unique(every[c])) for c in columns)
+        raw = table.pivot_table(index=columns[0], columns=columns[1], values="mean",
+                                dropna=False, aggfunc="first").reindex(index=rows, columns=cols)
+        raw = raw.to_numpy(dtype=float)
+        sampled = table.assign(one=1).pivot_table(index=columns[0], columns=columns[1],
+                                                  values="one", aggfunc="sum", fill_value=0)
+        sampled = sampled.reindex(index=rows, columns=cols, fill_value=0)
+        cells = np.where(np.isfinite(raw), raw, np.nan)
+        image = ax.imshow(np.ma.masked_invalid(cells), origin="lower", aspect="auto",
+                          cmap="viridis")
+        for (i, j), value in np.ndenumerate(raw):
+            if np.isfinite(value):
+                continue
+            text = "no run" if not sampled.to_numpy()[i, j] else (
+                "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf"))
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="dimgray")
+        ax.set_yticks(range(len(sampled.index)), [_tick(v) for v in sampled.index])
+        ax.set_xticks(range(len(sampled.columns)), [_tick(v) for v in sampled.columns],
+                      rotation=30)
         ax.set_ylabel(varying[0]["name"])
         ax.set_xlabel(varying[1]["name"])
-        fig.colorbar(image, ax=ax, label=f"{name} (mean over replicates; blank: not finite)")
+        fig.colorbar(image, ax=ax, label=f"{name} (mean over replicates)")
         return True
     return False
+
+
+def _tick(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

@@ -197,8 +197,10 @@ def cmd_validate(args: argparse.Namespace, command: list[str]) -> int:
 def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov sweep``: every run of the design into ``--out``; 1 if any run failed."""
     from sim.experiment import load_experiment
-    from sim.sweep import sweep
+    from sim.sweep import parse_scheduler, sweep
 
+    if args.scheduler is not None:  # a malformed address: refused before anything else
+        parse_scheduler(args.scheduler)
     if args.executor == "dask":
         errors.require_extra("distributed", "dask", "cogov sweep --executor dask")
     experiment = load_experiment(args.experiment)
@@ -239,9 +241,14 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
     analysis = analyze(args.directory, args.method, args.metrics)
     with pd.option_context("display.width", 120, "display.max_columns", 30):
         for name, table in analysis.tables.items():
-            print(f"{name} ({analysis.method}, {_noise_text(table['noise_share'].iloc[0])}):")
-            print(table.drop(columns="noise_share").round(4).to_string(index=False))
-            for note in analysis.status[name].notes:
+            status = analysis.status[name]
+            print(f"{name} ({analysis.label}, {_noise_text(table['noise_share'].iloc[0])}):")
+            print(_printable(table).to_string(index=False))
+            if status.failed:
+                print(f"  note: {status.failed} runs failed at {status.points_failed} design "
+                      "points; a point whose runs all failed has no row (which: below, and "
+                      f"status_{analysis.method}.csv)")
+            for note in status.notes:
                 print(f"  note: {note}")
             print()
     if analysis.tables:
@@ -260,6 +267,22 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
     return EXIT_OK
 
 
+def _printable(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as printed: rounded; a Sobol/FAST estimate outside [0, 1] (the raw value SALib
+    gave, kept in the CSV) is marked ``(out of range)``, never shown as if it were a share;
+    the ``*_out_of_range`` flags are then said by the marks."""
+    printed = table.drop(columns="noise_share").round(4)
+    for index in ("S1", "ST"):
+        flag = f"{index}_out_of_range"
+        if flag not in printed:
+            continue
+        if printed[flag].any():
+            printed[index] = [f"{v:.4g} (out of range)" if out else f"{v:.4f}"
+                              for v, out in zip(printed[index], printed[flag], strict=True)]
+        printed = printed.drop(columns=flag)
+    return printed
+
+
 def _noise_text(noise: float) -> str:
     if math.isnan(noise):
         return "noise share n/a: one replicate per point"
@@ -273,8 +296,13 @@ def _analysis_legend(method: str, wide_rule: str) -> str:
         return (f"low/high: {intervals.RULE}; none with one replicate. n: replicates with a "
                 "value; nan/inf: undefined and infinite replicates.")
     conf = "mu_star_conf" if method == "morris" else "S1_conf/ST_conf"
-    return (f"{conf}: SALib's bootstrap 95% half-width; *_low/*_high: that interval within the "
-            f"index's range; *_wide: {wide_rule}.")
+    legend = (f"{conf}: SALib's bootstrap 95% half-width; *_low/*_high: that interval within "
+              f"the index's range; *_wide: {wide_rule}.")
+    if method != "morris":
+        legend += (" (out of range): SALib's raw estimate lies outside [0, 1], so it is not a "
+                   "share of variance: the sample is too small for the estimator; raise "
+                   "samples.")
+    return legend
 
 
 def _grouped_warnings(analysis: Any) -> dict[str, list[str]]:

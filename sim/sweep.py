@@ -24,12 +24,16 @@ can follow at once. This module never prints and never exits.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import fcntl
+import io
 import json
 import math
 import os
+import re
 import shutil
+import socket
 import threading
 import time
 import traceback
@@ -161,7 +165,8 @@ def sweep(
     """Run every (design point, replicate) of ``experiment`` into ``out_dir``.
 
     Before anything is created or run, raises ``SchedulerError`` for a ``scheduler`` without
-    ``executor="dask"`` or one that does not answer within ``SCHEDULER_TIMEOUT_S``,
+    ``executor="dask"``, one not of the form ``tcp://HOST:PORT`` or one that does not answer
+    within ``SCHEDULER_TIMEOUT_S``,
     ``OutputExistsError`` if ``out_dir`` holds a sweep and ``resume`` is false (or a different
     experiment's sweep), ``runner.OutputNotWritableError`` if files cannot be created there,
     ``ScenarioError`` if a parameter's values mix types that no results column can hold, and
@@ -175,6 +180,8 @@ def sweep(
     if scheduler is not None and executor != "dask":
         raise SchedulerError(f"--scheduler {scheduler}: a scheduler is used only by the Dask "
                              "executor; add --executor dask")
+    if scheduler is not None:
+        parse_scheduler(scheduler)  # a malformed address is refused at once
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"{out_dir}: exists and is not a directory")
     if out_dir.exists() and any(out_dir.iterdir()) and not resume:
@@ -226,12 +233,11 @@ def _run_pending(experiment: LoadedExperiment, out_dir: Path, design: Any, runs:
     if on_progress:
         on_progress(count, len(runs))
     with _writing(out_dir):
-        journal = open(out_dir / JOURNAL, "a", encoding="utf-8")  # noqa: SIM115 - closed below
+        journal = open_journal(out_dir / JOURNAL)
     with journal:
         for row in execute((experiment, run) for run in pending):
             with _writing(out_dir):  # only the writes: an executor's OSError is no disk's
-                journal.write(journal_line(row))
-                journal.flush()
+                append_line(journal, journal_line(row))
             done[(row["point"], row["replicate"])] = row
             count += 1
             if on_progress:
@@ -244,26 +250,110 @@ def _run_pending(experiment: LoadedExperiment, out_dir: Path, design: Any, runs:
 
 
 def check_scheduler(address: str, timeout: float | None = None) -> None:
-    """Raise ``SchedulerError`` (naming ``--scheduler`` and ``address``) unless a Dask
-    scheduler answers at ``address`` within ``timeout`` seconds (default
-    ``SCHEDULER_TIMEOUT_S``)."""
-    from dask.distributed import Client
+    """Raise ``SchedulerError`` (naming ``--scheduler`` and ``address``) unless ``address`` has
+    the form ``[tcp://|tls://]HOST:PORT`` (refused at once) and a Dask scheduler answers there
+    within ``timeout`` seconds in all (default ``SCHEDULER_TIMEOUT_S``): first a plain TCP
+    connection (a closed port is refused at once, a silent host waits the timeout), then
+    Dask's handshake in the time left (a port where something else listens). No Dask
+    ``Client`` is made here, so a failed check leaves no half-made client to complain when it
+    is collected."""
+    import distributed.comm  # noqa: F401 - imported before the clock starts
 
+    host, port = parse_scheduler(address)
     timeout = SCHEDULER_TIMEOUT_S if timeout is None else timeout
+    deadline = time.monotonic() + timeout
     try:
-        client = Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, ValueError, TypeError) as exc:  # refused, timed out, bad address
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:  # refused, timed out, unknown host
+        reason = str(exc) or f"no answer within {timeout:g} s"
+    else:
+        try:
+            _dask_handshake(address, max(deadline - time.monotonic(), 0.1))
+            return
+        except Exception as exc:  # noqa: BLE001 - whatever listens there garbles Dask's comm
+            reason = (f"something listens at {host}:{port} but did not answer as a Dask "
+                      f"scheduler: {type(exc).__name__}")
+    raise SchedulerError(
+        f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({reason}); "
+        "start one there (`dask scheduler`), correct the address, or leave out --scheduler to "
+        "run a local Dask cluster")
+
+
+def parse_scheduler(address: str) -> tuple[str, int]:
+    """(host, port) of a scheduler address ``[tcp://|tls://]HOST:PORT`` (IPv6 hosts in
+    brackets); ``SchedulerError`` naming ``--scheduler`` for anything else."""
+    match = _ADDRESS.fullmatch(address.strip())
+    port = int(match["port"]) if match else 0
+    if not match or not 1 <= port <= 65535:
         raise SchedulerError(
-            f"--scheduler {address}: no Dask scheduler answered within {timeout:g} s ({exc}); "
-            "start one there (`dask scheduler`), correct the address, or leave out "
-            "--scheduler to run a local Dask cluster") from None
-    client.close()
+            f"--scheduler {address!r}: not a scheduler address; expected tcp://HOST:PORT, e.g. "
+            "tcp://127.0.0.1:8786 (the address `dask scheduler` prints)")
+    return match["host"] or match["ipv6"], port
+
+
+_ADDRESS = re.compile(r"(?:(?:tcp|tls)://)?(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|"
+                      r"(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(?P<port>[0-9]{1,5})")
+
+
+def _dask_handshake(address: str, timeout: float) -> None:
+    """Open and close one Dask comm to ``address`` (Dask's handshake), within ``timeout``."""
+    from distributed.comm import connect
+
+    async def probe() -> None:
+        comm = await connect(address, timeout=timeout)
+        await comm.close()
+
+    asyncio.run(asyncio.wait_for(probe(), timeout))
 
 
 def journal_line(row: dict[str, Any]) -> str:
     """One journal line: ``row`` as strict JSON (``runner.strict_json``: NaN → null, ±inf →
     "Infinity"/"-Infinity"), newline-terminated. :func:`read_journal` reads it back exactly."""
     return json.dumps(strict_json(row), allow_nan=False) + "\n"
+
+
+def open_journal(path: Path) -> io.FileIO:
+    """``path`` opened for appending whole lines, unbuffered (nothing is held back in a buffer
+    that a later ``close`` would try to write again after a failed write). A torn last line —
+    the sweep was killed, or the disk filled, in the middle of a record — is cut off first, so
+    the next record starts on a line of its own and every line of the journal parses; the torn
+    record was never counted as finished (:func:`read_journal` skips it) and runs again."""
+    handle = open(path, "ab", buffering=0)  # noqa: SIM115 - the caller closes it
+    try:
+        size = os.fstat(handle.fileno()).st_size
+        if size:
+            with open(path, "rb") as reader:
+                reader.seek(max(0, size - 1))
+                if reader.read(1) != b"\n":
+                    os.ftruncate(handle.fileno(), _last_line_end(reader, size))
+    except BaseException:
+        handle.close()
+        raise
+    return handle
+
+
+def _last_line_end(reader: io.BufferedReader, size: int, chunk: int = 65536) -> int:
+    """Offset just after the last newline of a file of ``size`` bytes (0 if it has none)."""
+    end = size
+    while end > 0:
+        start = max(0, end - chunk)
+        reader.seek(start)
+        newline = reader.read(end - start).rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        end = start
+    return 0
+
+
+def append_line(journal: io.FileIO, line: str) -> None:
+    """Write ``line`` to the journal to the last byte, or raise the ``OSError`` (e.g. ENOSPC)
+    that stopped it; a line cut short by the error is cut off by the next
+    :func:`open_journal`."""
+    data = memoryview(line.encode("utf-8"))
+    while data:
+        written = os.write(journal.fileno(), data)
+        data = data[written:]
 
 
 def read_journal(path: Path) -> dict[tuple[int, int], dict]:

@@ -384,3 +384,184 @@ metrics: [y]
     analysis = analyze(out)
     assert analysis.status["y"].status == "no-runs" and analysis.analysed == []
     assert not (out / "analysis" / "grid_y.csv").exists()
+
+
+# ------------------------------------------ issue 7 (new-user review): what the analysis hides
+@pytest.fixture
+def figures(monkeypatch) -> list:
+    """Every figure the analysis saves, kept open for inspection."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    saved, real = [], Figure.savefig
+
+    def keep(self, *args, **kwargs):
+        saved.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return saved
+
+
+FAILING_GRID = """\
+target: sim.testfunctions:fails_above
+method: grid
+samples: 5
+replicates: 3
+seed: 1
+parameters: {x1: {bounds: [0, 1]}}
+metrics: [y]
+"""
+
+
+def test_failed_runs_and_points_of_a_grid_are_stated(tmp_path, capsys):
+    """tf/gf.yaml: x1 = 0.75 and 1 fail in all 3 replicates. The table covers 0, 0.25, 0.5 and
+    says so: in the status (partly-failed, counts), its detail and CSV, and the printed
+    output (was: 3 rows, no word, exit 0)."""
+    out = run_sweep(tmp_path, FAILING_GRID)
+    analysis = analyze(out)
+    status = analysis.status["y"]
+    assert (status.status, status.failed, status.points_failed) == ("partly-failed", 6, 2)
+    assert status.analysed and list(analysis.tables["y"]["param:x1"]) == [0, 0.25, 0.5]
+    assert status.detail.startswith(
+        "6 of 15 runs failed, at 2 of 5 design points: x1=0.75 (3 of 3 runs), x1=1 (3 of 3 "
+        "runs); failed exactly where x1 ≥ 0.75 (succeeded where ≤ 0.5); 2 of these points "
+        "have no successful run and are missing from the table")
+    assert analysis.failures == status.detail
+    csv = pd.read_csv(out / "analysis" / "status_grid.csv").iloc[0]
+    assert (csv["status"], csv["failed"], csv["points_failed"]) == ("partly-failed", 6, 2)
+    assert csv["detail"] == status.detail
+    assert cli.main(["analyze", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "note: 6 runs failed at 2 design points" in printed.out
+    assert f"cogov: y: {status.detail}" in printed.err
+
+
+def test_a_constant_metric_of_a_mostly_failed_grid_names_the_failures(tmp_path):
+    """18 of 24 runs failed: "constant (value … in all 6 runs)" alone hid them."""
+    text = FAILING_GRID.replace("samples: 5", "samples: 8").replace(
+        "bounds: [0, 1]", "bounds: [0.25, 2]")
+    out = run_sweep(tmp_path, text)
+    spoil(out, list(range(6)), 0.5)  # the six runs at x1 = 0.25 and 0.5 that succeeded
+    status = analyze(out).status["y"]
+    assert (status.status, status.runs, status.failed) == ("constant", 6, 18)
+    assert status.detail.startswith("constant (value 0.5 in all 6 runs)")
+    assert ("; 18 of 24 runs failed, at 6 of 8 design points: x1=0.75 (3 of 3 runs), x1=1 "
+            "(3 of 3 runs)") in status.detail
+
+
+def test_a_random_design_is_summarised_per_point_never_as_a_grid(tmp_path, capsys, figures):
+    """tf/rnd2.yaml: six random points in two parameters. Not a "grid" table, not a heatmap of
+    36 cells of which 30 are blank and labelled "not finite": a scatter per parameter."""
+    text = """\
+target: sim.testfunctions:noisy_linear
+method: random
+samples: 6
+replicates: 3
+seed: 1
+parameters: {x1: {bounds: [0, 1]}, x2: {bounds: [0, 1]}}
+metrics: [y]
+"""
+    out = run_sweep(tmp_path, text)
+    analysis = analyze(out)
+    assert analysis.label == "random design: per-point summary"
+    (fig,) = figures
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_xlabel() for ax in axes] == ["x1", "x2"]
+    assert not any(ax.images for ax in axes)  # no heatmap
+    table = analysis.tables["y"]
+    for ax, column in zip(axes, ["param:x1", "param:x2"], strict=True):
+        (dots,) = [line for line in ax.lines if line.get_marker() == "o"]
+        assert sorted(dots.get_xdata()) == sorted(table[column])
+    assert cli.main(["analyze", str(out)]) == 0
+    assert "y (random design: per-point summary, noise share" in capsys.readouterr().out
+
+
+def test_heatmap_blanks_say_why_never_not_finite_for_a_point_that_did_not_run(tmp_path,
+                                                                            figures):
+    """A crossed grid where x1 = 0.75 fails: its cells are "no run"; an infinite mean "inf"."""
+    text = """\
+target: sim.testfunctions:fails_above
+method: grid
+replicates: 2
+seed: 1
+parameters: {x1: [0, 0.25, 0.75], x2: [0, 1]}
+metrics: [y]
+"""
+    out = run_sweep(tmp_path, text)
+    spoil(out, [0, 1], math.inf)  # point 0: x1 = 0, x2 = 0
+    analyze(out)
+    (fig,) = figures
+    ax = fig.axes[0]
+    labels = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text()
+              for t in ax.texts}
+    assert labels == {(0, 0): "inf", (2, 0): "no run", (2, 1): "no run"}
+    assert "not finite" not in fig.axes[1].get_ylabel()
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e300])
+@pytest.mark.parametrize("method,samples", [("sobol", 64), ("morris", 20), ("fast", 70)])
+def test_outputs_near_the_float_limits_give_the_indices_of_ordinary_ones(tmp_path, method,
+                                                                        samples, scale):
+    """A metric around 1e-300 was "constant" (absolute tolerance 1e-12); around 1e300 the
+    variance overflowed and Sobol printed S1 0.0 ± 0.0. Same indices as the unscaled metric
+    (Morris's mu* in the metric's units)."""
+    out = run_sweep(tmp_path, ISHIGAMI.format(method=method, samples=samples))
+    plain = analyze(out).tables["y"]
+    results = pd.read_parquet(out / "results.parquet")
+    spoil(out, list(results.index), results["y"] * scale)
+    analysis = analyze(out)
+    assert analysis.status["y"].status == "ok"
+    table = analysis.tables["y"]
+    factor = scale if method == "morris" else 1.0
+    for column in (["mu_star", "mu_star_conf", "sigma"] if method == "morris"
+                   else ["S1", "ST", "S1_conf", "ST_conf"]):
+        largest = float(np.abs(plain[column]).max())  # x3's S1 is 0 up to rounding noise
+        np.testing.assert_allclose(table[column] / factor, plain[column], rtol=1e-9,
+                                   atol=1e-12 * largest)
+
+
+def test_constancy_is_judged_relative_to_the_values_magnitude(tmp_path):
+    out = run_sweep(tmp_path, ISHIGAMI.format(method="sobol", samples=64))
+    n = len(pd.read_parquet(out / "results.parquet"))
+    spoil(out, list(range(n)), 1e-300)
+    assert analyze(out).status["y"].status == "constant"  # exactly equal, however small
+    spoil(out, list(range(n)), 1e-300 * (1 + np.arange(n) * 1e-16))
+    assert analyze(out).status["y"].status == "constant"  # within a relative 1e-12
+    spoil(out, list(range(n)), 1e-300 * (1 + np.arange(n) * 1e-3))
+    assert analyze(out).status["y"].status == "ok"
+
+
+def test_a_sobol_estimate_outside_0_1_is_never_shown_as_a_share(issue_sobol, capsys,
+                                                                figures):
+    """Sobol with samples 8: S1 of population.satisfaction is 1.457. The CSV keeps SALib's
+    raw estimate and flags it; the printed table marks it; the plot draws no bar above 1."""
+    analysis = analyze(issue_sobol, metric_names=["mean_satisfaction_final"])
+    table = analysis.tables["mean_satisfaction_final"].set_index("parameter")
+    row = table.loc["population.satisfaction"]
+    assert row["S1"] == pytest.approx(1.457, abs=1e-3) and row["S1_out_of_range"]
+    assert table.loc["policy.transparency", "S1_out_of_range"]  # -0.063
+    assert not table.loc["policy.transparency", "ST_out_of_range"]  # 0.0038
+    notes = analysis.status["mean_satisfaction_final"].notes
+    assert ("S1 of population.satisfaction is 1.46, outside [0, 1]: a raw estimate, not a "
+            "share of variance") in " ".join(notes)
+    (fig,) = figures
+    ax = fig.axes[0]
+    assert max(bar.get_height() for bar in ax.patches) <= 1.0
+    assert {t.get_text() for t in ax.texts} >= {"S1 = 1.5\noutside [0, 1]"}
+    assert cli.main(["analyze", str(issue_sobol), "--metric", "mean_satisfaction_final"]) == 0
+    assert "1.457 (out of range)" in capsys.readouterr().out
+
+
+def test_a_long_plot_title_stays_inside_the_figure(satisfaction_grid, figures):
+    """'yuan_per_satisfaction — grid (noise share 0.01; 1 of 3 means not finite, not drawn)'
+    ran off the right edge of the grid plot."""
+    analyze(satisfaction_grid, metric_names=["yuan_per_satisfaction"])
+    (fig,) = figures
+    fig.canvas.draw()
+    title = fig.axes[0].title
+    box = title.get_window_extent()
+    assert "not drawn" in title.get_text()
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height + 1
