@@ -320,7 +320,9 @@ def test_office_allocation_leaves_no_fitting_candidate_unfunded(problem):
     chosen = [j for j, _ in picks]
     left = budget - cost[chosen].sum()
     untaken = np.setdiff1d(np.arange(len(cost)), chosen)
-    assert np.all(cost[untaken] > left + 1e-9)
+    # a candidate that clearly fits (beyond rounding of the running budget) was left unfunded;
+    # the slack is on the forgiving side: a cost 1e-10 above what is left does not fit
+    assert np.all(cost[untaken] > left - 1e-9)
 
 
 @settings(max_examples=60, deadline=None)
