@@ -428,9 +428,13 @@ def write_manifest(directory: Path, data: dict[str, Any], list_files: bool = Fal
         data = {**data, "files": sorted(
             p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file())}
     path, tmp = directory / "manifest.json", directory / ".manifest.json.tmp"
-    tmp.write_text(json.dumps(strict_json(data), indent=2, ensure_ascii=False, allow_nan=False)
-                   + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(strict_json(data), indent=2, ensure_ascii=False,
+                                  allow_nan=False) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # never leave half a manifest behind (e.g. a full disk)
+        raise
     return path
 
 

@@ -305,3 +305,16 @@ def test_the_manifest_records_the_commit_of_cogov_not_of_the_working_directory(
         assert recorded is None
     else:
         assert recorded["commit"] == ours["commit"] != theirs
+
+
+def test_a_manifest_that_cannot_be_written_leaves_no_partial_file(tmp_path, monkeypatch) -> None:
+    real = Path.write_text
+
+    def full_disk(self, text, *args, **kwargs):
+        real(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_text", full_disk)
+    with pytest.raises(OSError):
+        runner.write_manifest(tmp_path, {"kind": "run"})
+    assert list(tmp_path.iterdir()) == []
