@@ -59,6 +59,7 @@ import pandas as pd
 from sim import intervals
 from sim.metrics import range_of
 from sim.scenario import ScenarioError
+from sim.schema import display_name
 
 METHODS_BY_DESIGN = {"sobol": "sobol", "morris": "morris", "fast": "fast", "grid": "grid",
                      "random": "grid"}
@@ -565,7 +566,7 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
         _whiskers(ax, table["sigma"], table["mu_star_low"], table["mu_star_high"], "C0",
                   vertical=False)
         for _, row in table.iterrows():
-            ax.annotate(row["parameter"], (row["mu_star"], row["sigma"]), fontsize=8,
+            ax.annotate(display_name(row["parameter"]), (row["mu_star"], row["sigma"]), fontsize=8,
                         xytext=(4, 4), textcoords="offset points")
         ax.set_xlabel("μ* (mean absolute elementary effect; whiskers: SALib bootstrap 95%)")
         ax.set_ylabel("σ (interactions, non-linearity)")
@@ -627,7 +628,7 @@ def _share_plot(ax, table: pd.DataFrame) -> None:
                         color="red", ha="center", xytext=(0, -22 if value > 1 else 8),
                         textcoords="offset points")
     ax.set_ylim(-0.05, 1.12)
-    ax.set_xticks(x, table["parameter"], rotation=30, ha="right")
+    ax.set_xticks(x, [display_name(p) for p in table["parameter"]], rotation=30, ha="right")
     ax.set_ylabel("sensitivity index (share of variance)")
     title = "whiskers: SALib bootstrap 95%, within [0, 1]"
     if table[["S1_wide", "ST_wide"]].to_numpy().any():
@@ -657,7 +658,7 @@ def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, plt):
                         capsize=3, lw=1, markersize=4)
         else:
             ax.plot(x, mean, "o", markersize=4)
-        ax.set_xlabel(p["name"])
+        ax.set_xlabel(display_name(p["name"]))
     for ax in axes.ravel()[len(varying):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -692,9 +693,9 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
     band_label = f"{intervals.RULE_SHORT} over replicates (within the metric's range)"
     if len(columns) <= 1:
         if columns:
-            column, xlabel = columns[0], varying[0]["name"]
+            column, xlabel = columns[0], display_name(varying[0]["name"])
         else:  # a single design point
-            column, xlabel = f"param:{parameters[0]['name']}", parameters[0]["name"]
+            column, xlabel = f"param:{parameters[0]['name']}", display_name(parameters[0]["name"])
         x = table[column].astype(str) if table[column].dtype == object else table[column]
         ax.plot(x, mean, marker="o", label="mean over replicates")
         if banded and len(table) > 1:
@@ -729,8 +730,8 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
         ax.set_yticks(range(len(sampled.index)), [_tick(v) for v in sampled.index])
         ax.set_xticks(range(len(sampled.columns)), [_tick(v) for v in sampled.columns],
                       rotation=30)
-        ax.set_ylabel(varying[0]["name"])
-        ax.set_xlabel(varying[1]["name"])
+        ax.set_ylabel(display_name(varying[0]["name"]))
+        ax.set_xlabel(display_name(varying[1]["name"]))
         fig.colorbar(image, ax=ax, label=f"{name} (mean over replicates)")
         return True
     return False

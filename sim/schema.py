@@ -1065,6 +1065,19 @@ def metadata(path: str | tuple, kind: type, cls: type[BaseModel] = None) -> Any:
     return None
 
 
+def display_name(path: str) -> str:
+    """How figures name a parameter: its English label and key path with its unit
+    (``"devolution · policy.devolution (share)"``), or the key path and
+    unit where no label is declared; the path alone for a key outside the schema (a test
+    function's input). Chinese labels wait for a font that can draw them (issue 11)."""
+    try:
+        label, param = metadata(path, Label), metadata(path, Param)
+    except (KeyError, TypeError, AttributeError):
+        return path
+    unit = f" ({param.unit})" if param is not None and param.unit else ""
+    return f"{label.en} · {path}{unit}" if label is not None else f"{path}{unit}"
+
+
 def parameters() -> Iterator[tuple[str, Param | None]]:
     """(key path, its :class:`Param`) for every parameter of the scenario (every leaf but the
     run's ``name`` and ``description``)."""

@@ -76,3 +76,12 @@ def test_key_paths_and_bounds():
     assert schema.field_at(Scenario, ("policy", "nowhere")) is None
     assert schema.fields_at(Scenario, ("policy", "party")) == ["contacts_per_month",
                                                                "dual_registration"]
+
+
+def test_figures_name_parameters_by_their_declared_label_and_unit():
+    label = schema.metadata("policy.devolution", schema.Label)
+    unit = schema.metadata("policy.devolution", schema.Param).unit
+    assert schema.display_name("policy.devolution") == f"{label.en} · policy.devolution ({unit})"
+    beta_unit = schema.metadata("behavior.beta_stake", schema.Param).unit
+    assert schema.display_name("behavior.beta_stake") == f"behavior.beta_stake ({beta_unit})"
+    assert schema.display_name("x1") == "x1"  # a test function's input: no schema entry
