@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim import metrics
 from sim.errors import Problem
 from sim.loading import get_path, load_yaml_tree, located_at, problem_at, yaml_word
-from sim.scenario import Scenario, ScenarioError, dependencies, switch_values
+from sim.scenario import Scenario, ScenarioError, dependencies, switch_states, switch_values
 from sim.schema import bounds, field_at, key_paths, locate
 
 METHODS = ("grid", "random", "sobol", "morris", "fast")
@@ -482,27 +482,36 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
 
 
 def _inert_problems(base: Scenario, parameters: list[Parameter]) -> list[tuple[str, str]]:
-    """(parameter, message) for varied keys that act nowhere in the design: their switch is off
-    in the base scenario, no scheduled change of the base turns it on, and the experiment does
-    not vary it into an on value."""
+    """(parameter, message) for varied keys that act nowhere in the design: their condition
+    (:class:`~sim.schema.ActiveWhen`) fails in the base scenario (at the start and after each
+    scheduled change), and no switch the experiment varies can make it hold. A varied switch
+    counts as on if any of its values (or its upper bound) turns it on, so a condition on
+    several switches is judged generously: never a false refusal."""
     varied = {p.name: p for p in parameters}
     out = []
     for p in parameters:
         dep = dependencies().get(p.name)
-        if dep is None or any(dep.on(v) for v in switch_values(base, dep.switch)):
+        if dep is None or any(dep.holds(state)
+                              for state in switch_states(base, dep.switches)):
             continue
-        switch = varied.get(dep.switch)
-        if switch is not None and any(dep.on(v) for v in (
-                switch.values if switch.values is not None else switch.bounds[1:])):
+
+        def can_be_on(leaf, base=base) -> bool:
+            switch = varied.get(leaf.switch)
+            values = switch_values(base, leaf.switch) + (
+                [] if switch is None
+                else list(switch.values if switch.values is not None else switch.bounds[1:]))
+            return any(leaf.on(v) for v in values)
+
+        if dep.holds(can_be_on):
             continue
-        state = yaml_word(get_path(base.model_dump(mode="python"),
-                                     tuple(dep.switch.split("."))))
-        example = (f"{dep.switch}: {yaml_word(dep.values[0])}" if dep.values
-                   else f"{dep.switch} above {dep.above:g}")
+        current = base.model_dump(mode="python")
+        state = " and ".join(
+            f"{switch} is {yaml_word(get_path(current, tuple(switch.split('.'))))}"
+            for switch in dep.switches)
         out.append((p.name, f"has no effect anywhere in this design: it acts only when "
-                            f"{dep.condition()}, but {dep.switch} is {state} in the base "
-                            f"scenario and the experiment does not vary it; fix it under set: "
-                            f"(e.g. {example}) or vary it too"))
+                            f"{dep.condition()}, but {state} in the base scenario and the "
+                            f"experiment does not vary it; fix it under set: "
+                            f"(e.g. {dep.example()}) or vary it too"))
     return out
 
 

@@ -56,6 +56,7 @@ scenario: {BASELINE}
 method: grid
 samples: 3
 replicates: 2
+set: {{policy.fund_per_community: 200000}}  # devolution acts only on money
 parameters:
   policy.devolution: {{bounds: [0, 1]}}
   policy.incentive.scheme: [none, points, recognition, time_bank]
@@ -417,3 +418,40 @@ def test_design_is_repeatable_and_leaves_numpy_global_state_alone(tmp_path, meth
     other = load_experiment(write(tmp_path, ISHIGAMI.format(
         method=method, samples=samples, replicates=1).replace("seed: 3", "seed: 1"), "b.yaml"))
     assert not np.array_equal(first, np.asarray(other.design()))
+
+
+def test_levers_of_a_fund_that_does_not_exist_are_refused(tmp_path):
+    """Issue 7 §4 (new-user check): Morris on the baseline (no fund, no foundation) varying
+    devolution, purchase_share and base_leakage printed mu* 0; the design is refused, and
+    accepted once money exists, from a fund, a foundation or a switch the design varies."""
+    body = f"""\
+scenario: {BASELINE}
+method: morris
+samples: 4
+replicates: 2
+months: 24
+parameters:
+  policy.devolution: [0, 1]
+  policy.purchase_share: [0, 1]
+  behavior.base_leakage: [0.1, 0.4]
+  policy.service_focus: [0, 1]
+metrics: [participation_any_last12]
+"""
+    path = write(tmp_path, body)
+    condition = ("has no effect anywhere in this design: it acts only when "
+                 "policy.fund_per_community > 0 or policy.foundation is true, but "
+                 "policy.fund_per_community is 0.0 and policy.foundation is false in the base "
+                 "scenario")
+    problems = problems_of(path).split("\n")
+    assert [p.split(" ", 2)[:2] for p in problems] == [
+        [f"{path}:7", "parameters.policy.devolution:"],
+        [f"{path}:8", "parameters.policy.purchase_share:"],
+        [f"{path}:9", "parameters.behavior.base_leakage:"]]
+    assert all(condition in p for p in problems)
+    for fix in ("set: {policy.fund_per_community: 200000}\n", "set: {policy.foundation: true}\n",
+                "set: {policy.schedule: [{month: 13, set: {fund_per_community: 200000}}]}\n"):
+        assert load_experiment(write(tmp_path, body.replace("months: 24\n",
+                                                             "months: 24\n" + fix))).runs()
+    varied = body.replace("method: morris\nsamples: 4", "method: grid\nsamples: 2").replace(
+        "  policy.service_focus: [0, 1]\n", "  policy.foundation: [false, true]\n")
+    assert load_experiment(write(tmp_path, varied)).runs()
