@@ -38,6 +38,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -271,6 +272,19 @@ class _Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
                               allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_switch_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        return refuse_bool_for_number(value, cls.model_fields[info.field_name].annotation)
+
+
+def refuse_bool_for_number(value: Any, annotation: Any) -> Any:
+    """``value``, unless it is true/false given for a number (``months: true`` would otherwise
+    run 1 month: pydantic reads a bool as 0 or 1). Strings such as ``"537"`` still convert."""
+    if isinstance(value, bool) and annotation in (int, float):
+        raise ValueError(f"must be a number, not {yaml_word(value)}")
+    return value
 
 
 # ----------------------------------------------------------------------------------- structure

@@ -480,8 +480,8 @@ def test_overrides_are_located_at_their_origin(tmp_path):
     with pytest.raises(ScenarioError) as err:
         Scenario.load(path, parse_assignments(["policy.devolution=3"]))
     [problem] = err.value.located
-    assert (problem.file, problem.line, problem.key) == ("--set policy.devolution", None,
-                                                         "policy.devolution")
+    assert (problem.file, problem.line, problem.key) == ("--set", None, "policy.devolution")
+    assert str(problem) == "--set policy.devolution: must be between 0 and 1, got 3"
     with pytest.raises(ScenarioError) as err:
         parse_assignments(["policy.devolution"])
     assert str(err.value) == "--set policy.devolution: expected key.path=value"
@@ -514,3 +514,22 @@ def test_one_merge_rule_for_files_overrides_and_sweeps(tmp_path):
     located, _ = load_located(tmp_path / "q.yaml", {"population.efficacy.b": 5})
     assert located.population.efficacy.a == default.population.efficacy.a
     assert located.population.trust.a == 4
+
+
+@pytest.mark.parametrize(("setting", "line", "key"), [
+    ("months: true", 3, "months"),
+    ("policy: {fund_per_community: 200000, devolution: true}", 5, "policy.devolution"),
+    ("structure: {residents_per_community: 60, street_offices: true}", 4,
+     "structure.street_offices"),
+    ("population: {trust: {a: false, b: 3}}", 6, "population.trust.a"),
+])
+def test_a_switch_word_for_a_number_is_refused_located(tmp_path, setting, line, key):
+    """Issue 7 §4 (new-user check): ``months: true`` ran 1 month (pydantic reads a bool as 1)."""
+    head = setting.split(":")[0]
+    text = "\n".join(row for row in BASE.splitlines() if not row.startswith(head + ":"))
+    lines = text.splitlines()
+    lines.insert(line - 1, setting)
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    word = "true" if "true" in setting else "false"
+    assert f"{path}:{line} {key}: must be a number, not {word}" in problems_of(path)
+    assert Scenario.from_dict({"policy": {"admin_items": "69"}}).policy.admin_items == 69
