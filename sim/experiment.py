@@ -33,10 +33,22 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sim import metrics
 from sim.errors import Problem
 from sim.loading import get_path, load_yaml_tree, located_at, problem_at, yaml_word
-from sim.scenario import Scenario, ScenarioError, dependencies, switch_values
-from sim.schema import bounds, field_at, key_paths, locate
+from sim.scenario import Scenario, ScenarioError, dependencies, switch_states, switch_values
+from sim.schema import bounds, field_at, key_paths, locate, refuse_bool_for_number
 
 METHODS = ("grid", "random", "sobol", "morris", "fast")
+SOBOL_MIN_SAMPLES = 8
+"""The smallest Sobol N (base rows of the Saltelli design). SALib's ``sobol.analyze`` gives each
+index's interval from ``num_resamples`` = 100 bootstrap resamples of the N rows; N rows have
+only C(2N − 1, N) distinct resamples: 1 at N = 1 (the interval is 0 ± 0), 3 at N = 2, 35 at
+N = 4, 6,435 at N = 8, the first power of two at which the 100 draws can all differ. The
+estimates themselves divide by the variance of 2N outputs: on the Ishigami function (60 seeds)
+the largest |S1| is about 39,000 at N = 1, 7 at N = 2, 1.5 at N = 4 and 1.2 at N = 8, where the
+share of estimates outside [−0.1, 1.1] (17%) is already near its large-N value (13% at 32)."""
+WHOLE_NUMBERS_CHECKED = 1000
+"""Whole-number keys sampled over every integer in their bounds are checked value by value at
+load; beyond this many values, the first and last half of it (a validator that refuses some
+integers, such as an even-only degree, shows within the first few)."""
 FIXED_KEYS = ("seed", "name", "description")
 """Scenario keys an experiment cannot vary: every run uses the experiment's seed, and a name or
 description changes nothing that runs."""
@@ -72,6 +84,12 @@ class Experiment(BaseModel):
     second_order: bool = Field(True, description="sobol: also sample second-order indices")
     morris_levels: int = Field(4, ge=2, le=100, description="morris: grid levels p")
     fast_m: int = Field(4, ge=1, le=50, description="fast: interference parameter M")
+
+    @field_validator("samples", "replicates", "seed", "months", "morris_levels", "fast_m",
+                     mode="before")
+    @classmethod
+    def _no_switch_for_a_number(cls, value: Any) -> Any:
+        return refuse_bool_for_number(value, int)
 
     @field_validator("parameters")
     @classmethod
@@ -357,6 +375,7 @@ def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -
         if info is None:
             raise ValueError(f"not a scenario key{_suggest(name)}")
         integer = info.annotation is int
+        switch = info.annotation is bool
         low, high = bounds(Scenario, keys)
     if isinstance(given, Mapping):
         unknown = set(given) - {"bounds", "values", "integer"}
@@ -384,6 +403,10 @@ def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -
             if isinstance(value, float) and not math.isfinite(value):
                 raise ValueError(f"values must be finite numbers, got {value}")
         return Parameter(name, values=tuple(values), integer=integer)
+    if base is not None and switch:
+        raise ValueError(f"a switch (true or false) cannot be sampled between bounds "
+                         f"{given_bounds}: give it as a list of values [false, true] in a grid or "
+                         f"random design, or fix it under set:")
     if (not isinstance(given_bounds, list) or len(given_bounds) != 2
             or not all(isinstance(v, int | float) and not isinstance(v, bool)
                        for v in given_bounds)
@@ -407,6 +430,11 @@ def _sample_problems(spec: Experiment, parameters: list[Parameter]) -> list[tupl
     if spec.method == "sobol" and s & (s - 1):
         out.append(("samples", f"sobol needs a power of 2 (Saltelli), got {s}; try "
                                f"{1 << s.bit_length()}"))
+    elif spec.method == "sobol" and s < SOBOL_MIN_SAMPLES:
+        out.append(("samples", f"sobol needs at least {SOBOL_MIN_SAMPLES} samples, got {s}: "
+                               f"with fewer base rows its indices are unstable (S1 can exceed 1) "
+                               f"and SALib's bootstrap interval has too few distinct resamples "
+                               f"to mean anything; try {SOBOL_MIN_SAMPLES}"))
     if spec.method == "fast" and s <= 4 * spec.fast_m**2:
         out.append(("samples", f"fast needs more than 4·M² = {4 * spec.fast_m**2} samples "
                                f"(M = fast_m = {spec.fast_m}); the minimum is "
@@ -463,13 +491,20 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
     two values that are the same after conversion. Bounds are checked at both ends."""
     keys = tuple(p.name.split("."))
     given = p.values if p.values is not None else p.bounds
+    if p.values is None and p.integer:  # every whole number the design can run
+        given = _whole_numbers_drawn(p, experiment.spec)
     typed = []
     for value in given:
         try:
             scenario = experiment.scenario_for({p.name: value if p.values is not None
                                                 else p.value(value)})
         except ScenarioError as exc:
-            raise ValueError(f"value {value!r}: {exc.located[0].message}") from None
+            drawn = ("" if p.values is not None or not p.integer else
+                     f" (the design can run every whole number from {int(p.bounds[0])} to "
+                     f"{int(p.bounds[1])})" if experiment.spec.method in {"sobol", "fast",
+                                                                          "random"}
+                     else " (one of the design's levels)")
+            raise ValueError(f"value {value!r}{drawn}: {exc.located[0].message}") from None
         typed.append(get_path(scenario.model_dump(mode="python"), keys))
     if p.values is None:
         return p
@@ -481,28 +516,53 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
     return Parameter(p.name, values=tuple(typed), integer=p.integer)
 
 
+def _whole_numbers_drawn(p: Parameter, spec: Experiment) -> list[int]:
+    """The whole numbers a design can run for the whole-number parameter ``p``: every one in
+    its bounds for sobol, fast and random (at most :data:`WHOLE_NUMBERS_CHECKED` of them, from
+    both ends), the levels for grid and morris."""
+    low, high = int(p.bounds[0]), int(p.bounds[1])
+    if spec.method == "grid":
+        return list(p.levels(spec.samples))
+    if spec.method == "morris":
+        levels = spec.morris_levels
+        return [round(low + k * (high - low) / (levels - 1)) for k in range(levels)]
+    if high - low + 1 <= WHOLE_NUMBERS_CHECKED:
+        return list(range(low, high + 1))
+    half = WHOLE_NUMBERS_CHECKED // 2
+    return [*range(low, low + half), *range(high - half + 1, high + 1)]
+
+
 def _inert_problems(base: Scenario, parameters: list[Parameter]) -> list[tuple[str, str]]:
-    """(parameter, message) for varied keys that act nowhere in the design: their switch is off
-    in the base scenario, no scheduled change of the base turns it on, and the experiment does
-    not vary it into an on value."""
+    """(parameter, message) for varied keys that act nowhere in the design: their condition
+    (:class:`~sim.schema.ActiveWhen`) fails in the base scenario (at the start and after each
+    scheduled change), and no switch the experiment varies can make it hold. A varied switch
+    counts as on if any of its values (or its upper bound) turns it on, so a condition on
+    several switches is judged generously: never a false refusal."""
     varied = {p.name: p for p in parameters}
     out = []
     for p in parameters:
         dep = dependencies().get(p.name)
-        if dep is None or any(dep.on(v) for v in switch_values(base, dep.switch)):
+        if dep is None or any(dep.holds(state)
+                              for state in switch_states(base, dep.switches)):
             continue
-        switch = varied.get(dep.switch)
-        if switch is not None and any(dep.on(v) for v in (
-                switch.values if switch.values is not None else switch.bounds[1:])):
+
+        def can_be_on(leaf, base=base) -> bool:
+            switch = varied.get(leaf.switch)
+            values = switch_values(base, leaf.switch) + (
+                [] if switch is None
+                else list(switch.values if switch.values is not None else switch.bounds[1:]))
+            return any(leaf.on(v) for v in values)
+
+        if dep.holds(can_be_on):
             continue
-        state = yaml_word(get_path(base.model_dump(mode="python"),
-                                     tuple(dep.switch.split("."))))
-        example = (f"{dep.switch}: {yaml_word(dep.values[0])}" if dep.values
-                   else f"{dep.switch} above {dep.above:g}")
+        current = base.model_dump(mode="python")
+        state = " and ".join(
+            f"{switch} is {yaml_word(get_path(current, tuple(switch.split('.'))))}"
+            for switch in dep.switches)
         out.append((p.name, f"has no effect anywhere in this design: it acts only when "
-                            f"{dep.condition()}, but {dep.switch} is {state} in the base "
-                            f"scenario and the experiment does not vary it; fix it under set: "
-                            f"(e.g. {example}) or vary it too"))
+                            f"{dep.condition()}, but {state} in the base scenario and the "
+                            f"experiment does not vary it; fix it under set: "
+                            f"(e.g. {dep.example()}) or vary it too"))
     return out
 
 

@@ -104,7 +104,7 @@ def overridden(data: dict, where: LineMap, overrides: Mapping[str, Any],
         keys = tuple(path.split("."))
         set_path(data, keys, value)
         label = origin if isinstance(origin, str) else origin.get(path, "--set")
-        where[keys] = (f"{label} {path}", None)
+        where[keys] = (label, None)  # the Problem names the key path itself
     return data, where
 
 

@@ -68,7 +68,7 @@ __all__ = [
     "NonNegative", "Param", "Party", "Policy", "Population", "Problem", "ScenarioError",
     "ScheduledChange", "Scenario", "Share", "ShareByAge", "Structure", "apply_policy_changes",
     "dependencies", "inert_keys", "inert_settings", "load_located", "load_yaml_tree",
-    "parse_assignments", "read_yaml", "switch_values",
+    "parse_assignments", "read_yaml", "switch_states", "switch_values",
 ]
 
 
@@ -105,11 +105,19 @@ def switch_values(scenario: Scenario, switch: str) -> list[Any]:
     return values
 
 
+def switch_states(scenario: Scenario, switches: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The values the keys ``switches`` take together during a run, one mapping switch → value
+    at the start and after each scheduled change in month order (a condition on several
+    switches holds or not in each of these states)."""
+    columns = [switch_values(scenario, switch) for switch in switches]
+    return [dict(zip(switches, state, strict=True)) for state in zip(*columns, strict=True)]
+
+
 def inert_keys(scenario: Scenario) -> dict[str, ActiveWhen]:
-    """Keys whose value cannot matter in ``scenario``: their switch is off at the start and no
-    scheduled change turns it on."""
+    """Keys whose value cannot matter in ``scenario``: their condition (:class:`ActiveWhen`)
+    fails at the start and after every scheduled change."""
     return {key: dep for key, dep in dependencies().items()
-            if not any(dep.on(value) for value in switch_values(scenario, dep.switch))}
+            if not any(dep.holds(state) for state in switch_states(scenario, dep.switches))}
 
 
 def inert_settings(scenario: Scenario, where: Mapping | None = None,
@@ -123,11 +131,13 @@ def inert_settings(scenario: Scenario, where: Mapping | None = None,
         keys = tuple(key.split("."))
         if get_path(current, keys) == get_path(default, keys):
             continue
-        state = yaml_word(get_path(current, tuple(dep.switch.split("."))))
+        state = " and ".join(
+            f"{switch} is {yaml_word(get_path(current, tuple(switch.split('.'))))}"
+            for switch in dep.switches)
         scheduled = " and no scheduled change turns it on" if scenario.policy.schedule else ""
         warnings.append(str(problem_at(
             keys, f"warning: has no effect: it acts only when {dep.condition()}, and "
-            f"{dep.switch} is {state} here{scheduled}", where or {}, source)))
+            f"{state} here{scheduled}", where or {}, source)))
     return warnings
 
 

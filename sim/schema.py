@@ -38,6 +38,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -163,33 +164,106 @@ class Control:
 
 @dataclass(frozen=True)
 class ActiveWhen:
-    """Field metadata: the key acts on the model only while the scenario key ``switch`` is one
-    of ``values`` (or, for a number, above ``above``); otherwise any value of it is inert.
-    Declared beside the field it qualifies (``Annotated[float, ActiveWhen(...)]``); read by
-    :func:`sim.scenario.dependencies`, :func:`sim.scenario.inert_settings` and the experiment
-    checks."""
+    """Field metadata: when the key can act on the model; under any other setting every value
+    of it is inert. Declared once, beside the field it qualifies
+    (``Annotated[float, ActiveWhen(...)]``); read by :func:`sim.scenario.dependencies`,
+    :func:`sim.scenario.inert_settings` and the experiment checks.
 
-    switch: str
+    - ``ActiveWhen(switch, *values)``: while the scenario key ``switch`` is one of ``values``;
+    - ``ActiveWhen(switch, above=x)``: while the number ``switch`` is above ``x``;
+    - ``ActiveWhen.any_of(a, b, ...)``: while any of the conditions holds (a key that several
+      switches can each bring to life: devolution acts with a fund or with a foundation);
+    - ``ActiveWhen.all_of(a, b, ...)``: only while all of them hold.
+    """
+
+    switch: str | None
     values: tuple[Any, ...] = ()
     above: float | None = None
+    parts: tuple[ActiveWhen, ...] = ()
+    every: bool = False  # a composite: all of ``parts`` (True) or any of them (False)
 
-    def __init__(self, switch: str, *values: Any, above: float | None = None):
+    def __init__(self, switch: str | None, *values: Any, above: float | None = None,
+                 parts: tuple[ActiveWhen, ...] = (), every: bool = False):
+        if (switch is None) == (not parts):
+            raise TypeError("ActiveWhen needs a switch, or parts (use any_of / all_of)")
         object.__setattr__(self, "switch", switch)
         object.__setattr__(self, "values", values)
         object.__setattr__(self, "above", above)
+        object.__setattr__(self, "parts", tuple(parts))
+        object.__setattr__(self, "every", every)
+
+    @classmethod
+    def any_of(cls, *parts: ActiveWhen) -> ActiveWhen:
+        """The key acts while any of ``parts`` holds."""
+        return cls(None, parts=parts)
+
+    @classmethod
+    def all_of(cls, *parts: ActiveWhen) -> ActiveWhen:
+        """The key acts only while every one of ``parts`` holds."""
+        return cls(None, parts=parts, every=True)
+
+    def leaves(self) -> tuple[ActiveWhen, ...]:
+        """The single-switch conditions, in declaration order."""
+        if not self.parts:
+            return (self,)
+        return tuple(leaf for part in self.parts for leaf in part.leaves())
+
+    @property
+    def switches(self) -> tuple[str, ...]:
+        """The switch keys the condition reads, each once, in declaration order."""
+        return tuple(dict.fromkeys(leaf.switch for leaf in self.leaves()))
 
     def on(self, value: Any) -> bool:
-        """Whether the switch's ``value`` lets the key act."""
+        """Whether the switch's ``value`` lets the key act (a single-switch condition)."""
+        if self.parts:
+            raise TypeError("a composite condition reads several switches: use holds()")
         if self.above is not None:
             return value > self.above
         return value in self.values
 
+    def holds(self, leaf_on: Any) -> bool:
+        """Whether the condition holds, given ``leaf_on``: a mapping switch → value, or a
+        function telling for each single-switch condition whether it is on."""
+        if not self.parts:
+            return leaf_on(self) if callable(leaf_on) else self.on(leaf_on[self.switch])
+        found = (part.holds(leaf_on) for part in self.parts)
+        return all(found) if self.every else any(found)
+
     def condition(self) -> str:
-        """The condition in words, e.g. ``policy.incentive.scheme is points``."""
+        """The condition in words, e.g. ``policy.incentive.scheme is points`` or
+        ``policy.fund_per_community > 0 or policy.foundation is true``."""
+        if self.parts:
+            words = [f"({p.condition()})" if p.parts else p.condition() for p in self.parts]
+            return (" and " if self.every else " or ").join(words)
         if self.above is not None:
             return f"{self.switch} > {self.above:g}"
         shown = [yaml_word(v) for v in self.values]
         return f"{self.switch} is {' or '.join(shown)}"
+
+    def example(self) -> str:
+        """A setting that makes the key act, as it is written in a file: ``policy.foundation:
+        true``, ``policy.training_rate above 0``."""
+        if self.parts:
+            chosen = self.parts if self.every else self.parts[:1]
+            return " and ".join(part.example() for part in chosen)
+        if self.values:
+            return f"{self.switch}: {yaml_word(self.values[0])}"
+        return f"{self.switch} above {self.above:g}"
+
+
+FUNDED = ActiveWhen.any_of(ActiveWhen("policy.fund_per_community", above=0),
+                           ActiveWhen("policy.foundation", True))
+"""Projects can be funded: a cycle's budget is the fund, the foundation's grant and what was
+carried over (sim/fund_cycle.py), so without a fund and a foundation it is 0 in every cycle, no
+project is chosen, contracted, paid or delivered, and deliberation has no stake (log(1 + 0))."""
+
+OVERRIDDEN = ActiveWhen.all_of(ActiveWhen("policy.devolution", above=0), FUNDED)
+"""The street office can override council choices: there is a council (devolution) and money
+for it to choose with (``behavior.effective_devolution``, ``fund.allocate``)."""
+
+CONTRACTED = ActiveWhen.all_of(ActiveWhen("policy.purchase_share", above=0), FUNDED)
+"""Social organizations get contracts: their capacity and reputation matter only to a project
+they implement (``fund_cycle.Actors.contractor``)."""
 
 
 class _Config(BaseModel):
@@ -198,6 +272,19 @@ class _Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
                               allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_switch_for_a_number(cls, value: Any, info: ValidationInfo) -> Any:
+        return refuse_bool_for_number(value, cls.model_fields[info.field_name].annotation)
+
+
+def refuse_bool_for_number(value: Any, annotation: Any) -> Any:
+    """``value``, unless it is true/false given for a number (``months: true`` would otherwise
+    run 1 month: pydantic reads a bool as 0 or 1). Strings such as ``"537"`` still convert."""
+    if isinstance(value, bool) and annotation in (int, float):
+        raise ValueError(f"must be a number, not {yaml_word(value)}")
+    return value
 
 
 # ----------------------------------------------------------------------------------- structure
@@ -390,7 +477,7 @@ class Population(_Config):
 class ByActivity(_Config):
     deliberate: float
     volunteer: float
-    monitor: float
+    monitor: Annotated[float, FUNDED]  # monitoring is open only while a project runs
 
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.deliberate, self.volunteer, self.monitor)
@@ -472,7 +559,7 @@ class Behavior(_Config):
         "the same people come back, so registered volunteers (~20%) far outnumber the active",
     )
     cost: Cost = Field(Cost(), description="time-cost components")
-    stake_fund_scale: Annotated[float, Param("yuan/household/year", "assumption")] = Field(
+    stake_fund_scale: Annotated[float, FUNDED, Param("yuan/household/year", "assumption")] = Field(
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
     incentive_yuan_scale: Annotated[
@@ -514,7 +601,7 @@ class Behavior(_Config):
         0.5, description="weight of street-office responsiveness in performance (rest: quality)"
     )
     trust_leak_hit: Annotated[
-        Share, Param("trust/leaked share", "assumption"),
+        Share, FUNDED, Param("trust/leaked share", "assumption"),
     ] = Field(0.3, description="trust lost per unit leaked share, if exposed")
     public_spirit_reinforcement: Annotated[Share, Param("rate/month", "assumption")] = Field(
         0.01, description="P += η·(1 − P) per month of taking part (identity)"
@@ -543,7 +630,7 @@ class Behavior(_Config):
         Param("rate/month", "assumption"),
     ] = Field(
         0.01, description="P += κ_in·(1 − P) per month under time_bank")
-    dependency_topdown: Annotated[Share, Param("rate/year", "seed003")] = Field(
+    dependency_topdown: Annotated[Share, FUNDED, Param("rate/year", "seed003")] = Field(
         0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
         "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
     )
@@ -572,39 +659,41 @@ class Behavior(_Config):
         0.2, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
     )
     # 7.3–7.5 fund cycle
-    project_cost: Annotated[float, Param("yuan", "seed000")] = Field(
+    project_cost: Annotated[float, FUNDED, Param("yuan", "seed000")] = Field(
         100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
     )
-    project_cost_cv: Annotated[float, Param("ratio", "assumption")] = Field(
+    project_cost_cv: Annotated[float, FUNDED, Param("ratio", "assumption")] = Field(
         0.5, ge=0.0, le=2.0, description="coefficient of variation of project cost (lognormal)"
     )
-    yuan_per_household_served: Annotated[float, Param("yuan/household/year", "assumption")] = Field(
+    yuan_per_household_served: Annotated[
+        float, FUNDED, Param("yuan/household/year", "assumption"),
+    ] = Field(
         100.0, gt=0.0, description="yuan a project needs per household to serve a category's need "
         "for a year; coverage = min(1, cost / (households · this))",
     )
     candidates_per_category: Annotated[
-        int, Param("projects", "assumption"),
+        int, FUNDED, Param("projects", "assumption"),
     ] = Field(3, ge=1, le=50, description="candidate projects per cycle")
-    override_propensity: Annotated[Share, Param("share", "calibrated")] = Field(
+    override_propensity: Annotated[Share, OVERRIDDEN, Param("share", "calibrated")] = Field(
         0.5, description="ω: override = ω·(1 − σ), the street office replacing council choices"
     )
-    office_preference: Annotated[ByCategory, Param("weight", "seed002")] = Field(
+    office_preference: Annotated[ByCategory, FUNDED, Param("weight", "seed002")] = Field(
         ByCategory(
             elder_care=0.3, childcare=0.3, environment=2.0, safety=0.5, culture=2.0, facilities=4.0
         ),
         description="street office's project preference weights (showcase projects, seed 002)",
     )
     base_leakage: Annotated[
-        Share, Param("share", "assumption"),
+        Share, FUNDED, Param("share", "assumption"),
     ] = Field(0.25, description="leaked share of spending with no monitoring")
-    monitor_full_share: Annotated[float, Param("share", "assumption")] = Field(
+    monitor_full_share: Annotated[float, FUNDED, Param("share", "assumption")] = Field(
         0.03, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
     )
-    office_capacity_base: Annotated[Share, Param("quality (0–1)", "calibrated")] = Field(
+    office_capacity_base: Annotated[Share, FUNDED, Param("quality (0–1)", "calibrated")] = Field(
         0.4, description="street office delivery quality at σ = 0 (all effort on investment)"
     )
     office_capacity_per_focus: Annotated[
-        Share, Param("quality (0–1)", "calibrated", "seed002"),
+        Share, FUNDED, Param("quality (0–1)", "calibrated", "seed002"),
     ] = Field(
         0.4, description="delivery quality the street office gains from σ = 0 to σ = 1: "
         "capacity = base + this · σ (归位 improves service, seed 002)",
@@ -646,18 +735,18 @@ class Behavior(_Config):
     ] = Field(0.03, description="monthly chance an unused new tie dissolves")
     # 7.8 organizations
     capacity_learning: Annotated[
-        Share, Param("rate/month", "assumption"),
+        Share, CONTRACTED, Param("rate/month", "assumption"),
     ] = Field(0.05, description="η_κ per contract month")
     capacity_decay: Annotated[
-        Share, Param("capacity/month", "assumption"),
+        Share, CONTRACTED, Param("capacity/month", "assumption"),
     ] = Field(0.01, description="κ lost per idle month")
     capacity_training_gain: Annotated[
-        Share, ActiveWhen("policy.training_rate", above=0),
+        Share, ActiveWhen.all_of(ActiveWhen("policy.training_rate", above=0), CONTRACTED),
         Param("capacity/(training rate/year)", "assumption"),
     ] = Field(
         0.1, description="κ gained per unit training rate/yr")
     reputation_learning: Annotated[
-        Share, Param("rate/evaluation", "assumption"),
+        Share, CONTRACTED, Param("rate/evaluation", "assumption"),
     ] = Field(0.3, description="η_rep at evaluation")
     zombie_after: Annotated[
         int, Param("months", "assumption"),
@@ -679,16 +768,16 @@ class Behavior(_Config):
         0.5, description="share of new professional organizations with a second specialty"
     )
     initial_reputation: Annotated[
-        Share, Param("reputation (0–1)", "assumption"),
+        Share, CONTRACTED, Param("reputation (0–1)", "assumption"),
     ] = Field(0.5, description="reputation of a new organization")
     initial_responsiveness: Annotated[Share, Param("responsiveness (0–1)", "assumption")] = Field(
         0.5, description="street-office responsiveness before any demand is registered"
     )
     professional_capacity: Annotated[
-        Beta, Param("Beta shape", "assumption"),
+        Beta, CONTRACTED, Param("Beta shape", "assumption"),
     ] = Field(Beta(a=5, b=3), description="κ of new professional orgs")
     self_org_capacity: Annotated[
-        Share, Param("capacity (0–1)", "assumption"),
+        Share, CONTRACTED, Param("capacity (0–1)", "assumption"),
     ] = Field(0.3, description="κ of a new self-organization")
 
 
@@ -732,8 +821,10 @@ class Incentive(_Config):
 class Grid(_Config):
     """Grid management (网格化, Haicang seed 003: 300–400 households, 1–2 workers, ≥60 visits)."""
 
-    households_per_grid: Annotated[
-        int, Param("households", "seed003"), Label("每格户数", "households per grid"),
+    households_per_grid: Annotated[  # grids: whom grid workers visit, whom party members contact
+        int, ActiveWhen.any_of(ActiveWhen("policy.grid.workers_per_grid", above=0),
+                               ActiveWhen("policy.party.contacts_per_month", above=0)),
+        Param("households", "seed003"), Label("每格户数", "households per grid"),
     ] = Field(350, ge=10, le=5000, description="households per grid")
     workers_per_grid: Annotated[
         int, Param("workers/grid", "seed003"), Label("网格员/格", "grid workers per grid"),
@@ -793,7 +884,7 @@ class Policy(_Config):
     """The levers (MODEL.md §6). 还权 devolution, 赋能 empowerment, 归位 proper roles."""
 
     devolution: Annotated[
-        Share, Param("share", "seed000"), Label("居民议定", "devolution"),
+        Share, FUNDED, Param("share", "seed000"), Label("居民议定", "devolution"),
         Control("huanquan", step=0.01),
     ] = Field(
         0.0, description="还权: share of the fund's project choices made by the council"
@@ -823,7 +914,7 @@ class Policy(_Config):
         Control("funeng"),
     ] = Field(False, description="赋能: residents evaluate the office")
     purchase_share: Annotated[
-        Share, Param("share", "seed000"), Label("购买服务", "purchase of services"),
+        Share, FUNDED, Param("share", "seed000"), Label("购买服务", "purchase of services"),
         Control("funeng", step=0.01),
     ] = Field(
         0.0, description="赋能: share of projects contracted to social organizations (三社联动)"

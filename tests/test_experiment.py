@@ -56,6 +56,7 @@ scenario: {BASELINE}
 method: grid
 samples: 3
 replicates: 2
+set: {{policy.fund_per_community: 200000}}  # devolution acts only on money
 parameters:
   policy.devolution: {{bounds: [0, 1]}}
   policy.incentive.scheme: [none, points, recognition, time_bank]
@@ -333,7 +334,7 @@ def test_sample_sizes_below_a_methods_minimum_are_refused(tmp_path, body, messag
 
 def test_every_accepted_minimum_samples_without_error(tmp_path):
     for body in ("method: fast\nsamples: 65\n", "method: morris\nsamples: 2\n",
-                 "method: sobol\nsamples: 1\n", "method: grid\nsamples: 2\n"):
+                 "method: sobol\nsamples: 8\n", "method: grid\nsamples: 2\n"):
         path = experiment(tmp_path, body + "parameters:\n  policy.devolution: [0, 1]\n")
         assert load_experiment(path).runs()
 
@@ -351,7 +352,7 @@ def test_every_accepted_minimum_samples_without_error(tmp_path):
      "parameters: {policy.foundation_match: [0, 1]}\n", None),
 ])
 def test_a_varied_parameter_that_acts_nowhere_is_refused(tmp_path, body, inert):
-    path = experiment(tmp_path, "method: sobol\nsamples: 4\n" + body)
+    path = experiment(tmp_path, "method: sobol\nsamples: 8\n" + body)
     if inert is None:
         assert load_experiment(path).runs()
         return
@@ -375,7 +376,7 @@ parameters:
 
 
 def test_non_finite_numbers_are_refused_in_experiments(tmp_path):
-    text = ISHIGAMI.format(method="sobol", samples=4, replicates=1).replace(
+    text = ISHIGAMI.format(method="sobol", samples=8, replicates=1).replace(
         "x3: [-3.14159, 3.14159]", "x3: [0, .inf]")
     path = write(tmp_path, text)
     assert f"{path}:9 parameters.x3: bounds must be [low, high] finite numbers" \
@@ -417,3 +418,98 @@ def test_design_is_repeatable_and_leaves_numpy_global_state_alone(tmp_path, meth
     other = load_experiment(write(tmp_path, ISHIGAMI.format(
         method=method, samples=samples, replicates=1).replace("seed: 3", "seed: 1"), "b.yaml"))
     assert not np.array_equal(first, np.asarray(other.design()))
+
+
+def test_levers_of_a_fund_that_does_not_exist_are_refused(tmp_path):
+    """Issue 7 §4 (new-user check): Morris on the baseline (no fund, no foundation) varying
+    devolution, purchase_share and base_leakage printed mu* 0; the design is refused, and
+    accepted once money exists, from a fund, a foundation or a switch the design varies."""
+    body = f"""\
+scenario: {BASELINE}
+method: morris
+samples: 4
+replicates: 2
+months: 24
+parameters:
+  policy.devolution: [0, 1]
+  policy.purchase_share: [0, 1]
+  behavior.base_leakage: [0.1, 0.4]
+  policy.service_focus: [0, 1]
+metrics: [participation_any_last12]
+"""
+    path = write(tmp_path, body)
+    condition = ("has no effect anywhere in this design: it acts only when "
+                 "policy.fund_per_community > 0 or policy.foundation is true, but "
+                 "policy.fund_per_community is 0.0 and policy.foundation is false in the base "
+                 "scenario")
+    problems = problems_of(path).split("\n")
+    assert [p.split(" ", 2)[:2] for p in problems] == [
+        [f"{path}:7", "parameters.policy.devolution:"],
+        [f"{path}:8", "parameters.policy.purchase_share:"],
+        [f"{path}:9", "parameters.behavior.base_leakage:"]]
+    assert all(condition in p for p in problems)
+    for fix in ("set: {policy.fund_per_community: 200000}\n", "set: {policy.foundation: true}\n",
+                "set: {policy.schedule: [{month: 13, set: {fund_per_community: 200000}}]}\n"):
+        assert load_experiment(write(tmp_path, body.replace("months: 24\n",
+                                                             "months: 24\n" + fix))).runs()
+    varied = body.replace("method: morris\nsamples: 4", "method: grid\nsamples: 2").replace(
+        "  policy.service_focus: [0, 1]\n", "  policy.foundation: [false, true]\n")
+    assert load_experiment(write(tmp_path, varied)).runs()
+
+
+@pytest.mark.parametrize("samples", [1, 2, 4])
+def test_sobol_below_eight_samples_is_refused_naming_the_minimum(tmp_path, samples):
+    """Issue 7 §4 (new-user check): sobol with samples 1 or 2 passed validate and analyze
+    printed S1 = 2.0."""
+    path = experiment(tmp_path, f"method: sobol\nsamples: {samples}\nset: "
+                                "{policy.fund_per_community: 200000}\nparameters: "
+                                "{policy.devolution: [0, 1], policy.transparency: [0, 1]}\n")
+    assert (f"{path}:4 samples: sobol needs at least 8 samples, got {samples}: with fewer base "
+            "rows its indices are unstable") in problems_of(path)
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris", "fast", "random"])
+def test_a_switch_given_numeric_bounds_is_refused(tmp_path, method):
+    """Issue 7 §4: policy.foundation: [0, 1] under a sampling method ran 0.37 for a switch."""
+    samples = {"sobol": 8, "morris": 4, "fast": 65, "random": 4}[method]
+    path = experiment(tmp_path, f"method: {method}\nsamples: {samples}\nparameters: "
+                                "{policy.foundation: [0, 1], policy.devolution: [0, 1]}\n")
+    assert (f"{path}:5 parameters.policy.foundation: a switch (true or false) cannot be "
+            "sampled between bounds [0, 1]: give it as a list of values [false, true] in a "
+            "grid or random design") in problems_of(path)
+    listed = experiment(tmp_path, "method: random\nsamples: 4\nparameters: "
+                                  "{policy.foundation: [false, true], policy.devolution: [0, 1]}\n")
+    assert {r.params["policy.foundation"] for r in load_experiment(listed).runs()} <= {
+        False, True}
+
+
+@pytest.mark.parametrize(("method", "bounds", "bad", "why"), [
+    ("sobol", "[2, 10]", 3, "the design can run every whole number from 2 to 10"),
+    ("random", "[2, 10]", 3, "the design can run every whole number from 2 to 10"),
+    ("morris", "[2, 5]", 3, "one of the design's levels"),
+])
+def test_an_integer_the_key_refuses_anywhere_in_the_bounds_is_refused(tmp_path, method, bounds,
+                                                                      bad, why):
+    """Issue 7 §4: structure.small_world_degree: [2, 10] (must be even) passed validate under
+    sobol and random, whose designs run every whole number in the bounds."""
+    samples = {"sobol": 8, "morris": 4, "random": 4}[method]
+    path = experiment(tmp_path, f"method: {method}\nsamples: {samples}\nparameters: "
+                                f"{{structure.small_world_degree: {bounds}, "
+                                "policy.transparency: [0, 1]}\n")
+    assert (f"{path}:5 parameters.structure.small_world_degree: value {bad} ({why}): must be "
+            f"even (k/2 neighbours on each side), got {bad}") in problems_of(path)
+    grid = experiment(tmp_path, "method: grid\nsamples: 3\nparameters: "
+                                "{structure.small_world_degree: {bounds: [2, 10]}}\n")
+    assert [r.params["structure.small_world_degree"] for r in load_experiment(grid).runs()] \
+        == [2, 6, 10]  # levels all even: accepted
+
+
+def test_a_failing_run_names_the_key_once(tmp_path):
+    """A value refused when a design point is built names the key once, after its origin
+    (it read ``exp.yaml policy.foundation policy.foundation: ...``)."""
+    exp = load_experiment(experiment(tmp_path, "method: grid\nparameters: "
+                                               "{policy.transparency: [0, 1]}\n"))
+    with pytest.raises(ScenarioError) as err:
+        exp.scenario_for({"policy.foundation": 0.37})
+    assert err.value.problems == [f"{exp.path} policy.foundation: input should be a valid "
+                                  "boolean, got 0.37"]

@@ -3,6 +3,8 @@ horizon of scheduled changes, and settings that cannot act (issue 7 §4–5)."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from sim import cli
 from sim.runner import run_replicate
 from sim.scenario import (
+    ActiveWhen,
     Problem,
     Scenario,
     ScenarioError,
@@ -206,6 +209,9 @@ def _other_value(scenario: Scenario, key: str) -> Any:
     current = scenario.model_dump()
     for part in key.split("."):
         current = current[part]
+    if isinstance(current, dict):  # a section: its first number, well beyond the others
+        first = next(iter(current))
+        return {**current, first: 10 * max(current.values()) + 1}
     if isinstance(current, bool):
         return not current
     if isinstance(current, int):
@@ -213,38 +219,68 @@ def _other_value(scenario: Scenario, key: str) -> Any:
     return 0.9 if current < 0.5 else current / 2 + 0.01
 
 
-def _switch_to(scenario: Scenario, key: str, on: bool) -> Scenario:
+ON_VALUES = {"policy.fund_per_community": 1_000_000, "policy.training_rate": 1.0,
+             "policy.devolution": 0.8, "policy.purchase_share": 1.0}
+
+
+def _leaf_value(leaf: ActiveWhen, on: bool) -> Any:
+    """A value of the leaf condition's switch that turns it on (or off)."""
+    if leaf.above is not None:
+        return ON_VALUES.get(leaf.switch, leaf.above + 2) if on else leaf.above
+    if on:
+        return leaf.values[0]
+    return next(v for v in ("none", "points", False) if not leaf.on(v)
+                and isinstance(v, type(leaf.values[0])))
+
+
+def _switch_to(scenario: Scenario, key: str, on: bool, leaves=None) -> Scenario:
+    """``scenario`` with every switch of ``key``'s condition on (or off); with ``leaves``, just
+    those conditions on and every other one off."""
     dep = dependencies()[key]
-    if dep.above is not None:
-        value = dep.above + (2 if on else 0)
-        if dep.switch == "policy.fund_per_community":
-            value = 300_000 if on else 0.0
-        elif dep.switch == "policy.training_rate":
-            value = 1.0 if on else 0.0
-    elif on:
-        value = dep.values[0]
-    else:
-        value = next(v for v in ("none", "points", False) if not dep.on(v)
-                     and isinstance(v, type(dep.values[0])))
-    return scenario.with_overrides({dep.switch: value})
+    return scenario.with_overrides({
+        leaf.switch: _leaf_value(leaf, on if leaves is None else leaf in leaves)
+        for leaf in dep.leaves()})
 
 
-# Every switch on, two fund cycles, organizations to contract, a street office short of hours
-# (so that resolving on the spot matters) and no party contacts (so that grid visits do).
+def _minimal_ways_on(dep: ActiveWhen) -> list[tuple[ActiveWhen, ...]]:
+    """Every smallest set of leaf conditions that makes ``dep`` hold (one per alternative of an
+    any-of)."""
+    leaves = dep.leaves()
+    ways = []
+    for size in range(1, len(leaves) + 1):
+        for chosen in itertools.combinations(leaves, size):
+            if dep.holds(lambda leaf, chosen=chosen: leaf in chosen) and not any(
+                    set(way) <= set(chosen) for way in ways):
+                ways.append(chosen)
+    return ways
+
+
+# Every switch on, three fund cycles, two communities of one street whose organizations
+# compete for contracts, a street office short of hours (so that resolving on the spot
+# matters) and no party contacts (so that grid visits do).
 RICH = Scenario.from_dict({
-    "seed": 3, "months": 27,
+    "seed": 3, "months": 39,
     "structure": {"residents_per_community": 2000, "social_orgs_per_10k": 30,
+                  "communities_per_street": 2,
                   "street_staff_hours_per_community": 10},
     "policy": {"fund_per_community": 200_000, "devolution": 0.8, "purchase_share": 0.8,
                "transparency": 0.7, "training_rate": 0.5, "resident_evaluation": True,
                "foundation": True, "foundation_match": 0.5, "incentive": {"scheme": "points"},
                "grid": {"workers_per_grid": 2}, "party": {"contacts_per_month": 0,
                                                           "dual_registration": True}},
+    # donations large enough that a foundation alone funds projects within two cycles
+    "behavior": {"donation_yuan_per_month": 100.0},
 })
 
 
 def _outputs(scenario: Scenario) -> np.ndarray:
-    frame, _ = run_replicate(scenario, 0)
+    return _outputs_of(scenario.model_dump_json())
+
+
+@functools.cache
+def _outputs_of(scenario_json: str) -> np.ndarray:
+    """One run per distinct scenario (the switched-on and switched-off bases recur)."""
+    frame, _ = run_replicate(Scenario.model_validate_json(scenario_json), 0)
     return frame.select_dtypes("number").to_numpy()
 
 
@@ -258,6 +294,24 @@ def test_a_declared_dependency_is_real(key):
     on = _switch_to(RICH, key, on=True)
     assert not np.array_equal(_outputs(on), _outputs(on.with_overrides(
         {key: _other_value(on, key)})))
+
+
+WAYS_ON = [(key, way) for key, dep in sorted(dependencies().items()) if len(dep.leaves()) > 1
+           for way in _minimal_ways_on(dep)]
+
+
+@pytest.mark.parametrize(("key", "way"), WAYS_ON,
+                         ids=[f"{k}-{'+'.join(leaf.switch for leaf in w)}" for k, w in WAYS_ON])
+def test_each_way_a_condition_names_brings_the_key_to_life(key, way):
+    """A key with several switches acts under each alternative alone (a foundation without a
+    fund makes devolution act; so does a fund without a foundation): no alternative is
+    vacuous, and with every switch off (previous test) it is inert."""
+    on = _switch_to(RICH, key, on=True, leaves=way)
+    others = [_other_value(on, key)]
+    if isinstance(others[0], float):  # a weak effect may show only at an extreme
+        others += [0.0, 1.0]
+    assert any(not np.array_equal(_outputs(on), _outputs(on.with_overrides({key: other})))
+               for other in others)
 
 
 def test_an_inert_setting_warns_in_validate_and_run_with_its_line(tmp_path, capsys):
@@ -295,6 +349,41 @@ def test_a_switch_turned_on_by_the_schedule_makes_the_key_active(tmp_path):
         f"{off}:6 policy.foundation_match: warning: has no effect: it acts only when "
         "policy.foundation is true, and policy.foundation is false here and no scheduled "
         "change turns it on"]
+
+
+def test_levers_without_money_or_grids_warn_and_with_them_do_not(tmp_path):
+    """Issue 7 §4 (new-user check): with no fund, devolution, purchase_share, base_leakage and
+    override_propensity change nothing (bit for bit), and with no grid workers and no party
+    contacts neither does the grid size; each warns, naming its condition. Transparency still
+    acts without a fund (voters hear that nothing was delivered), so it never warns."""
+    path = write(tmp_path, BASE.replace("policy: {fund_per_community: 200000}", """\
+policy:
+  devolution: 0.8
+  purchase_share: 0.5
+  transparency: 0.9
+  grid: {workers_per_grid: 0, households_per_grid: 100}
+  party: {contacts_per_month: 0}
+behavior: {base_leakage: 0.4, override_propensity: 0.9}"""))
+    scenario, where = load_located(path)
+    money = ("has no effect: it acts only when policy.fund_per_community > 0 or "
+             "policy.foundation is true, and policy.fund_per_community is 0.0 and "
+             "policy.foundation is false here")
+    assert inert_settings(scenario, where, str(path)) == [
+        f"{path}:11 behavior.override_propensity: warning: has no effect: it acts only when "
+        "policy.devolution > 0 and (policy.fund_per_community > 0 or policy.foundation is "
+        "true), and policy.devolution is 0.8 and policy.fund_per_community is 0.0 and "
+        "policy.foundation is false here",
+        f"{path}:11 behavior.base_leakage: warning: {money}",
+        f"{path}:6 policy.devolution: warning: {money}",
+        f"{path}:7 policy.purchase_share: warning: {money}",
+        f"{path}:9 policy.grid.households_per_grid: warning: has no effect: it acts only when "
+        "policy.grid.workers_per_grid > 0 or policy.party.contacts_per_month > 0, and "
+        "policy.grid.workers_per_grid is 0 and policy.party.contacts_per_month is 0 here"]
+    for on in ({"policy.foundation": True}, {"policy.fund_per_community": 200_000.0}):
+        assert not any("policy.devolution" in w for w in inert_settings(
+            scenario.with_overrides(on)))
+    assert inert_settings(scenario.with_overrides({"policy.party.contacts_per_month": 6,
+                                                   "policy.foundation": True})) == []
 
 
 def test_defaults_never_warn():
@@ -391,8 +480,8 @@ def test_overrides_are_located_at_their_origin(tmp_path):
     with pytest.raises(ScenarioError) as err:
         Scenario.load(path, parse_assignments(["policy.devolution=3"]))
     [problem] = err.value.located
-    assert (problem.file, problem.line, problem.key) == ("--set policy.devolution", None,
-                                                         "policy.devolution")
+    assert (problem.file, problem.line, problem.key) == ("--set", None, "policy.devolution")
+    assert str(problem) == "--set policy.devolution: must be between 0 and 1, got 3"
     with pytest.raises(ScenarioError) as err:
         parse_assignments(["policy.devolution"])
     assert str(err.value) == "--set policy.devolution: expected key.path=value"
@@ -425,3 +514,22 @@ def test_one_merge_rule_for_files_overrides_and_sweeps(tmp_path):
     located, _ = load_located(tmp_path / "q.yaml", {"population.efficacy.b": 5})
     assert located.population.efficacy.a == default.population.efficacy.a
     assert located.population.trust.a == 4
+
+
+@pytest.mark.parametrize(("setting", "line", "key"), [
+    ("months: true", 3, "months"),
+    ("policy: {fund_per_community: 200000, devolution: true}", 5, "policy.devolution"),
+    ("structure: {residents_per_community: 60, street_offices: true}", 4,
+     "structure.street_offices"),
+    ("population: {trust: {a: false, b: 3}}", 6, "population.trust.a"),
+])
+def test_a_switch_word_for_a_number_is_refused_located(tmp_path, setting, line, key):
+    """Issue 7 §4 (new-user check): ``months: true`` ran 1 month (pydantic reads a bool as 1)."""
+    head = setting.split(":")[0]
+    text = "\n".join(row for row in BASE.splitlines() if not row.startswith(head + ":"))
+    lines = text.splitlines()
+    lines.insert(line - 1, setting)
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    word = "true" if "true" in setting else "false"
+    assert f"{path}:{line} {key}: must be a number, not {word}" in problems_of(path)
+    assert Scenario.from_dict({"policy": {"admin_items": "69"}}).policy.admin_items == 69
