@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_scenario import BASE  # the issue's base.yaml
 
 from sim import cli
 from sim.analysis import analysis_seed, analyze, noise_share
@@ -134,13 +135,6 @@ def test_analysis_errors_are_bad_input(tmp_path):
 
 
 # ------------------------------------------- issue 7 §3: no untrustworthy index printed as certain
-BASE = """\
-name: base
-seed: 1
-months: 13
-structure: {residents_per_community: 60}
-policy: {fund_per_community: 200000}
-"""
 ISSUE_SOBOL = """\
 scenario: base.yaml
 method: sobol
