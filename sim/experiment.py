@@ -34,7 +34,15 @@ from sim import metrics
 from sim.errors import Problem
 from sim.loading import get_path, load_yaml_tree, located_at, problem_at, yaml_word
 from sim.scenario import Scenario, ScenarioError, dependencies, switch_states, switch_values
-from sim.schema import bounds, field_at, key_paths, locate, refuse_bool_for_number
+from sim.schema import (
+    bounds,
+    field_at,
+    field_chain,
+    key_paths,
+    locate,
+    model_class,
+    refuse_bool_for_number,
+)
 
 METHODS = ("grid", "random", "sobol", "morris", "fast")
 SOBOL_MIN_SAMPLES = 8
@@ -491,8 +499,8 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
     two values that are the same after conversion. Bounds are checked at both ends."""
     keys = tuple(p.name.split("."))
     given = p.values if p.values is not None else p.bounds
-    if p.values is None and p.integer:  # every whole number the design can run
-        given = _whole_numbers_drawn(p, experiment.spec)
+    if p.values is None and p.integer and _has_own_check(keys):
+        given = _whole_numbers_drawn(p, experiment.spec)  # every whole number it can run
     typed = []
     for value in given:
         try:
@@ -514,6 +522,20 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
             raise ValueError(f"values {p.values[j]!r} and {p.values[i]!r} are the same value "
                              f"({yaml_word(value)}) of this key; give each value once")
     return Parameter(p.name, values=tuple(typed), integer=p.integer)
+
+
+def _has_own_check(keys: tuple[str, ...]) -> bool:
+    """Whether the key has a validator of its own beyond its bounds (e.g. an even number):
+    then a value between two valid bounds may still be refused, and every whole number the
+    design can draw is checked; otherwise its bounds, checked at both ends, decide."""
+    chain = field_chain(Scenario, keys)
+    if not chain:
+        return True
+    owner = Scenario
+    for key in keys[:-1]:
+        owner = model_class(owner.model_fields[key].annotation)
+    validators = owner.__pydantic_decorators__.field_validators.values()
+    return any(keys[-1] in v.info.fields for v in validators)
 
 
 def _whole_numbers_drawn(p: Parameter, spec: Experiment) -> list[int]:
