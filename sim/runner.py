@@ -348,10 +348,37 @@ def check_out_dir(out_dir: str | Path, overwrite: bool = False) -> None:
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"{out_dir}: exists and is not a directory")
-    if not overwrite and out_dir.is_dir() and any(out_dir.iterdir()):
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return
+    if not overwrite:
         raise OutputExistsError(
             f"{out_dir}: output directory exists and is not empty (use --overwrite to replace it)"
         )
+    foreign = _not_written_by_cogov(out_dir)
+    if foreign:
+        raise OutputExistsError(
+            f"{out_dir}: holds {foreign}, which cogov did not write: --overwrite replaces only a "
+            "directory of cogov run or compare outputs; choose another --out")
+    if out_dir.resolve() in (Path.cwd().resolve(), *Path.cwd().resolve().parents):
+        raise OutputExistsError(f"{out_dir}: is the current directory or one above it; "
+                                "choose another --out")
+
+
+def _not_written_by_cogov(out_dir: Path) -> str | None:
+    """The first file in ``out_dir`` that its manifest (``cogov run``/``compare``) does not
+    list, or a reason there is no such manifest; None when every file is cogov's own."""
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        listed = set(manifest["files"]) if manifest.get("kind") in ("run", "compare") else None
+    except (OSError, ValueError, KeyError, TypeError):
+        listed = None
+    if listed is None:
+        return "files but no manifest.json of a cogov run or compare"
+    for path in sorted(out_dir.rglob("*")):
+        name = path.relative_to(out_dir).as_posix()
+        if path.is_file() and name not in listed and name != "manifest.json":
+            return f"'{name}'"
+    return None
 
 
 def check_writable(out_dir: str | Path, inside: bool = False) -> None:

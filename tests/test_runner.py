@@ -167,8 +167,13 @@ def test_existing_output_is_refused_untouched_unless_overwrite(tmp_path, make_re
     with pytest.raises(runner.OutputExistsError, match="--overwrite"):
         runner.write_outputs(out, make_result(), ["cogov"])
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    with pytest.raises(runner.OutputExistsError, match="which cogov did not write"):
+        runner.write_outputs(out, make_result(), ["cogov"], overwrite=True, plots=False)
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]  # a user's file is never deleted
+    (out / "keep.txt").unlink()
+    runner.write_outputs(out, make_result(), ["cogov"], plots=False)
     runner.write_outputs(out, make_result(), ["cogov"], overwrite=True, plots=False)
-    assert not (out / "keep.txt").exists() and (out / "manifest.json").exists()
+    assert (out / "manifest.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no staging or old copies left
 
 
@@ -318,3 +323,24 @@ def test_a_manifest_that_cannot_be_written_leaves_no_partial_file(tmp_path, monk
     with pytest.raises(OSError):
         runner.write_manifest(tmp_path, {"kind": "run"})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_overwrite_replaces_only_a_cogov_output_directory(small_yaml, tmp_path, capsys) -> None:
+    """--overwrite once deleted a whole project folder (a thesis, the scenario files) that a
+    user gave as --out. It replaces a directory of cogov's own outputs, and nothing else."""
+    project = tmp_path / "project"
+    (project / "data").mkdir(parents=True)
+    (project / "data" / "thesis.docx").write_text("important")
+    argv = ["run", str(small_yaml), "--months", "2", "--out", str(project), "--overwrite"]
+    assert cli.main(argv) == 2
+    assert "no manifest.json of a cogov run or compare, which cogov did not write" in \
+        capsys.readouterr().err
+    assert (project / "data" / "thesis.docx").read_text() == "important"
+    out = tmp_path / "out"
+    assert cli.main(["run", str(small_yaml), "--months", "2", "--out", str(out)]) == 0
+    assert cli.main(["run", str(small_yaml), "--months", "3", "--out", str(out),
+                     "--overwrite"]) == 0  # a cogov output: replaced
+    (out / "notes.txt").write_text("mine")
+    assert cli.main(["run", str(small_yaml), "--months", "2", "--out", str(out),
+                     "--overwrite"]) == 2
+    assert (out / "notes.txt").read_text() == "mine"
