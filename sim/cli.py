@@ -318,11 +318,33 @@ def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov demo``: serve the teaching app on 127.0.0.1 until Ctrl-C."""
     errors.require_extra("solara", "demo", "cogov demo")
     errors.require_extra("ipyvuetify", "demo", "cogov demo")
+    _check_port_free(args.port)
     from sim.app import serve  # a leaf: only the CLI imports it
 
     serve(args.scenario, args.port, open_browser=args.open_browser,
           on_ready=lambda url: print(f"cogov demo: {url} (Ctrl-C to stop)", flush=True))
     return EXIT_OK
+
+
+def _check_port_free(port: int) -> None:
+    """BadInput (exit 2) naming ``--port`` if something already listens on 127.0.0.1:port
+    (another demo, say), checked before the demo's slow start."""
+    import errno
+    import socket
+
+    if port == 0:  # any free port
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise errors.BadInput(
+                f"--port {port}: the port is in use (is a demo already running? open "
+                f"http://127.0.0.1:{port}), or choose another, e.g. --port {port + 1}"
+            ) from None
 
 
 @contextmanager

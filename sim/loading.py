@@ -104,6 +104,8 @@ def overridden(data: dict, where: LineMap, overrides: Mapping[str, Any],
         keys = tuple(path.split("."))
         set_path(data, keys, value)
         label = origin if isinstance(origin, str) else origin.get(path, "--set")
+        for located in [k for k in where if k[:len(keys)] == keys]:
+            del where[located]  # the override replaced them: their file lines no longer hold
         where[keys] = (label, None)  # the Problem names the key path itself
     return data, where
 

@@ -327,3 +327,15 @@ def test_notes_speak_only_of_what_the_table_shows() -> None:
     text = cli.format_table(table)
     assert "one replicate" not in text
     assert "n/a†" in text and "† some replicates are undefined" in text
+
+
+def test_a_demo_port_in_use_is_named_at_once(capsys) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert cli.main(["demo", "--no-browser", "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"--port {port}: the port is in use") and "Traceback" not in err

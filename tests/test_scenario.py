@@ -533,3 +533,12 @@ def test_a_switch_word_for_a_number_is_refused_located(tmp_path, setting, line, 
     word = "true" if "true" in setting else "false"
     assert f"{path}:{line} {key}: must be a number, not {word}" in problems_of(path)
     assert Scenario.from_dict({"policy": {"admin_items": "69"}}).policy.admin_items == 69
+
+
+def test_a_set_that_replaces_a_section_is_blamed_not_the_file(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text("name: s\npolicy:\n  incentive: {scheme: points}\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as raised:
+        load_located(path, {"policy.incentive": {"scheme": "cash"}})
+    (problem,) = raised.value.problems
+    assert problem.startswith("--set policy.incentive.scheme") and "s.yaml" not in problem
