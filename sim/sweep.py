@@ -184,10 +184,16 @@ def sweep(
         parse_scheduler(scheduler)  # a malformed address is refused at once
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputExistsError(f"{out_dir}: exists and is not a directory")
-    if out_dir.exists() and any(out_dir.iterdir()) and not resume:
-        raise OutputExistsError(
-            f"{out_dir}: holds earlier results; use --resume to finish that sweep, or another "
-            "--out")
+    if out_dir.exists() and any(out_dir.iterdir()):
+        if not _holds_sweep(out_dir):
+            raise OutputExistsError(
+                f"{out_dir}: holds files but no sweep (no journal.jsonl or sweep manifest.json); "
+                "a sweep writes only into a new or empty directory, or --resume into its own: "
+                "choose another --out")
+        if not resume:
+            raise OutputExistsError(
+                f"{out_dir}: holds earlier results; use --resume to finish that sweep, or "
+                "another --out")
     check_writable(out_dir, inside=True)
     design = experiment.design()
     runs = experiment.runs(design)
@@ -523,6 +529,18 @@ def _write_manifest(out_dir: Path, experiment: LoadedExperiment, command: list[s
         "started": started,
         "finished": finished,
     }))
+
+
+def _holds_sweep(out_dir: Path) -> bool:
+    """Whether ``out_dir`` holds a sweep: its lock, its journal, or a manifest of kind
+    ``sweep``."""
+    if (out_dir / JOURNAL).exists() or (out_dir / LOCK).exists():
+        return True
+    try:
+        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8")).get(
+            "kind") == "sweep"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _check_same_experiment(out_dir: Path, experiment: LoadedExperiment) -> None:

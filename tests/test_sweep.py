@@ -685,3 +685,14 @@ def test_a_workers_memory_stays_flat_over_many_runs(tmp_path):
     assert len({pid for pid, *_ in outcomes} - {os.getpid()}) == 2  # two workers
     for _, before, after, failed in outcomes:
         assert failed == 0 and after == before
+
+
+def test_a_folder_that_holds_no_sweep_is_never_swept_into(tmp_path, capsys):
+    """--resume into a non-empty folder that held no sweep used to write a sweep into it."""
+    path, out = write(tmp_path, SMALL_MODEL), tmp_path / "project"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    for extra in ([], ["--resume"]):
+        assert main(["sweep", str(path), "--workers", "1", "--out", str(out), *extra]) == 2
+        assert "holds files but no sweep" in capsys.readouterr().err
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
