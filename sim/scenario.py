@@ -125,7 +125,7 @@ def inert_settings(scenario: Scenario, where: Mapping | None = None,
     """Warnings, one per key set to a non-default value that has no effect because its switch
     is off throughout the run: ``file:line key.path: warning: has no effect: ...``
     (``where`` as from :func:`load_yaml_tree`). Empty when every setting acts."""
-    current, default = scenario.model_dump(mode="python"), _default_dump()
+    current, default = scenario.model_dump(mode="python"), default_data()
     warnings = []
     for key, dep in inert_keys(scenario).items():
         keys = tuple(key.split("."))
@@ -139,7 +139,3 @@ def inert_settings(scenario: Scenario, where: Mapping | None = None,
             keys, f"warning: has no effect: it acts only when {dep.condition()}, and "
             f"{state} here{scheduled}", where or {}, source)))
     return warnings
-
-
-def _default_dump() -> dict[str, Any]:
-    return default_data()
