@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import fund
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -124,6 +126,12 @@ class Observer:
         return out
 
 
+OPEN_IN: dict[str, tuple[int, ...]] = {
+    "participation_deliberate": fund.DELIBERATION_MONTHS,
+    "participation_monitor": fund.IMPLEMENTATION_MONTHS,
+}
+"""Cycle months in which an activity can be open (monitoring also needs a running project)."""
+
 EXTRA_SUMMARY = ("representation_gap", "yuan_per_satisfaction")
 
 LAST_WINDOW = 12
@@ -146,7 +154,10 @@ def summarize(
 ) -> dict[str, float]:
     """Per-run summary from one run's monthly ``timeseries`` (rows ordered by month).
 
-    - ``<metric>_final``: value in the last month; ``<metric>_last12``: mean of the last 12.
+    - ``<metric>_final``: value in the last month; for deliberation and monitoring, which are
+      open only in some months of the fund cycle, the value in the last month they were open
+      (``OPEN_IN``), so that a run ending in an evaluation month does not report 0;
+      ``<metric>_last12``: mean of the last 12 months.
     - ``representation_gap``: migrant share of adults minus migrant share of participant-months
       over the last 12 months (positive: migrants under-represented). NaN if nobody took part.
     - ``yuan_per_satisfaction``: fund spending (spent + leaked, yuan, whole run) per unit gain in
@@ -154,8 +165,11 @@ def summarize(
     """
     out: dict[str, float] = {}
     tail = timeseries.tail(LAST_WINDOW)
+    cycle_month = (timeseries["month"].to_numpy() - 1) % fund.CYCLE_MONTHS + 1
     for name in METRICS:
-        out[f"{name}_final"] = float(timeseries[name].iloc[-1])
+        series = timeseries[name].to_numpy()
+        opened = np.flatnonzero(np.isin(cycle_month, OPEN_IN.get(name, cycle_month)))
+        out[f"{name}_final"] = float(series[opened[-1]] if len(opened) else series[-1])
         out[f"{name}_last12"] = float(tail[name].mean())
     migrant_part = float((tail["participation_migrant"] * migrants).sum())
     local_part = float((tail["participation_local"] * locals_).sum())
