@@ -903,7 +903,9 @@ class Policy(_Config):
         float, Field(ge=0.0, le=1.0), ActiveWhen("policy.fund_per_community", above=0),
         Param("share/year", "seed000"), Label("资金逐年递增", "fund growth"),
     ] = Field(
-        0.0, description="yearly growth of the fund, share per year (逐年递增, seed 000)"
+        0.0, description="yearly real growth of the fund, share per year: its rise beyond the "
+        "prices of what it buys (逐年递增, seed 000; the model counts yuan at the prices of the "
+        "run's first year)"
     )
     training_rate: Annotated[
         Share, Param("share/year", "assumption"), Label("培训", "training"),
