@@ -15,6 +15,9 @@ Beta(0.3, 8) quantity at 4 replicates) and more replicates are the cure.
   part) are left out of ``n`` and counted in ``nan``.
 - An infinite value (e.g. ``yuan_per_satisfaction`` of a run whose money bought no gain) makes
   the mean infinite and no interval is possible; they are counted in ``inf``.
+- A ratio of two means over paired replicates (``ratio_interval``, e.g. satisfaction gained per
+  10,000 yuan) gets the same rule applied to its linearisation (the delta method): the t
+  interval of the mean of z_r = (a_r − R·b_r) / mean(b), centred on R = mean(a) / mean(b).
 - With fewer than two finite values there is no interval: ``low``/``high`` are NaN and
   :func:`no_interval_reason` says why and how to get one.
 """
@@ -109,3 +112,21 @@ def no_interval_reason(interval: Interval) -> str | None:
         return ("one replicate: no interval is possible; run --replicates 2 or more "
                 "(4 or more for a useful width)")
     return "no interval"
+
+
+def ratio_interval(numerator: Sequence[float] | np.ndarray,
+                   denominator: Sequence[float] | np.ndarray,
+                   value_range: tuple[float, float] = (-np.inf, np.inf)) -> Interval:
+    """The rule for R = mean(numerator) / mean(denominator) over paired replicates: the t
+    interval of the linearised values (delta method; see the module docstring). NaN when the
+    denominators' mean is not positive (nothing was spent: no ratio)."""
+    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b, n = a[keep], b[keep], int(keep.sum())
+    if n == 0 or not b.mean() > 0:
+        return Interval(n, float("nan"), float("nan"), float("nan"), int((~keep).sum()))
+    ratio = float(a.mean() / b.mean())
+    z = (a - ratio * b) / b.mean()
+    sd = float(z.std(ddof=1)) if n >= 2 else float("nan")
+    low, high = t_bounds(ratio, sd, n, value_range)
+    return Interval(n, ratio, float(low), float(high), int((~keep).sum()))

@@ -132,7 +132,7 @@ OPEN_IN: dict[str, tuple[int, ...]] = {
 }
 """Cycle months in which an activity can be open (monitoring also needs a running project)."""
 
-EXTRA_SUMMARY = ("representation_gap", "yuan_per_satisfaction")
+EXTRA_SUMMARY = ("representation_gap", "yuan_per_satisfaction", "yuan_paid_total")
 
 LAST_WINDOW = 12
 """Months averaged in ``<metric>_last12``."""
@@ -162,6 +162,9 @@ def summarize(
       over the last 12 months (positive: migrants under-represented). NaN if nobody took part.
     - ``yuan_per_satisfaction``: fund spending (spent + leaked, yuan, whole run) per unit gain in
       mean satisfaction over the run; +inf when money was spent for no gain, NaN when none spent.
+      Kept for old scripts; it divides by a gain measured from the initial satisfaction, a free
+      parameter, and is infinite whenever that gain is ≤ 0: use ``sim.cost_effectiveness``.
+    - ``yuan_paid_total``: yuan paid out over the whole run (spent + leaked).
     """
     out: dict[str, float] = {}
     tail = timeseries.tail(LAST_WINDOW)
@@ -178,6 +181,7 @@ def summarize(
         migrant_population_share - migrant_part / total if total > 0 else float("nan")
     )
     spending = float(timeseries["fund_spent"].sum() + timeseries["fund_leaked"].sum())
+    out["yuan_paid_total"] = spending
     gain = float(timeseries["mean_satisfaction"].iloc[-1]) - initial_satisfaction
     if spending <= 0:
         out["yuan_per_satisfaction"] = float("nan")
@@ -197,6 +201,7 @@ RANGES: dict[str, tuple[float, float]] = {
                                                                                  "ties"))},
     "representation_gap": (-1.0, 1.0),
     "yuan_per_satisfaction": (0.0, float("inf")),
+    "yuan_paid_total": (0.0, float("inf")),
 }
 """Range of every monthly metric and summary extra: the interval rule (``sim.intervals``) never
 reaches outside it. Shares and attitudes are in [0, 1]; counts, yuan and ties are ≥ 0; the

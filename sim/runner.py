@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -294,11 +294,13 @@ def write_outputs(
     *,
     overwrite: bool = False,
     plots: bool = True,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write a ``cogov run`` directory and return its path.
 
     Files: ``timeseries.csv``, ``timeseries.parquet``, ``summary.csv``, ``manifest.json`` and
-    ``plots/*.png`` (one set per scenario, prefixed with its name when there are several).
+    ``plots/*.png`` (one set per scenario, prefixed with its name when there are several), and
+    each of ``tables`` as ``<name>.csv`` (e.g. ``cost_effectiveness``).
     Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``, and
     ``OutputWriteError`` (naming ``out_dir``) if writing fails; then nothing is left behind.
     """
@@ -310,6 +312,8 @@ def write_outputs(
         ts.to_csv(tmp / "timeseries.csv", index=False)
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         summary.to_csv(tmp / "summary.csv", index=False)
+        for name, table in (tables or {}).items():
+            table.to_csv(tmp / f"{name}.csv", index=False)
         if plots:
             for result in results:
                 prefix = "" if len(results) == 1 else f"{safe_name(result.scenario.name)}-"
@@ -324,12 +328,13 @@ def write_comparison(
     command: Sequence[str],
     *,
     overwrite: bool = False,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> Path:
     """Write a ``cogov compare`` directory and return its path.
 
     Files: ``compare.csv`` (summary rows of every scenario), ``timeseries.parquet``,
-    ``manifest.json`` and ``compare.png`` (key metrics over time, bands per scenario).
-    Raises as :func:`write_outputs` does.
+    ``manifest.json``, ``compare.png`` (key metrics over time, bands per scenario) and each of
+    ``tables`` as ``<name>.csv``. Raises as :func:`write_outputs` does.
     """
     from sim import plots as figures
 
@@ -337,6 +342,8 @@ def write_comparison(
     with _staging_dir(Path(out_dir), overwrite) as tmp:
         ts, summary = _combined(results)
         summary.to_csv(tmp / "compare.csv", index=False)
+        for name, table in (tables or {}).items():
+            table.to_csv(tmp / f"{name}.csv", index=False)
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         figures.save(figures.compare_figure(ts), tmp / "compare.png")
         _write_manifest(tmp, "compare", results, command)
