@@ -99,6 +99,12 @@ class Organizations:
             self.residents.self_org[org.members] = -1
         org.remove()
 
+    def leave(self, movers: np.ndarray) -> None:
+        """Residents in the (N,) bool mask ``movers`` moved away: they are no longer members
+        of any self-organization (one left without members dissolves at its next check)."""
+        for org in self.self_organizations().values():
+            org.members = org.members[~movers[org.members]]
+
     def self_organize(self, coef: Behavior) -> None:
         """Self-organizations dissolve when their members' mean engagement falls below
         ``self_org_dissolve_engagement``; they form where ≥ ``self_org_min`` engaged,
