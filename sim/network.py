@@ -121,10 +121,20 @@ class Network:
         self.degree = self._base_degree
 
     def _set_base(self, keys: np.ndarray) -> None:
-        """Fixed ties from sorted keys: the CSR matrix and its degrees."""
+        """Fixed ties from sorted keys and their degrees; the CSR matrix is rebuilt when next
+        used (at most once a month however many changes)."""
         self._base_keys = keys
-        self.base = adjacency(self.n, keys // self.n, keys % self.n)
-        self._base_degree = np.diff(self.base.indptr)
+        self._base = None
+        self._base_degree = (np.bincount(keys // self.n, minlength=self.n)
+                             + np.bincount(keys % self.n, minlength=self.n))
+
+    @property
+    def base(self) -> sp.csr_matrix:
+        """The fixed ties as a symmetric 0/1 CSR matrix."""
+        if self._base is None:
+            keys = self._base_keys
+            self._base = adjacency(self.n, keys // self.n, keys % self.n)
+        return self._base
 
     @property
     def n_new_ties(self) -> int:
@@ -194,7 +204,7 @@ class Network:
         keys = np.unique(np.minimum(i, j) * self.n + np.maximum(i, j))
         keys = keys[keys // self.n != keys % self.n]
         keys = keys[~(_contains(self._base_keys, keys) | _contains(self._pending_keys, keys))]
-        self._pending_keys = np.union1d(self._pending_keys, keys)
+        self._pending_keys = _merge(self._pending_keys, keys)
 
     def fixed_pairs(self) -> tuple[np.ndarray, np.ndarray]:
         """(i, j), i < j, of every fixed tie, in key order."""
@@ -204,7 +214,7 @@ class Network:
         """Fixed ties ``which`` (a bool mask in ``fixed_pairs`` order) become would-be ties:
         the pair has not got to know each other yet."""
         if which.any():
-            self._pending_keys = np.union1d(self._pending_keys, self._base_keys[which])
+            self._pending_keys = _merge(self._pending_keys, self._base_keys[which])
             self._set_base(self._base_keys[~which])
             self._update_degree()
 
@@ -222,7 +232,7 @@ class Network:
         if grown.any():
             self._grown_keys = self._grown_keys[~grown]
             self.new_i, self.new_j = self.new_i[~grown], self.new_j[~grown]
-        self._set_base(np.union1d(self._base_keys, keys))
+        self._set_base(_merge(self._base_keys, keys))
         self._update_degree()
 
     def _update_degree(self) -> None:
@@ -234,6 +244,11 @@ class Network:
         """The sorted distinct candidates that are neither fixed nor already grown ties."""
         keys = np.unique(candidates)
         return keys[~(_contains(self._base_keys, keys) | _contains(self._grown_keys, keys))]
+
+
+def _merge(sorted_keys: np.ndarray, new: np.ndarray) -> np.ndarray:
+    """Two sorted runs of distinct keys, disjoint, merged: linear, with no sort of the first."""
+    return np.insert(sorted_keys, np.searchsorted(sorted_keys, new), new)
 
 
 def _touches(keys: np.ndarray, who: np.ndarray, n: int) -> np.ndarray:

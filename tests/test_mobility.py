@@ -48,7 +48,7 @@ def test_newcomers_arrive_without_ties_and_get_to_know_people():
     ≥ 2.5 ties (5.3 would-be ties, each real by then with ≥ 1 − 0.9^24)."""
     model = CoGovModel(world(months=36, mob={"local_rate": 0.2, "migrant_rate": 0.4}))
     arrived = []
-    for month in range(1, 37):
+    for _ in range(36):
         model.step()
         assert (model.network.degree[model.moved] == 0).all()
         arrived.append(model.moved.copy())
