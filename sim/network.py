@@ -105,10 +105,15 @@ def co_participant_pairs(took: np.ndarray, rules: TieRules,
 
 class Network:
     """Fixed ties (the starting network and the acquaintances newcomers make) plus ties grown by
-    co-participation, kept apart: the fixed ties are multiplied as a sparse matrix, rebuilt only
-    when someone moves; grown ties are few and counted edge by edge. Both are kept as sorted
-    ``key = i·n + j`` (i < j), so a month merges only its changes into them. Would-be ties of
-    newcomers (``pending``) are keys too, not yet ties."""
+    co-participation, kept apart: the fixed ties are multiplied as a sparse matrix; grown ties
+    are few and counted edge by edge. All are kept as sorted ``key = i·n + j`` (i < j), so a
+    month merges only its changes into them. Would-be ties of newcomers (``pending``) are keys
+    too, not yet ties. Under mobility the matrix is not rebuilt every month: a mover's entries
+    are zeroed in place, ties made since the last rebuild (``_recent``) are counted edge by edge
+    like grown ones, and the matrix is rebuilt when those changes reach ``REBUILD_SHARE`` of the
+    fixed ties."""
+
+    REBUILD_SHARE = 0.1
 
     def __init__(self, base: sp.csr_matrix):
         self.n = base.shape[0]
@@ -121,20 +126,36 @@ class Network:
         self.degree = self._base_degree
 
     def _set_base(self, keys: np.ndarray) -> None:
-        """Fixed ties from sorted keys and their degrees; the CSR matrix is rebuilt when next
-        used (at most once a month however many changes)."""
+        """Fixed ties from sorted keys: the CSR matrix rebuilt, nothing recent or zeroed."""
         self._base_keys = keys
-        self._base = None
-        self._base_degree = (np.bincount(keys // self.n, minlength=self.n)
-                             + np.bincount(keys % self.n, minlength=self.n))
+        self._matrix = adjacency(self.n, keys // self.n, keys % self.n)
+        self._entry_row = np.repeat(np.arange(self.n), np.diff(self._matrix.indptr))
+        self._zeroed = 0
+        self._set_recent(np.empty(0, np.int64))
+        self._base_degree = np.diff(self._matrix.indptr)
+
+    def _set_recent(self, keys: np.ndarray) -> None:
+        self._recent = keys
+        self._recent_i, self._recent_j = keys // self.n, keys % self.n
+
+    def _fixed_changed(self) -> None:
+        """After keys were added or removed: degrees, and a rebuild if the changes carried
+        outside the matrix have grown large."""
+        if len(self._recent) + self._zeroed > self.REBUILD_SHARE * max(len(self._base_keys), 1):
+            self._set_base(self._base_keys)
+        else:
+            keys = self._base_keys
+            self._base_degree = (np.bincount(keys // self.n, minlength=self.n)
+                                 + np.bincount(keys % self.n, minlength=self.n))
+        self._update_degree()
 
     @property
     def base(self) -> sp.csr_matrix:
         """The fixed ties as a symmetric 0/1 CSR matrix."""
-        if self._base is None:
-            keys = self._base_keys
-            self._base = adjacency(self.n, keys // self.n, keys % self.n)
-        return self._base
+        if not len(self._recent) and not self._zeroed:
+            return self._matrix
+        keys = self._base_keys
+        return adjacency(self.n, keys // self.n, keys % self.n)
 
     @property
     def n_new_ties(self) -> int:
@@ -147,15 +168,19 @@ class Network:
     @property
     def matrix(self) -> sp.csr_matrix:
         """The whole symmetric 0/1 adjacency (fixed and grown ties never overlap)."""
-        return self.base + adjacency(self.n, self.new_i, self.new_j)
+        whole = self.base + adjacency(self.n, self.new_i, self.new_j)
+        whole.eliminate_zeros()
+        return whole
 
     def neighbour_shares(self, columns: np.ndarray) -> np.ndarray:
         """Share of each resident's neighbours with each column true: (N, m) in [0, 1]."""
         x = columns.astype(np.float32)
-        counts = self.base @ x
-        for col in range(x.shape[1]):  # grown ties are few: count them edge by edge
-            counts[:, col] += np.bincount(self.new_i, weights=x[self.new_j, col], minlength=self.n)
-            counts[:, col] += np.bincount(self.new_j, weights=x[self.new_i, col], minlength=self.n)
+        counts = self._matrix @ x
+        for col in range(x.shape[1]):  # grown and recent ties are few: count them edge by edge
+            for i, j in ((self.new_i, self.new_j), (self._recent_i, self._recent_j)):
+                if len(i):
+                    counts[:, col] += np.bincount(i, weights=x[j, col], minlength=self.n)
+                    counts[:, col] += np.bincount(j, weights=x[i, col], minlength=self.n)
         return counts / np.maximum(self.degree, 1)[:, None]
 
     def grow(self, took: np.ndarray, took_any: np.ndarray, rules: TieRules,
@@ -191,12 +216,17 @@ class Network:
         self._pending_keys = self._pending_keys[~_touches(self._pending_keys, movers, self.n)]
         gone = _touches(self._base_keys, movers, self.n)
         if gone.any():
-            self._set_base(self._base_keys[~gone])
+            self._base_keys = self._base_keys[~gone]
+            self._set_recent(self._recent[~_touches(self._recent, movers, self.n)])
+            data = self._matrix.data
+            zero = (movers[self._entry_row] | movers[self._matrix.indices]) & (data != 0)
+            data[zero] = 0.0
+            self._zeroed += int(zero.sum()) // 2
         gone = _touches(self._grown_keys, movers, self.n)
         if gone.any():
             self._grown_keys = self._grown_keys[~gone]
             self.new_i, self.new_j = self.new_i[~gone], self.new_j[~gone]
-        self._update_degree()
+        self._fixed_changed()
 
     def introduce(self, i: np.ndarray, j: np.ndarray) -> None:
         """Would-be ties (i, j): pairs who will get to know each other (``acquaint``); pairs
@@ -232,8 +262,9 @@ class Network:
         if grown.any():
             self._grown_keys = self._grown_keys[~grown]
             self.new_i, self.new_j = self.new_i[~grown], self.new_j[~grown]
-        self._set_base(_merge(self._base_keys, keys))
-        self._update_degree()
+        self._base_keys = _merge(self._base_keys, keys)
+        self._set_recent(_merge(self._recent, keys))
+        self._fixed_changed()
 
     def _update_degree(self) -> None:
         grown_degree = np.bincount(self.new_i, minlength=self.n) + np.bincount(self.new_j,

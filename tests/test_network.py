@@ -384,3 +384,25 @@ def test_grown_ties_settle_under_mobility_and_used_tie_decay():
     assert abs(slope({})) <= 0.04
     assert slope({"behavior.tie_decay_used": 0.0, "population.mobility.local_rate": 0.0,
                   "population.mobility.migrant_rate": 0.0}) >= 0.07
+
+
+def test_shares_and_degrees_match_the_whole_matrix_under_mobility():
+    """Zeroed entries and recent ties carried outside the matrix give the same shares and
+    degrees as the matrix of all current ties, month after month (rebuilds included)."""
+    from sim.model import CoGovModel
+    from sim.scenario import Scenario
+
+    scenario = Scenario.from_dict({"seed": 2, "months": 30,
+                                   "structure": {"residents_per_community": 600},
+                                   "population": {"mobility": {"local_rate": 0.5,
+                                                               "migrant_rate": 0.8}}})
+    model = CoGovModel(scenario)
+    x = (np.random.default_rng(1).random((600, 2)) < 0.3)
+    for _ in range(30):
+        model.step()
+        net = model.network
+        whole = net.matrix
+        assert set(np.unique(whole.data)) <= {1.0}
+        assert (np.asarray(whole.sum(axis=1)).ravel() == net.degree).all()
+        expected = (whole @ x.astype(float)) / np.maximum(net.degree, 1)[:, None]
+        assert np.allclose(net.neighbour_shares(x), expected, atol=1e-6)
