@@ -257,7 +257,7 @@ class CoGovModel(mesa.Model):
                                    self.scenario.structure, self.scenario.population,
                                    self.streams["mobility"])
         if self.moved.any():
-            self.orgs.leave(self.moved)
+            self.orgs.leave(self.moved, self.scenario.behavior)
             self.cost, self.incentive = participation.policy_costs(
                 self.residents, self.policy, self.scenario.behavior)
             self._resident_agents = None  # party members may have come or gone
