@@ -45,7 +45,7 @@ def test_without_mobility_nobody_moves_and_ties_only_grow_or_hold():
 
 def test_newcomers_arrive_without_ties_and_get_to_know_people():
     """Movers have degree 0 at move-in; two years or more later those still here average
-    ≥ 2.5 ties (5.3 would-be ties, each real by then with ≥ 1 − 0.9^24)."""
+    ≥ 2.5 ties (measured 3.9: 5.3 would-be ties, each real by then with ≥ 1 − 0.9^24)."""
     model = CoGovModel(world(months=36, mob={"local_rate": 0.2, "migrant_rate": 0.4}))
     arrived = []
     for _ in range(36):
@@ -76,7 +76,7 @@ def test_migrants_move_more_than_locals():
 
 def test_attachment_rises_with_tenure_and_not_without_the_tenure_term():
     """Attachment of residents here ≥ 10 years minus those here < 2 years: with the tenure
-    term at least 0.05 above the same gap with the term knocked out (measured ≈ 0.1)."""
+    term at least 0.05 above the same gap with the term knocked out (measured 0.135 vs 0.045)."""
     def gap(weight: float) -> float:
         out = []
         for seed in (1, 2):
