@@ -6,7 +6,8 @@ For each scenario in ``scenarios/`` (R replicates, 240 months) it prints and wri
 - the slope of monthly ``participation_any`` over years 16–20 (months 181–240), least squares,
   in percentage points a year, mean over replicates with the 95% t interval — settled when
   |slope| < 0.1 points a year;
-- the mean participation of years 16–20;
+- the mean participation of years 16–20 and the slope of ``mean_degree`` (ties a year) over
+  the same years;
 - the spread of attitudes between residents at month 240: for trust, efficacy, public spirit,
   attachment and satisfaction, the standard deviation between the residents of one community
   (mean over communities and replicates), and the narrowest of them — an attitude that collapses
@@ -43,7 +44,9 @@ def one_run(job: tuple[Scenario, int]) -> dict:
     scenario, replicate = job
     model = make_model(scenario, replicate)
     model.run()
-    series = model.timeseries()["participation_any"].to_numpy()
+    frame = model.timeseries()
+    series = frame["participation_any"].to_numpy()
+    degree = frame["mean_degree"].to_numpy()
     community = model.layout.community
     spread = {}
     for name in ATTITUDES:  # SD between residents of one community, mean over communities
@@ -52,7 +55,7 @@ def one_run(job: tuple[Scenario, int]) -> dict:
         square = np.bincount(community, weights=(value - mean[community]) ** 2)
         spread[name] = float(np.sqrt(square / np.bincount(community)).mean())
     release(model)
-    return {"series": series, "spread": spread}
+    return {"series": series, "degree": degree, "spread": spread}
 
 
 def slope_per_year(series: np.ndarray, first_month: int) -> float:
@@ -85,14 +88,16 @@ def main(argv: list[str] | None = None) -> int:
         narrowest = min(by_attitude, key=by_attitude.get)
         spread = by_attitude[narrowest]
         level = np.mean([run["series"][window - 1:].mean() for run in runs])
+        degree_slope = np.mean([slope_per_year(run["degree"], window) / 100 for run in runs])
         rows.append({"scenario": scenario.name, "slope_points_per_year": iv.mean,
                      "ci_low": iv.low, "ci_high": iv.high,
                      "participation_years_16_20": level, "min_attitude_sd": spread,
-                     "narrowest_attitude": narrowest,
+                     "narrowest_attitude": narrowest, "degree_slope_per_year": degree_slope,
                      "settled": abs(iv.mean) < SETTLED})
         curves[scenario.name] = np.mean([run["series"] for run in runs], axis=0)
         print(f"{scenario.name:28s} slope {iv.mean:+.3f} [{iv.low:+.3f}, {iv.high:+.3f}] "
-              f"points/yr  level {level:.3f}  narrowest SD {spread:.3f} ({narrowest})", flush=True)
+              f"points/yr  level {level:.3f}  narrowest SD {spread:.3f} ({narrowest})  "
+              f"degree slope {degree_slope:+.3f}/yr", flush=True)
     table = pd.DataFrame(rows)
     if not args.no_write:
         table.to_csv(ROOT / "docs" / "steady_state.csv", index=False, float_format="%.4g")

@@ -14,12 +14,14 @@ from sim import behavior
 from sim.community import CommunityState
 from sim.participation import Drivers
 from sim.population import Residents
+from sim.scenario import Mobility
 
 
 def update_monthly(residents: Residents, community: CommunityState, of_resident: np.ndarray,
-                   drivers: Drivers, rng: np.random.Generator) -> None:
+                   drivers: Drivers, rng: np.random.Generator, mobility: Mobility) -> None:
     """One month of §7.2 for every resident; ``of_resident`` is each resident's community.
-    Party example: the share of one's neighbours who were active party members last month."""
+    Party example: the share of one's neighbours who were active party members last month.
+    Attachment grows with length of residence (``mobility``'s tenure term, §7.9)."""
     coef, policy = drivers.behavior, drivers.policy
     took_any = residents.took_any
     trained_now = rng.random(len(residents)) < policy.training_rate / 12
@@ -36,6 +38,8 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
     residents.engagement = behavior.engagement_monthly(residents.engagement, took_any, coef)
     residents.attachment = behavior.attachment_monthly(
         residents.attachment, residents.baseline_attachment, drivers.degree,
-        residents.engagement, coef)
+        residents.engagement, coef,
+        tenure_share=np.minimum(1.0, residents.tenure / (12.0 * mobility.tenure_ref_years)),
+        tenure_weight=mobility.attachment_tenure_weight)
     residents.satisfaction = behavior.satisfaction_monthly(
         residents.satisfaction, residents.needs_met, performance, coef)

@@ -213,11 +213,16 @@ def attachment_monthly(
     degree: np.ndarray,
     engagement: np.ndarray,
     b: Behavior,
+    tenure_share: np.ndarray | float = 0.0,
+    tenure_weight: float = 0.0,
 ) -> np.ndarray:
-    """A moves toward w_t · min(1, degree/ref) + w_p · engagement + (1 − w_t − w_p) · A0."""
+    """A moves toward w_t · min(1, degree/ref) + w_p · engagement + w_n · tenure_share
+    + (1 − w_t − w_p − w_n) · A0, where tenure_share = min(1, months lived here / reference)
+    (length of residence: Kasarda & Janowitz 1974, Sampson 1988)."""
     w_t, w_p = b.attachment_tie_weight, b.attachment_participation_weight
     ties = np.minimum(1.0, degree / b.attachment_degree_ref)
-    target = w_t * ties + w_p * engagement + max(0.0, 1.0 - w_t - w_p) * baseline
+    rest = max(0.0, 1.0 - w_t - w_p - tenure_weight)
+    target = w_t * ties + w_p * engagement + tenure_weight * tenure_share + rest * baseline
     return np.clip(relax(attachment, target, b.attachment_learning), 0.0, 1.0)
 
 

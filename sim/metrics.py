@@ -55,6 +55,7 @@ METRICS: tuple[str, ...] = (
     "fund_carried",
     "foundation_balance",
     "mean_degree",
+    "residents_moved",
 )
 """Monthly metrics, in MODEL.md §8 order."""
 
@@ -71,6 +72,7 @@ UNITS: dict[str, str] = {
     "fund_carried": "yuan held unallocated at month end",
     "foundation_balance": "yuan at month end",
     "mean_degree": "ties per resident",
+    "residents_moved": "count of adults who moved in this month",
 }
 
 BY_ACTIVITY = ("participation_deliberate", "participation_volunteer", "participation_monitor")
@@ -81,20 +83,23 @@ GROUPS = ("local", "migrant", "party", "nonparty", "youth", "adult", "elder")
 
 class Observer:
     """The monthly metrics of one run: ``observe`` returns every name of ``METRICS``. The group
-    masks are taken once, at start (nobody changes group during a run)."""
+    masks are taken each month: households moving in change who is in which group (§7.9)."""
 
     def __init__(self, residents: Residents):
         self.residents = residents
+
+    @property
+    def groups(self) -> dict[str, np.ndarray]:
+        residents = self.residents
         age = residents.age_group
-        self.groups = {
+        return {
             "local": ~residents.migrant, "migrant": residents.migrant,
             "party": residents.party, "nonparty": ~residents.party,
             "youth": age == 0, "adult": age == 1, "elder": age == 2,
         }
-        self.group_size = {name: int(mask.sum()) for name, mask in self.groups.items()}
 
     def observe(self, flows: Flows, organizations: Organizations, community: CommunityState,
-                degree: np.ndarray) -> dict[str, float]:
+                degree: np.ndarray, moved: int = 0) -> dict[str, float]:
         """This month's metrics (district-wide; units in ``UNITS``)."""
         residents = self.residents
         took_any = residents.took_any
@@ -102,7 +107,7 @@ class Observer:
         for activity, name in enumerate(BY_ACTIVITY):
             out[name] = float(residents.took[:, activity].mean())
         for name, mask in self.groups.items():  # count_nonzero of a logical and: no copies
-            size = self.group_size[name]
+            size = np.count_nonzero(mask)
             out[f"participation_{name}"] = np.count_nonzero(took_any & mask) / size if size else 0.0
         professionals = organizations.professionals()
         out.update(
@@ -122,6 +127,7 @@ class Observer:
             fund_carried=float(sum(community.unallocated)),
             foundation_balance=float(community.foundation.sum()),
             mean_degree=float(degree.mean()),
+            residents_moved=moved,
         )
         return out
 

@@ -30,6 +30,7 @@ from sim import (
     fund,
     fund_cycle,
     metrics,
+    mobility,
     outreach,
     participation,
     street_office,
@@ -44,7 +45,7 @@ from sim.population import Layout, build_layout, draw_residents, group_offsets
 from sim.scenario import Policy, Scenario, Structure, apply_policy_changes
 
 STREAMS = ("population", "network", "outreach", "participation", "fund", "organizations",
-           "attitudes", "growth")
+           "attitudes", "growth", "mobility")
 
 
 def replicate_rng(seed: int, replicate: int = 0) -> np.random.Generator:
@@ -98,7 +99,10 @@ class CoGovModel(mesa.Model):
         self.residents = draw_residents(layout, scenario.population, self.streams["population"])
         self.network = build_network(layout, structure, self.streams["network"])
         self.tie_rules = TieRules(layout.community, layout.n_communities,
-                                  coef.tie_formation, coef.tie_decay)
+                                  coef.tie_formation, coef.tie_decay, coef.tie_decay_used)
+        mobility.start(self.residents, layout, self.network, scenario.population.mobility,
+                       self.streams["mobility"])
+        self.moved = np.zeros(layout.n_residents, dtype=bool)
         self.communities = CommunityState.start(layout.n_communities, coef,
                                                 self.streams["fund"])
         self.offices = [
@@ -130,6 +134,7 @@ class CoGovModel(mesa.Model):
         self._organizations(month)
         self._attitudes(drivers)
         self._network()
+        self._mobility()
         self.residents.end_month()
         self._observe(flows)
 
@@ -239,15 +244,28 @@ class CoGovModel(mesa.Model):
 
     def _attitudes(self, drivers: participation.Drivers) -> None:
         attitudes.update_monthly(self.residents, self.communities, self.layout.community,
-                                 drivers, self.streams["attitudes"])
+                                 drivers, self.streams["attitudes"],
+                                 self.scenario.population.mobility)
 
     def _network(self) -> None:
         self.network.grow(self.residents.took, self.residents.took_any, self.tie_rules,
                           self.streams["growth"])
 
+    def _mobility(self) -> None:
+        """Households move out and in (§7.9); what is cached per resident is recomputed."""
+        self.moved = mobility.move(self.residents, self.layout, self.network,
+                                   self.scenario.structure, self.scenario.population,
+                                   self.streams["mobility"])
+        if self.moved.any():
+            self.orgs.leave(self.moved, self.scenario.behavior)
+            self.cost, self.incentive = participation.policy_costs(
+                self.residents, self.policy, self.scenario.behavior)
+            self._resident_agents = None  # party members may have come or gone
+
     def _observe(self, flows: fund_cycle.Flows) -> None:
         self.current = self.observer.observe(flows, self.orgs, self.communities,
-                                             self.network.degree)
+                                             self.network.degree,
+                                             moved=int(self.moved.sum()))
         self.datacollector.collect(self)
         if self.month >= self.scenario.months:
             self.running = False

@@ -99,6 +99,15 @@ class Organizations:
             self.residents.self_org[org.members] = -1
         org.remove()
 
+    def leave(self, movers: np.ndarray, coef: Behavior) -> None:
+        """Residents in the (N,) bool mask ``movers`` moved away: they are no longer members
+        of any self-organization, and one left with fewer than ``self_org_min`` members
+        dissolves (it could not have formed with so few)."""
+        for org in list(self.self_organizations().values()):
+            org.members = org.members[~movers[org.members]]
+            if len(org.members) < coef.self_org_min:
+                self.drop(org)
+
     def self_organize(self, coef: Behavior) -> None:
         """Self-organizations dissolve when their members' mean engagement falls below
         ``self_org_dissolve_engagement``; they form where ≥ ``self_org_min`` engaged,

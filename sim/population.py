@@ -7,7 +7,7 @@ arrays; ``sim.agents.Resident`` objects are views onto one row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -107,7 +107,11 @@ class Residents:
     needs_met: np.ndarray = field(init=False)  # need-weighted share served, [0,1]
     self_org: np.ndarray = field(init=False)  # int, self-organization slot or -1
     grid_worker: np.ndarray = field(init=False)  # bool
+    tenure: np.ndarray = field(init=False)  # int, months lived in the community (§7.9)
     party_members: np.ndarray = field(init=False)  # int, indices of the party members
+
+    DERIVED = ("party_members",)
+    """Fields computed from the others over all residents (not one entry per resident)."""
 
     def __post_init__(self) -> None:
         n = len(self.migrant)
@@ -122,6 +126,7 @@ class Residents:
         self.needs_met = np.zeros(n)
         self.self_org = np.full(n, -1, dtype=np.int64)
         self.grid_worker = np.zeros(n, dtype=bool)
+        self.tenure = np.zeros(n, dtype=np.int64)
         self.party_members = np.flatnonzero(self.party)
 
     def __len__(self) -> int:
@@ -131,6 +136,14 @@ class Residents:
         """A month has passed since everyone's last contact."""
         self.months_since_contact += 1
 
+    def replace_rows(self, rows: np.ndarray, fresh: Residents) -> None:
+        """Residents ``rows`` are replaced by ``fresh`` (one row each, in order): every
+        per-resident field is copied, whatever it is, and the derived fields recomputed."""
+        for f in fields(self):
+            if f.name not in self.DERIVED:
+                getattr(self, f.name)[rows] = getattr(fresh, f.name)
+        self.party_members = np.flatnonzero(self.party)
+
     def record_participation(self, took: np.ndarray) -> None:
         """Store this month's (N, 3) choices and the derived took_any (set both together)."""
         self.took = took
@@ -139,9 +152,17 @@ class Residents:
 
 def draw_residents(layout: Layout, pop: Population, rng: np.random.Generator) -> Residents:
     """Initial draws of MODEL.md §2. Migrant status is drawn per household."""
-    n = layout.n_residents
-    migrant_household = rng.random(layout.n_households) < pop.migrant_share
-    migrant = migrant_household[layout.household]
+    return draw_households(layout.household, layout.n_households, pop, rng)
+
+
+def draw_households(household: np.ndarray, n_households: int, pop: Population,
+                    rng: np.random.Generator) -> Residents:
+    """Adults of ``n_households`` households drawn afresh from the population's distributions
+    (MODEL.md §2): ``household`` (sorted, 0 … n_households − 1) is each adult's household.
+    Used for the starting population and for households moving in (§7.9)."""
+    n = len(household)
+    migrant_household = rng.random(n_households) < pop.migrant_share
+    migrant = migrant_household[household]
     age = rng.choice(len(AGE_GROUPS), size=n, p=pop.age_shares.as_tuple()).astype(np.int8)
     employed = rng.random(n) < np.asarray(pop.employed.as_tuple())[age]
     care = rng.random(n) < np.asarray(pop.care_duty.as_tuple())[age]

@@ -45,6 +45,7 @@ from sim.schema import (
     Grid,
     Incentive,
     Label,
+    Mobility,
     NeedsPrior,
     NonNegative,
     Param,
@@ -64,7 +65,8 @@ from sim.schema import (
 
 __all__ = [
     "ACTIVITIES", "AGE_GROUPS", "CATEGORIES", "ActiveWhen", "Behavior", "Beta", "ByActivity",
-    "ByAge", "ByCategory", "Control", "Cost", "Grid", "Incentive", "Label", "NeedsPrior",
+    "ByAge", "ByCategory", "Control", "Cost", "Grid", "Incentive", "Label", "Mobility",
+    "NeedsPrior",
     "NonNegative", "Param", "Party", "Policy", "Population", "Problem", "ScenarioError",
     "ScheduledChange", "Scenario", "Share", "ShareByAge", "Structure", "apply_policy_changes",
     "dependencies", "inert_keys", "inert_settings", "load_located", "load_yaml_tree",

@@ -105,6 +105,12 @@ SOURCES: dict[str, str] = {
                 "empirical analysis of motivation crowding-out. American Economic Review 87(4)",
     "gneezy2000": "Gneezy, U. & Rustichini, A. (2000). Pay enough or don't pay at all. "
                   "Quarterly Journal of Economics 115(3)",
+    "kasarda1974": "Kasarda, J. D. & Janowitz, M. (1974). Community attachment in mass society. "
+                   "American Sociological Review 39(3): length of residence, not size or "
+                   "density, is the key predictor of local ties and community attachment",
+    "sampson1988": "Sampson, R. J. (1988). Local friendship ties and community attachment in "
+                   "mass society: a multilevel systemic model. American Sociological Review "
+                   "53(5): residential stability raises local friendship ties and attachment",
 }
 """Citation key → reference, for :attr:`Param.sources` (docs/ODD.md §6.3 lists them)."""
 
@@ -388,6 +394,37 @@ class ByCategory(_Config):
         return tuple(getattr(self, c) for c in CATEGORIES)
 
 
+class Mobility(_Config):
+    """Residential mobility (ODD §7.9): households move out and new ones move into the same
+    dwellings; migrants move more (seed 003: 社区里面外来人口比较多,流动性也大)."""
+
+    local_rate: Annotated[Share, Param("probability/year", "assumption")] = Field(
+        0.04, description="chance a year that a local (户籍) household moves out: an expected "
+        "stay of about 25 years in the dwelling; most local households own their flat",
+    )
+    migrant_rate: Annotated[Share, Param("probability/year", "seed003", "assumption")] = Field(
+        0.2, description="chance a year that a migrant (流动人口) household moves out: an "
+        "expected stay of about 5 years, for households that mostly rent on one- or two-year "
+        "leases; seed 003 says only that migrants are many and mobile (流动性也大), so the "
+        "ratio to local_rate (5) is an assumption to vary",
+    )
+    acquaintance_rate: Annotated[Share, Param("probability/month", "assumption")] = Field(
+        0.1, description="monthly chance that each tie a newcomer would have had (drawn at "
+        "move-in like the starting network: building neighbours with building_tie_prob, "
+        "small_world_degree acquaintances in the community) becomes real: a newcomer knows "
+        "half of them after about 7 months",
+    )
+    attachment_tenure_weight: Annotated[Share, Param("weight", "kasarda1974", "sampson1988")] = (
+        Field(0.2, description="weight of length of residence in the attachment target "
+              "(length of residence is the main predictor of community attachment, Kasarda & "
+              "Janowitz 1974; residential stability raises attachment, Sampson 1988)")
+    )
+    tenure_ref_years: Annotated[float, Param("years", "assumption")] = Field(
+        10.0, gt=0.0, le=100.0, description="years of residence at which the tenure term of "
+        "attachment saturates (min(1, tenure / this))",
+    )
+
+
 class NeedsPrior(_Config):
     """Dirichlet concentration of needs by age group (MODEL.md §2)."""
 
@@ -464,6 +501,8 @@ class Population(_Config):
     needs_prior: Annotated[
         NeedsPrior, Param("Dirichlet concentration", "assumption"),
     ] = Field(NeedsPrior(), description="Dirichlet prior of needs by age")
+
+    mobility: Mobility = Field(Mobility(), description="residential mobility (ODD §7.9)")
 
     @model_validator(mode="after")
     def _age_shares_sum_to_one(self) -> Population:
@@ -732,7 +771,12 @@ class Behavior(_Config):
     )
     tie_decay: Annotated[
         Share, Param("probability/month", "assumption"),
-    ] = Field(0.03, description="monthly chance an unused new tie dissolves")
+    ] = Field(0.03, description="monthly chance an unused grown tie dissolves")
+    tie_decay_used: Annotated[Share, Param("probability/month", "assumption")] = Field(
+        0.01, description="monthly chance a grown tie dissolves although both ends took part "
+        "this month (activities rotate people, interests shift): a tie lasts about 8 years of "
+        "joint activity, so grown ties settle instead of only accumulating",
+    )
     # 7.8 organizations
     capacity_learning: Annotated[
         Share, CONTRACTED, Param("rate/month", "assumption"),

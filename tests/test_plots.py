@@ -62,7 +62,8 @@ def test_every_monthly_metric_appears_in_some_run_figure(make_result) -> None:
              for line in ax.lines}
     shown = {label.replace(" ", "_") for label in drawn}
     missing = [m for m in metrics.METRICS if not any(m.endswith(s) for s in shown)]
-    assert missing == ["mean_degree"]  # a network statistic, not a governance outcome
+    # network and population statistics, not governance outcomes
+    assert missing == ["mean_degree", "residents_moved"]
 
 
 def test_write_run_plots_writes_non_empty_pngs(tmp_path, make_result) -> None:
