@@ -540,11 +540,12 @@ class Demands(_Config):
         "(the resident copes, gives up or the need passes): slow, about 30% a year",
     )
     office_hours_per_project: Annotated[
-        NonNegative, FUNDED, Param("hours/project/month", "assumption"),
+        NonNegative, Param("hours/project/month", "assumption"),
     ] = Field(
         60.0, description="street-office staff hours per community tied up each month in a "
         "fund project the office implements itself (about 0.4 of a 160-hour post); hours an "
-        "office that buys services (归位, 三社联动, seed 000) keeps for residents' problems",
+        "office that buys services (归位, 三社联动, seed 000) keeps for residents' problems. "
+        "Matters only with a fund and when problems exceed the office's capacity",
     )
     experience_resolved: Annotated[Share, Param("share of the gap", "kampen2006")] = Field(
         0.5, description="x += this·(1 − x) when one's own problem is resolved",
