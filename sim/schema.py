@@ -474,7 +474,8 @@ class Population(_Config):
     )
     satisfaction: Annotated[Share, Param("attitude (0–1)", "calibrated")] = Field(
         0.25, description="S with community services at start: near the pre-reform steady state "
-        "of the default model (≈0.23; MODEL.md: 0.5), so satisfaction gains, and "
+        "of the default model (≈0.27 since issue 9's problems; MODEL.md: 0.5), so satisfaction "
+        "gains, and "
         "yuan_per_satisfaction, are measured from rest rather than from an arbitrary start",
     )
     needs_prior: Annotated[
