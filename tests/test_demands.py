@@ -147,3 +147,23 @@ def test_migrant_priority_is_off_by_default_and_works_when_set():
     assert mig == pytest.approx(loc, rel=0.15)
     _, _, mig2, loc2 = _visit_rates(migrant_priority=2.0)
     assert mig2 > 1.33 * loc2
+
+
+DEAF = {"behavior": {"demands": {"hotline_rate": 0.0, "participant_surface": 0.0}},
+        "party": {"contacts_per_month": 0}, "grid": {"workers_per_grid": 0}}
+
+
+@pytest.mark.parametrize(("channel", "floor"), [
+    ({"behavior": {"demands": {"hotline_rate": 0.05, "participant_surface": 0.0}}}, 4.0),
+    ({"behavior": {"demands": {"hotline_rate": 0.0, "participant_surface": 0.5}}}, 0.5),
+    ({"grid": {"workers_per_grid": 1}}, 6.0),
+    ({"party": {"contacts_per_month": 6}}, 6.0),
+])
+def test_each_channel_alone_gets_problems_heard_and_solved(channel, floor):
+    # from the office that hears nobody (which resolves none), opening one channel — the
+    # hotline, residents raising problems when they take part, grid visits, party contacts —
+    # resolves at least ``floor`` problems a month over months 13–24 (measured over 3 replicates:
+    # hotline ≈ 7.5, participation ≈ 1.6, grid ≈ 13, party ≈ 15)
+    s = world(months=24, **{**DEAF, **channel})
+    m = CoGovModel(s, rng=replicate_rng(s.seed, 0)).run()
+    assert m.timeseries().tail(12).problems_resolved.mean() > floor
