@@ -153,7 +153,8 @@ class SelfOrganization(SocialOrganization):
 
 
 class StreetOffice(mesa.Agent):
-    """The government's arm over several communities (街道). σ = service focus in [0, 1]."""
+    """The government's arm over several communities (街道). σ = service focus in [0, 1]: the
+    share of its staff's effort on residents' services rather than investment attraction."""
 
     def __init__(
         self, model: mesa.Model, index: int, communities: np.ndarray, service_focus: float
@@ -162,7 +163,6 @@ class StreetOffice(mesa.Agent):
         self.index = index
         self.communities = communities
         self.service_focus = service_focus  # σ
-        self.performance_score = float("nan")  # mean satisfaction at the last evaluation
 
     @property
     def capacity(self) -> float:
@@ -170,14 +170,24 @@ class StreetOffice(mesa.Agent):
         b = self.model.scenario.behavior
         return b.office_capacity_base + b.office_capacity_per_focus * self.service_focus
 
-    def demand_capacity(self) -> float:
-        """Demands it can resolve per community per month: staff_hours · σ / hours per demand."""
+    def demand_capacity(self, projects: np.ndarray | float = 0.0) -> np.ndarray | float:
+        """Problems it can resolve per community per month, given the fund ``projects`` it is
+        implementing itself there: max(0, staff hours − hours per project · projects) · σ /
+        hours per problem (§7.7)."""
         s = self.model.scenario
-        return (s.structure.street_staff_hours_per_community * self.service_focus
-                / s.behavior.hours_per_demand)
+        free = np.maximum(0.0, s.structure.street_staff_hours_per_community
+                          - s.behavior.demands.office_hours_per_project * np.asarray(projects))
+        out = free * self.service_focus / s.behavior.hours_per_demand
+        return float(out) if np.ndim(out) == 0 else out
 
-    def evaluated(self, mean_satisfaction: float) -> None:
-        """§7.7 accountability under resident evaluation: σ += η (1 − S̄)(1 − σ)."""
-        eta = self.model.scenario.behavior.sigma_accountability
-        self.performance_score = mean_satisfaction
-        self.service_focus += eta * (1.0 - mean_satisfaction) * (1.0 - self.service_focus)
+    def review(self, mean_satisfaction: float | None) -> None:
+        """The yearly review of σ (§7.7): under resident evaluation (``mean_satisfaction`` S̄
+        given) dissatisfaction pushes σ up, η_σ·(1 − S̄)·(1 − σ); always the office's
+        institutional setting (investment targets and their 考核 indicators, or none after the
+        reform) pulls it back toward ``policy.service_focus``, λ_σ·(σ0 − σ)."""
+        b, sigma = self.model.scenario.behavior, self.service_focus
+        push = 0.0
+        if mean_satisfaction is not None:
+            push = b.sigma_accountability * (1.0 - mean_satisfaction) * (1.0 - sigma)
+        pull = b.sigma_pull * (self.model.policy.service_focus - sigma)
+        self.service_focus = float(np.clip(sigma + push + pull, 0.0, 1.0))

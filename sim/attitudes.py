@@ -21,16 +21,18 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
                    drivers: Drivers, rng: np.random.Generator, mobility: Mobility) -> None:
     """One month of §7.2 for every resident; ``of_resident`` is each resident's community.
     Party example: the share of one's neighbours who were active party members last month.
-    Attachment grows with length of residence (``mobility``'s tenure term, §7.9)."""
+    Attachment grows with length of residence (``mobility``'s tenure term, §7.9).
+    Trust and satisfaction read this month's experience of one's own problems
+    (``sim.demands``, run before)."""
     coef, policy = drivers.behavior, drivers.policy
     took_any = residents.took_any
     trained_now = rng.random(len(residents)) < policy.training_rate / 12
     residents.trained |= trained_now
     residents.efficacy = behavior.efficacy_monthly(
         residents.efficacy, residents.baseline_efficacy, took_any, trained_now, coef)
-    performance = behavior.performance(community.responsiveness, community.quality,
-                                       coef)[of_resident]
-    residents.trust = behavior.trust_monthly(residents.trust, performance, coef)
+    quality = community.quality[of_resident]
+    target = behavior.trust_target(residents.baseline_trust, residents.experience, quality, coef)
+    residents.trust = behavior.trust_monthly(residents.trust, target, coef)
     residents.public_spirit = behavior.public_spirit_monthly(
         residents.public_spirit, residents.baseline_public_spirit, took_any,
         drivers.neighbours[:, -1], policy.incentive.scheme, drivers.incentive, coef)
@@ -41,5 +43,6 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
         residents.engagement, coef,
         tenure_share=np.minimum(1.0, residents.tenure / (12.0 * mobility.tenure_ref_years)),
         tenure_weight=mobility.attachment_tenure_weight)
+    performance = behavior.service_performance(residents.experience, quality, coef)
     residents.satisfaction = behavior.satisfaction_monthly(
-        residents.satisfaction, residents.needs_met, performance, coef)
+        residents.satisfaction, residents.needs_met, performance, residents.problem_open, coef)

@@ -157,16 +157,28 @@ def efficacy_at_evaluation(
 
 
 def trust_monthly(
-    trust: np.ndarray, performance: np.ndarray, b: Behavior
+    trust: np.ndarray, target: np.ndarray, b: Behavior
 ) -> np.ndarray:
-    """T += η_T · (performance − T); performance per resident's community."""
-    return relax(trust, performance, b.trust_learning)
+    """T += η_T · (target − T); the target is each resident's own (``trust_target``)."""
+    return relax(trust, target, b.trust_learning)
 
 
-def performance(responsiveness: np.ndarray, quality: np.ndarray, b: Behavior) -> np.ndarray:
-    """Street office and community performance: w · responsiveness + (1 − w) · delivered quality."""
-    w = b.trust_responsiveness_weight
-    return w * responsiveness + (1.0 - w) * quality
+def trust_target(baseline: np.ndarray, experience: np.ndarray, quality: np.ndarray,
+                 b: Behavior) -> np.ndarray:
+    """T* = w_0·T0 + w_x·x + (1 − w_0 − w_x)·q: one's disposition (baseline trust), one's own
+    experience of problems solved or left waiting, and the community's service quality."""
+    w0, wx = b.trust_disposition_weight, b.trust_experience_weight
+    return w0 * baseline + wx * experience + max(0.0, 1.0 - w0 - wx) * quality
+
+
+def service_performance(experience: np.ndarray, quality: np.ndarray, b: Behavior) -> np.ndarray:
+    """How services work for this resident: experience and quality in the proportions they
+    carry in the trust target, w_x·x + w_q·q over w_x + w_q (q alone if both weights are 0)."""
+    wx = b.trust_experience_weight
+    wq = max(0.0, 1.0 - b.trust_disposition_weight - wx)
+    if wx + wq <= 0:
+        return np.broadcast_to(quality, np.shape(experience)).astype(float)
+    return (wx * experience + wq * quality) / (wx + wq)
 
 
 def public_spirit_monthly(
@@ -227,11 +239,15 @@ def attachment_monthly(
 
 
 def satisfaction_monthly(
-    satisfaction: np.ndarray, needs_met: np.ndarray, performance: np.ndarray, b: Behavior
+    satisfaction: np.ndarray, needs_met: np.ndarray, performance: np.ndarray,
+    problem_open: np.ndarray, b: Behavior,
 ) -> np.ndarray:
-    """S moves toward w · needs met + (1 − w) · performance of services."""
+    """S moves toward (w · needs met + (1 − w) · performance of services), less a share
+    ``demands.open_problem_satisfaction_loss`` of it while one's own problem is open."""
     w = b.satisfaction_needs_weight
-    return relax(satisfaction, w * needs_met + (1.0 - w) * performance, b.satisfaction_learning)
+    target = (w * needs_met + (1.0 - w) * performance) * (
+        1.0 - b.demands.open_problem_satisfaction_loss * problem_open)
+    return relax(satisfaction, target, b.satisfaction_learning)
 
 
 def engagement_monthly(engagement: np.ndarray, took_any: np.ndarray, b: Behavior) -> np.ndarray:

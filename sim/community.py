@@ -3,8 +3,8 @@ paragraph; ODD §2.4).
 
 The residents' committee is state, not an agent. ``CommunityState`` holds one entry per
 community beside the per-resident arrays of ``population.Residents``: the fund ledger, the
-foundation, how well demands are resolved and services delivered, this month's contacts and the
-organising gate on deliberation.
+foundation, this month's resolved problems and backlog, the quality of services delivered, this
+month's contacts and the organising gate on deliberation.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ class CommunityState:
     funds: list[CommunityFund]  # the fund ledgers (§7.3–7.5)
     fund_streams: list[dict[str, np.random.Generator]]  # FUND_STREAMS of each community
     foundation: np.ndarray  # community foundation balance, yuan
-    responsiveness: np.ndarray  # share of registered demands resolved (last month with any)
+    resolved: np.ndarray  # int, residents' problems resolved this month (§7.7)
+    backlog: np.ndarray  # int, heard problems still open at month end
     quality: np.ndarray  # quality of services residents experience, [0, 1]
     category_met: np.ndarray  # (C, K) share of need in category k served by the last cycle
     contacts: np.ndarray  # int, households contacted this month
@@ -37,7 +38,7 @@ class CommunityState:
     @classmethod
     def start(cls, n_communities: int, behavior: Behavior,
               fund_rng: np.random.Generator) -> CommunityState:
-        """Empty ledgers, no foundation money, ``initial_responsiveness`` and services at
+        """Empty ledgers, no foundation money, no problems yet and services at
         ``quality_without_projects``; the fund stream split per community, then in three."""
         k = len(CATEGORIES)
         streams = [dict(zip(FUND_STREAMS, g.spawn(len(FUND_STREAMS)), strict=True))
@@ -46,7 +47,8 @@ class CommunityState:
             funds=[CommunityFund(c, votes=np.zeros(k)) for c in range(n_communities)],
             fund_streams=streams,
             foundation=np.zeros(n_communities),
-            responsiveness=np.full(n_communities, behavior.initial_responsiveness),
+            resolved=np.zeros(n_communities, dtype=np.int64),
+            backlog=np.zeros(n_communities, dtype=np.int64),
             quality=np.full(n_communities, behavior.quality_without_projects),
             category_met=np.zeros((n_communities, k)),
             contacts=np.zeros(n_communities, dtype=np.int64),

@@ -56,8 +56,12 @@ METRICS: tuple[str, ...] = (
     "foundation_balance",
     "mean_degree",
     "residents_moved",
+    "problems_open",
+    "problems_resolved",
+    "backlog",
+    "sd_trust",
 )
-"""Monthly metrics, in MODEL.md §8 order."""
+"""Monthly metrics, in MODEL.md §8 order, then the problems of §7.7 and trust's spread."""
 
 UNITS: dict[str, str] = {
     **{name: "share of adults in [0,1]" for name in PARTICIPATION},
@@ -73,6 +77,10 @@ UNITS: dict[str, str] = {
     "foundation_balance": "yuan at month end",
     "mean_degree": "ties per resident",
     "residents_moved": "count of adults who moved in this month",
+    "problems_open": "share of adults in [0,1]",
+    "problems_resolved": "count this month",
+    "backlog": "count at month end",
+    "sd_trust": "standard deviation in [0,0.5]",
 }
 
 BY_ACTIVITY = ("participation_deliberate", "participation_volunteer", "participation_monitor")
@@ -128,6 +136,10 @@ class Observer:
             foundation_balance=float(community.foundation.sum()),
             mean_degree=float(degree.mean()),
             residents_moved=moved,
+            problems_open=float(residents.problem_open.mean()),
+            problems_resolved=int(community.resolved.sum()),
+            backlog=int(community.backlog.sum()),
+            sd_trust=float(residents.trust.std()),
         )
         return out
 
@@ -200,7 +212,9 @@ def summarize(
 
 UNBOUNDED = (-float("inf"), float("inf"))
 RANGES: dict[str, tuple[float, float]] = {
-    **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met")},
+    **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met",
+                                     "problems_open")},
+    "sd_trust": (0.0, 0.5),
     **{name: (0.0, float("inf")) for name in METRICS if UNITS[name].startswith(("count",
                                                                                  "yuan",
                                                                                  "projects",

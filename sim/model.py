@@ -5,12 +5,12 @@ The model holds the world — the layout, the residents' arrays (``population.Re
 community's state (``community.CommunityState``), the network, the street offices and the
 social organizations (Mesa agents) — and ``step`` runs the phases of MODEL.md §3 in their fixed
 order, each implemented in the module named for it: ``outreach``, ``participation``,
-``fund_cycle``, ``street_office``, ``organizations``, ``attitudes``, ``network`` and
-``metrics`` (observation). All randomness comes from the model's ``rng`` through one child
-stream per submodel (spawned in a fixed order), so a policy that changes how many draws one
-submodel makes leaves the others' streams alone: the same seed gives the same residents and
-network in every scenario (common random numbers), and one (scenario, rng) gives one run, bit
-for bit.
+``fund_cycle`` (with ``street_office``'s yearly review of σ), ``demands``, ``organizations``,
+``attitudes``, ``network`` and ``metrics`` (observation). All randomness comes from the model's
+``rng`` through one child stream per submodel (spawned in a fixed order), so a policy that
+changes how many draws one submodel makes leaves the others' streams alone: the same seed gives
+the same residents and network in every scenario (common random numbers), and one (scenario,
+rng) gives one run, bit for bit.
 
 In the submodels ``coef`` is the scenario's behaviour coefficients (``Scenario.behavior``).
 """
@@ -27,6 +27,7 @@ import pandas as pd
 from sim import (
     attitudes,
     behavior,
+    demands,
     fund,
     fund_cycle,
     metrics,
@@ -45,7 +46,7 @@ from sim.population import Layout, build_layout, draw_residents, group_offsets
 from sim.scenario import Policy, Scenario, Structure, apply_policy_changes
 
 STREAMS = ("population", "network", "outreach", "participation", "fund", "organizations",
-           "attitudes", "growth", "mobility")
+           "attitudes", "growth", "mobility", "demands")
 
 
 def replicate_rng(seed: int, replicate: int = 0) -> np.random.Generator:
@@ -230,14 +231,13 @@ class CoGovModel(mesa.Model):
         if cycle_month == fund.EVALUATION_MONTH:
             fund_cycle.evaluate(community, residents, layout, policy, coef,
                                 self.streams["attitudes"])
-            if policy.resident_evaluation:
-                street_office.evaluate_offices(self.offices, residents, layout)
+            street_office.review_offices(self.offices, residents, layout,
+                                         policy.resident_evaluation)
         return flows
 
     def _street_offices(self) -> None:
-        deliberators = street_office.deliberators_by_community(self.residents, self.layout)
-        street_office.resolve_demands(self.offices, self.communities, deliberators, self.policy,
-                                      self.scenario.behavior, self.streams["outreach"])
+        demands.resolve_problems(self.residents, self.layout, self.communities, self.offices,
+                                 self.policy, self.scenario.behavior, self.streams["demands"])
 
     def _organizations(self, month: int) -> None:
         self.orgs.month(month, self.funds, self.policy, self.scenario.behavior)

@@ -3,9 +3,10 @@
 
 Grids are runs of ``households_per_grid`` consecutive households in each community; their grid
 workers are residents, party members first (Haicang 网格员, seed 003). Each month grid workers
-visit households (migrants and the unreached weighted up) and party members moved by public
-spirit contact households of their grid (党员联系户). Contacted adults count as recruited for
-``recruit_memory`` months.
+visit households (the vulnerable — empty-nest elders, care duties, low income — and the
+unreached weighted up, seed 003) and party members moved by public spirit contact households of
+their grid (党员联系户). Contacted adults count as recruited for ``recruit_memory`` months and
+may tell the visitor of an open problem (``sim.demands``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.community import CommunityState
-from sim.population import Layout, Residents, group_offsets
+from sim.population import ELDER, Layout, Residents, group_offsets
 from sim.scenario import Grid, Policy
 
 
@@ -58,21 +59,34 @@ def reach_out(layout: Layout, residents: Residents, grids: Grids, policy: Policy
               community: CommunityState, *, recruit_memory: int,
               rng: np.random.Generator) -> None:
     """One month of grid visits and party contacts: sets ``community.contacts`` and
-    ``community.grid_visits`` (households) and resets the contacted adults'
-    ``months_since_contact``."""
+    ``community.grid_visits`` (households), the adults' ``contacted`` and ``grid_visited`` flags
+    for this month, and resets the contacted adults' ``months_since_contact``."""
     grid_visited = _grid_visits(layout, residents, grids, policy.grid, recruit_memory, rng)
     visited = grid_visited.copy()
     visited[_party_contacts(residents, grids, policy.party.contacts_per_month, rng)] = True
     n = len(community)
     community.grid_visits = np.bincount(layout.household_community[grid_visited], minlength=n)
     community.contacts = np.bincount(layout.household_community[visited], minlength=n)
-    residents.months_since_contact[visited[layout.household]] = 0
+    residents.contacted = visited[layout.household]
+    residents.grid_visited = grid_visited[layout.household]
+    residents.months_since_contact[residents.contacted] = 0
+
+
+def vulnerable_households(layout: Layout, residents: Residents) -> np.ndarray:
+    """(H,) bool: households seed 003 names first for visits — empty-nest elders (every adult
+    of the household 60+, the proxy for 空巢老人), a care duty (重点需要帮助的对象) or low
+    income (低保户)."""
+    start = layout.household_start
+    empty_nest = np.logical_and.reduceat(residents.age_group == ELDER, start)
+    care = np.logical_or.reduceat(residents.care_duty, start)
+    return empty_nest | care | residents.low_income[start]
 
 
 def _grid_visits(layout: Layout, residents: Residents, grids: Grids, grid: Grid,
                  recruit_memory: int, rng: np.random.Generator) -> np.ndarray:
     """(H,) bool: households visited by their grid's workers, at most
-    workers · visits_per_worker a grid, drawn with weights (1 + migrant priority) and
+    workers · visits_per_worker a grid, drawn with weights (1 + vulnerable priority) for the
+    vulnerable, (1 + migrant priority) for migrants (0 by default) and
     ``recent_contact_weight`` for those contacted within ``recruit_memory`` months."""
     visited = np.zeros(layout.n_households, dtype=bool)
     n_visits = np.minimum(grids.size, grid.workers_per_grid * grid.visits_per_worker)
@@ -80,7 +94,8 @@ def _grid_visits(layout: Layout, residents: Residents, grids: Grids, grid: Grid,
         return visited
     first = layout.household_start
     recent = residents.months_since_contact[first] < recruit_memory
-    weight = ((1.0 + grid.migrant_priority * residents.migrant[first])
+    weight = ((1.0 + grid.vulnerable_priority * vulnerable_households(layout, residents))
+              * (1.0 + grid.migrant_priority * residents.migrant[first])
               * np.where(recent, grid.recent_contact_weight, 1.0))
     # weighted sampling without replacement (Efraimidis–Spirakis): the smallest Exp(1)/weight
     # in each grid; mapped into [0, 1) so one sort orders grid, then key

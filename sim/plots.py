@@ -113,12 +113,24 @@ def organizations_figure(ts: pd.DataFrame) -> Figure:
     return fig
 
 
+def problems_figure(ts: pd.DataFrame) -> Figure:
+    """Residents' problems (§7.7): the share with one open, those resolved and waiting in the
+    street office's backlog, and the spread of trust across residents."""
+    fig, axes = _figure(ts, "Residents' problems and trust", 3)
+    _panel(axes[0], ts, ["problems_open"], "", title="open problems")
+    axes[0].set_ylim(0, 1)
+    _panel(axes[1], ts, ["problems_resolved", "backlog"], "", title="resolved and waiting")
+    _panel(axes[2], ts, ["sd_trust"], "", title="spread of trust")
+    return fig
+
+
 RUN_FIGURES: dict[str, Callable[[pd.DataFrame], Figure]] = {
     "participation": participation_figure,
     "participation_groups": groups_figure,
     "attitudes": attitudes_figure,
     "funds": funds_figure,
     "organizations": organizations_figure,
+    "problems": problems_figure,
 }
 """File stem → figure function: the ``plots/*.png`` of a run."""
 

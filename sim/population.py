@@ -95,6 +95,7 @@ class Residents:
     baseline_efficacy: np.ndarray  # E0
     baseline_attachment: np.ndarray  # A0
     propensity: np.ndarray  # u, persistent inclination in logit units (time, temperament)
+    low_income: np.ndarray | None = None  # bool, low-income household (低保); None: nobody
     points: np.ndarray = field(init=False)  # incentive balance (积分)
     took: np.ndarray = field(init=False)  # (N, 3) bool: last month per activity
     took_any: np.ndarray = field(init=False)  # (N,) bool: took part in anything last month
@@ -109,6 +110,13 @@ class Residents:
     grid_worker: np.ndarray = field(init=False)  # bool
     tenure: np.ndarray = field(init=False)  # int, months lived in the community (§7.9)
     party_members: np.ndarray = field(init=False)  # int, indices of the party members
+    baseline_trust: np.ndarray = field(init=False)  # T0, the disposition part of trust (§7.2)
+    experience: np.ndarray = field(init=False)  # x, memory of one's problems solved or waiting
+    problem_open: np.ndarray = field(init=False)  # bool, has an unresolved problem (§7.7)
+    problem_heard: np.ndarray = field(init=False)  # bool, that problem has been surfaced
+    problem_wait: np.ndarray = field(init=False)  # int, months it has been open
+    contacted: np.ndarray = field(init=False)  # bool, household contacted this month
+    grid_visited: np.ndarray = field(init=False)  # bool, of which by a grid worker
 
     DERIVED = ("party_members",)
     """Fields computed from the others over all residents (not one entry per resident)."""
@@ -128,6 +136,15 @@ class Residents:
         self.grid_worker = np.zeros(n, dtype=bool)
         self.tenure = np.zeros(n, dtype=np.int64)
         self.party_members = np.flatnonzero(self.party)
+        if self.low_income is None:
+            self.low_income = np.zeros(n, dtype=bool)
+        self.baseline_trust = self.trust.copy()
+        self.experience = self.trust.copy()  # before any problem, experience is what one trusts
+        self.problem_open = np.zeros(n, dtype=bool)
+        self.problem_heard = np.zeros(n, dtype=bool)
+        self.problem_wait = np.zeros(n, dtype=np.int64)
+        self.contacted = np.zeros(n, dtype=bool)
+        self.grid_visited = np.zeros(n, dtype=bool)
 
     def __len__(self) -> int:
         return len(self.migrant)
@@ -198,6 +215,8 @@ def draw_households(household: np.ndarray, n_households: int, pop: Population,
         baseline_efficacy=efficacy.copy(),
         baseline_attachment=attachment.copy(),
         propensity=rng.normal(0.0, pop.propensity_sd, size=n),
+        # drawn last, so the draws above are those of earlier versions for the same seed
+        low_income=(rng.random(n_households) < pop.low_income_share)[household],
     )
 
 

@@ -111,6 +111,17 @@ SOURCES: dict[str, str] = {
     "sampson1988": "Sampson, R. J. (1988). Local friendship ties and community attachment in "
                    "mass society: a multilevel systemic model. American Sociological Review "
                    "53(5): residential stability raises local friendship ties and attachment",
+    "uslaner2002": "Uslaner, E. M. (2002). The Moral Foundations of Trust. Cambridge University "
+                   "Press (generalized trust is a stable disposition, learned early, that "
+                   "experience moves only in part)",
+    "kampen2006": "Kampen, J. K., Van de Walle, S. & Bouckaert, G. (2006). Assessing the "
+                  "relation between satisfaction with public service delivery and trust in "
+                  "government: the impact of the predisposition of citizens toward government "
+                  "on evaluations of its performance. Public Performance & Management Review "
+                  "29(4) (experience with services moves trust, bad experiences more than good)",
+    "mca2023": "Ministry of Civil Affairs (2024). 2023年民政事业发展统计公报 (statistical "
+               "bulletin on civil affairs 2023): about 6.6 million urban minimum-living-"
+               "guarantee (城市低保) recipients, under 1% of the urban population",
 }
 """Citation key → reference, for :attr:`Param.sources` (docs/ODD.md §6.3 lists them)."""
 
@@ -486,6 +497,11 @@ class Population(_Config):
     dependency: Annotated[
         Share, Param("attitude (0–1)", "assumption"),
     ] = Field(0.3, description="D (靠等要) at start, all residents")
+    low_income_share: Annotated[Share, Param("share", "mca2023", "assumption")] = Field(
+        0.02, description="share of households with low income (低保, 低保边缘, 特困): urban "
+        "低保 recipients are under 1% of urban residents (MCA 2023); with the near-poor edge "
+        "groups we assume 2%",
+    )
     propensity_sd: Annotated[float, Param("logit", "calibrated")] = Field(
         1.5, ge=0.0, le=5.0,
         description="σ_u: standard deviation of each adult's persistent inclination to take part "
@@ -495,7 +511,8 @@ class Population(_Config):
     )
     satisfaction: Annotated[Share, Param("attitude (0–1)", "calibrated")] = Field(
         0.25, description="S with community services at start: near the pre-reform steady state "
-        "of the default model (≈0.23; MODEL.md: 0.5), so satisfaction gains, and "
+        "of the default model (≈0.27 since issue 9's problems; MODEL.md: 0.5), so satisfaction "
+        "gains, and "
         "yuan_per_satisfaction, are measured from rest rather than from an arbitrary start",
     )
     needs_prior: Annotated[
@@ -520,6 +537,70 @@ class ByActivity(_Config):
 
     def as_tuple(self) -> tuple[float, float, float]:
         return (self.deliberate, self.volunteer, self.monitor)
+
+
+class Demands(_Config):
+    """Residents' problems (grievances, service needs) and how they are heard and resolved
+    (MODEL.md §7.7 "demands", §7.2 trust; ODD §7.7 "Problems, surfacing and the backlog").
+
+    Problems arise whether or not anyone listens; contact, participation and the hotline surface
+    them; the street office resolves its backlog up to capacity (Beijing's 接诉即办 and 12345,
+    seed 001: party members "及时了解居民的需求和诉求" as a 桥梁纽带)."""
+
+    arise_rate: Annotated[Share, Param("problems/adult/month", "assumption")] = Field(
+        0.015, description="monthly chance an adult of working age without care duties, and "
+        "with no open problem, gets one needing the street office or committee (≈ one adult in "
+        "six a year; Beijing's 12345 hotline takes roughly one call per resident a year, most "
+        "of them enquiries, so this is an order of magnitude, not a measurement)",
+    )
+    elder_factor: Annotated[NonNegative, Param("ratio", "seed003")] = Field(
+        1.0, description="extra rate of elders: rate × (1 + this) (seed 003 names empty-nest "
+        "elders first among those needing help)",
+    )
+    care_factor: Annotated[NonNegative, Param("ratio", "seed003")] = Field(
+        0.5, description="extra rate of adults with care duties: rate × (1 + this) (children, "
+        "frail kin: 重点需要帮助的对象, seed 003)",
+    )
+    contact_surface: Annotated[Share, Param("probability", "seed001", "seed003")] = Field(
+        0.8, description="chance an open problem is told to the party member or grid worker "
+        "who contacts the household this month (了解居民的需求和诉求, seed 001; 主动走访, seed "
+        "003)",
+    )
+    participant_surface: Annotated[Share, Param("probability", "seed001")] = Field(
+        0.5, description="chance an open problem is raised by a resident who takes part this "
+        "month (any activity: deliberation, volunteering or monitoring brings one face to face "
+        "with committee staff; 民主恳谈 ... 充分表达意见和诉求, seed 001)",
+    )
+    hotline_rate: Annotated[Share, Param("probability/month", "seed001", "assumption")] = Field(
+        0.05, description="monthly chance an unheard open problem is self-reported (12345 "
+        "hotline, 接诉即办, seed 001; the rate is an assumption)",
+    )
+    coping_rate: Annotated[Share, Param("probability/month", "assumption")] = Field(
+        0.03, description="monthly chance an open problem goes away without anyone solving it "
+        "(the resident copes, gives up or the need passes): slow, about 30% a year",
+    )
+    office_hours_per_project: Annotated[
+        NonNegative, Param("hours/project/month", "assumption"),
+    ] = Field(
+        60.0, description="street-office staff hours per community tied up each month in a "
+        "fund project the office implements itself (about 0.4 of a 160-hour post); hours an "
+        "office that buys services (归位, 三社联动, seed 000) keeps for residents' problems. "
+        "Matters only with a fund and when problems exceed the office's capacity",
+    )
+    experience_resolved: Annotated[Share, Param("share of the gap", "kampen2006")] = Field(
+        0.5, description="x += this·(1 − x) when one's own problem is resolved",
+    )
+    experience_waiting: Annotated[Share, Param("rate/month", "kampen2006")] = Field(
+        0.1, description="x −= this·x for every month one's problem stays open, heard or not "
+        "(bad experiences weigh more than good, Kampen et al. 2006)",
+    )
+    experience_heard: Annotated[Share, Param("share of the gap", "assumption")] = Field(
+        0.05, description="x += this·(1 − x) in the month one's problem is heard (contact, "
+        "participation, hotline): having been heard counts a little",
+    )
+    open_problem_satisfaction_loss: Annotated[Share, Param("share", "assumption")] = Field(
+        0.3, description="share of the satisfaction target lost while one's own problem is open",
+    )
 
 
 class Cost(_Config):
@@ -636,8 +717,14 @@ class Behavior(_Config):
     trust_learning: Annotated[
         Share, Param("rate/month", "assumption"),
     ] = Field(0.05, description="η_T per month")
-    trust_responsiveness_weight: Annotated[Share, Param("weight", "assumption")] = Field(
-        0.5, description="weight of street-office responsiveness in performance (rest: quality)"
+    trust_disposition_weight: Annotated[Share, Param("weight", "uslaner2002")] = Field(
+        0.4, description="w_0: weight of one's own baseline trust T0 in the trust target "
+        "(generalized trust is partly a stable disposition, Uslaner 2002)",
+    )
+    trust_experience_weight: Annotated[Share, Param("weight", "kampen2006")] = Field(
+        0.3, description="w_x: weight of one's own experience x of problems solved or left "
+        "waiting in the trust target; the rest (1 − w_0 − w_x) is the community's service "
+        "quality (Kampen et al. 2006)",
     )
     trust_leak_hit: Annotated[
         Share, FUNDED, Param("trust/leaked share", "assumption"),
@@ -742,18 +829,20 @@ class Behavior(_Config):
         "project (performance, §7.2 trust)",
     )
     hours_per_demand: Annotated[
-        float, Param("hours/demand", "assumption"),
-    ] = Field(4.0, gt=0.0, description="street-office hours per demand")
-    demand_per_contact: Annotated[
-        Share, Param("probability", "assumption"),
-    ] = Field(0.15, description="chance a contact registers a demand")
-    demand_per_participant: Annotated[Share, Param("probability", "assumption")] = Field(
-        0.2, description="chance a deliberating resident registers a demand"
-    )
+        float, Param("hours/problem", "assumption"),
+    ] = Field(4.0, gt=0.0, description="street-office staff hours to resolve one problem")
+    demands: Demands = Field(Demands(), description="residents' problems: how they arise, are "
+                             "heard and resolved (§7.7)")
     sigma_accountability: Annotated[
         Share, ActiveWhen("policy.resident_evaluation", True), Param("rate/year", "assumption"),
     ] = Field(
-        0.3, description="σ += η·(1 − S̄)·(1 − σ) per year under resident evaluation"
+        0.3, description="η_σ: σ += η_σ·(1 − S̄)·(1 − σ) per year under resident evaluation "
+        "(dissatisfied residents push the office toward service)",
+    )
+    sigma_pull: Annotated[Share, Param("rate/year", "seed002", "seed000")] = Field(
+        0.3, description="λ_σ: σ −= λ_σ·(σ − policy.service_focus) per year: the office's "
+        "institutional setting (investment targets and their 考核 indicators, seed 002; removed "
+        "by the reform, 取消相应的考核指标, seed 000) pulls σ back to the policy value",
     )
     donation_yuan_per_month: Annotated[
         NonNegative, ActiveWhen("policy.foundation", True), Param("yuan/month", "assumption"),
@@ -814,9 +903,6 @@ class Behavior(_Config):
     initial_reputation: Annotated[
         Share, CONTRACTED, Param("reputation (0–1)", "assumption"),
     ] = Field(0.5, description="reputation of a new organization")
-    initial_responsiveness: Annotated[Share, Param("responsiveness (0–1)", "assumption")] = Field(
-        0.5, description="street-office responsiveness before any demand is registered"
-    )
     professional_capacity: Annotated[
         Beta, CONTRACTED, Param("Beta shape", "assumption"),
     ] = Field(Beta(a=5, b=3), description="κ of new professional orgs")
@@ -879,12 +965,21 @@ class Grid(_Config):
         Param("visits/worker/month", "seed003"), Label("走访户数/月", "visits per worker a month"),
     ] = Field(
         60, ge=0, le=1000, description="household visits per month")
+    vulnerable_priority: Annotated[
+        NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
+        Param("weight", "seed003"), Label("重点对象优先", "vulnerable priority"),
+    ] = Field(
+        2.0, description="extra visit weight of vulnerable households: empty-nest elders (all "
+        "adults 60+), care duties, low income (特别是对空巢老人、低保户、重点需要帮助的对象, "
+        "seed 003; the size of the weight is an assumption)",
+    )
     migrant_priority: Annotated[
         NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
-        Param("weight", "seed003"), Label("流动人口优先", "migrant priority"),
+        Param("weight", "assumption"), Label("流动人口优先", "migrant priority"),
     ] = Field(
-        2.0, description="extra visit weight of migrant households (floating-population "
-        "registration, seed 003)",
+        0.0, description="extra visit weight of migrant households, for experiments: seed 003 "
+        "names the vulnerable, not migrants, as the households grid workers visit, so 0 by "
+        "default",
     )
     resolve_share: Annotated[
         Share, ActiveWhen("policy.grid.workers_per_grid", above=0), Param("share", "seed003"),

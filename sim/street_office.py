@@ -1,8 +1,9 @@
-"""Street offices (街道): registered demands and their resolution, and accountability to
-residents' evaluation (MODEL.md §7.7, ODD §7.7 "Demands and responsiveness" and §7.5).
+"""Street offices (街道): σ by community and the yearly review of σ — pushed up by residents'
+dissatisfaction under evaluation, pulled back toward the policy setting always (MODEL.md §7.7,
+ODD §7.7 "Service focus σ").
 
-The office agent itself (σ, capacities, the accountability rule) is ``agents.StreetOffice``;
-this module runs the offices over their communities each month.
+The office agent itself (σ, capacities, the review rule) is ``agents.StreetOffice``; the
+problems it resolves are ``sim.demands``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from sim.agents import StreetOffice
-from sim.community import CommunityState
-from sim.participation import DELIBERATE
 from sim.population import Layout, Residents
-from sim.scenario import Behavior, Policy
 
 
 def service_focus_by_community(offices: Sequence[StreetOffice],
@@ -24,36 +22,14 @@ def service_focus_by_community(offices: Sequence[StreetOffice],
     return np.array([office.service_focus for office in offices])[street_of_community]
 
 
-def resolve_demands(offices: Sequence[StreetOffice], community: CommunityState,
-                    deliberators: np.ndarray, policy: Policy, coef: Behavior,
-                    rng: np.random.Generator) -> None:
-    """Demands registered by contacts and deliberators; grid workers resolve
-    ``grid.resolve_share`` of what their visits find on the spot, the street office resolves the
-    rest up to its capacity; responsiveness = resolved / registered (unchanged in a month with
-    no demands). ``deliberators`` counts this month's deliberators per community."""
-    from_grid = rng.binomial(community.grid_visits, coef.demand_per_contact)
-    demands = (from_grid
-               + rng.binomial(community.contacts - community.grid_visits, coef.demand_per_contact)
-               + rng.binomial(deliberators, coef.demand_per_participant))
-    on_the_spot = rng.binomial(from_grid, policy.grid.resolve_share)
+def review_offices(offices: Sequence[StreetOffice], residents: Residents, layout: Layout,
+                   resident_evaluation: bool) -> None:
+    """At the cycle's evaluation, every year: each office's σ is reviewed
+    (``StreetOffice.review``); under ``policy.resident_evaluation`` it is rated by the mean
+    satisfaction of its residents."""
     for office in offices:
-        capacity = office.demand_capacity()
-        for c in office.communities:
-            if demands[c] > 0:
-                resolved = on_the_spot[c] + min(capacity, demands[c] - on_the_spot[c])
-                community.responsiveness[c] = resolved / demands[c]
-
-
-def deliberators_by_community(residents: Residents, layout: Layout) -> np.ndarray:
-    """(C,) residents who deliberated this month in each community."""
-    return np.bincount(layout.community[residents.took[:, DELIBERATE]],
-                       minlength=layout.n_communities)
-
-
-def evaluate_offices(offices: Sequence[StreetOffice], residents: Residents,
-                     layout: Layout) -> None:
-    """Under ``policy.resident_evaluation``, at the cycle's evaluation: each office is rated by
-    the mean satisfaction of its streets' residents (``StreetOffice.evaluated``)."""
-    for office in offices:
-        in_street = np.isin(layout.community, office.communities)
-        office.evaluated(float(residents.satisfaction[in_street].mean()))
+        score = None
+        if resident_evaluation:
+            in_street = np.isin(layout.community, office.communities)
+            score = float(residents.satisfaction[in_street].mean())
+        office.review(score)

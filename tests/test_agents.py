@@ -154,32 +154,41 @@ def test_reputation_moves_toward_delivered_quality(model):
 
 
 # --------------------------------------------------------------------------- street office
-def test_street_office_accountability_by_hand(model):
+def test_street_office_review_by_hand(model):
     office = model.offices[0]
-    assert office.service_focus == 0.4
-    assert np.isnan(office.performance_score)
-    # η 0.3: σ += 0.3 · (1 − 0.2) · (1 − 0.4) = 0.144 → 0.544
-    office.evaluated(0.2)
+    assert office.service_focus == 0.4 == model.policy.service_focus
+    # η_σ 0.3: σ += 0.3 · (1 − 0.2) · (1 − 0.4) = 0.144; pull 0.3 · (0.4 − 0.4) = 0 → 0.544
+    office.review(0.2)
     assert office.service_focus == pytest.approx(0.544)
-    assert office.performance_score == 0.2
-    # full satisfaction: no pressure
-    office.evaluated(1.0)
-    assert office.service_focus == pytest.approx(0.544)
+    # no evaluation: only the pull, 0.544 + 0.3 · (0.4 − 0.544) = 0.5008 (σ falls)
+    office.review(None)
+    assert office.service_focus == pytest.approx(0.5008)
+    # full satisfaction: no push, the pull still works
+    office.review(1.0)
+    assert office.service_focus == pytest.approx(0.5008 - 0.3 * 0.1008)
     # low satisfaction raises σ more than middling satisfaction
     low, mid = StreetOffice(model, 1, np.array([]), 0.4), StreetOffice(model, 2, np.array([]), 0.4)
-    low.evaluated(0.1)
-    mid.evaluated(0.6)
+    low.review(0.1)
+    mid.review(0.6)
     assert low.service_focus > mid.service_focus > 0.4
-    # repeated evaluation never pushes σ past 1
+    # under steady evaluation σ settles inside (0, 1) where push = pull:
+    # 0.3 · 0.8 · (1 − σ) = 0.3 · (σ − 0.4) → σ = 0.36 / 0.54 = 2/3
     for _ in range(200):
-        low.evaluated(0.0)
-    assert 0.99 < low.service_focus <= 1.0
+        low.review(0.2)
+    assert low.service_focus == pytest.approx(2 / 3, abs=1e-6)
+    # without evaluation it returns to the policy value
+    for _ in range(200):
+        low.review(None)
+    assert low.service_focus == pytest.approx(0.4, abs=1e-6)
 
 
 def test_street_office_capacities_scale_with_service_focus(model):
     office = model.offices[0]
-    # demands: 240 h · σ / 4 h per demand = 24 at σ 0.4, 60 at σ 1
+    # problems: 240 h · σ / 4 h per problem = 24 at σ 0.4, 60 at σ 1
     assert office.demand_capacity() == pytest.approx(24.0)
+    # two projects of its own tie up 2 · 60 h: (240 − 120) · 0.4 / 4 = 12; five leave nothing
+    assert office.demand_capacity(2) == pytest.approx(12.0)
+    assert office.demand_capacity(5) == 0.0
     delivery = []
     for sigma in (0.0, 0.4, 1.0):
         office.service_focus = sigma

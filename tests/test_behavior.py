@@ -24,7 +24,8 @@ B = Behavior(
     beta_network=2.0, beta_recruit=0.9, beta_incentive=0.6, beta_cost=1.0,
     beta_dependency=1.5, beta_party=0.3, beta_self_org=0.8, beta_habit=1.5,
     efficacy_learning=0.3, efficacy_ignored_loss=0.3, efficacy_relax=0.02,
-    training_efficacy_gain=0.2, trust_learning=0.05, trust_responsiveness_weight=0.5,
+    training_efficacy_gain=0.2, trust_learning=0.05, trust_disposition_weight=0.4,
+    trust_experience_weight=0.3, demands={"open_problem_satisfaction_loss": 0.3},
     public_spirit_reinforcement=0.01, public_spirit_fatigue=0.02,
     public_spirit_party_example=0.02, public_spirit_relax=0.01, crowding_out=0.04,
     crowding_in=0.01, dependency_topdown=0.15, dependency_participation=0.03,
@@ -359,18 +360,33 @@ def test_attachment_by_hand():
 def test_satisfaction_by_hand():
     # S 0.4, needs met 0.9, performance 0.5, w 0.4, η_S 0.1:
     # target 0.36 + 0.3 = 0.66 → 0.4 + 0.1·0.26 = 0.426
-    got = behavior.satisfaction_monthly(a(0.4), a(0.9), a(0.5), B)
-    np.testing.assert_allclose(got, [0.426])
+    # with one's own problem open the target loses 30%: 0.462 → 0.4 + 0.1·0.062 = 0.4062
+    got = behavior.satisfaction_monthly(a(0.4, 0.4), a(0.9, 0.9), a(0.5, 0.5), a(F, T), B)
+    np.testing.assert_allclose(got, [0.426, 0.4062])
 
 
-def test_trust_and_performance_by_hand():
-    # performance = 0.5·0.8 + 0.5·0.4 = 0.6; trust 0.5 → 0.5 + 0.05·(0.6 − 0.5) = 0.505
-    perf = behavior.performance(a(0.8), a(0.4), B)
-    np.testing.assert_allclose(perf, [0.6])
-    np.testing.assert_allclose(behavior.trust_monthly(a(0.5), perf, B), [0.505])
-    # responsiveness weight 1: only the street office's responsiveness counts
-    b = B.model_copy(update={"trust_responsiveness_weight": 1.0})
-    np.testing.assert_allclose(behavior.performance(a(0.8), a(0.4), b), [0.8])
+def test_trust_target_by_hand():
+    # T0 0.6, experience 0.2 or 0.9, quality 0.3; w_0 0.4, w_x 0.3, quality 0.3:
+    # 0.24 + 0.06 + 0.09 = 0.39 and 0.24 + 0.27 + 0.09 = 0.60
+    target = behavior.trust_target(a(0.6, 0.6), a(0.2, 0.9), a(0.3, 0.3), B)
+    np.testing.assert_allclose(target, [0.39, 0.60])
+    # trust 0.5 → 0.5 + 0.05·(0.39 − 0.5) = 0.4945 and 0.5 + 0.05·0.1 = 0.505
+    np.testing.assert_allclose(behavior.trust_monthly(a(0.5, 0.5), target, B), [0.4945, 0.505])
+    # service performance: experience and quality in their trust proportions, 3 : 3
+    np.testing.assert_allclose(behavior.service_performance(a(0.2), a(0.3), B), [0.25])
+
+
+def test_trust_keeps_its_spread_through_the_disposition():
+    # everyone with the same experience and services: trust still ranks as baseline trust does,
+    # and its spread settles at w_0 · the spread of T0 (here 0.4 · 0.2 = 0.08, well above 0.05)
+    rng = np.random.default_rng(0)
+    t0 = np.clip(0.5 + 0.2 * rng.standard_normal(2000), 0, 1)
+    t = t0.copy()
+    for _ in range(200):
+        t = behavior.trust_monthly(t, behavior.trust_target(t0, np.full(2000, 0.5),
+                                                            np.full(2000, 0.3), B), B)
+    assert t.std() == pytest.approx(0.4 * t0.std(), rel=1e-3)
+    assert np.corrcoef(t, t0)[0, 1] > 0.999
 
 
 def test_engagement_memory():
@@ -407,7 +423,9 @@ def test_every_attitude_update_stays_in_unit_interval(e, e0, took, trained, vote
         behavior.dependency_at_evaluation(d, topdown, B),
         behavior.trust_monthly(t, perf, B),
         behavior.attachment_monthly(att, a0, deg, eng, B),
-        behavior.satisfaction_monthly(att, met, perf, B),
+        behavior.satisfaction_monthly(att, met, perf, took, B),
+        behavior.trust_target(t, e, q, B),
+        behavior.service_performance(e, q, B),
         behavior.engagement_monthly(eng, took, B),
     ]
     for out in outs:

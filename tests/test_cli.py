@@ -33,7 +33,7 @@ def test_run_writes_all_outputs_and_prints_the_table(small_yaml, tmp_path, capsy
     ts = pd.read_csv(out / "timeseries.csv")
     assert list(ts.columns) == ["scenario", "replicate", "seed", "month", *metrics.METRICS]
     assert len(ts) == 2 * 12 and len(pd.read_csv(out / "summary.csv")) == 2
-    assert len(list((out / "plots").glob("*.png"))) == 5
+    assert len(list((out / "plots").glob("*.png"))) == 6
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"][:2] == ["cogov", "run"] and "--replicates" in manifest["command"]
     assert manifest["runs"][0]["scenario"]["structure"]["residents_per_community"] == 200

@@ -14,9 +14,10 @@ from sim import metrics, odd_table, schema
 from sim.scenario import Scenario
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "ODD.md"
-MODULES = ("agents", "attitudes", "behavior", "community", "fund", "fund_cycle", "levers",
-           "loading", "metrics", "model", "network", "odd_table", "organizations", "outreach",
-           "participation", "population", "runner", "scenario", "schema", "street_office")
+MODULES = ("agents", "attitudes", "behavior", "community", "demands", "fund", "fund_cycle",
+           "levers", "loading", "metrics", "model", "network", "odd_table", "organizations",
+           "outreach", "participation", "population", "runner", "scenario", "schema",
+           "street_office")
 CITATION = re.compile(r"`(?:sim\.)?(" + "|".join(MODULES) + r")\.([A-Za-z_][A-Za-z0-9_.]*)")
 
 

@@ -78,7 +78,7 @@ def test_grouped_intervals_equal_the_one_group_rule() -> None:
 def test_every_metric_has_a_range_and_summaries_share_it() -> None:
     for name in metrics.METRICS:
         low, high = metrics.range_of(name)
-        assert low == 0.0 and high in (1.0, np.inf)
+        assert low == 0.0 and high in (0.5, 1.0, np.inf)  # 0.5: the SD of a share
         assert metrics.range_of(f"{name}_last12") == (low, high)
     assert metrics.range_of("participation_any_final") == (0.0, 1.0)
     assert metrics.range_of("representation_gap") == (-1.0, 1.0)

@@ -160,10 +160,15 @@ def test_common_random_numbers_same_residents_and_network(lever):
 
 def test_a_lever_that_changes_fund_draws_leaves_participation_draws_alone():
     # purchase_share changes how many draws the fund stream makes (contractor choice) but
-    # cannot reach residents before the first evaluation (month 12): months 1–11 must match
+    # cannot reach residents before the first evaluation (month 12) once the office's hours
+    # tied up in its own projects are set to 0 (that channel, §7.7, does reach them at once):
+    # months 1–11 must match
     structure = {"social_orgs_per_10k": 100}
-    a = run(scenario(months=11, structure=structure, purchase_share=0.0)).timeseries()
-    b_model = run(scenario(months=11, structure=structure, purchase_share=1.0))
+    behavior = {"demands": {"office_hours_per_project": 0.0}}
+    a = run(scenario(months=11, structure=structure, behavior=behavior,
+                     purchase_share=0.0)).timeseries()
+    b_model = run(scenario(months=11, structure=structure, behavior=behavior,
+                           purchase_share=1.0))
     assert any(not isinstance(p.implementer, type(b_model.offices[0]))
                for f in b_model.funds for p in f.projects)  # organizations did get contracts
     b = b_model.timeseries()

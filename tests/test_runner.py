@@ -127,7 +127,7 @@ def test_write_outputs_writes_every_file(tmp_path, make_result) -> None:
     assert list(pd.read_csv(out / "summary.csv").columns) == SUMMARY_COLUMNS
     assert sorted(p.name for p in (out / "plots").iterdir()) == sorted(
         f"{stem}.png" for stem in ("participation", "participation_groups", "attitudes", "funds",
-                                   "organizations"))
+                                   "organizations", "problems"))
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["command"] == ["cogov", "run", "small.yaml"]
     assert manifest["kind"] == "run" and "SeedSequence" in manifest["seeding"]

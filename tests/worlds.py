@@ -54,7 +54,8 @@ def check_ledger(m: CoGovModel, ts: pd.DataFrame) -> None:
 # defaults, so that recalibrating a default does not break a hand-checked rule.
 RULES = {"capacity_learning": 0.05, "capacity_decay": 0.01, "capacity_training_gain": 0.1,
          "reputation_learning": 0.3, "initial_reputation": 0.5, "sigma_accountability": 0.3,
-         "hours_per_demand": 4.0}
+         "sigma_pull": 0.3, "hours_per_demand": 4.0,
+         "demands": {"office_hours_per_project": 60.0}}
 
 
 def small_model(months: int = 12, structure=None, behavior=None, **policy) -> CoGovModel:
