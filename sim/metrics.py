@@ -52,6 +52,8 @@ METRICS: tuple[str, ...] = (
     "fund_leaked",
     "fund_carried",
     "foundation_balance",
+    "incentive_paid",
+    "time_bank_hours",
     "mean_degree",
 )
 """Monthly metrics, in MODEL.md §8 order."""
@@ -68,6 +70,8 @@ UNITS: dict[str, str] = {
     "fund_leaked": "yuan this month",
     "fund_carried": "yuan held unallocated at month end",
     "foundation_balance": "yuan at month end",
+    "incentive_paid": "yuan this month",
+    "time_bank_hours": "hours this month",
     "mean_degree": "ties per resident",
 }
 
@@ -119,6 +123,8 @@ class Observer:
             fund_leaked=flows.leaked,
             fund_carried=float(sum(community.unallocated)),
             foundation_balance=float(community.foundation.sum()),
+            incentive_paid=flows.incentive_paid,
+            time_bank_hours=flows.time_bank_hours,
             mean_degree=float(degree.mean()),
         )
         return out
@@ -178,7 +184,7 @@ UNBOUNDED = (-float("inf"), float("inf"))
 RANGES: dict[str, tuple[float, float]] = {
     **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met")},
     **{name: (0.0, float("inf")) for name in METRICS if UNITS[name].startswith(("count",
-                                                                                 "yuan",
+                                                                                 "yuan", "hours",
                                                                                  "projects",
                                                                                  "ties"))},
     "representation_gap": (-1.0, 1.0),
