@@ -45,9 +45,10 @@ class IncentiveState:
     months: int = 0  # months counted in ``issued``
 
     @classmethod
-    def start(cls, n_communities: int) -> IncentiveState:
-        """A newly announced scheme is believed (credibility 1) and has issued nothing."""
-        return cls(np.ones(n_communities), np.zeros(n_communities))
+    def start(cls, n_communities: int, coef: Behavior) -> IncentiveState:
+        """A scheme starts at ``initial_credibility`` and has issued nothing."""
+        return cls(np.full(n_communities, coef.incentives.initial_credibility),
+                   np.zeros(n_communities))
 
 
 def perceived_value(state: IncentiveState, incentive: Incentive, coef: Behavior) -> np.ndarray:

@@ -102,7 +102,7 @@ class CoGovModel(mesa.Model):
                                   coef.tie_formation, coef.tie_decay)
         self.communities = CommunityState.start(layout.n_communities, coef,
                                                 self.streams["fund"])
-        self.incentive_state = incentives.IncentiveState.start(layout.n_communities)
+        self.incentive_state = incentives.IncentiveState.start(layout.n_communities, coef)
         self.offices = [
             StreetOffice(self, street, np.flatnonzero(layout.street_of_community == street),
                          self.policy.service_focus)

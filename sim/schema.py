@@ -829,8 +829,14 @@ class Incentives(_Config):
         0.25, description="share of one's points or credit balance one asks to redeem each month "
         "(seed 004: online and offline points mall, 季度考评积分 quarterly points; about a "
         "quarter a month is an assumption)")
-    credibility_learning: Annotated[
+    initial_credibility: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
+        Param("share", "assumption"),
+    ] = Field(
+        0.5, description="credibility of a newly announced scheme: residents discount a promise "
+        "until they see it honoured (assumption)")
+    credibility_learning: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "time_bank", "points"),
         Param("rate/month", "assumption"),
     ] = Field(
         0.1, description="η_c: credibility c ← c + η_c·(fill − c) in a month with redemption "

@@ -85,10 +85,13 @@ def test_points_spending_comes_out_of_projects():
 
 def test_an_unfunded_scheme_loses_its_effect():
     # 20 yuan an activity with no fund and no foundation: nothing can be redeemed, credibility
-    # falls, and with it the pull of the points. Knockout: credibility that never learns.
+    # falls, and with it the pull of the points. Knockout: credibility that never learns (both
+    # start fully believed).
     unfunded = {"fund_per_community": 0.0, "foundation": False, "incentive": points(20.0)}
-    learns = runs(world(**unfunded))
-    frozen = runs(world(behavior={"incentives": {"credibility_learning": 0.0}}, **unfunded))
+    believed = {"initial_credibility": 1.0}
+    learns = runs(world(behavior={"incentives": believed}, **unfunded))
+    frozen = runs(world(behavior={"incentives": {**believed, "credibility_learning": 0.0}},
+                        **unfunded))
     assert max(m.incentive_state.credibility.max() for m in learns) < 0.1
     assert all(m.timeseries().incentive_paid.sum() == 0 for m in learns)
     gap = last12(frozen, "participation_any") - last12(learns, "participation_any")
