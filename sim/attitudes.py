@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim import behavior
-from sim.scenario import Incentive
 from sim.community import CommunityState
 from sim.participation import Drivers
 from sim.population import Residents
+from sim.scenario import Incentive
 
 
 def update_monthly(residents: Residents, community: CommunityState, of_resident: np.ndarray,

@@ -56,8 +56,9 @@ class Drivers:
 def participate(residents: Residents, community: np.ndarray, openings: Openings,
                 drivers: Drivers, rng: np.random.Generator) -> None:
     """Draw this month's (N, 3) choices and record them in ``residents`` (``took``,
-    ``took_any``; points and credits are earned in ``incentives.month``). ``community`` is each resident's community.
-    One uniform per resident and activity is drawn every month, open or not."""
+    ``took_any``; points and credits are earned in ``incentives.month``). ``community`` is each
+    resident's community. One uniform per resident and activity is drawn every month, open or
+    not."""
     acts = openings.activities()
     coef = drivers.behavior
     stake = np.column_stack([_stake(activity, residents, community, openings, drivers)

@@ -34,7 +34,7 @@ COMPARE_METRICS = (
 )
 """Monthly metrics drawn by :func:`compare_figure`."""
 
-YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance")
+YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid")
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:

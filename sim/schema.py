@@ -563,8 +563,8 @@ class Behavior(_Config):
         float, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
         Param("logit/unit", "lacetera2012", "calibrated"),
     ] = Field(
-        0.2, description="β_I: logit per unit of ln(1 + v/yuan0), v the perceived yuan(-equivalent) "
-        "value of one activity under points or time_bank. Material rewards raise pro-social "
+        0.2, description="β_I: logit per unit of ln(1 + v/yuan0), v the perceived "
+        "yuan(-equivalent) value of one activity under points or time_bank. Material rewards raise pro-social "
         "acts, more with larger value (Lacetera, Macis & Slonim 2012/2013: direction and dose "
         "response); the size is calibrated so that no scheme buys more participation per yuan "
         "than the community fund does (ODD §7.1)")
@@ -663,8 +663,8 @@ class Behavior(_Config):
         "time_bank: reciprocity among members (Seyfang 2003/2004: time banks build mutual "
         "help); the rate is an assumption, half the identity reinforcement")
     incentives: Incentives = Field(
-        default_factory=lambda: Incentives(), description="redemption, credibility, recognition and crowding scale of "
-        "the incentive schemes (ODD §7.1 'Incentives')")
+        default_factory=lambda: Incentives(), description="redemption, credibility, recognition "
+        "and crowding scale of the incentive schemes (ODD §7.1 'Incentives')")
     dependency_topdown: Annotated[Share, FUNDED, Param("rate/year", "seed003")] = Field(
         0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
         "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
@@ -860,8 +860,8 @@ class Incentives(_Config):
         NonNegative, ActiveWhen("policy.incentive.scheme", "recognition"),
         Param("relative", "gallus2017", "ashraf2014"),
     ] = Field(
-        0.2, description="ρ: public recognition (表彰, 通报表扬) multiplies the odds of taking part "
-        "by 1 + ρ (logit + ln(1 + ρ)), no money and no crowding out: a symbolic award raised "
+        0.2, description="ρ: public recognition (表彰, 通报表扬) multiplies the odds of taking "
+        "part by 1 + ρ (logit + ln(1 + ρ)), no money and no crowding out: a symbolic award raised "
         "Wikipedia newcomers' retention ~20% (Gallus 2017); public recognition doubled health "
         "volunteers' sales where money had no significant effect (Ashraf, Bandiera & Jack 2014)")
 

@@ -4,7 +4,6 @@ through the model."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from worlds import scenario
 
 from sim.model import CoGovModel
