@@ -564,7 +564,8 @@ class Behavior(_Config):
         Param("logit/unit", "lacetera2012", "calibrated"),
     ] = Field(
         0.2, description="β_I: logit per unit of ln(1 + v/yuan0), v the perceived "
-        "yuan(-equivalent) value of one activity under points or time_bank. Material rewards raise pro-social "
+        "yuan(-equivalent) value of one activity under points or time_bank. Material rewards "
+        "raise pro-social "
         "acts, more with larger value (Lacetera, Macis & Slonim 2012/2013: direction and dose "
         "response); the size is calibrated so that no scheme buys more participation per yuan "
         "than the community fund does (ODD §7.1)")
