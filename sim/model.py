@@ -173,6 +173,8 @@ class CoGovModel(mesa.Model):
         if previous is None or previous.grid != policy.grid:
             self.grids = outreach.assign_grids(self.layout, self.residents, policy.grid,
                                                self.streams["outreach"])
+        if previous is not None and previous.incentive.scheme != policy.incentive.scheme:
+            self.incentive_state = incentives.IncentiveState.start(self.layout.n_communities, coef)
         self.cost = participation.policy_costs(self.residents, policy, coef)
         self.communities.gate = participation.organising_gates(self.layout.community_size,
                                                                structure, policy, coef)
