@@ -169,3 +169,14 @@ def test_time_bank_without_volunteers_loses_credibility():
     assert m.residents.credits.sum() > 0.0  # deliberators and monitors earned credits
     assert m.incentive_state.credibility.max() < 0.2
 
+
+
+def test_points_worth_nothing_are_no_payment():
+    # 10 points an activity exchanged at 0 yuan: nothing is paid, so nothing is crowded out —
+    # the run is the no-scheme run, bit for bit, in public spirit and participation
+    none = runs(world(months=24))
+    worthless = runs(world(months=24, incentive={"scheme": "points", "yuan_per_100_points": 0.0}))
+    for a, b in zip(none, worthless, strict=True):
+        pd_a, pd_b = a.timeseries(), b.timeseries()
+        assert (pd_a.mean_public_spirit == pd_b.mean_public_spirit).all()
+        assert (pd_a.participation_any == pd_b.participation_any).all()
