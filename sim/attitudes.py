@@ -14,7 +14,7 @@ from sim import behavior
 from sim.community import CommunityState
 from sim.participation import Drivers
 from sim.population import Residents
-from sim.scenario import Mobility
+from sim.scenario import Incentive, Mobility
 
 
 def update_monthly(residents: Residents, community: CommunityState, of_resident: np.ndarray,
@@ -35,7 +35,8 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
     residents.trust = behavior.trust_monthly(residents.trust, target, coef)
     residents.public_spirit = behavior.public_spirit_monthly(
         residents.public_spirit, residents.baseline_public_spirit, took_any,
-        drivers.neighbours[:, -1], policy.incentive.scheme, drivers.incentive, coef)
+        drivers.neighbours[:, -1], paying_scheme(policy.incentive, coef), drivers.incentive_yuan,
+        coef)
     residents.dependency = behavior.dependency_monthly(residents.dependency, took_any, coef)
     residents.engagement = behavior.engagement_monthly(residents.engagement, took_any, coef)
     residents.attachment = behavior.attachment_monthly(
@@ -46,3 +47,10 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
     performance = behavior.service_performance(residents.experience, quality, coef)
     residents.satisfaction = behavior.satisfaction_monthly(
         residents.satisfaction, residents.needs_met, performance, residents.problem_open, coef)
+
+
+def paying_scheme(incentive: Incentive, coef) -> str:
+    """The scheme as public spirit feels it: points that promise no yuan pay nothing (none)."""
+    if incentive.scheme == "points" and behavior.incentive_value(incentive, coef) <= 0:
+        return "none"
+    return incentive.scheme

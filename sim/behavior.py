@@ -33,18 +33,27 @@ def time_cost(
     return np.maximum(total, 0.0)
 
 
-def incentive_value(incentive: Incentive, yuan_scale: float) -> float:
-    """I (incentive units): points → log(1 + yuan per activity / yuan0), a saturating value of
-    money (the tenth yuan per activity adds less than the first); time bank and recognition carry
-    their configured values; none → 0."""
+def incentive_value(incentive: Incentive, coef: Behavior) -> float:
+    """Nominal yuan(-equivalent) value of one activity: points → points_per_activity ×
+    yuan_per_100_points / 100 (goods at the points mall); time bank → hours_per_activity ×
+    yuan_per_hour × the share of credits ever spent (services received back); recognition and
+    none → 0 (no money)."""
     if incentive.scheme == "points":
-        yuan = incentive.points_per_activity * incentive.yuan_per_100_points / 100.0
-        return float(np.log1p(yuan / yuan_scale))
+        return incentive.points_per_activity * incentive.yuan_per_100_points / 100.0
     if incentive.scheme == "time_bank":
-        return incentive.time_bank_value
-    if incentive.scheme == "recognition":
-        return incentive.recognition_value
+        return (incentive.hours_per_activity * incentive.yuan_per_hour
+                * coef.incentives.time_bank_spent_share)
     return 0.0
+
+
+def incentive_shift(scheme: str, value, coef: Behavior):
+    """Logit shift of the incentive: points and time bank β_I·ln(1 + v/yuan0), v the perceived
+    yuan per activity (money saturates); recognition ln(1 + ρ), odds × (1 + ρ); none 0."""
+    if scheme in ("points", "time_bank"):
+        return coef.beta_incentive * np.log1p(np.asarray(value) / coef.incentive_yuan_scale)
+    if scheme == "recognition":
+        return np.log1p(coef.incentives.recognition_effect) + 0.0 * np.asarray(value)
+    return 0.0 * np.asarray(value)
 
 
 def effective_devolution(devolution: float, override_propensity: float, service_focus):
@@ -82,22 +91,23 @@ def participation_logit(
     cost: np.ndarray,
     stake: np.ndarray,
     neighbours: np.ndarray,
-    incentive: float,
+    incentive: np.ndarray | float,
     activities: tuple[int, ...] = (0, 1, 2),
 ) -> np.ndarray:
     """(N, len(activities)) logits of MODEL.md §7.1 for the given activity indices (default
     all three, in ACTIVITIES order); ``stake`` and ``neighbours`` hold those columns only:
 
-    α_a + β_P·P + β_E·E + β_T·T + β_stake·stake_a + β_N·N_a + β_R·R + β_I·I − β_C·cost − β_D·D
+    α_a + β_P·P + β_E·E + β_T·T + β_stake·stake_a + β_N·N_a + β_R·R + I − β_C·cost − β_D·D
     + β_party·party (+ β_self·member of a self-organization, §7.8; + β_habit·engagement, the
-    memory of one's own recent participation; + u, the resident's persistent inclination)
+    memory of one's own recent participation; + u, the resident's persistent inclination), with
+    I the incentive's logit shift (``incentive_shift``, per resident or one number)
     """
     person = (
         b.beta_public_spirit * public_spirit
         + b.beta_efficacy * efficacy
         + b.beta_trust * trust
         + b.beta_recruit * recruited
-        + b.beta_incentive * incentive
+        + incentive
         - b.beta_cost * cost
         - b.beta_dependency * dependency
         + b.beta_party * party
@@ -187,19 +197,21 @@ def public_spirit_monthly(
     took_any: np.ndarray,
     party_example: np.ndarray,
     scheme: str,
-    incentive: float,
+    value: np.ndarray | float,
     b: Behavior,
 ) -> np.ndarray:
     """Reinforced by taking part, pulled up by active party neighbours, relaxing to baseline;
-    unrecognised repetition tires (fatigue, lifted by recognition); crowded out under points
-    (κ·P/(1 + I) per paid month: small payments hurt most), crowded in slightly under a time
-    bank; recognition neither (Frey & Oberholzer-Gee 1997)."""
+    unrecognised repetition tires (fatigue, lifted by recognition). Incentives: pay crowds the
+    civic motive out, κ_out·P/(1 + v/y_m) per paid month (v perceived yuan per activity: the
+    smaller the pay, the larger the loss; Frey & Oberholzer-Gee 1997, Gneezy & Rustichini
+    2000); the time bank crowds in slightly (reciprocity); recognition neither. ``scheme`` is
+    the paying scheme (``points`` only when an activity has a nominal yuan value)."""
     gain = (b.public_spirit_reinforcement * took_any + b.public_spirit_party_example
             * party_example) * (1.0 - spirit)
     fatigue = 0.0 if scheme == "recognition" else b.public_spirit_fatigue * took_any * spirit
     p = relax(spirit + gain - fatigue, baseline, b.public_spirit_relax)
     if scheme == "points":
-        p = p - b.crowding_out * took_any * p / (1.0 + incentive)
+        p = p - b.crowding_out * took_any * p / (1.0 + value / b.incentives.crowding_motive_yuan)
     elif scheme == "time_bank":
         p = p + b.crowding_in * took_any * (1.0 - p)
     return np.clip(p, 0.0, 1.0)

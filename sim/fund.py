@@ -3,7 +3,8 @@
 Cycle months (``CYCLE_MONTHS`` = 12): 1–2 proposals (两下三上), 3 vote and disclosure (民主议定,
 公开), 4–11 implementation and monitoring (民主监督), 12 evaluation (民主评议). One
 ``CommunityFund`` per community holds its ledger; money is in yuan and every cycle closes with
-``budget == spent + leaked + carried`` (checked, not assumed).
+``budget == spent + leaked + incentives + carried`` (checked, not assumed): ``incentives`` is
+what the points mall paid from the reserve set aside at the vote (``sim.incentives``).
 """
 
 from __future__ import annotations
@@ -65,11 +66,12 @@ class CycleAccount:
     spent: float
     leaked: float
     carried_out: float
+    incentives: float = 0.0  # yuan paid for redeemed points (ODD §7.1 "Incentives")
 
     @property
     def gap(self) -> float:
-        """budget − (spent + leaked + carried out); zero up to rounding."""
-        return self.budget - (self.spent + self.leaked + self.carried_out)
+        """budget − (spent + leaked + incentives + carried out); zero up to rounding."""
+        return self.budget - (self.spent + self.leaked + self.incentives + self.carried_out)
 
 
 @dataclass
@@ -85,6 +87,8 @@ class CommunityFund:
     committed: float = 0.0
     spent: float = 0.0
     leaked: float = 0.0
+    incentive_reserve: float = 0.0  # yuan set aside at the vote for redeemed points
+    incentives: float = 0.0  # yuan of the reserve paid out this cycle
     votes: np.ndarray = field(default_factory=lambda: np.zeros(0))
     projects: list[Project] = field(default_factory=list)
     history: list[CycleAccount] = field(default_factory=list)
@@ -96,8 +100,16 @@ class CommunityFund:
 
     @property
     def unallocated(self) -> float:
-        """Yuan held but not committed to a project (the carry-over before a vote)."""
-        return self.budget - self.committed if self.open_cycle else self.carried
+        """Yuan held but neither committed to a project nor set aside for incentives (the
+        carry-over before a vote)."""
+        if self.open_cycle:
+            return self.budget - self.committed - self.incentive_reserve
+        return self.carried
+
+    @property
+    def available(self) -> float:
+        """Yuan the vote can allocate to projects: the budget less the incentive reserve."""
+        return self.budget - self.incentive_reserve
 
     def open(self, year: int, fund: float, foundation_grant: float) -> None:
         """Month 3: the budget = fund + foundation grant + carry-over."""
@@ -105,14 +117,29 @@ class CommunityFund:
         self.budget = fund + foundation_grant + self.carried
         self.carried = 0.0
         self.committed = self.spent = self.leaked = 0.0
+        self.incentive_reserve = self.incentives = 0.0
         self.projects = []
         self.year = year
         self.open_cycle = True
 
+    def set_aside(self, reserve: float) -> None:
+        """Vote month, before projects: keep ``reserve`` yuan (at most the budget) for the points
+        mall."""
+        self.incentive_reserve = min(max(reserve, 0.0), self.budget)
+
+    def pay_incentives(self, wanted: float) -> float:
+        """Pay up to ``wanted`` yuan of redeemed points from what is left of the reserve while
+        the cycle is open; returns the yuan paid (0 when the cycle is closed)."""
+        if not self.open_cycle:
+            return 0.0
+        paid = min(wanted, self.incentive_reserve - self.incentives)
+        self.incentives += paid
+        return paid
+
     def commit(self, projects: list[Project]) -> None:
         self.projects = projects
         self.committed = sum(p.cost for p in projects)
-        if self.committed > self.budget + 1e-6:
+        if self.committed > self.available + 1e-6:
             raise AssertionError(f"community {self.community}: committed beyond budget")
 
     def implement_month(self, leak_share: float) -> tuple[float, float, int]:
@@ -140,11 +167,11 @@ class CommunityFund:
         was opened)."""
         if not self.open_cycle:
             return None
-        self.carried = self.budget - self.spent - self.leaked
+        self.carried = self.budget - self.spent - self.leaked - self.incentives
         account = CycleAccount(
             year=self.year, fund=self.fund, foundation_grant=self.foundation_grant,
             carried_in=self.carried_in, budget=self.budget, spent=self.spent,
-            leaked=self.leaked, carried_out=self.carried,
+            leaked=self.leaked, carried_out=self.carried, incentives=self.incentives,
         )
         self.history.append(account)
         self.open_cycle = False

@@ -32,6 +32,8 @@ class Flows:
     spent: float = 0.0  # yuan
     leaked: float = 0.0  # yuan
     delivered: int = 0  # projects
+    incentive_paid: float = 0.0  # yuan paid for redeemed points (sim.incentives)
+    time_bank_hours: float = 0.0  # time-bank hours redeemed as members' service
 
 
 def fund_per_household(community: CommunityState, layout: Layout, policy: Policy,
@@ -98,11 +100,13 @@ class Actors:
 
 
 def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior, year: int,
-                      actors: Actors) -> None:
+                      actors: Actors, reserves: np.ndarray | None = None) -> None:
     """§7.3–7.4 vote month: budget, candidates, council vote, override, office picks, and a
     contract for each project (a social organization with ``purchase_share``, else the office).
     Each community draws candidates, overrides and contracts from its own three streams, so a
-    lever that changes how many draws one of them makes leaves the others alone."""
+    lever that changes how many draws one of them makes leaves the others alone. ``reserves``
+    (yuan per community, ``incentives.reserves``) is set aside for the points mall before any
+    project is chosen."""
     sigma = service_focus_by_community(actors.offices, actors.street_of_community)
     _, override = behavior.effective_devolution(policy.devolution, coef.override_propensity, sigma)
     office_preference = np.asarray(coef.office_preference.as_tuple())
@@ -111,10 +115,12 @@ def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior,
         grant = coef.foundation_payout * community.foundation[c] if policy.foundation else 0.0
         community.foundation[c] -= grant
         ledger.open(year, fund_now, grant)
+        if reserves is not None:
+            ledger.set_aside(float(reserves[c]))
         rngs = community.fund_streams[c]
         category, cost = fund.draw_candidates(K, coef.candidates_per_category, coef.project_cost,
                                               coef.project_cost_cv, rngs["candidates"])
-        picks = fund.allocate(ledger.budget, ledger.votes, office_preference,
+        picks = fund.allocate(ledger.available, ledger.votes, office_preference,
                               policy.devolution, override[c], category, cost,
                               rngs["override"])
         projects = []

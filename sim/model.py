@@ -30,6 +30,7 @@ from sim import (
     demands,
     fund,
     fund_cycle,
+    incentives,
     metrics,
     mobility,
     outreach,
@@ -106,6 +107,7 @@ class CoGovModel(mesa.Model):
         self.moved = np.zeros(layout.n_residents, dtype=bool)
         self.communities = CommunityState.start(layout.n_communities, coef,
                                                 self.streams["fund"])
+        self.incentive_state = incentives.IncentiveState.start(layout.n_communities, coef)
         self.offices = [
             StreetOffice(self, street, np.flatnonzero(layout.street_of_community == street),
                          self.policy.service_focus)
@@ -131,6 +133,7 @@ class CoGovModel(mesa.Model):
         self._outreach()
         self._participation(month, drivers)
         flows = self._fund_cycle(month)
+        self._incentives(flows)
         self._street_offices()
         self._organizations(month)
         self._attitudes(drivers)
@@ -176,7 +179,9 @@ class CoGovModel(mesa.Model):
         if previous is None or previous.grid != policy.grid:
             self.grids = outreach.assign_grids(self.layout, self.residents, policy.grid,
                                                self.streams["outreach"])
-        self.cost, self.incentive = participation.policy_costs(self.residents, policy, coef)
+        if previous is not None and previous.incentive.scheme != policy.incentive.scheme:
+            self.incentive_state = incentives.IncentiveState.start(self.layout.n_communities, coef)
+        self.cost = participation.policy_costs(self.residents, policy, coef)
         self.communities.gate = participation.organising_gates(self.layout.community_size,
                                                                structure, policy, coef)
 
@@ -185,8 +190,10 @@ class CoGovModel(mesa.Model):
         residents = self.residents
         neighbours = self.network.neighbour_shares(
             np.column_stack([residents.took, residents.party & residents.took_any]))
+        shift, value = incentives.terms(self.incentive_state, self.policy,
+                                        self.scenario.behavior, self.layout.community)
         return participation.Drivers(self.policy, self.scenario.behavior, self.cost,
-                                     self.incentive, neighbours, self.network.degree)
+                                     shift, neighbours, self.network.degree, value)
 
     def _outreach(self) -> None:
         outreach.reach_out(self.layout, self.residents, self.grids, self.policy, self.communities,
@@ -223,8 +230,10 @@ class CoGovModel(mesa.Model):
         if cycle_month == fund.VOTE_MONTH:
             actors = fund_cycle.Actors(self.offices, self.orgs.all(),
                                        layout.street_of_community)
+            reserves = incentives.reserves(self.incentive_state, residents, layout.community,
+                                           policy)
             fund_cycle.vote_and_contract(community, policy, coef, (month - 1) // fund.CYCLE_MONTHS,
-                                         actors)
+                                         actors, reserves)
         flows = fund_cycle.Flows()
         if cycle_month in fund.IMPLEMENTATION_MONTHS:
             flows = fund_cycle.implement(community, residents, layout, policy, coef)
@@ -234,6 +243,12 @@ class CoGovModel(mesa.Model):
             street_office.review_offices(self.offices, residents, layout,
                                          policy.resident_evaluation)
         return flows
+
+    def _incentives(self, flows: fund_cycle.Flows) -> None:
+        """Points and credits earned and redeemed (ODD §7.1 "Incentives")."""
+        flows.incentive_paid, flows.time_bank_hours = incentives.month(
+            self.incentive_state, self.residents, self.layout.community, self.funds,
+            self.policy, self.scenario.behavior)
 
     def _street_offices(self) -> None:
         demands.resolve_problems(self.residents, self.layout, self.communities, self.offices,
@@ -258,7 +273,7 @@ class CoGovModel(mesa.Model):
                                    self.streams["mobility"])
         if self.moved.any():
             self.orgs.leave(self.moved, self.scenario.behavior)
-            self.cost, self.incentive = participation.policy_costs(
+            self.cost = participation.policy_costs(
                 self.residents, self.policy, self.scenario.behavior)
             self._resident_agents = None  # party members may have come or gone
 

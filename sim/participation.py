@@ -47,16 +47,18 @@ class Drivers:
     policy: Policy
     behavior: Behavior
     cost: np.ndarray  # (N,) time cost in logit units
-    incentive: float  # I, incentive value
+    incentive: np.ndarray  # (N,) incentive logit shift (behavior.incentive_shift)
     neighbours: np.ndarray  # (N, 4) neighbours' last-month shares per activity, then active party
     degree: np.ndarray  # (N,) ties per resident
+    incentive_yuan: np.ndarray  # (N,) perceived yuan(-equivalent) per activity
 
 
 def participate(residents: Residents, community: np.ndarray, openings: Openings,
                 drivers: Drivers, rng: np.random.Generator) -> None:
     """Draw this month's (N, 3) choices and record them in ``residents`` (``took``,
-    ``took_any``; points under the points scheme). ``community`` is each resident's community.
-    One uniform per resident and activity is drawn every month, open or not."""
+    ``took_any``; points and credits are earned in ``incentives.month``). ``community`` is each
+    resident's community. One uniform per resident and activity is drawn every month, open or
+    not."""
     acts = openings.activities()
     coef = drivers.behavior
     stake = np.column_stack([_stake(activity, residents, community, openings, drivers)
@@ -78,8 +80,6 @@ def participate(residents: Residents, community: np.ndarray, openings: Openings,
     took = np.zeros((len(residents), len(ACTIVITIES)), dtype=bool)
     took[:, acts] = draws[:, acts] < prob
     residents.record_participation(took)
-    if drivers.policy.incentive.scheme == "points":
-        residents.points += drivers.policy.incentive.points_per_activity * took.sum(axis=1)
 
 
 def _stake(activity: int, residents: Residents, community: np.ndarray, openings: Openings,
@@ -95,13 +95,12 @@ def _stake(activity: int, residents: Residents, community: np.ndarray, openings:
     return (drivers.policy.transparency * openings.running)[community]
 
 
-def policy_costs(residents: Residents, policy: Policy, coef: Behavior) -> tuple[np.ndarray, float]:
-    """(time cost per resident, incentive value) under ``policy``: the §7.1 terms that change
-    only when policy does."""
-    cost = behavior.time_cost(residents.age_group, residents.employed, residents.migrant,
+def policy_costs(residents: Residents, policy: Policy, coef: Behavior) -> np.ndarray:
+    """Time cost per resident under ``policy``: the §7.1 term that changes only when policy
+    does."""
+    return behavior.time_cost(residents.age_group, residents.employed, residents.migrant,
                               residents.care_duty, residents.party, coef.cost,
                               policy.party.dual_registration)
-    return cost, behavior.incentive_value(policy.incentive, coef.incentive_yuan_scale)
 
 
 def organising_gates(community_size: np.ndarray, structure: Structure, policy: Policy,

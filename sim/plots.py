@@ -34,7 +34,7 @@ COMPARE_METRICS = (
 )
 """Monthly metrics drawn by :func:`compare_figure`."""
 
-YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance")
+YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid")
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -95,10 +95,13 @@ def attitudes_figure(ts: pd.DataFrame) -> Figure:
 
 
 def funds_figure(ts: pd.DataFrame) -> Figure:
-    """Fund flows (spent, leaked per month) and stocks (carried, foundation balance), yuan."""
-    fig, axes = _figure(ts, "Community fund", 2)
-    _panel(axes[0], ts, ["fund_spent", "fund_leaked"], "fund_", title="monthly flows")
+    """Fund flows (spent, leaked, points redeemed per month) and stocks (carried, foundation
+    balance), yuan; time-bank hours redeemed per month."""
+    fig, axes = _figure(ts, "Community fund", 3)
+    _panel(axes[0], ts, ["fund_spent", "fund_leaked", "incentive_paid"], "fund_",
+           title="monthly flows")
     _panel(axes[1], ts, ["foundation_balance", "fund_carried"], "fund_", title="month-end stocks")
+    _panel(axes[2], ts, ["time_bank_hours"], "", title="time bank")
     return fig
 
 

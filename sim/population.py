@@ -96,7 +96,8 @@ class Residents:
     baseline_attachment: np.ndarray  # A0
     propensity: np.ndarray  # u, persistent inclination in logit units (time, temperament)
     low_income: np.ndarray | None = None  # bool, low-income household (低保); None: nobody
-    points: np.ndarray = field(init=False)  # incentive balance (积分)
+    points: np.ndarray = field(init=False)  # points balance (积分), redeemed at the points mall
+    credits: np.ndarray = field(init=False)  # time-bank hours that will be spent (时间银行)
     took: np.ndarray = field(init=False)  # (N, 3) bool: last month per activity
     took_any: np.ndarray = field(init=False)  # (N,) bool: took part in anything last month
     top_need: np.ndarray = field(init=False)  # (N,) int: category of the largest need
@@ -124,6 +125,7 @@ class Residents:
     def __post_init__(self) -> None:
         n = len(self.migrant)
         self.points = np.zeros(n)
+        self.credits = np.zeros(n)
         self.record_participation(np.zeros((n, len(ACTIVITIES)), dtype=bool))
         self.top_need = self.needs.argmax(axis=1)
         self.need_intensity = self.needs.max(axis=1)  # "how much one project matters to me"

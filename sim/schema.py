@@ -122,6 +122,26 @@ SOURCES: dict[str, str] = {
     "mca2023": "Ministry of Civil Affairs (2024). 2023年民政事业发展统计公报 (statistical "
                "bulletin on civil affairs 2023): about 6.6 million urban minimum-living-"
                "guarantee (城市低保) recipients, under 1% of the urban population",
+    "mellstrom2008": "Mellström, C. & Johannesson, M. (2008). Crowding out in blood donation: "
+                     "was Titmuss right? Journal of the European Economic Association 6(4)",
+    "lacetera2012": "Lacetera, N., Macis, M. & Slonim, R. (2012). Will there be blood? "
+                    "Incentives and displacement effects in pro-social behavior. American "
+                    "Economic Journal: Economic Policy 4(1); and (2013) Economic rewards to "
+                    "motivate blood donations, Science 340(6135)",
+    "ashraf2014": "Ashraf, N., Bandiera, O. & Jack, B. K. (2014). No margin, no mission? A "
+                  "field experiment on incentives for public service delivery. Journal of "
+                  "Public Economics 120",
+    "gallus2017": "Gallus, J. (2017). Fostering public good contributions with symbolic "
+                  "awards: a large-scale natural field experiment at Wikipedia. Management "
+                  "Science 63(12)",
+    "seyfang2003": "Seyfang, G. (2003). Growing cohesive communities one favour at a time: "
+                   "social exclusion, active citizenship and time banks. International "
+                   "Journal of Urban and Regional Research 27(3); and (2004) Time banks: "
+                   "rewarding community self-help in the inner city? Community Development "
+                   "Journal 39(1)",
+    "collom2008": "Collom, E. (2008). Engagement of the elderly in time banking: the potential "
+                  "for social capital generation in an aging society. Journal of Aging & "
+                  "Social Policy 20(4)",
 }
 """Citation key → reference, for :attr:`Param.sources` (docs/ODD.md §6.3 lists them)."""
 
@@ -660,10 +680,15 @@ class Behavior(_Config):
         float, Param("logit/unit", "assumption"),
     ] = Field(0.9, description="β_R: contacted by a party member or grid worker")
     beta_incentive: Annotated[
-        float, ActiveWhen("policy.incentive.scheme", "points", "time_bank", "recognition"),
-        Param("logit/unit", "assumption"),
+        float, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
+        Param("logit/unit", "lacetera2012", "calibrated"),
     ] = Field(
-        0.6, description="β_I: per unit incentive value")
+        0.2, description="β_I: logit per unit of ln(1 + v/yuan0), v the perceived "
+        "yuan(-equivalent) value of one activity under points or time_bank. Material rewards "
+        "raise pro-social "
+        "acts, more with larger value (Lacetera, Macis & Slonim 2012/2013: direction and dose "
+        "response); the size is calibrated so that no scheme buys more participation per yuan "
+        "than the community fund does (ODD §7.1)")
     beta_cost: Annotated[float, Param("logit/unit", "assumption")] = Field(1.0, description="β_C")
     beta_dependency: Annotated[
         float, Param("logit/unit", "assumption"),
@@ -683,9 +708,12 @@ class Behavior(_Config):
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
     incentive_yuan_scale: Annotated[
-        float, ActiveWhen("policy.incentive.scheme", "points"), Param("yuan", "assumption"),
+        float, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
+        Param("yuan", "assumption"),
     ] = Field(
-        0.2, gt=0.0, description="yuan0: I = log(1 + yuan per activity / yuan0) under points"
+        20.0, gt=0.0, description="yuan0: I = ln(1 + v/yuan0), v yuan(-equivalent) per activity: "
+        "about an hour's local minimum wage, the size at which a reward starts to pay for the "
+        "time an activity takes; money saturates above it (assumption)"
     )
     recruit_memory: Annotated[
         int, Param("months", "assumption"),
@@ -746,16 +774,24 @@ class Behavior(_Config):
     ] = Field(0.01, description="monthly relaxation of P toward baseline")
     crowding_out: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "points"),
-        Param("rate/month", "frey1997", "gneezy2000"),
+        Param("rate/month", "frey1997", "gneezy2000", "mellstrom2008", "calibrated"),
     ] = Field(
-        0.04, description="κ_crowd: P −= κ·P/(1 + I) per paid month under points (Frey; "
-        "Gneezy & Rustichini 2000)",
+        0.015, description="κ_out: P −= κ·took·P/(1 + v/y_m) per paid month under points: pay "
+        "for a civic act crowds out the civic motive, most when small (Frey & Oberholzer-Gee "
+        "1997: compensation halved acceptance 50.8% → 24.6%; Gneezy & Rustichini 2000: small pay "
+        "cut effort ~36%, large pay still ~8% below unpaid; Mellström & Johannesson 2008); rate "
+        "calibrated so that 0.1 yuan an activity is net negative by year 3",
     )
     crowding_in: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "time_bank"),
-        Param("rate/month", "assumption"),
+        Param("rate/month", "seyfang2003", "assumption"),
     ] = Field(
-        0.01, description="P += κ_in·(1 − P) per month under time_bank")
+        0.005, description="κ_in: P += κ_in·took·(1 − P) per month of taking part under "
+        "time_bank: reciprocity among members (Seyfang 2003/2004: time banks build mutual "
+        "help); the rate is an assumption, half the identity reinforcement")
+    incentives: Incentives = Field(
+        default_factory=lambda: Incentives(), description="redemption, credibility, recognition "
+        "and crowding scale of the incentive schemes (ODD §7.1 'Incentives')")
     dependency_topdown: Annotated[Share, FUNDED, Param("rate/year", "seed003")] = Field(
         0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
         "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
@@ -912,8 +948,61 @@ class Behavior(_Config):
 
 
 # -------------------------------------------------------------------------------------- policy
+class Incentives(_Config):
+    """How residents respond to incentive schemes and how schemes are honoured (ODD §7.1
+    "Incentives"): points redeemed at the points mall (积分商城, seed 004), time-bank credits
+    redeemed as services (时间银行, seed 001), credibility, recognition (表彰)."""
+
+    redemption_rate: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
+        Param("share/month", "seed004", "assumption"),
+    ] = Field(
+        0.25, description="share of one's points or credit balance one asks to redeem each month "
+        "(seed 004: online and offline points mall, 季度考评积分 quarterly points; about a "
+        "quarter a month is an assumption)")
+    initial_credibility: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
+        Param("share", "assumption"),
+    ] = Field(
+        0.5, description="credibility of a newly announced scheme: residents discount a promise "
+        "until they see it honoured (assumption)")
+    credibility_learning: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "time_bank", "points"),
+        Param("rate/month", "assumption"),
+    ] = Field(
+        0.1, description="η_c: credibility c ← c + η_c·(fill − c) in a month with redemption "
+        "requests, fill = share of requests honoured; the perceived value of an activity is "
+        "c × its nominal value")
+    time_bank_spent_share: Annotated[
+        Share, ActiveWhen("policy.incentive.scheme", "time_bank"),
+        Param("share", "seyfang2003", "collom2008", "assumption"),
+    ] = Field(
+        0.5, description="share of time-bank credits ever spent: many members earn more hours "
+        "than they spend and balances stay unspent (Seyfang 2003/2004; Collom 2008); the value "
+        "0.5 is an assumption")
+    crowding_motive_yuan: Annotated[
+        float, ActiveWhen("policy.incentive.scheme", "points"),
+        Param("yuan/activity", "gneezy2000", "assumption"),
+    ] = Field(
+        50.0, gt=0.0, description="y_m: crowding out per paid month is κ_out/(1 + v/y_m): halved "
+        "at a payment of y_m an activity. Gneezy & Rustichini's large pay still left effort "
+        "below unpaid, so crowding persists across ordinary payments; the value is an assumption")
+    recognition_effect: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "recognition"),
+        Param("relative", "gallus2017", "ashraf2014"),
+    ] = Field(
+        0.2, description="ρ: public recognition (表彰, 通报表扬) multiplies the odds of taking "
+        "part by 1 + ρ (logit + ln(1 + ρ)), no money and no crowding out: a symbolic award raised "
+        "Wikipedia newcomers' retention ~20% (Gallus 2017); public recognition doubled health "
+        "volunteers' sales where money had no significant effect (Ashraf, Bandiera & Jack 2014)")
+
+
+Behavior.model_rebuild()  # ``incentives`` refers to the class defined just above
+
+
 class Incentive(_Config):
-    """Incentive scheme (MODEL.md §6; Chenghua 100 points = 1 yuan, seed 004)."""
+    """Incentive scheme (seed 004: 5 kinds of points, 每100积分兑换1元商品, points mall, 通报表扬;
+    seed 001: 时间银行). Every size is in yuan or yuan-equivalent (ODD §7.1 "Incentives")."""
 
     scheme: Annotated[
         Literal["none", "points", "time_bank", "recognition"], Param("scheme", "seed004"),
@@ -921,31 +1010,35 @@ class Incentive(_Config):
         Control("outreach", choices=(("none", "无"), ("points", "积分"),
                                      ("time_bank", "时间银行"), ("recognition", "表彰"))),
     ] = Field(
-        "none", description="none, points (积分), time_bank (时间银行), recognition (表彰)"
+        "none", description="none, points (积分, redeemed for goods paid from the community's "
+        "budget), time_bank (时间银行, credits redeemed as other members' service hours), "
+        "recognition (表彰, public honour, no money)"
     )
     points_per_activity: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "points"),
         Param("points/activity", "seed004"), Label("每次积分", "points per activity"),
         Control("outreach", kind="int", low=0, high=100, step=5),
     ] = Field(
-        10.0, description="points per activity (Chenghua)")
+        10.0, description="points per activity (Chenghua); the yuan value of an activity is "
+        "points_per_activity × yuan_per_100_points / 100 (0.1 yuan at the defaults)")
     yuan_per_100_points: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "points"),
         Param("yuan/100 points", "seed004"), Label("积分兑换", "yuan per 100 points"),
     ] = Field(
-        1.0, description="yuan per 100 points (seed 004)")
-    time_bank_value: Annotated[
+        1.0, description="yuan of goods per 100 points at the points mall (每100积分兑换1元商品, "
+        "seed 004), paid from the community's budget")
+    hours_per_activity: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
-        Param("incentive units", "assumption"), Label("时间银行价值", "time-bank value"),
+        Param("hours/activity", "seed004", "assumption"), Label("每次时长", "hours per activity"),
     ] = Field(
-        0.6, description="incentive value of an hour banked (reciprocal credit), incentive units"
-    )
-    recognition_value: Annotated[
-        NonNegative, ActiveWhen("policy.incentive.scheme", "recognition"),
-        Param("incentive units", "assumption"), Label("表彰价值", "recognition value"),
+        2.0, description="time-bank credit hours per activity (an hour given is an hour banked; "
+        "计时 rewards by duration, seed 004); 2 hours a session is an assumption")
+    yuan_per_hour: Annotated[
+        NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
+        Param("yuan-equivalent/hour", "assumption"), Label("每小时价值", "yuan per hour"),
     ] = Field(
-        0.3, description="incentive value of public honour (表彰), incentive units"
-    )
+        20.0, description="yuan-equivalent of an hour of service received back (about an hour of "
+        "local minimum wage; assumption)")
 
 
 class Grid(_Config):

@@ -31,7 +31,9 @@ B = Behavior(
     crowding_in=0.01, dependency_topdown=0.15, dependency_participation=0.03,
     attachment_learning=0.03, attachment_tie_weight=0.3, attachment_participation_weight=0.3,
     attachment_degree_ref=8.0, satisfaction_learning=0.1, satisfaction_needs_weight=0.4,
-    engagement_memory=0.3,
+    engagement_memory=0.3, incentive_yuan_scale=0.2,
+    incentives={"crowding_motive_yuan": 1.0, "time_bank_spent_share": 0.5,
+                "recognition_effect": 0.2},
 )
 COST = Cost(youth=1.2, adult=0.6, elder=0.0, employed=0.8, migrant=0.6, care_duty=0.5,
             dual_registration_relief=0.6)
@@ -80,29 +82,29 @@ def test_time_cost_never_negative_under_a_large_relief():
 @pytest.mark.parametrize(
     ("incentive", "expected"),
     [
-        # Chenghua: 10 points × 1 yuan / 100 points = 0.1 yuan; log(1 + 0.1 / 0.2) = log 1.5
-        (Incentive(scheme="points", points_per_activity=10, yuan_per_100_points=1),
-         0.4054651081),
-        # 20 points × 5 yuan / 100 = 1 yuan → log(1 + 5) = log 6: money saturates
-        (Incentive(scheme="points", points_per_activity=20, yuan_per_100_points=5),
-         1.7917594692),
+        # Chenghua: 10 points × 1 yuan / 100 points = 0.1 yuan of goods an activity
+        (Incentive(scheme="points", points_per_activity=10, yuan_per_100_points=1), 0.1),
+        (Incentive(scheme="points", points_per_activity=20, yuan_per_100_points=5), 1.0),
         (Incentive(scheme="points", yuan_per_100_points=0), 0.0),
-        (Incentive(scheme="time_bank", time_bank_value=0.6), 0.6),
-        (Incentive(scheme="time_bank", time_bank_value=1.7), 1.7),
-        (Incentive(scheme="recognition", recognition_value=0.3), 0.3),
-        (Incentive(scheme="recognition", recognition_value=0.9), 0.9),
+        # time bank: 2 hours × 20 yuan an hour × half the credits ever spent = 20 yuan
+        (Incentive(scheme="time_bank", hours_per_activity=2, yuan_per_hour=20), 20.0),
+        (Incentive(scheme="time_bank", hours_per_activity=1, yuan_per_hour=30), 15.0),
+        (Incentive(scheme="recognition"), 0.0),  # an honour, no money
         # points settings are ignored without a scheme
         (Incentive(scheme="none", points_per_activity=50, yuan_per_100_points=10), 0.0),
     ],
 )
-def test_incentive_value(incentive, expected):
-    assert behavior.incentive_value(incentive, 0.2) == pytest.approx(expected)
+def test_incentive_value_in_yuan(incentive, expected):
+    assert behavior.incentive_value(incentive, B) == pytest.approx(expected)
 
 
-def test_incentive_value_scales_with_yuan0():
-    # 0.1 yuan per activity against yuan0 = 0.05 → log(1 + 2) = log 3
-    points = Incentive(scheme="points", points_per_activity=10, yuan_per_100_points=1)
-    assert behavior.incentive_value(points, 0.05) == pytest.approx(np.log(3.0))
+def test_incentive_shift_saturates_in_yuan():
+    # β_I·ln(1 + v/yuan0), β_I 0.6, yuan0 0.2: 0.1 yuan → 0.6·ln 1.5; 1 yuan → 0.6·ln 6
+    assert behavior.incentive_shift("points", 0.1, B) == pytest.approx(0.6 * np.log(1.5))
+    assert behavior.incentive_shift("time_bank", 1.0, B) == pytest.approx(0.6 * np.log(6.0))
+    # recognition: odds × (1 + ρ), ρ 0.2, whatever the (zero) yuan value
+    assert behavior.incentive_shift("recognition", 0.0, B) == pytest.approx(np.log(1.2))
+    assert behavior.incentive_shift("none", 5.0, B) == 0.0
 
 
 # ------------------------------------------------------------------ devolution and the stake
@@ -157,7 +159,7 @@ BASE_INPUTS = dict(
     party=a(T, dtype=bool), self_org_member=a(F, dtype=bool), engagement=a(0.2),
     recruited=a(T, dtype=bool),
     cost=a(1.4), stake=a(0.2, 0.7, 0.3).reshape(1, 3), neighbours=a(0.1, 0.25, 0.0).reshape(1, 3),
-    incentive=0.5,
+    incentive=0.3,  # a logit shift, e.g. β_I 0.6 × ln(1 + v/yuan0) 0.5
 )
 
 
@@ -166,7 +168,7 @@ def logit(**changes) -> np.ndarray:
 
 
 def test_participation_logit_by_hand():
-    # person = 2·0.5 + 1.5·0.4 + 1·0.6 + 0.9·1 + 0.6·0.5 − 1·1.4 − 1.5·0.3 + 0.3·1 + 0.8·0
+    # person = 2·0.5 + 1.5·0.4 + 1·0.6 + 0.9·1 + 0.3 − 1·1.4 − 1.5·0.3 + 0.3·1 + 0.8·0
     #          + 1.5·0.2 (habit: engagement)
     #        = 1 + 0.6 + 0.6 + 0.9 + 0.3 − 1.4 − 0.45 + 0.3 + 0.3 = 2.15
     # deliberate: −4.9 + 2.15 + 1.5·0.2 + 2·0.1  = −2.25
@@ -186,7 +188,7 @@ PERSON_TERMS = [
     ("recruited", a(F, dtype=bool), -1.0, B.beta_recruit),
     ("self_org_member", a(T, dtype=bool), 1.0, B.beta_self_org),
     ("engagement", a(0.6), 0.4, B.beta_habit),
-    ("incentive", 1.5, 1.0, B.beta_incentive),
+    ("incentive", 1.5, 1.2, 1.0),  # already a logit shift (incentive_shift)
 ]
 
 
@@ -298,9 +300,9 @@ def test_public_spirit_by_hand():
     assert spirit("none") == pytest.approx(0.49505)
     # recognition: no fatigue: 0.505; relax: 0.505 − 0.01·0.005 = 0.50495
     assert spirit("recognition") == pytest.approx(0.50495)
-    # points, I = 0.5: 0.49505 − 0.04·0.49505/1.5 = 0.481848...
+    # points, v = 0.5 yuan against y_m = 1 yuan: 0.49505 − 0.04·0.49505/1.5 = 0.481848...
     assert spirit("points") == pytest.approx(0.49505 * (1 - 0.04 / 1.5))
-    # points, I = 5: 0.49505 − 0.04·0.49505/6
+    # points, v = 5 yuan: 0.49505 − 0.04·0.49505/6
     assert spirit("points", incentive=5.0) == pytest.approx(0.49505 * (1 - 0.04 / 6))
     # time bank: 0.49505 + 0.01·(1 − 0.49505) = 0.5001
     assert spirit("time_bank") == pytest.approx(0.5001)
@@ -311,7 +313,7 @@ def test_points_crowd_out_most_when_payment_is_small():
     drops = [none - spirit("points", incentive=i) for i in (0.0, 0.5, 2.0, 10.0)]
     assert all(d > 0 for d in drops)
     assert drops == sorted(drops, reverse=True)
-    # I = 0 (points worth nothing): the full κ·P
+    # v = 0 (points nobody believes will be redeemed): the full κ·P
     assert drops[0] == pytest.approx(0.04 * none)
 
 

@@ -24,7 +24,8 @@ ATTITUDES = ("public_spirit", "efficacy", "trust", "dependency", "attachment", "
              "engagement", "needs_met")
 SHARES = (*metrics.PARTICIPATION, *metrics.ATTITUDES, "needs_met")
 COUNTS = ("self_orgs_active", "social_orgs_active", "social_orgs_zombie", "projects_delivered")
-MONEY = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance")
+MONEY = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid",
+         "time_bank_hours")
 
 
 # ------------------------------------------------------------------------- the model itself

@@ -4,7 +4,6 @@ through the model."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from worlds import scenario
 
 from sim.model import CoGovModel
@@ -28,17 +27,6 @@ def test_admin_burden_closes_deliberation_in_small_communities():
     m.step()
     np.testing.assert_allclose(m.gate, 1.0)  # 86.4 h free ≥ 60 needed
 
-
-def test_points_accumulate_per_activity():
-    m = CoGovModel(scenario(months=6, incentive={"scheme": "points", "points_per_activity": 7}))
-    assert m.incentive == pytest.approx(np.log1p(7 * 1 / 100 / 0.2))  # log(1 + yuan / yuan0)
-    activities = np.zeros(len(m.residents))
-    for _ in range(6):
-        m.step()
-        activities += m.residents.took.sum(axis=1)
-        activities[m.moved] = 0  # a household that moved in starts without points (§7.9)
-    assert activities.sum() > 0
-    np.testing.assert_allclose(m.residents.points, 7 * activities)
 
 
 def test_dual_registration_lowers_the_cost_of_employed_party_members():

@@ -265,7 +265,7 @@ RICH = Scenario.from_dict({
                   "street_staff_hours_per_community": 10},
     "policy": {"fund_per_community": 200_000, "devolution": 0.8, "purchase_share": 0.8,
                "transparency": 0.7, "training_rate": 0.5, "resident_evaluation": True,
-               "foundation": True, "foundation_match": 0.5, "incentive": {"scheme": "points"},
+               "foundation": True, "foundation_match": 0.5, "incentive": {"scheme": "time_bank"},
                "grid": {"workers_per_grid": 2}, "party": {"contacts_per_month": 0,
                                                           "dual_registration": True}},
     # donations large enough that a foundation alone funds projects within two cycles

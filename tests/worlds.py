@@ -33,19 +33,20 @@ def check_ledger(m: CoGovModel, ts: pd.DataFrame) -> None:
     for f in m.funds:
         for k, account in enumerate(f.history):
             assert account.year == k
-            assert abs(account.budget - (account.spent + account.leaked
+            assert abs(account.budget - (account.spent + account.leaked + account.incentives
                                          + account.carried_out)) <= 1.0
             assert account.budget == pytest.approx(account.fund + account.foundation_grant
                                                    + account.carried_in, abs=1e-6)
             assert account.carried_out >= -1e-6  # never more paid out than held
             assert min(account.spent, account.leaked, account.fund,
-                       account.foundation_grant) >= 0
+                       account.foundation_grant, account.incentives) >= 0
         for before, after in zip(f.history, f.history[1:], strict=False):
             assert after.carried_in == pytest.approx(before.carried_out, abs=1e-6)
     for year in range(max((len(f.history) for f in m.funds), default=0)):
         months = ts.month.between(12 * year + 1, 12 * year + 12)
-        for kind in ("spent", "leaked"):
-            flow = ts.loc[months, f"fund_{kind}"].sum()
+        for kind, metric in (("spent", "fund_spent"), ("leaked", "fund_leaked"),
+                             ("incentives", "incentive_paid")):
+            flow = ts.loc[months, metric].sum()
             ledger = sum(getattr(f.history[year], kind) for f in m.funds)
             assert flow == pytest.approx(ledger, rel=1e-9, abs=1e-6), (year, kind)
 
