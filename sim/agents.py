@@ -103,6 +103,23 @@ class SocialOrganization(mesa.Agent):
         """僵尸: idle past ``zombie_after`` months (professional organizations only)."""
         return False
 
+    def delivery_quality(self, category: int) -> float:
+        """Quality it delivers on a project of ``category``: κ in a specialty, the share
+        ``organizations.off_specialty_quality`` of κ outside (skill is learnt in a specialty)."""
+        if category in self.specialties:
+            return self.capacity
+        return self.capacity * self.model.scenario.behavior.organizations.off_specialty_quality
+
+    @property
+    def blacklisted(self) -> bool:
+        """异常名录/黑名单 (seed 000): rated below ``organizations.blacklist_reputation``."""
+        return self.reputation < self.model.scenario.behavior.organizations.blacklist_reputation
+
+    def eligible(self, supervised: bool) -> bool:
+        """May bid for a purchase contract: always without supervision; with it, only if
+        neither a zombie nor blacklisted (与承接政府购买服务挂钩, seed 000)."""
+        return not supervised or not (self.zombie or self.blacklisted)
+
     def month_of_work(self, training_rate: float) -> None:
         """§7.8: learn by doing (κ += η_κ (1 − κ)) or decay while idle; training adds."""
         b = self.model.scenario.behavior

@@ -52,6 +52,8 @@ METRICS: tuple[str, ...] = (
     "fund_leaked",
     "fund_carried",
     "foundation_balance",
+    "foundation_income",
+    "delivered_quality",
     "mean_degree",
 )
 """Monthly metrics, in MODEL.md §8 order."""
@@ -68,6 +70,8 @@ UNITS: dict[str, str] = {
     "fund_leaked": "yuan this month",
     "fund_carried": "yuan held unallocated at month end",
     "foundation_balance": "yuan at month end",
+    "foundation_income": "yuan this month",
+    "delivered_quality": "mean quality in [0,1]",
     "mean_degree": "ties per resident",
 }
 
@@ -119,6 +123,10 @@ class Observer:
             fund_leaked=flows.leaked,
             fund_carried=float(sum(community.unallocated)),
             foundation_balance=float(community.foundation.sum()),
+            foundation_income=float(community.foundation_income.sum()),
+            delivered_quality=(float(np.average(community.delivered_quality,
+                                                weights=community.delivered))
+                               if community.delivered.sum() else 0.0),
             mean_degree=float(degree.mean()),
         )
         return out
@@ -176,7 +184,8 @@ def summarize(
 
 UNBOUNDED = (-float("inf"), float("inf"))
 RANGES: dict[str, tuple[float, float]] = {
-    **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met")},
+    **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met",
+                                      "delivered_quality")},
     **{name: (0.0, float("inf")) for name in METRICS if UNITS[name].startswith(("count",
                                                                                  "yuan",
                                                                                  "projects",
