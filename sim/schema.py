@@ -975,8 +975,8 @@ class Policy(_Config):
     training_rate: Annotated[
         Share, Param("share/year", "assumption"), Label("培训", "training"),
         Control("funeng", low=0, high=0.1, step=0.005, unit="/年"),
-    ] = Field(0.0, description="赋能: share of residents, and of social organizations' staff, trained "
-                  "per year")
+    ] = Field(0.0, description="赋能: share of residents, and of social organizations' "
+                  "staff, trained per year")
     resident_evaluation: Annotated[
         bool, Param("switch", "seed000"), Label("居民评议政府", "resident evaluation"),
         Control("funeng"),

@@ -103,7 +103,7 @@ def test_ledger_reconciles_over_three_cycles_with_foundation():
         assert money_in == pytest.approx(money_out + f.history[-1].carried_out)
 
 
-# ------------------------------------------------------------------ foundation (§7.8, seeds 000, 004)
+# ------------------------------------------------------- foundation (§7.8, seeds 000, 004)
 def foundation_run(months: int, behavior=None, **policy):
     s = scenario(months=months, behavior=behavior, foundation=True, transparency=0.66,
                  service_focus=0.8, **policy)
