@@ -88,27 +88,35 @@ class Actors:
     street_of_community: np.ndarray
 
     def contractor(self, community: int, category: int, purchase_share: float,
-                   supervised: bool, rng: np.random.Generator
+                   supervised: bool, tender_noise: float, rng: np.random.Generator
                    ) -> tuple[SocialOrganization | StreetOffice, float]:
         """The implementer of a project of ``category`` and the quality it delivers before
-        leakage. With ``purchase_share`` the office buys the service (政府购买服务): among the
-        street's organizations that may bid (a self-organization only in its own community;
-        under supervision no zombie or blacklisted one), the contract goes to the best bid by
-        reputation × the quality it would deliver (its capacity κ in a specialty, a share of κ
-        outside one): the scored tender of government procurement (综合评分法); ties go to the
-        older organization. Otherwise, or if nobody may bid, the street office delivers at its
-        own capacity (``StreetOffice.capacity``)."""
+        leakage. With ``purchase_share`` the office buys the service (政府购买服务). The bidders
+        are the street's organizations that may bid (``SocialOrganization.eligible``: under
+        supervision only qualified ones, no zombie or blacklisted one); a self-organization
+        bids only in its own community and its own specialty. Each bids the quality it would
+        deliver, v = κ in a specialty and a share of κ outside one, and is scored
+        reputation × v; the office picks bid j with probability ∝ exp(score_j / τ),
+        τ = ``organizations.tender_noise``: the best bid usually wins, but contracting in China
+        is seldom fully competitive (Jing & Chen 2012), so weaker bids sometimes do (τ = 0: the
+        best bid always). Otherwise, or if nobody may bid, the street office delivers at its own
+        capacity (``StreetOffice.capacity``)."""
         office = self.offices[self.street_of_community[community]]
         if rng.random() >= purchase_share:
             return office, office.capacity
         able = [org for org in self.organizations
-                if org.street == office.index and org.community in (None, community)
-                and org.eligible(supervised)]
+                if org.street == office.index and org.eligible(category, supervised)
+                and (org.community is None
+                     or (org.community == community and category in org.specialties))]
         if not able:
             return office, office.capacity
         quality = np.array([org.delivery_quality(category) for org in able])
         score = np.array([org.reputation for org in able]) * quality
-        chosen = int(np.argmax(score))
+        if tender_noise > 0:
+            weight = np.exp((score - score.max()) / tender_noise)
+            chosen = int(rng.choice(len(able), p=weight / weight.sum()))
+        else:
+            chosen = int(np.argmax(score))
         return able[chosen], float(quality[chosen])
 
 
@@ -136,6 +144,7 @@ def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior,
         for j, chosen_by in picks:
             implementer, quality = actors.contractor(c, int(category[j]),
                                                      policy.purchase_share, policy.supervision,
+                                                     coef.organizations.tender_noise,
                                                      rngs["contract"])
             projects.append(fund.Project(c, int(category[j]), float(cost[j]), chosen_by,
                                          implementer, quality))

@@ -112,6 +112,9 @@ SOURCES: dict[str, str] = {
                    "third-party government. Journal of Voluntary Action Research 16(1–2): "
                    "government finances, nonprofits deliver; voluntary failure (amateurism, "
                    "insufficiency, particularism) where organizations are weak",
+    "mof2020": "Ministry of Finance (2020). 政府购买服务管理办法 (Order No. 102), art. 8: a "
+               "contractor must have the facilities, staff and professional skills the service "
+               "needs (具备提供服务所必需的设施、人员和专业技术能力)",
     "jing2015": "Jing, Y. (2015). Between control and empowerment: governmental strategies "
                 "towards the development of the non-profit sector in China. Asian Studies "
                 "Review 39(4); Jing, Y. & Chen, B. (2012). Is competitive contracting really "
@@ -851,6 +854,13 @@ class Organizations(_Config):
         0.5, description="share of its capacity an organization delivers on a project outside "
         "its specialties (amateurism: skill is learnt in a specialty)",
     )
+    tender_noise: Annotated[
+        Share, CONTRACTED, Param("score", "jing2015", "assumption"),
+    ] = Field(
+        0.05, description="τ: the office picks a bid with probability ∝ exp(reputation·quality "
+        "/ τ); 0 = the best bid always wins. Contracting is seldom fully competitive (Jing & "
+        "Chen 2012): at 0.05 a bid 0.1 below the best wins e⁻² ≈ 0.14 times as often",
+    )
     blacklist_reputation: Annotated[
         Share, ActiveWhen.all_of(ActiveWhen("policy.supervision", True), CONTRACTED),
         Param("reputation (0–1)", "seed000", "assumption"),
@@ -1016,9 +1026,10 @@ class Policy(_Config):
         0.0, description="yuan the city adds per yuan residents donate to the foundation "
         "(配捐)")
     supervision: Annotated[
-        bool, Param("switch", "seed000"), Label("清理僵尸组织", "supervision"),
+        bool, Param("switch", "seed000", "mof2020"), Label("清理僵尸组织", "supervision"),
     ] = Field(False, description="综合监管: zombie and problem (low-reputation) organizations "
-              "cleared yearly and barred from purchase contracts (seed 000)")
+              "cleared yearly and barred from purchase contracts (seed 000), and only "
+              "organizations qualified in a project's field may bid for it")
     incubation_rate: Annotated[
         NonNegative, Param("organizations/10,000 residents/year", "seed000", "assumption"),
         Label("孵化社会组织", "incubation"),

@@ -119,14 +119,14 @@ def mean_quality(s: Scenario) -> float:
 
 
 def test_purchase_from_capable_organizations_raises_delivered_quality():
-    """Experienced specialists learn past the generalist office (measured +0.11)."""
+    """Experienced specialists learn past the generalist office (measured +0.085)."""
     office = mean_quality(org_world(CAPABLE, purchase_share=0.0))
     bought = mean_quality(org_world(CAPABLE, purchase_share=1.0))
     assert bought - office >= 0.05, (office, bought)
 
 
 def test_purchase_from_weak_organizations_lowers_delivered_quality():
-    """One unskilled organization takes projects in and out of its specialty (measured −0.3)."""
+    """One unskilled organization takes projects in and out of its specialty (measured −0.28)."""
     office = mean_quality(org_world(WEAK, purchase_share=0.0))
     bought = mean_quality(org_world(WEAK, purchase_share=1.0))
     assert office - bought >= 0.15, (office, bought)
@@ -134,13 +134,14 @@ def test_purchase_from_weak_organizations_lowers_delivered_quality():
 
 def test_supervision_keeps_zombie_and_problem_organizations_from_delivering():
     """Weak organizations idle into zombies or are rated below the blacklist; supervision bars
-    them from contracts and the office delivers instead (measured +0.05)."""
+    them, and bids outside their field, from contracts; the office delivers instead (measured
+    +0.26)."""
     world = {**WEAK, "structure": {"social_orgs_per_10k": 30}}
     off = mean_quality(org_world(world, purchase_share=1.0, supervision=False,
                                  behavior={"zombie_after": 6}))
     on = mean_quality(org_world(world, purchase_share=1.0, supervision=True,
                                 behavior={"zombie_after": 6}))
-    assert on - off >= 0.025, (off, on)
+    assert on - off >= 0.1, (off, on)
 
 
 def mean_capacity(training_rate: float) -> float:
@@ -151,21 +152,21 @@ def mean_capacity(training_rate: float) -> float:
 
 
 def test_training_raises_organizations_capacity():
-    """赋能 training of organizations' staff (measured +0.043 at 0.1/yr over three years)."""
+    """赋能 training of organizations' staff (measured +0.038 at 0.1/yr over three years)."""
     assert mean_capacity(0.1) - mean_capacity(0.0) >= 0.02
 
 
-def self_org_share(reputation_learning: float) -> float:
-    """Share of purchased projects that went to self-organizations."""
-    s = org_world(WEAK, months=60, purchase_share=1.0,
-                  behavior={"reputation_learning": reputation_learning,
-                            "self_org_formation": 0.3, "self_org_engagement": 0.3})
-    runs = delivered(s)
-    bought = [p for run in runs for p in run if not isinstance(p.implementer, StreetOffice)]
-    return sum(isinstance(p.implementer, SelfOrganization) for p in bought) / len(bought)
+def contractors(reputation_learning: float) -> list[int]:
+    """Distinct organizations that delivered a purchased project, per replicate."""
+    s = org_world(CAPABLE, purchase_share=1.0,
+                  behavior={"reputation_learning": reputation_learning})
+    return [len({id(p.implementer) for p in run if not isinstance(p.implementer, StreetOffice)})
+            for run in delivered(s)]
 
 
 def test_residents_ratings_steer_contracts():
-    """Knock out reputation learning: the one weak professional organization is no longer rated
-    down, and keeps the contracts self-organizations win once it is (measured 0.63 vs 0.21)."""
-    assert self_org_share(0.3) - self_org_share(0.0) >= 0.2
+    """民主评议: organizations that delivered well are rated above an untried one's 0.5 and keep
+    their contracts, so contracts concentrate on proven organizations; knock the rating out and
+    they spread over more organizations (measured 6.0 against 7.25 per run)."""
+    rated, unrated = contractors(0.3), contractors(0.0)
+    assert np.mean(unrated) - np.mean(rated) >= 0.5, (rated, unrated)
