@@ -22,9 +22,9 @@ from sim.scenario import Scenario
 
 ATTITUDES = ("public_spirit", "efficacy", "trust", "dependency", "attachment", "satisfaction",
              "engagement", "needs_met")
-SHARES = (*metrics.PARTICIPATION, *metrics.ATTITUDES, "needs_met")
+SHARES = (*metrics.PARTICIPATION, *metrics.ATTITUDES, "needs_met", "delivered_quality")
 COUNTS = ("self_orgs_active", "social_orgs_active", "social_orgs_zombie", "projects_delivered")
-MONEY = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance")
+MONEY = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "foundation_income")
 
 
 # ------------------------------------------------------------------------- the model itself
