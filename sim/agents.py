@@ -103,6 +103,28 @@ class SocialOrganization(mesa.Agent):
         """僵尸: idle past ``zombie_after`` months (professional organizations only)."""
         return False
 
+    def delivery_quality(self, category: int) -> float:
+        """Quality it delivers on a project of ``category``: κ in a specialty, the share
+        ``organizations.off_specialty_quality`` of κ outside (skill is learnt in a specialty)."""
+        if category in self.specialties:
+            return self.capacity
+        return self.capacity * self.model.scenario.behavior.organizations.off_specialty_quality
+
+    @property
+    def blacklisted(self) -> bool:
+        """异常名录/黑名单 (seed 000): rated below ``organizations.blacklist_reputation``."""
+        return self.reputation < self.model.scenario.behavior.organizations.blacklist_reputation
+
+    def eligible(self, category: int, supervised: bool) -> bool:
+        """May bid for a purchase contract in ``category``. Without supervision any registered
+        organization may; with it (综合监管, seed 000), only one qualified in the field (the
+        category is one of its specialties: 具备……专业技术能力, the purchase regulations of the
+        Ministry of Finance, 2020) that is neither a zombie nor blacklisted (与承接政府购买服务
+        挂钩, seed 000)."""
+        if not supervised:
+            return True
+        return category in self.specialties and not (self.zombie or self.blacklisted)
+
     def month_of_work(self, training_rate: float) -> None:
         """§7.8: learn by doing (κ += η_κ (1 − κ)) or decay while idle; training adds."""
         b = self.model.scenario.behavior

@@ -34,6 +34,9 @@ class CommunityState:
     contacts: np.ndarray  # int, households contacted this month
     grid_visits: np.ndarray  # int, of which visited by grid workers
     gate: np.ndarray  # organising-capacity gate on deliberation, [0, 1] (§7.1)
+    foundation_income: np.ndarray  # yuan paid into the foundation this month (§7.8)
+    delivered: np.ndarray  # int, projects delivered in the last closed cycle
+    delivered_quality: np.ndarray  # their mean quality (0 if none)
 
     @classmethod
     def start(cls, n_communities: int, behavior: Behavior,
@@ -54,6 +57,9 @@ class CommunityState:
             contacts=np.zeros(n_communities, dtype=np.int64),
             grid_visits=np.zeros(n_communities, dtype=np.int64),
             gate=np.ones(n_communities),
+            foundation_income=np.zeros(n_communities),
+            delivered=np.zeros(n_communities, dtype=np.int64),
+            delivered_quality=np.zeros(n_communities),
         )
 
     def __len__(self) -> int:

@@ -48,12 +48,19 @@ def fund_per_household(community: CommunityState, layout: Layout, policy: Policy
 
 def collect_donations(community: CommunityState, residents: Residents, layout: Layout,
                       policy: Policy, coef: Behavior) -> None:
-    """Foundation (社区基金会): residents give ∝ trust · attachment, matched by
-    ``foundation_match``."""
+    """Foundation (社区基金会) income of one month, yuan per community: residents give
+    ``donation_yuan_per_month`` · T · A each, which the city matches at ``foundation_match``
+    yuan per yuan (配捐); the city's yearly grant (seed 000) and the social capital the
+    foundation raises (seed 004) arrive in twelfths. The income is kept for the
+    ``foundation_income`` metric."""
+    if not policy.foundation:
+        community.foundation_income = np.zeros(len(community))
+        return
     gifts = coef.donation_yuan_per_month * residents.trust * residents.attachment
-    community.foundation += (np.bincount(layout.community, weights=gifts,
-                                         minlength=len(community))
-                             * (1.0 + policy.foundation_match))
+    donated = np.bincount(layout.community, weights=gifts, minlength=len(community))
+    steady = (coef.foundation.city_grant + coef.foundation.social_capital) / 12
+    community.foundation_income = donated * (1.0 + policy.foundation_match) + steady
+    community.foundation += community.foundation_income
 
 
 def tally_needs(community: CommunityState, residents: Residents, layout: Layout,
@@ -83,20 +90,36 @@ class Actors:
     street_of_community: np.ndarray
 
     def contractor(self, community: int, category: int, purchase_share: float,
-                   rng: np.random.Generator) -> SocialOrganization | StreetOffice:
-        """With ``purchase_share`` a social organization of the street with the specialty (a
-        self-organization only in its own community), chosen with weight reputation ×
-        capacity; otherwise (or if none qualifies) the street office."""
+                   supervised: bool, tender_noise: float, rng: np.random.Generator
+                   ) -> tuple[SocialOrganization | StreetOffice, float]:
+        """The implementer of a project of ``category`` and the quality it delivers before
+        leakage. With ``purchase_share`` the office buys the service (政府购买服务). The bidders
+        are the street's organizations that may bid (``SocialOrganization.eligible``: under
+        supervision only qualified ones, no zombie or blacklisted one); a self-organization
+        bids only in its own community and its own specialty. Each bids the quality it would
+        deliver, v = κ in a specialty and a share of κ outside one, and is scored
+        reputation × v; the office picks bid j with probability ∝ exp(score_j / τ),
+        τ = ``organizations.tender_noise``: the best bid usually wins, but contracting in China
+        is seldom fully competitive (Jing & Chen 2012), so weaker bids sometimes do (τ = 0: the
+        best bid always). Otherwise, or if nobody may bid, the street office delivers at its own
+        capacity (``StreetOffice.capacity``)."""
         office = self.offices[self.street_of_community[community]]
         if rng.random() >= purchase_share:
-            return office
+            return office, office.capacity
         able = [org for org in self.organizations
-                if not org.zombie and category in org.specialties
-                and org.street == office.index and org.community in (None, community)]
+                if org.street == office.index and org.eligible(category, supervised)
+                and (org.community is None
+                     or (org.community == community and category in org.specialties))]
         if not able:
-            return office
-        weight = np.array([org.reputation * org.capacity for org in able]) + 1e-9
-        return able[int(rng.choice(len(able), p=weight / weight.sum()))]
+            return office, office.capacity
+        quality = np.array([org.delivery_quality(category) for org in able])
+        score = np.array([org.reputation for org in able]) * quality
+        if tender_noise > 0:
+            weight = np.exp((score - score.max()) / tender_noise)
+            chosen = int(rng.choice(len(able), p=weight / weight.sum()))
+        else:
+            chosen = int(np.argmax(score))
+        return able[chosen], float(quality[chosen])
 
 
 def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior, year: int,
@@ -125,10 +148,12 @@ def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior,
                               rngs["override"])
         projects = []
         for j, chosen_by in picks:
-            implementer = actors.contractor(c, int(category[j]), policy.purchase_share,
-                                            rngs["contract"])
+            implementer, quality = actors.contractor(c, int(category[j]),
+                                                     policy.purchase_share, policy.supervision,
+                                                     coef.organizations.tender_noise,
+                                                     rngs["contract"])
             projects.append(fund.Project(c, int(category[j]), float(cost[j]), chosen_by,
-                                         implementer, implementer.capacity))
+                                         implementer, quality))
         ledger.commit(projects)
 
 
@@ -166,8 +191,12 @@ def evaluate(community: CommunityState, residents: Residents, layout: Layout, po
         for project in delivered:  # residents rate the organizations that delivered
             if isinstance(project.implementer, SocialOrganization):
                 project.implementer.evaluated(project.quality)
-        community.quality[c] = (float(np.mean([project.quality for project in delivered]))
-                                if delivered else coef.quality_without_projects)
+        community.delivered[c] = len(delivered)
+        community.delivered_quality[c] = (float(np.mean([project.quality
+                                                          for project in delivered]))
+                                          if delivered else 0.0)
+        community.quality[c] = (community.delivered_quality[c] if delivered
+                                else coef.quality_without_projects)
         paid = ledger.spent + ledger.leaked
         leak_share[c] = ledger.leaked / paid if paid > 0 else 0.0
         council = sum(project.cost for project in ledger.projects

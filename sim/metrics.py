@@ -56,6 +56,8 @@ METRICS: tuple[str, ...] = (
     "foundation_balance",
     "incentive_paid",
     "time_bank_hours",
+    "foundation_income",
+    "delivered_quality",
     "mean_degree",
     "residents_moved",
     "problems_open",
@@ -79,6 +81,8 @@ UNITS: dict[str, str] = {
     "foundation_balance": "yuan at month end",
     "incentive_paid": "yuan this month",
     "time_bank_hours": "hours this month",
+    "foundation_income": "yuan this month",
+    "delivered_quality": "mean quality in [0,1]",
     "mean_degree": "ties per resident",
     "residents_moved": "count of adults who moved in this month",
     "problems_open": "share of adults in [0,1]",
@@ -140,6 +144,10 @@ class Observer:
             foundation_balance=float(community.foundation.sum()),
             incentive_paid=flows.incentive_paid,
             time_bank_hours=flows.time_bank_hours,
+            foundation_income=float(community.foundation_income.sum()),
+            delivered_quality=(float(np.average(community.delivered_quality,
+                                                weights=community.delivered))
+                               if community.delivered.sum() else 0.0),
             mean_degree=float(degree.mean()),
             residents_moved=moved,
             problems_open=float(residents.problem_open.mean()),
@@ -219,7 +227,7 @@ def summarize(
 UNBOUNDED = (-float("inf"), float("inf"))
 RANGES: dict[str, tuple[float, float]] = {
     **{name: (0.0, 1.0) for name in (*PARTICIPATION, *ATTITUDES, "needs_met",
-                                     "problems_open")},
+                                     "problems_open", "delivered_quality")},
     "sd_trust": (0.0, 0.5),
     **{name: (0.0, float("inf")) for name in METRICS if UNITS[name].startswith(("count",
                                                                                  "yuan", "hours",

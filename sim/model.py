@@ -222,8 +222,7 @@ class CoGovModel(mesa.Model):
         community, residents, layout = self.communities, self.residents, self.layout
         policy, coef = self.policy, self.scenario.behavior
         cycle_month = fund.cycle_month(month)
-        if policy.foundation:
-            fund_cycle.collect_donations(community, residents, layout, policy, coef)
+        fund_cycle.collect_donations(community, residents, layout, policy, coef)
         if cycle_month in fund.DELIBERATION_MONTHS:
             fund_cycle.tally_needs(community, residents, layout,
                                    first_month=cycle_month == fund.DELIBERATION_MONTHS[0])

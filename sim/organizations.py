@@ -2,7 +2,8 @@
 ODD §7.8).
 
 Each month contracted organizations learn and idle ones decay (``SocialOrganization
-.month_of_work``); under ``policy.supervision`` zombies are cleared at the cycle's evaluation;
+.month_of_work``); under ``policy.supervision`` zombie and blacklisted professional
+organizations are deregistered at the cycle's evaluation (综合监管, seed 000);
 from the second year new professional organizations are incubated in the cycle's first month;
 self-organizations dissolve when their members' engagement fades and form where enough engaged,
 unaffiliated residents of one building share a top need. The organizations are kept once, in
@@ -73,11 +74,19 @@ class Organizations:
         cycle_month = fund.cycle_month(month)
         self.work(funds, cycle_month, policy.training_rate)
         if cycle_month == fund.EVALUATION_MONTH and policy.supervision:
-            for org in [org for org in self.all() if org.zombie]:
-                self.drop(org)
+            self.clear()
         if cycle_month == 1 and month > 1:
             self.incubate(policy.incubation_rate, coef)
         self.self_organize(coef)
+
+    def clear(self) -> None:
+        """综合监管 (seed 000): zombie (僵尸) and blacklisted (问题社会组织) professional
+        organizations are deregistered. A blacklisted self-organization is not a registered body
+        and stays as a residents' group; it is only barred from contracts
+        (``SocialOrganization.eligible``)."""
+        for org in self.professionals():
+            if org.zombie or org.blacklisted:
+                self.drop(org)
 
     def work(self, funds: list[fund.CommunityFund], cycle_month: int,
              training_rate: float) -> None:

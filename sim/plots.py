@@ -34,7 +34,8 @@ COMPARE_METRICS = (
 )
 """Monthly metrics drawn by :func:`compare_figure`."""
 
-YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid")
+YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid",
+                "foundation_income")
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -95,23 +96,24 @@ def attitudes_figure(ts: pd.DataFrame) -> Figure:
 
 
 def funds_figure(ts: pd.DataFrame) -> Figure:
-    """Fund flows (spent, leaked, points redeemed per month) and stocks (carried, foundation
-    balance), yuan; time-bank hours redeemed per month."""
+    """Fund flows (spent, leaked, points redeemed, foundation income per month) and stocks
+    (carried, foundation balance), yuan; time-bank hours redeemed per month."""
     fig, axes = _figure(ts, "Community fund", 3)
-    _panel(axes[0], ts, ["fund_spent", "fund_leaked", "incentive_paid"], "fund_",
-           title="monthly flows")
+    _panel(axes[0], ts, ["fund_spent", "fund_leaked", "incentive_paid", "foundation_income"],
+           "fund_", title="monthly flows")
     _panel(axes[1], ts, ["foundation_balance", "fund_carried"], "fund_", title="month-end stocks")
     _panel(axes[2], ts, ["time_bank_hours"], "", title="time bank")
     return fig
 
 
 def organizations_figure(ts: pd.DataFrame) -> Figure:
-    """Organizations (self-organized, professional active, zombie), projects and needs met."""
+    """Organizations (self-organized, professional active, zombie), projects, and needs met
+    with the delivered quality."""
     fig, axes = _figure(ts, "Organizations and services", 3)
     _panel(axes[0], ts, ["self_orgs_active", "social_orgs_active", "social_orgs_zombie"], "",
            title="organizations")
     _panel(axes[1], ts, ["projects_delivered"], "", title="projects")
-    _panel(axes[2], ts, ["needs_met"], "", title="needs met")
+    _panel(axes[2], ts, ["needs_met", "delivered_quality"], "", title="needs met, quality")
     axes[2].set_ylim(0, 1)
     return fig
 

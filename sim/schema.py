@@ -142,6 +142,21 @@ SOURCES: dict[str, str] = {
     "collom2008": "Collom, E. (2008). Engagement of the elderly in time banking: the potential "
                   "for social capital generation in an aging society. Journal of Aging & "
                   "Social Policy 20(4)",
+    "argote1990": "Argote, L. & Epple, D. (1990). Learning curves in manufacturing. Science "
+                  "247(4945): unit cost falls to 70–90% with each doubling of cumulative "
+                  "output (progress ratio), and acquired knowledge depreciates when not used",
+    "salamon1987": "Salamon, L. M. (1987). Of market failure, voluntary failure, and "
+                   "third-party government. Journal of Voluntary Action Research 16(1–2): "
+                   "government finances, nonprofits deliver; voluntary failure (amateurism, "
+                   "insufficiency, particularism) where organizations are weak",
+    "mof2020": "Ministry of Finance (2020). 政府购买服务管理办法 (Order No. 102), art. 8: a "
+               "contractor must have the facilities, staff and professional skills the service "
+               "needs (具备提供服务所必需的设施、人员和专业技术能力)",
+    "jing2015": "Jing, Y. (2015). Between control and empowerment: governmental strategies "
+                "towards the development of the non-profit sector in China. Asian Studies "
+                "Review 39(4); Jing, Y. & Chen, B. (2012). Is competitive contracting really "
+                "competitive? Exploring government-nonprofit collaboration in China. "
+                "International Public Management Journal 15(4)",
 }
 """Citation key → reference, for :attr:`Param.sources` (docs/ODD.md §6.3 lists them)."""
 
@@ -904,16 +919,18 @@ class Behavior(_Config):
     )
     # 7.8 organizations
     capacity_learning: Annotated[
-        Share, CONTRACTED, Param("rate/month", "assumption"),
-    ] = Field(0.05, description="η_κ per contract month")
+        Share, CONTRACTED, Param("rate/month", "argote1990"),
+    ] = Field(0.03, description="η_κ: share of the capacity gap closed per contract month "
+              "(learning by doing): 1 − 0.97⁸ ≈ 22% a contract year, a progress ratio ≈ 0.8")
     capacity_decay: Annotated[
-        Share, CONTRACTED, Param("capacity/month", "assumption"),
-    ] = Field(0.01, description="κ lost per idle month")
+        Share, CONTRACTED, Param("capacity/month", "argote1990", "assumption"),
+    ] = Field(0.01, description="κ lost per idle month (knowledge depreciates when unused)")
     capacity_training_gain: Annotated[
         Share, ActiveWhen.all_of(ActiveWhen("policy.training_rate", above=0), CONTRACTED),
         Param("capacity/(training rate/year)", "assumption"),
     ] = Field(
-        0.1, description="κ gained per unit training rate/yr")
+        0.5, description="share of an organization's capacity gap closed in a year in which "
+        "all its staff are trained (training_rate = 1); κ += this·training_rate/12·(1 − κ) a month")
     reputation_learning: Annotated[
         Share, CONTRACTED, Param("rate/evaluation", "assumption"),
     ] = Field(0.3, description="η_rep at evaluation")
@@ -945,6 +962,15 @@ class Behavior(_Config):
     self_org_capacity: Annotated[
         Share, CONTRACTED, Param("capacity (0–1)", "assumption"),
     ] = Field(0.3, description="κ of a new self-organization")
+    organizations: Organizations = Field(
+        default_factory=lambda: Organizations(),
+        description="specialty, supervision (异常名录/黑名单) and contracting of social "
+        "organizations (§7.3, §7.8)",
+    )
+    foundation: Foundation = Field(
+        default_factory=lambda: Foundation(),
+        description="income of the community foundation beyond residents' donations (§7.8)",
+    )
 
 
 # -------------------------------------------------------------------------------------- policy
@@ -997,7 +1023,6 @@ class Incentives(_Config):
         "volunteers' sales where money had no significant effect (Ashraf, Bandiera & Jack 2014)")
 
 
-Behavior.model_rebuild()  # ``incentives`` refers to the class defined just above
 
 
 class Incentive(_Config):
@@ -1039,6 +1064,57 @@ class Incentive(_Config):
     ] = Field(
         20.0, description="yuan-equivalent of an hour of service received back (about an hour of "
         "local minimum wage; assumption)")
+
+
+class Organizations(_Config):
+    """Social organizations as contractors (MODEL.md §7.8; ODD §7.3, §7.8): specialty,
+    supervision's 异常名录/黑名单 (seed 000) and tendering."""
+
+    off_specialty_quality: Annotated[
+        Share, CONTRACTED, Param("share of κ", "salamon1987", "assumption"),
+    ] = Field(
+        0.5, description="share of its capacity an organization delivers on a project outside "
+        "its specialties (amateurism: skill is learnt in a specialty)",
+    )
+    tender_noise: Annotated[
+        Share, CONTRACTED, Param("score", "jing2015", "assumption"),
+    ] = Field(
+        0.05, description="τ: the office picks a bid with probability ∝ exp(reputation·quality "
+        "/ τ); 0 = the best bid always wins. Contracting is seldom fully competitive (Jing & "
+        "Chen 2012): at 0.05 a bid 0.1 below the best wins e⁻² ≈ 0.14 times as often",
+    )
+    blacklist_reputation: Annotated[
+        Share, ActiveWhen.all_of(ActiveWhen("policy.supervision", True), CONTRACTED),
+        Param("reputation (0–1)", "seed000", "assumption"),
+    ] = Field(
+        0.4, description="under supervision an organization rated below this is a problem "
+        "organization (异常名录/黑名单): barred from purchase contracts, a professional one "
+        "deregistered at the evaluation (seed 000); 0.1 below a new one's reputation",
+    )
+
+
+class Foundation(_Config):
+    """Income of a community foundation beyond residents' donations (seeds 000, 004)."""
+
+    city_grant: Annotated[
+        NonNegative, ActiveWhen("policy.foundation", True), Param("yuan/year", "seed000",
+                                                                   "assumption"),
+    ] = Field(
+        20_000.0, description="city budget money paid into each community's foundation a "
+        "year (成都市财政自2017年起每年预算一笔专项资金, seed 000; the amount is an assumption, "
+        "10% of the 2009 fund)",
+    )
+    social_capital: Annotated[
+        NonNegative, ActiveWhen("policy.foundation", True), Param("yuan/year", "seed004",
+                                                                   "assumption"),
+    ] = Field(
+        10_000.0, description="social capital a community foundation raises a year: social "
+        "enterprises, low-fee service income, online giving, charity shops (seed 004; the "
+        "amount is an assumption, about 800 yuan a month)",
+    )
+
+
+Behavior.model_rebuild()  # ``incentives``, ``organizations`` and ``foundation`` are defined above
 
 
 class Grid(_Config):
@@ -1142,7 +1218,8 @@ class Policy(_Config):
     training_rate: Annotated[
         Share, Param("share/year", "assumption"), Label("培训", "training"),
         Control("funeng", low=0, high=0.1, step=0.005, unit="/年"),
-    ] = Field(0.0, description="赋能: share of residents trained per year")
+    ] = Field(0.0, description="赋能: share of residents, and of social organizations' "
+                  "staff, trained per year")
     resident_evaluation: Annotated[
         bool, Param("switch", "seed000"), Label("居民评议政府", "resident evaluation"),
         Control("funeng"),
@@ -1172,18 +1249,22 @@ class Policy(_Config):
         bool, Param("switch", "seed004"), Label("社区基金会", "community foundation"),
         Control("funeng"),
     ] = Field(
-        False, description="a community foundation collects donations (Chenghua 2019, seed 004)"
+        False, description="a community foundation collects donations, a city grant and social "
+        "capital, and pays out a share each cycle (seeds 000, 004)"
     )
     foundation_match: Annotated[
         Share, ActiveWhen("policy.foundation", True), Param("share", "assumption"),
         Label("基金会配捐", "foundation match"),
     ] = Field(
-        0.0, description="share of donations matched")
+        0.0, description="yuan the city adds per yuan residents donate to the foundation "
+        "(配捐)")
     supervision: Annotated[
-        bool, Param("switch", "assumption"), Label("清理僵尸组织", "supervision"),
-    ] = Field(False, description="zombie organizations cleared yearly")
+        bool, Param("switch", "seed000", "mof2020"), Label("清理僵尸组织", "supervision"),
+    ] = Field(False, description="综合监管: zombie and problem (low-reputation) organizations "
+              "cleared yearly and barred from purchase contracts (seed 000), and only "
+              "organizations qualified in a project's field may bid for it")
     incubation_rate: Annotated[
-        NonNegative, Param("organizations/10,000 residents/year", "assumption"),
+        NonNegative, Param("organizations/10,000 residents/year", "seed000", "assumption"),
         Label("孵化社会组织", "incubation"),
     ] = Field(
         0.5, description="new professional orgs per 10,000 residents per year"

@@ -22,10 +22,10 @@ from sim.scenario import Scenario
 
 ATTITUDES = ("public_spirit", "efficacy", "trust", "dependency", "attachment", "satisfaction",
              "engagement", "needs_met")
-SHARES = (*metrics.PARTICIPATION, *metrics.ATTITUDES, "needs_met")
+SHARES = (*metrics.PARTICIPATION, *metrics.ATTITUDES, "needs_met", "delivered_quality")
 COUNTS = ("self_orgs_active", "social_orgs_active", "social_orgs_zombie", "projects_delivered")
 MONEY = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid",
-         "time_bank_hours")
+         "time_bank_hours", "foundation_income")
 
 
 # ------------------------------------------------------------------------- the model itself

@@ -260,7 +260,7 @@ def _minimal_ways_on(dep: ActiveWhen) -> list[tuple[ActiveWhen, ...]]:
 # matters) and no party contacts (so that grid visits do).
 RICH = Scenario.from_dict({
     "seed": 3, "months": 39,
-    "structure": {"residents_per_community": 2000, "social_orgs_per_10k": 30,
+    "structure": {"residents_per_community": 2000, "social_orgs_per_10k": 10,
                   "communities_per_street": 2,
                   "street_staff_hours_per_community": 10},
     "policy": {"fund_per_community": 200_000, "devolution": 0.8, "purchase_share": 0.8,
