@@ -260,7 +260,8 @@ CATALOGUE: tuple[Pattern, ...] = (
     ),
     Pattern(
         "outreach_trust", "走访解决问题提升信任", "outreach that gets problems solved raises "
-        "trust", "seed 001 (接诉即办); seed 003 (帮群众解决实事)", "chengdu_reform.yaml",
+        "trust", "MODEL.md §9.6; seed 001 (接诉即办); seed 003 (帮群众解决实事)",
+        "chengdu_reform.yaml",
         {"outreach": {"policy.grid.workers_per_grid": 2, "policy.party.contacts_per_month": 6,
                       "policy.service_focus": 0.8},
          "no_outreach": {"policy.grid.workers_per_grid": 0, "policy.party.contacts_per_month": 0,
@@ -605,6 +606,7 @@ def render_table() -> str:
             head = (f"`{p.id}`", f"{p.zh} / {p.en}", p.source,
                     f"`{p.scenario}`" + (f", {p.months} months" if p.months else ""),
                     arms) if i == 0 else ("", "", "", "", "")
-            lines.append("| " + " | ".join([*head, f"{c.measure.name}: {c.label}",
-                                             c.rule, c.reason]).replace("\n", " ") + " |")
+            cells = [*head, f"{c.measure.name}: {c.label}", c.rule, c.reason]
+            lines.append("| " + " | ".join(cell.replace("|", "\\|").replace("\n", " ")
+                                           for cell in cells) + " |")
     return "\n".join(lines)

@@ -192,3 +192,12 @@ def test_strict_exits_1_when_a_pattern_holds_rarely(tmp_path) -> None:
 def test_base_scenarios_load() -> None:
     for p in CATALOGUE:
         assert isinstance(patterns.base_scenario(p.scenario), Scenario)
+
+
+def test_odd_pattern_table_is_the_catalogue() -> None:
+    from sim import odd_table
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "ODD.md").read_text(encoding="utf-8")
+    block = odd_table.current_block(text, odd_table.PATTERNS_START, odd_table.PATTERNS_END)
+    assert block == patterns.render_table(), "ODD §9.4 is stale: run python -m sim.odd_table"
+    assert all(f"`{p.id}`" in block for p in CATALOGUE)
