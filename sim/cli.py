@@ -356,6 +356,9 @@ def cmd_patterns(args: argparse.Namespace, command: list[str]) -> int:
         if key in fixed:
             raise errors.ScenarioError(f"--set {key}: use --{key}")
     out = args.out or default_out("patterns")
+    if out.is_dir() and any(out.iterdir()):  # no --overwrite: a report is never replaced
+        raise errors.OutputExistsError(f"{out}: output directory exists and is not empty; "
+                                       "choose another --out")
     check_out_dir(out)
     check_writable(out)
     contexts = patterns.design(args.contexts, args.seed)

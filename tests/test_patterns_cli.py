@@ -177,6 +177,7 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(bad, says, tmp_path, 
 def test_non_empty_out_dir_exits_2(tmp_path, capsys) -> None:
     (tmp_path / "keep.txt").write_text("mine")
     assert cli.main(["patterns", *TINY, "--out", str(tmp_path)]) == 2
+    assert "choose another --out" in capsys.readouterr().err
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
