@@ -77,8 +77,13 @@ class Measure:
 
 def summary(name: str) -> Measure:
     """A summary metric of ``sim.runner.run`` as it is."""
-    return Measure(name, metrics.UNITS.get(name.rsplit("_", 1)[0], "see sim/metrics.py"),
-                   lambda rows, arm: float(rows[arm][name]), metrics.range_of(name))
+    base = name.removesuffix("_last12").removesuffix("_final")
+    unit = metrics.UNITS.get(base, EXTRA_UNITS.get(name, "see sim/metrics.py"))
+    return Measure(name, unit, lambda rows, arm: float(rows[arm][name]), metrics.range_of(name))
+
+
+EXTRA_UNITS = {"representation_gap": "migrant share of adults − of participants (−1 to 1)",
+               "yuan_per_satisfaction": "yuan per unit of mean satisfaction"}
 
 
 def within(plus: str, minus: str, unit: str) -> Measure:
