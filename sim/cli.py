@@ -96,6 +96,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="summary metric to analyse (repeatable; default: the experiment's)")
     p.set_defaults(handler=cmd_analyze)
 
+    p = commands.add_parser(
+        "patterns", help="check the ODD §9 patterns over a Latin-hypercube design of contexts")
+    p.add_argument("--contexts", type=_int_in(1), default=32, metavar="N",
+                   help="contexts in the design (default 32; issue 9 asks for at least 32)")
+    p.add_argument("--replicates", type=_int_in(2), default=8, metavar="R",
+                   help="paired replicates per arm and context (default 8, at least 2)")
+    p.add_argument("--months", type=_schema_int("months"), metavar="M",
+                   help="horizon (default: each pattern's scenario file; the steady-state "
+                        "pattern always runs 240)")
+    p.add_argument("--workers", type=_int_in(1), default=1, help="worker processes (default 1)")
+    p.add_argument("--seed", type=_schema_int("seed"), default=1,
+                   help="master seed of the runs and of the design (default 1)")
+    p.add_argument("--set", dest="overrides", action="append", default=[],
+                   metavar="KEY.PATH=VALUE",
+                   help="fix a scenario value in every run, e.g. "
+                        "structure.residents_per_community=500 (repeatable; a pattern's own "
+                        "levers still come from its arms)")
+    p.add_argument("--pattern", dest="pattern_ids", action="append", metavar="ID",
+                   help="evaluate only this pattern (repeatable; default: all but steady_state)")
+    p.add_argument("--steady", action="store_true",
+                   help="also evaluate the steady-state pattern (240-month runs: slow)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 if any pattern holds in fewer than 90%% of contexts")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output directory")
+    p.set_defaults(handler=cmd_patterns)
+
     p = commands.add_parser("demo", help="the teaching app in the browser (Mesa SolaraViz)")
     p.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?",
                    help="loaded first (default scenarios/teaching.yaml)")
@@ -342,6 +368,103 @@ def _grouped_warnings(analysis: Any) -> dict[str, list[str]]:
         for text in status.warnings:
             grouped.setdefault(text, []).append(status.metric)
     return grouped
+
+
+def cmd_patterns(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov patterns``: every pattern over a design of contexts; where each holds and fails.
+    Exit 0 even where patterns fail (it is a report), unless ``--strict``."""
+    from sim import patterns
+    from sim.runner import check_out_dir, check_writable
+    from sim.scenario import parse_assignments
+
+    try:
+        chosen = patterns.select(args.pattern_ids, args.steady)
+    except ValueError as exc:
+        raise errors.ScenarioError(f"--pattern: {exc}") from None
+    fixed = parse_assignments(args.overrides)
+    for key in ("seed", "months"):
+        if key in fixed:
+            raise errors.ScenarioError(f"--set {key}: use --{key}")
+    out = args.out or default_out("patterns")
+    if out.is_dir() and any(out.iterdir()):  # no --overwrite: a report is never replaced
+        raise errors.OutputExistsError(f"{out}: output directory exists and is not empty; "
+                                       "choose another --out")
+    check_out_dir(out)
+    check_writable(out)
+    contexts = patterns.design(args.contexts, args.seed)
+    for key, value in fixed.items():  # a fixed context variable is fixed in the design too
+        if key in contexts.columns:
+            contexts[key] = [value] * len(contexts)
+    for pattern in chosen:  # every override is checked before anything runs
+        for arm in pattern.arms:
+            patterns.scenario_for(pattern, arm, contexts.to_dict("records")[0], args.seed,
+                                  args.months, fixed)
+    started = time.monotonic()
+    with _progress("runs") as report:
+        evaluation = patterns.evaluate(chosen, contexts, replicates=args.replicates,
+                                       seed=args.seed, months=args.months,
+                                       workers=args.workers, fixed=fixed, on_progress=report)
+    patterns.write(out, evaluation, command)
+    summary = patterns.summarize(evaluation)
+    print(f"{len(chosen)} patterns × {args.contexts} contexts × {args.replicates} paired "
+          f"replicates (seed {args.seed}): {evaluation.runs} runs, "
+          f"{time.monotonic() - started:.1f} s")
+    print(f"rule: {patterns.HOLD_RULE}; interval: {_interval_rule()}\n")
+    weak = []
+    for pattern in chosen:
+        rows = summary[summary["pattern"] == pattern.id]
+        share = float(rows["pattern_holds_share"].iloc[0])
+        if share < patterns.STRICT_SHARE:
+            weak.append(pattern.id)
+        print(f"{pattern.id} ({pattern.zh} / {pattern.en}; {pattern.source}): holds in "
+              f"{share:.0%} of contexts")
+        for row in rows.itertuples():
+            print(f"  check {row.check}: {row.measure}, {row.compared} {row.rule}: holds in "
+                  f"{row.check_holds_share:.0%}; median effect {row.median_effect:.4g} "
+                  f"(range {row.min_effect:.4g} to {row.max_effect:.4g})")
+        print(_failure_text(patterns, evaluation, pattern))
+    print(f"wrote {out}")
+    if args.strict and weak:
+        print(f"cogov: --strict: {', '.join(weak)} hold in fewer than "
+              f"{patterns.STRICT_SHARE:.0%} of contexts", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _interval_rule() -> str:
+    from sim import intervals
+
+    return intervals.RULE
+
+
+def _failure_text(patterns: Any, evaluation: Any, pattern: Any) -> str:
+    """Where ``pattern`` fails: the context variables whose failing contexts differ most from
+    the holding ones, and up to five failing contexts with their effects."""
+    rows = evaluation.rows[evaluation.rows["pattern"] == pattern.id]
+    failing = rows[~rows["pattern_holds"]]
+    if failing.empty:
+        return "  fails nowhere\n"
+    profile = patterns.failure_profile(evaluation, pattern)
+    count, total = failing["context"].nunique(), rows["context"].nunique()
+    if profile.empty:
+        lines = [f"  fails in all {total} contexts: no context variable separates them"]
+    else:
+        lines = [f"  fails in {count} of {total} contexts; where failures cluster (median where "
+                 "it fails vs where it holds, [range where it fails]):"]
+    for row in profile.head(3).itertuples():
+        lines.append(f"    {row.variable}: {row.failing_median:.4g} vs "
+                     f"{row.holding_median:.4g} [{row.failing_low:.4g}, "
+                     f"{row.failing_high:.4g}]")
+    shown = sorted(failing["context"].unique())[:5]
+    keys = [k for k in profile["variable"].head(3)]
+    for c in shown:
+        effects = ", ".join(f"check {r.check} {r.effect:.4g} [{r.ci_low:.4g}, {r.ci_high:.4g}]"
+                            f"{'' if r.holds else ' ✗'}"
+                            for r in rows[rows["context"] == c].itertuples())
+        where = ", ".join(f"{k.rsplit('.', 1)[-1]} {rows[rows['context'] == c][k].iloc[0]:.4g}"
+                          for k in keys)
+        lines.append(f"    context {c}{f' ({where})' if where else ''}: {effects}")
+    return "\n".join(lines) + "\n"
 
 
 def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:

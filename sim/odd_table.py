@@ -32,6 +32,8 @@ START = "<!-- parameters:start -->"
 END = "<!-- parameters:end -->"
 SOURCES_START = "<!-- sources:start -->"
 SOURCES_END = "<!-- sources:end -->"
+PATTERNS_START = "<!-- patterns:start -->"
+PATTERNS_END = "<!-- patterns:end -->"
 ODD_PATH = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 
 SECTIONS = ("structure", "population", "behavior", "policy")
@@ -257,10 +259,14 @@ def replace_block(text: str, block: str, start: str = START, end: str = END) -> 
 
 def _blocks(text: str) -> list[tuple[str, str, str]]:
     """(start, end, generated block) for each generated block the document has markers for
-    (the parameter table always; the sources table where its markers are)."""
+    (the parameter table always; the sources and pattern tables where their markers are)."""
     out = [(START, END, render().strip("\n"))]
     if SOURCES_START in text:
         out.append((SOURCES_START, SOURCES_END, render_sources()))
+    if PATTERNS_START in text:  # ODD §9.4: the pattern catalogue of `cogov patterns`
+        from sim.patterns import render_table
+
+        out.append((PATTERNS_START, PATTERNS_END, render_table()))
     return out
 
 
