@@ -71,6 +71,12 @@ class CommunityState:
         return np.array([f.running for f in self.funds])
 
     @property
+    def council_share(self) -> np.ndarray:
+        """(C,) share of the cost of the projects being implemented that the residents' council
+        chose (0 where nothing runs): how much of what there is to monitor is residents' own."""
+        return np.array([f.council_share for f in self.funds])
+
+    @property
     def unallocated(self) -> np.ndarray:
         """(C,) yuan held but not committed to a project."""
         return np.array([f.unallocated for f in self.funds])

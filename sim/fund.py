@@ -99,6 +99,14 @@ class CommunityFund:
         return any(not p.delivered for p in self.projects)
 
     @property
+    def council_share(self) -> float:
+        """Share of the cost of undelivered projects that the council chose (0 if none)."""
+        running = [p for p in self.projects if not p.delivered]
+        total = sum(p.cost for p in running)
+        own = sum(p.cost for p in running if p.chosen_by == "council")
+        return own / total if total > 0 else 0.0
+
+    @property
     def unallocated(self) -> float:
         """Yuan held but neither committed to a project nor set aside for incentives (the
         carry-over before a vote)."""

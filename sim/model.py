@@ -208,6 +208,7 @@ class CoGovModel(mesa.Model):
         openings = participation.Openings(
             deliberation_open=fund.cycle_month(month) in fund.DELIBERATION_MONTHS,
             running=self.communities.running,
+            council_share=self.communities.council_share,
             effective_devolution=d_eff,
             fund_per_household=fund_cycle.fund_per_household(self.communities, self.layout,
                                                               policy, coef, year),

@@ -27,6 +27,7 @@ class Openings:
 
     deliberation_open: bool  # a proposal or vote month of the fund cycle
     running: np.ndarray  # bool, a project is being implemented (monitoring open)
+    council_share: np.ndarray  # share of the running projects' cost the council chose
     effective_devolution: np.ndarray  # d_eff, share of the council's choices that stand
     fund_per_household: np.ndarray  # yuan the council can decide on per household
     gate: np.ndarray  # organising-capacity gate on deliberation
@@ -92,7 +93,7 @@ def _stake(activity: int, residents: Residents, community: np.ndarray, openings:
         return per_community[community] * residents.need_intensity
     if activity == VOLUNTEER:
         return residents.attachment
-    return (drivers.policy.transparency * openings.running)[community]
+    return (drivers.policy.transparency * openings.council_share)[community]
 
 
 def policy_costs(residents: Residents, policy: Policy, coef: Behavior) -> np.ndarray:
