@@ -123,11 +123,19 @@ def participation_probability(
     logit: np.ndarray, open_: np.ndarray, gate: np.ndarray, activities: tuple[int, ...] = (0, 1, 2)
 ) -> np.ndarray:
     """p_a = sigmoid(logit) where the activity is open (``open_`` 0/1, broadcast to the logit);
-    deliberation (activity 0) is further scaled by the organising ``gate``."""
+    the activities the residents' committee organises — deliberation (0, 议事会) and monitoring
+    (2, 监事会) — are further scaled by the organising ``gate``."""
     p = expit(logit) * open_
-    if 0 in activities:
-        p[:, list(activities).index(0)] *= gate
+    for organised in ORGANISED:
+        if organised in activities:
+            p[:, list(activities).index(organised)] *= gate
     return p
+
+
+ORGANISED = (0, 2)
+"""Activities the committee must organise (deliberation, monitoring): the organising gate
+scales them (seed 000: 减负 lets the committee 回归居民自治 — the councils and supervisory
+committees of 民主议定/监督/评议); volunteering is not gated."""
 
 
 # ------------------------------------------------------------------------------ 7.2 attitudes

@@ -20,6 +20,11 @@ from sim.population import ELDER, Layout, Residents, group_offsets
 from sim.scenario import Grid, Policy
 
 
+NEWCOMER_MONTHS = 12
+"""A household that moved in less than this many months ago counts as a newcomer for grid visits
+(``policy.grid.newcomer_priority``): a year, one round of a grid worker's yearly registration."""
+
+
 @dataclass(frozen=True)
 class Grids:
     """Households grouped in grids (网格), numbered through the district."""
@@ -86,7 +91,8 @@ def _grid_visits(layout: Layout, residents: Residents, grids: Grids, grid: Grid,
                  recruit_memory: int, rng: np.random.Generator) -> np.ndarray:
     """(H,) bool: households visited by their grid's workers, at most
     workers · visits_per_worker a grid, drawn with weights (1 + vulnerable priority) for the
-    vulnerable, (1 + migrant priority) for migrants (0 by default) and
+    vulnerable, (1 + newcomer priority) for households here under ``NEWCOMER_MONTHS``,
+    (1 + migrant priority) for migrants (0 by default) and
     ``recent_contact_weight`` for those contacted within ``recruit_memory`` months."""
     visited = np.zeros(layout.n_households, dtype=bool)
     n_visits = np.minimum(grids.size, grid.workers_per_grid * grid.visits_per_worker)
@@ -94,7 +100,9 @@ def _grid_visits(layout: Layout, residents: Residents, grids: Grids, grid: Grid,
         return visited
     first = layout.household_start
     recent = residents.months_since_contact[first] < recruit_memory
+    newcomer = residents.tenure[first] < NEWCOMER_MONTHS
     weight = ((1.0 + grid.vulnerable_priority * vulnerable_households(layout, residents))
+              * (1.0 + grid.newcomer_priority * newcomer)
               * (1.0 + grid.migrant_priority * residents.migrant[first])
               * np.where(recent, grid.recent_contact_weight, 1.0))
     # weighted sampling without replacement (Efraimidis–Spirakis): the smallest Exp(1)/weight

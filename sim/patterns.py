@@ -186,10 +186,13 @@ FULL_REFORM = {
     "policy.purchase_share": 0.5, "policy.supervision": True, "policy.foundation": True,
 }
 CAPABLE_ORGANIZATIONS = {
-    # organizations that can deliver: Haicang's density and incubation (seed 003) and the
-    # reform's training of the 中坚力量 at twice its floor (seed 000)
-    "structure.social_orgs_per_10k": 6.95, "policy.incubation_rate": 1.0,
-    "policy.training_rate": 0.03, "policy.supervision": True,
+    # organizations that can deliver: a market of experienced specialists (capacity around 0.8,
+    # Beta(8, 2), against the office's 0.4 + 0.4σ), dense enough that most categories have
+    # several bidders (30 per 10,000: a single-community street holds 3–15 of them, where
+    # Haicang's 7 per 10,000 spread over its 19 communities would leave one or two), kept up by
+    # incubation and training (seed 000: 培育 and 质量提升) under supervision
+    "structure.social_orgs_per_10k": 30.0, "behavior.professional_capacity": {"a": 8, "b": 2},
+    "policy.incubation_rate": 1.0, "policy.training_rate": 0.03, "policy.supervision": True,
 }
 PARTICIPATION_FLOOR_REASON = (
     "half a percentage point: a tenth of the baseline's monthly participation (5–8%); less "
@@ -247,9 +250,11 @@ CATALOGUE: tuple[Pattern, ...] = (
                       "policy.devolution": 0.0},
          "nominal": {**NOMINAL_GOVERNMENT, "policy.devolution": 1.0},
          "reform": {**FULL_REFORM, "policy.devolution": 1.0}},
-        (Check(summary("participation_any_last12"), "nominal", "baseline", "at_most", 0.003,
-               "ceiling: under 0.3 points, half the participation floor — 'little or nothing' "
-               "(seed 002: residents have no personal stake, no interest in taking part)"),
+        (Check(summary("participation_any_last12"), "nominal", "baseline", "at_most", 0.005,
+               "ceiling: below the half point at which a single lever counts as a lever (the "
+               "floor of fund_lever) — the fund and a council on paper are no lever, 'little or "
+               "nothing' (seed 002: residents have no personal stake, no interest in taking "
+               "part)"),
          Check(summary("participation_any_last12"), "reform", "baseline", "more", 0.01,
                "one percentage point, twice the single-lever floor: the whole reform must do "
                "clearly more than one lever")),
@@ -257,11 +262,12 @@ CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "purchase_capable", "组织有能力时购买服务有益", "purchase of services helps where "
         "organizations are capable", "seed 000 (三社联动)", "chengdu_reform.yaml",
-        {"purchase": {**CAPABLE_ORGANIZATIONS, "policy.purchase_share": 0.5},
+        {"purchase": {**CAPABLE_ORGANIZATIONS, "policy.purchase_share": 1.0},
          "no_purchase": {**CAPABLE_ORGANIZATIONS, "policy.purchase_share": 0.0}},
         (Check(summary("needs_met_last12"), "purchase", "no_purchase", "more", 0.01,
-               "one point of the need-weighted share served: the least a purchase programme "
-               "of 108,000-yuan projects (seed 000) should show"),),
+               "one point of the need-weighted share served when every project is bought "
+               "rather than delivered by the office: the least a purchase programme of "
+               "108,000-yuan projects (seed 000) should show"),),
     ),
     Pattern(
         "outreach_trust", "走访解决问题提升信任", "outreach that gets problems solved raises "

@@ -1142,6 +1142,16 @@ class Grid(_Config):
         "adults 60+), care duties, low income (特别是对空巢老人、低保户、重点需要帮助的对象, "
         "seed 003; the size of the weight is an assumption)",
     )
+    newcomer_priority: Annotated[
+        NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
+        Param("weight", "seed003"), Label("新入住户优先", "newcomer priority"),
+    ] = Field(
+        2.0, description="extra visit weight of households that moved in within the last 12 "
+        "months: grids exist to reach a mobile population the committee does not yet know (外来"
+        "人口比较多,流动性也大,经常出现管服务不到位,管理不到边, seed 003); workers register and "
+        "visit new arrivals (管理到边). Migrants move more (§7.9), so this reaches them without a "
+        "weight on migrant status; the size of the weight is an assumption",
+    )
     migrant_priority: Annotated[
         NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
         Param("weight", "assumption"), Label("流动人口优先", "migrant priority"),

@@ -236,6 +236,9 @@ def test_participation_probability_closed_activity_is_zero_and_gate_scales_delib
     gate = a(0.25, 1.0, 0.0)
     p = behavior.participation_probability(lg, open_, gate)
     np.testing.assert_allclose(p, [[0.125, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 0.5, 0.0]])
+    # monitoring open: the gate scales it like deliberation (the committee organises both)
+    p = behavior.participation_probability(lg, np.ones((1, 3)), gate)
+    np.testing.assert_allclose(p[:, 2], [0.125, 0.5, 0.0])
 
 
 def test_participation_probability_is_the_sigmoid():
@@ -249,18 +252,18 @@ def test_participation_probability_is_the_sigmoid():
 
 
 def test_activity_subsets_keep_their_own_intercepts_and_gate():
-    # only volunteering and monitoring open: columns are (volunteer, monitor), the deliberation
-    # gate must not touch them
+    # only volunteering and monitoring open: columns are (volunteer, monitor); the organising
+    # gate scales monitoring (监事会) and leaves volunteering alone
     sub = behavior.participation_logit(B, **{**BASE_INPUTS,
                                            "stake": BASE_INPUTS["stake"][:, 1:],
                                            "neighbours": BASE_INPUTS["neighbours"][:, 1:]},
                                        activities=(1, 2))
     np.testing.assert_allclose(sub[0], [-0.9, -3.8], atol=1e-12)
     p = behavior.participation_probability(np.zeros((1, 2)), np.ones((1, 2)), a(0.0), (1, 2))
-    np.testing.assert_allclose(p, [[0.5, 0.5]])
+    np.testing.assert_allclose(p, [[0.5, 0.0]])
     # deliberation in the second column: the gate follows it there
     p = behavior.participation_probability(np.zeros((1, 2)), np.ones((1, 2)), a(0.2), (2, 0))
-    np.testing.assert_allclose(p, [[0.5, 0.1]])
+    np.testing.assert_allclose(p, [[0.1, 0.1]])
 
 
 # ------------------------------------------------------------------------------- efficacy
@@ -454,9 +457,9 @@ def test_probabilities_are_probabilities(lg, open_, gate):
     p = behavior.participation_probability(lg, open_, gate)
     assert np.all((p >= 0) & (p <= 1))
     assert np.all(p[open_ == 0] == 0)
-    assert np.all(p[:, 0] <= gate + 1e-12)
-    # the gate never touches volunteering or monitoring
-    np.testing.assert_allclose(p[:, 1:], 1 / (1 + np.exp(-lg[:, 1:])) * open_[:, 1:])
+    assert np.all(p[:, [0, 2]] <= gate[:, None] + 1e-12)
+    # the gate never touches volunteering
+    np.testing.assert_allclose(p[:, 1], 1 / (1 + np.exp(-lg[:, 1])) * open_[:, 1])
 
 
 @settings(max_examples=60, deadline=None)
