@@ -1535,11 +1535,34 @@ def locate(exc: ValidationError, cls: type[BaseModel], where: Mapping,
     return problems
 
 
+RETIRED: dict[str, str] = {
+    "behavior.demand_per_contact": "residents' problems now arise whether or not anyone "
+    "listens and contacts surface them (behavior.demands.arise_rate, "
+    "behavior.demands.contact_surface; docs/ODD.md §7.7)",
+    "behavior.demand_per_participant": "taking part surfaces one's open problem with "
+    "behavior.demands.participant_surface (docs/ODD.md §7.7)",
+    "behavior.initial_responsiveness": "there is no community responsiveness ratio any more: "
+    "each resident remembers how their own problems went (docs/ODD.md §7.7)",
+    "behavior.trust_responsiveness_weight": "trust relaxes to a personal target: "
+    "behavior.trust_disposition_weight and behavior.trust_experience_weight (docs/ODD.md §7.2)",
+    "policy.incentive.time_bank_value": "a time bank is valued in yuan: "
+    "policy.incentive.hours_per_activity × policy.incentive.yuan_per_hour × "
+    "behavior.incentives.time_bank_spent_share (docs/ODD.md §7.1)",
+    "policy.incentive.recognition_value": "recognition multiplies the odds of taking part by "
+    "1 + behavior.incentives.recognition_effect (docs/ODD.md §7.1)",
+}
+"""Keys a scenario could set before issue 9 whose mechanism was rebuilt: a file that sets one
+is refused (a silently ignored lever would mislead) with what replaced it."""
+
+
 def validation_message(err: Mapping, cls: type[BaseModel], loc: tuple) -> str:
     """One pydantic error in words: unknown keys with a "did you mean", ranges with both
     bounds, the value given."""
     kind, given = err["type"], err.get("input")
     if kind == "extra_forbidden":
+        retired = RETIRED.get(".".join(str(part) for part in loc))
+        if retired:
+            return f"'{loc[-1]}' was retired in issue 9: {retired}"
         options = fields_at(cls, loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.6)
         if hint:

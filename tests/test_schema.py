@@ -9,6 +9,7 @@ import typing
 import pytest
 
 from sim import schema
+from sim.errors import ScenarioError
 from sim.schema import Control, Label, Param, Scenario
 
 PARAMETERS = dict(schema.parameters())
@@ -85,3 +86,17 @@ def test_figures_name_parameters_by_their_declared_label_and_unit():
     beta_unit = schema.metadata("behavior.beta_stake", schema.Param).unit
     assert schema.display_name("behavior.beta_stake") == f"behavior.beta_stake ({beta_unit})"
     assert schema.display_name("x1") == "x1"  # a test function's input: no schema entry
+
+
+@pytest.mark.parametrize("key", sorted(schema.RETIRED))
+def test_a_retired_key_is_refused_with_what_replaced_it(key):
+    """A lever whose mechanism was rebuilt in issue 9 must not be silently ignored."""
+    data: dict = {}
+    node = data
+    *head, last = key.split(".")
+    for part in head:
+        node = node.setdefault(part, {})
+    node[last] = 0.5
+    with pytest.raises(ScenarioError) as raised:
+        Scenario.from_dict(data)
+    assert "retired in issue 9" in str(raised.value) and key in str(raised.value)
