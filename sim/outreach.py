@@ -19,7 +19,6 @@ from sim.community import CommunityState
 from sim.population import ELDER, Layout, Residents, group_offsets
 from sim.scenario import Grid, Policy
 
-
 NEWCOMER_MONTHS = 12
 """A household that moved in less than this many months ago counts as a newcomer for grid visits
 (``policy.grid.newcomer_priority``): a year, one round of a grid worker's yearly registration."""
