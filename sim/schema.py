@@ -361,9 +361,11 @@ class Structure(_Config):
         40, ge=1, le=1000, description="households per building/yard (院落)"
     )
     building_tie_prob: Annotated[Share, Param("probability", "ssuns2017")] = Field(
-        0.016, description="p_building: chance two adults of one building know each other; "
-        "(1 − p)^79 ≈ 28% of adults then have no tie in their building (27.5% almost never "
-        "talk with neighbours, Shanghai Urban Neighbourhood Survey 2017); MODEL.md §2",
+        0.0178, description="p_building: chance two adults of one building know each other "
+        "once both have lived there a while; with residential mobility about a tenth of these "
+        "ties are not yet made at any time (§7.9), so (1 − 0.9·p)^79 ≈ 28% of adults have no "
+        "tie in their building (27.5% almost never talk with neighbours, Shanghai Urban "
+        "Neighbourhood Survey 2017); MODEL.md §2",
     )
     small_world_degree: Annotated[int, Param("ties", "assumption")] = Field(
         4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); MODEL.md §2"
