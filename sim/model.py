@@ -198,6 +198,7 @@ class CoGovModel(mesa.Model):
     def _outreach(self) -> None:
         outreach.reach_out(self.layout, self.residents, self.grids, self.policy, self.communities,
                            recruit_memory=self.scenario.behavior.recruit_memory,
+                           party_activation=self.scenario.behavior.party_activation,
                            rng=self.streams["outreach"])
 
     def _participation(self, month: int, drivers: participation.Drivers) -> None:

@@ -60,14 +60,15 @@ def assign_grids(layout: Layout, residents: Residents, grid: Grid,
 
 
 def reach_out(layout: Layout, residents: Residents, grids: Grids, policy: Policy,
-              community: CommunityState, *, recruit_memory: int,
+              community: CommunityState, *, recruit_memory: int, party_activation: float,
               rng: np.random.Generator) -> None:
     """One month of grid visits and party contacts: sets ``community.contacts`` and
     ``community.grid_visits`` (households), the adults' ``contacted`` and ``grid_visited`` flags
     for this month, and resets the contacted adults' ``months_since_contact``."""
     grid_visited = _grid_visits(layout, residents, grids, policy.grid, recruit_memory, rng)
     visited = grid_visited.copy()
-    visited[_party_contacts(residents, grids, policy.party.contacts_per_month, rng)] = True
+    visited[_party_contacts(residents, grids, policy.party.contacts_per_month, party_activation,
+                            rng)] = True
     n = len(community)
     community.grid_visits = np.bincount(layout.household_community[grid_visited], minlength=n)
     community.contacts = np.bincount(layout.household_community[visited], minlength=n)
@@ -114,12 +115,12 @@ def _grid_visits(layout: Layout, residents: Residents, grids: Grids, grid: Grid,
 
 
 def _party_contacts(residents: Residents, grids: Grids, contacts_per_month: int,
-                    rng: np.random.Generator) -> np.ndarray:
+                    activation: float, rng: np.random.Generator) -> np.ndarray:
     """Households contacted by the vanguard this month: each party member acts with
-    probability = public spirit and contacts ``contacts_per_month`` households of their grid,
-    drawn uniformly (the same household may be drawn twice)."""
+    probability min(1, ``activation`` × public spirit) and contacts ``contacts_per_month``
+    households of their grid, drawn uniformly (the same household may be drawn twice)."""
     party = residents.party_members
-    acting = party[rng.random(len(party)) < residents.public_spirit[party]]
+    acting = party[rng.random(len(party)) < activation * residents.public_spirit[party]]
     if not (contacts_per_month and len(acting)):
         return np.empty(0, np.int64)
     grid = np.repeat(grids.of_resident[acting], contacts_per_month)

@@ -735,6 +735,15 @@ class Behavior(_Config):
     recruit_memory: Annotated[
         int, Param("months", "assumption"),
     ] = Field(2, ge=1, le=24, description="months a contact keeps working")
+    party_activation: Annotated[
+        NonNegative, ActiveWhen("policy.party.contacts_per_month", above=0),
+        Param("ratio", "seed004", "assumption"),
+    ] = Field(
+        1.0, description="a party member makes the month's contact rounds with probability "
+        "min(1, this × public spirit): membership alone does not make a vanguard — Chenghua "
+        "had to 重新唤起党员身份的荣誉感和责任意识 (seed 004); 1 (probability = public spirit) is an "
+        "assumption",
+    )
     # 7.1 organising capacity gate
     hours_per_admin_item: Annotated[NonNegative, Param("hours/item/month", "seed000")] = Field(
         0.7, description="committee hours per admin item per month (537 items ≈ 80% of hours)"
