@@ -740,9 +740,9 @@ class Behavior(_Config):
         Param("ratio", "seed004", "assumption"),
     ] = Field(
         1.0, description="a party member makes the month's contact rounds with probability "
-        "min(1, this × public spirit): membership alone does not make a vanguard — Chenghua "
-        "had to 重新唤起党员身份的荣誉感和责任意识 (seed 004); 1 (probability = public spirit) is an "
-        "assumption",
+        "min(1, this × public spirit): membership alone does not make a vanguard — "
+        "Chenghua had to 重新唤起党员身份的荣誉感和责任意识 (seed 004); 1 (probability = "
+        "public spirit) is an assumption",
     )
     # 7.1 organising capacity gate
     hours_per_admin_item: Annotated[NonNegative, Param("hours/item/month", "seed000")] = Field(
