@@ -106,13 +106,23 @@ def policy_costs(residents: Residents, policy: Policy, coef: Behavior) -> np.nda
 
 def organising_gates(community_size: np.ndarray, structure: Structure, policy: Policy,
                      coef: Behavior) -> np.ndarray:
-    """(C,) organising-capacity gate on deliberation: the residents' committee's hours
-    (workers per 10,000 × hours per worker) less the admin burden, against the hours
-    deliberation of the whole community would need."""
+    """(C,) organising-capacity gate on deliberation and monitoring: the residents' committee's
+    hours (workers per 10,000 × hours per worker) less the admin burden (items × hours per item,
+    in proportion to the community's adults against ``ADMIN_REFERENCE_ADULTS``), against the
+    hours deliberation of the whole community would need. Every term grows with the adults, so
+    the gate does not depend on the community's size."""
     staff_hours = (structure.community_workers_per_10k * community_size / 10_000
                    * structure.hours_per_worker)
     return np.array([
-        behavior.organising_gate(hours, policy.admin_items, coef.hours_per_admin_item,
+        behavior.organising_gate(hours, policy.admin_items,
+                                 coef.hours_per_admin_item * residents / ADMIN_REFERENCE_ADULTS,
                                  coef.deliberation_hours_per_resident * residents)
         for hours, residents in zip(staff_hours, community_size, strict=True)
     ])
+
+
+ADMIN_REFERENCE_ADULTS = 2000
+"""Adults of the community ``behavior.hours_per_admin_item`` is stated for (the default
+community): an admin item's work grows with the residents it concerns. Before issue 9 it did
+not, so a community under about 1,300 adults with 537 items had a gate of exactly 0 — no
+deliberation, no monitoring — a cliff of the arithmetic, not of the cases."""

@@ -619,8 +619,8 @@ class Demands(_Config):
     office_hours_per_project: Annotated[
         NonNegative, Param("hours/project/month", "assumption"),
     ] = Field(
-        60.0, description="street-office staff hours per community tied up each month in a "
-        "fund project the office implements itself (about 0.4 of a 160-hour post); hours an "
+        20.0, description="street-office staff hours per community tied up each month in a "
+        "fund project the office implements itself (about one day a week of one post); hours an "
         "office that buys services (归位, 三社联动, seed 000) keeps for residents' problems. "
         "Matters only with a fund and when problems exceed the office's capacity",
     )
@@ -746,7 +746,10 @@ class Behavior(_Config):
     )
     # 7.1 organising capacity gate
     hours_per_admin_item: Annotated[NonNegative, Param("hours/item/month", "seed000")] = Field(
-        0.7, description="committee hours per admin item per month (537 items ≈ 80% of hours)"
+        0.7, description="committee hours per admin item per month in a community of 2,000 "
+        "adults, in proportion to its adults elsewhere (an item's work — certificates, "
+        "registrations, inspections, forms — grows with the residents it concerns): 537 items ≈ "
+        "65% of the committee's hours at any size (seed 000: 537 → 69 items)"
     )
     deliberation_hours_per_resident: Annotated[
         NonNegative, Param("hours/resident/month", "assumption"),
