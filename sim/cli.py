@@ -150,7 +150,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty output directory")
     p.add_argument("--cost-effectiveness", action="store_true",
                    help="also run each replicate with no fund and report satisfaction, needs "
-                        "met, trust and participation gained per 10,000 yuan "
+                        "met, trust and participation gained per 10,000 yuan a year "
                         "(cost_effectiveness.csv; doubles the run time)")
 
 
@@ -232,8 +232,9 @@ def _cost_effectiveness(results: list, args: argparse.Namespace) -> dict[str, pd
 def _print_cost_effectiveness(tables: dict[str, pd.DataFrame]) -> None:
     if "cost_effectiveness" in tables:
         effect = tables["cost_effectiveness"]
-        print("\nEffect per 10,000 yuan of fund spending, against the same replicates with no "
-              "fund (cost_effectiveness.csv; n/a where the fund spent nothing extra):")
+        print("\nEffect per 10,000 yuan a year of fund spending (last 12 months), against the "
+              "same replicates with no fund (cost_effectiveness.csv; n/a where the fund spent "
+              "nothing extra):")
         print(format_table(effect.rename(columns={"per_10k_yuan": "mean"}).assign(nan=0, inf=0)))
 
 

@@ -7,12 +7,14 @@ yuan per unit at an initial satisfaction of 0.25, 9.5 million at 0.4, and was mo
 same replicate (same seed: the same residents and network) of its **no-fund counterpart** — the
 scenario with ``policy.fund_per_community`` 0 throughout, scheduled changes included — and
 
-    effect per 10,000 yuan = (mean_r metric_r − mean_r metric⁰_r) / (mean_r yuan_r − mean_r yuan⁰_r)
-                             × 10,000
+    effect per 10,000 yuan a year = (mean_r metric_r − mean_r metric⁰_r)
+                                    / (mean_r yuan_r − mean_r yuan⁰_r) × 10,000
 
 a ratio of means over replicates (never a mean of per-replicate ratios, which explodes when one
-replicate's spending is small), with the interval of ``intervals.ratio_interval``. Metrics are
-``<metric>_last12`` summaries; yuan is ``yuan_paid_total`` (spent + leaked over the run).
+replicate's spending is small), with the interval of ``intervals.ratio_interval``. Both sides
+are over the last 12 months: the metrics are ``<metric>_last12`` summaries and yuan is the money
+paid in those months (fund spent + leaked + points redeemed), so the effect of a level of
+spending is set against that spending, whatever the run's length.
 """
 
 from __future__ import annotations
@@ -53,12 +55,12 @@ def no_fund_counterpart(scenario: Scenario) -> Scenario:
 
 def effects(funded: pd.DataFrame, matched: pd.DataFrame,
             metrics: Sequence[str] = METRICS, scenario: str = "") -> pd.DataFrame:
-    """Effect per 10,000 yuan of each metric from paired summaries (one row per replicate,
-    paired by the ``replicate`` column). Rows ``COLUMNS``: ``gain`` is the mean difference of
-    the metric, ``yuan`` the mean extra spending; the effect and its interval are NaN when the
-    fund spent nothing extra."""
+    """Effect per 10,000 yuan a year of each metric from paired summaries (one row per
+    replicate, paired by the ``replicate`` column). Rows ``COLUMNS``: ``gain`` is the mean
+    difference of the metric over the last 12 months, ``yuan`` the mean extra money paid in those
+    months; the effect and its interval are NaN when the fund paid nothing extra."""
     pair = funded.merge(matched, on="replicate", suffixes=("", "_matched"), validate="1:1")
-    extra_yuan = pair["yuan_paid_total"] - pair["yuan_paid_total_matched"]
+    extra_yuan = yearly_yuan(pair, "") - yearly_yuan(pair, "_matched")
     rows: list[dict[str, Any]] = []
     for metric in metrics:
         gain = pair[metric] - pair[f"{metric}_matched"]
@@ -67,6 +69,15 @@ def effects(funded: pd.DataFrame, matched: pd.DataFrame,
                      "per_10k_yuan": iv.mean, "ci_low": iv.low, "ci_high": iv.high,
                      "gain": float(gain.mean()), "yuan": float(extra_yuan.mean())})
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+YEARLY = ("fund_spent_last12", "fund_leaked_last12", "incentive_paid_last12")
+"""Monthly means over the last 12 months whose sum × 12 is the money paid in that year."""
+
+
+def yearly_yuan(summary: pd.DataFrame, suffix: str = "") -> pd.Series:
+    """Yuan paid in the last 12 months, per replicate: fund spent + leaked + points redeemed."""
+    return 12 * sum(summary[f"{name}{suffix}"] for name in YEARLY)
 
 
 def evaluate(result: RunResult, workers: int = 1, progress: bool = False,

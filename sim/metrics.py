@@ -196,7 +196,8 @@ def summarize(
       mean satisfaction over the run; +inf when money was spent for no gain, NaN when none spent.
       Kept for old scripts; it divides by a gain measured from the initial satisfaction, a free
       parameter, and is infinite whenever that gain is ≤ 0: use ``sim.cost_effectiveness``.
-    - ``yuan_paid_total``: yuan paid out over the whole run (spent + leaked).
+    - ``yuan_paid_total``: yuan paid out of the communities' money over the whole run: fund
+      payments (spent + leaked) and points redeemed (``incentive_paid``).
     """
     out: dict[str, float] = {}
     tail = timeseries.tail(LAST_WINDOW)
@@ -213,7 +214,7 @@ def summarize(
         migrant_population_share - migrant_part / total if total > 0 else float("nan")
     )
     spending = float(timeseries["fund_spent"].sum() + timeseries["fund_leaked"].sum())
-    out["yuan_paid_total"] = spending
+    out["yuan_paid_total"] = spending + float(timeseries["incentive_paid"].sum())
     gain = float(timeseries["mean_satisfaction"].iloc[-1]) - initial_satisfaction
     if spending <= 0:
         out["yuan_per_satisfaction"] = float("nan")
