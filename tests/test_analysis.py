@@ -213,26 +213,26 @@ def test_cli_exits_0_when_some_metrics_can_be_analysed(issue_sobol, capsys):
     """A finite metric beside the infinite one and a constant one: its table on stdout,
     statements for the others on stderr, exit 0."""
     args = ["analyze", str(issue_sobol), "--metric", "yuan_per_satisfaction",
-            "--metric", "mean_satisfaction_final", "--metric", "participation_deliberate_last12"]
+            "--metric", "mean_satisfaction_final", "--metric", "incentive_paid_last12"]
     assert cli.main(args) == 0
     captured = capsys.readouterr()
     assert "mean_satisfaction_final (sobol, noise share n/a: one replicate per point):" \
            in captured.out
     assert "yuan_per_satisfaction (sobol" not in captured.out
     assert "cogov: yuan_per_satisfaction: non-finite outputs" in captured.err
-    assert "cogov: participation_deliberate_last12: constant (value 0 in all 48 runs)" \
+    assert "cogov: incentive_paid_last12: constant (value 0 in all 48 runs)" \
            in captured.err
     assert "*_wide: an index is marked wide when its 95% half-width" in captured.out
     statuses = pd.read_csv(issue_sobol / "analysis" / "status_sobol.csv")
     assert dict(zip(statuses["metric"], statuses["status"], strict=True)) == {
         "yuan_per_satisfaction": "non-finite", "mean_satisfaction_final": "ok",
-        "participation_deliberate_last12": "constant"}
+        "incentive_paid_last12": "constant"}
 
 
 def test_constant_metric_gets_a_statement_not_zero_indices(issue_sobol):
-    """participation_deliberate_last12 never varies in a 13-month run: not 0.0 ± 0.0."""
-    analysis = analyze(issue_sobol, metric_names=["participation_deliberate_last12"])
-    status = analysis.status["participation_deliberate_last12"]
+    """incentive_paid_last12 never varies with no incentive scheme: not 0.0 ± 0.0."""
+    analysis = analyze(issue_sobol, metric_names=["incentive_paid_last12"])
+    status = analysis.status["incentive_paid_last12"]
     assert status.status == "constant"
     assert status.detail.startswith("constant (value 0 in all 48 runs)")
     assert analysis.tables == {}
