@@ -120,3 +120,39 @@ def test_migrant_share_holds_under_mobility():
     0.05 of the scenario's 0.3 (drawing arrivals at 0.3 would take it to about 0.08)."""
     model = CoGovModel(world(months=120, adults=2000)).run()
     assert abs(model.residents.migrant.mean() - 0.3) < 0.05
+
+
+# ------------------------------------------------------------- found by mutation testing (issue 9)
+def test_nobody_moving_keeps_the_migrant_share_of_arrivals_at_the_population_share():
+    pop = world(mob=STILL).population
+    assert mobility.incoming_migrant_share(pop) == pop.migrant_share
+
+
+def test_newcomers_draw_would_be_neighbours_uniformly_over_their_building():
+    """At building_tie_prob 1 a newcomer draws as many building neighbours as the building
+    has other adults, uniformly with replacement: in one draw at least half of them are
+    distinct (expected 1 − 1/e ≈ 0.63), over 200 draws every other adult of the building is
+    drawn, never oneself; small-world acquaintances are other adults of the community, every one
+    of them drawn over the 200 draws."""
+    scenario = world(months=1, adults=400)
+    layout = CoGovModel(scenario).layout
+    structure = scenario.structure.model_copy(update={"building_tie_prob": 1.0,
+                                                      "small_world_degree": 3})
+    movers = np.isin(layout.household, [0, 7, 8])
+    rows = np.flatnonzero(movers)
+    expected = {(min(a, b), max(a, b)) for a in rows
+                for b in np.flatnonzero(layout.building == layout.building[a]) if b != a}
+    seen, distinct, acquainted = set(), [], set()
+    for seed in range(200):
+        i, j = mobility.would_be_ties(rows, movers, layout, structure,
+                                      np.random.default_rng(seed))
+        assert (i != j).all() and (layout.community[i] == layout.community[j]).all()
+        same = layout.building[i] == layout.building[j]
+        pairs = {(min(a, b), max(a, b)) for a, b in zip(i[same], j[same], strict=True)}
+        seen |= pairs
+        acquainted |= set(j[~same].tolist())
+        distinct.append(len(pairs) / len(expected))
+    assert seen >= expected
+    assert np.mean(distinct) > 0.5
+    elsewhere = ~np.isin(layout.building, layout.building[rows])  # adults of other buildings
+    assert acquainted >= set(np.flatnonzero(elsewhere).tolist())
