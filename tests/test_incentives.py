@@ -5,11 +5,13 @@ time bank's reciprocity, each shown by a knockout on shared seeds with a stated 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from worlds import check_ledger
 
-from sim import fund
+from sim import fund, incentives
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
 
@@ -183,3 +185,21 @@ def test_points_worth_nothing_are_no_payment():
         pd_a, pd_b = a.timeseries(), b.timeseries()
         assert (pd_a.mean_public_spirit == pd_b.mean_public_spirit).all()
         assert (pd_a.participation_any == pd_b.participation_any).all()
+
+
+# ------------------------------------------------------------- found by mutation testing (issue 9)
+@pytest.mark.parametrize("months", [1, 12])
+def test_the_reserve_is_the_points_held_plus_a_year_of_issue(months):
+    # two communities; residents hold 300 and 100 + 200 points at 2 yuan per 100 points, and
+    # since the last vote 240 and 0 yuan of points were issued over ``months`` months: the
+    # committee sets aside what it owes now plus the coming year's issue at the same pace, and
+    # starts counting the issue afresh; no reserve under another scheme
+    state = incentives.IncentiveState(np.ones(2), np.array([240.0, 0.0]), months)
+    residents = SimpleNamespace(points=np.array([300.0, 100.0, 200.0]))
+    of = np.array([0, 1, 1])
+    policy = SimpleNamespace(incentive=SimpleNamespace(scheme="points", yuan_per_100_points=2.0))
+    owed = incentives.reserves(state, residents, of, policy)
+    np.testing.assert_allclose(owed, [6.0 + 240.0 * 12 / months, 6.0])
+    assert state.months == 0 and (state.issued == 0).all()
+    policy.incentive.scheme = "time_bank"
+    np.testing.assert_array_equal(incentives.reserves(state, residents, of, policy), [0, 0])
