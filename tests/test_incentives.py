@@ -203,3 +203,21 @@ def test_the_reserve_is_the_points_held_plus_a_year_of_issue(months):
     assert state.months == 0 and (state.issued == 0).all()
     policy.incentive.scheme = "time_bank"
     np.testing.assert_array_equal(incentives.reserves(state, residents, of, policy), [0, 0])
+
+
+def test_the_issue_since_the_vote_counts_every_yuan_of_points_earned():
+    # 5 yuan an activity: between two votes the scheme's issue is the yuan value of every point
+    # earned since the last vote, over the months counted since then (what ``reserves`` scales
+    # to a year)
+    still = {"mobility": {"local_rate": 0.0, "migrant_rate": 0.0}}
+    m = CoGovModel(world(months=24, population=still, incentive=points(5.0)))
+    issued, months, longest = 0.0, 0, 0
+    for _ in range(24):
+        m.step()
+        earned = 5.0 * m.residents.took.sum()
+        state = m.incentive_state
+        issued, months = (earned, 1) if state.months <= months else (issued + earned, months + 1)
+        longest = max(longest, months)
+        assert state.months == months
+        assert state.issued.sum() == pytest.approx(issued, rel=1e-9)
+    assert longest >= 11
