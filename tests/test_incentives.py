@@ -13,6 +13,7 @@ from worlds import check_ledger
 
 from sim import fund, incentives
 from sim.model import CoGovModel, replicate_rng
+from sim.participation import VOLUNTEER
 from sim.scenario import Scenario
 
 SEEDS = (0, 1, 2)
@@ -221,3 +222,29 @@ def test_the_issue_since_the_vote_counts_every_yuan_of_points_earned():
         assert state.months == months
         assert state.issued.sum() == pytest.approx(issued, rel=1e-9)
     assert longest >= 11
+
+
+def test_time_bank_hours_are_served_only_by_volunteers_hours():
+    # one community of four: two members ask to redeem their credits. With nobody
+    # volunteering this month no hour is served, the credits stay and credibility falls; one
+    # volunteer's activity serves at most the hours it gives. Points and no scheme redeem no
+    # hours.
+    s = world(incentive={"scheme": "time_bank"})
+    hours = s.policy.incentive.hours_per_activity
+    def month(volunteers):
+        state = incentives.IncentiveState.start(1, s.behavior)
+        took = np.zeros((4, 3), dtype=bool)
+        took[volunteers, VOLUNTEER] = True
+        residents = SimpleNamespace(took=took, credits=np.array([0.0, 40.0, 40.0, 0.0]),
+                                    points=np.zeros(4))
+        start = state.credibility.copy()
+        paid, served = incentives.month(state, residents, np.zeros(4, dtype=int), [None],
+                                        s.policy, s.behavior)
+        return paid, served, state.credibility - start
+    paid, served, change = month([])
+    assert paid == 0.0 and served == 0.0 and change[0] < 0.0
+    _, served, _ = month([3])
+    assert 0.0 < served <= hours
+    for other in (world(incentive=points(5.0)), world()):
+        m = CoGovModel(other.model_copy(update={"months": 6})).run()
+        assert (m.timeseries().time_bank_hours == 0).all()
