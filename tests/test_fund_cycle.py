@@ -3,11 +3,13 @@ monitoring and exact accounting, run through the model."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from worlds import FUND, check_ledger, run, scenario
 
-from sim import fund
+from sim import fund, fund_cycle
 from sim.agents import SelfOrganization
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
@@ -159,3 +161,18 @@ def test_self_organizations_bid_only_in_their_own_community_and_specialty():
     assert len(bought) >= 8
     assert all(p.community == p.implementer.community
                and p.category in p.implementer.specialties for p in bought)
+
+
+def test_a_weaker_bid_sometimes_wins_at_the_default_tender_noise():
+    # two bidders scoring 0.50 and 0.45 (reputation × quality) at τ = 0.05: the weaker wins
+    # with probability 1 / (1 + e) ≈ 0.27 (between 0.2 and 0.35 over 2,000 tenders), not never
+    def bidder(quality):
+        return SimpleNamespace(street=0, community=None, reputation=1.0,
+                               eligible=lambda category, supervised: True,
+                               delivery_quality=lambda category: quality)
+    weak, strong = bidder(0.45), bidder(0.50)
+    actors = fund_cycle.Actors([SimpleNamespace(index=0, capacity=0.3)], [weak, strong],
+                               np.array([0]))
+    rng = np.random.default_rng(2)
+    wins = [actors.contractor(0, 1, 1.0, False, 0.05, rng)[0] is weak for _ in range(2000)]
+    assert 0.2 < np.mean(wins) < 0.35
