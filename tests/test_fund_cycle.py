@@ -12,6 +12,7 @@ from worlds import FUND, check_ledger, run, scenario
 from sim import fund, fund_cycle
 from sim.agents import SelfOrganization
 from sim.model import CoGovModel, replicate_rng
+from sim.participation import MONITOR
 from sim.scenario import Scenario
 
 
@@ -176,3 +177,25 @@ def test_a_weaker_bid_sometimes_wins_at_the_default_tender_noise():
     rng = np.random.default_rng(2)
     wins = [actors.contractor(0, 1, 1.0, False, 0.05, rng)[0] is weak for _ in range(2000)]
     assert 0.2 < np.mean(wins) < 0.35
+
+
+def test_oversight_grows_with_the_share_of_residents_monitoring():
+    # one implementation month at full transparency and a 25% base leakage in two 300-adult
+    # communities, the same projects paid three times: nobody monitoring leaves the base rate,
+    # half the full monitoring share halves it (between 0.10 and 0.15), the full share stops
+    # leakage
+    s = scenario(months=12, transparency=1.0, behavior={"base_leakage": 0.25})
+    m = CoGovModel(s)
+    while fund.cycle_month(m.month + 1) not in fund.IMPLEMENTATION_MONTHS:
+        m.step()
+    m.step()
+    r, full, layout = m.residents, s.behavior.monitor_full_share, m.layout
+    rank = np.arange(len(r)) - layout.community_start[layout.community]  # within its community
+    shares = []
+    for monitoring in (0.0, full / 2, full):
+        r.took[:, MONITOR] = rank < round(monitoring * layout.community_size[0])
+        flows = fund_cycle.implement(m.communities, r, m.layout, s.policy, s.behavior)
+        shares.append(flows.leaked / (flows.spent + flows.leaked))
+    assert shares[0] == pytest.approx(0.25)
+    assert 0.10 < shares[1] < 0.15
+    assert shares[2] < 0.01
