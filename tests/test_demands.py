@@ -5,20 +5,25 @@ knockout on common seeds with a stated minimum effect."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from sim import outreach
+from sim import demands, outreach
+from sim.agents import StreetOffice
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
 
 REPLICATES = 4
 
 
-def world(months: int = 36, behavior=None, population=None, **policy) -> Scenario:
+def world(months: int = 36, behavior=None, population=None, structure=None,
+          **policy) -> Scenario:
     """One community of 800 adults (400 households, two grids) and no fund."""
     return Scenario.from_dict({"seed": 5, "months": months,
-                               "structure": {"residents_per_community": 800},
+                               "structure": {"residents_per_community": 800,
+                                             **(structure or {})},
                                "population": population or {},
                                "behavior": behavior or {}, "policy": policy})
 
@@ -172,3 +177,113 @@ def test_each_channel_alone_gets_problems_heard_and_solved(channel, floor):
     s = world(months=24, **{**DEAF, **channel})
     m = CoGovModel(s, rng=replicate_rng(s.seed, 0)).run()
     assert m.timeseries().tail(12).problems_resolved.mean() > floor
+
+
+# ------------------------------------------------------------- found by mutation testing (issue 9)
+STILL = {"mobility": {"local_rate": 0.0, "migrant_rate": 0.0}}
+
+
+def test_elders_and_carers_problems_arise_at_their_factors():
+    # one month, a high base rate (0.2), nobody listening or coping: elders without care duties
+    # get problems at (1 + elder factor 1) = 2 times the rate of plain working-age adults
+    # (measured 2.0; at least 1.75), carers below elder age at (1 + care factor 0.5) = 1.5 times
+    # (measured 1.47; between 1.35 and 1.65)
+    s = world(months=1, behavior={"demands": {"arise_rate": 0.2, "hotline_rate": 0.0,
+                                              "participant_surface": 0.0, "coping_rate": 0.0}},
+              structure={"residents_per_community": 4000}, population=STILL,
+              party={"contacts_per_month": 0}, grid={"workers_per_grid": 0})
+    r = CoGovModel(s).run().residents
+    elder = r.age_group == 2
+    plain = r.problem_open[~elder & ~r.care_duty].mean()
+    assert r.problem_open[elder & ~r.care_duty].mean() > 1.75 * plain
+    assert 1.35 * plain < r.problem_open[~elder & r.care_duty].mean() < 1.65 * plain
+
+
+def test_a_stretched_office_keeps_a_growing_backlog_and_serves_the_oldest_first():
+    # an office with a tenth of the staff hours (capacity ≈ 2.4 a month for ~16 problems
+    # arising): heard problems stay in its backlog until served, so the backlog grows past 60
+    # in a year (measured 107); each month it resolves the longest-waiting heard problems,
+    # none waiting less long than any it leaves (no grid workers, no coping, nobody moving)
+    s = world(months=24, structure={"street_staff_hours_per_community": 24.0},
+              behavior={"demands": {"coping_rate": 0.0}}, population=STILL,
+              grid={"workers_per_grid": 0})
+    m = CoGovModel(s)
+    for _ in range(12):
+        m.step()
+    backlog = m.timeseries().backlog
+    assert backlog.iloc[-1] > 60 and backlog.iloc[-1] > backlog.iloc[5] + 20
+    r = m.residents
+    for _ in range(3):
+        wait, queued = r.problem_wait.copy(), r.problem_open & r.problem_heard
+        m.step()
+        served, left = queued & ~r.problem_open, queued & r.problem_open
+        assert served.sum() >= 1 and left.sum() > 50
+        assert wait[served].min() >= wait[left].max()
+
+
+def test_a_problems_wait_counts_the_months_it_has_been_open():
+    # nobody listens for 12 months: open problems have waited between 1 and 12 months, on
+    # average more than 3 (measured 6.4); the deaf office has nothing in its backlog although
+    # a tenth of adults (measured 16%) have an open problem
+    m = CoGovModel(world(months=12, population=STILL, **DEAF)).run()
+    r = m.residents
+    wait = r.problem_wait[r.problem_open]
+    assert wait.min() >= 1 and wait.max() <= 12 and wait.mean() > 3.0
+    assert r.problem_open.mean() > 0.1
+    assert m.timeseries().backlog.max() == 0
+
+
+def test_being_heard_lifts_experience_and_nobody_without_a_problem_is_moved():
+    # an office with no service focus resolves nothing: being heard alone lifts mean experience
+    # by at least 0.01 over 12 months at experience_heard 0.3 (measured +0.025, waiting
+    # knocked out); with no problems arising at all, nobody's experience moves
+    def experience(**demands):
+        s = world(months=12, population=STILL, service_focus=0.0, grid={"workers_per_grid": 0},
+                  behavior={"demands": {"experience_waiting": 0.0, **demands}})
+        m = CoGovModel(s)
+        start = m.residents.experience.copy()
+        m.run()
+        assert m.timeseries().problems_resolved.sum() == 0
+        return start, m.residents.experience
+    start, heard = experience(experience_heard=0.3)
+    assert heard.mean() - start.mean() > 0.01
+    start, untouched = experience(experience_heard=0.3, arise_rate=0.0)
+    np.testing.assert_array_equal(untouched, start)
+
+
+def test_experience_stays_a_share_under_strong_effects():
+    # x ∈ [0, 1] whatever the effect sizes: hearing and resolving move x a share of the way to 1
+    m = CoGovModel(world(months=36, behavior={"demands": {"experience_heard": 0.5,
+                                                          "experience_resolved": 0.9}})).run()
+    assert m.residents.experience.max() <= 1.0 and m.residents.experience.min() >= 0.0
+
+
+def test_the_office_counts_only_the_projects_it_is_still_implementing_itself():
+    # office hours are tied up by the office's own running projects, not by delivered ones or by
+    # projects a social organization implements
+    office = StreetOffice.__new__(StreetOffice)
+    org = object()
+    def project(implementer, delivered):
+        return SimpleNamespace(implementer=implementer, delivered=delivered)
+    community = SimpleNamespace(funds=[
+        SimpleNamespace(projects=[project(office, False), project(office, True),
+                                  project(org, False), project(office, False)]),
+        SimpleNamespace(projects=[project(office, True), project(org, False)])])
+    np.testing.assert_array_equal(demands.office_projects([office], community), [2, 0])
+
+
+def test_the_backlog_is_worked_oldest_first_up_to_capacity_in_each_community():
+    # two communities of six problems: capacity 2 and 3 resolve exactly the 2 and 3
+    # longest-waiting problems of each; a fractional capacity resolves one more with
+    # probability equal to the fraction (1.5 → 1.5 on average, 0.25 → 0.25)
+    wait = np.array([3, 9, 1, 7, 0, 5, 2, 8, 4, 6, 1, 0])
+    of = np.repeat([0, 1], 6)
+    backlog = np.ones(12, dtype=bool)
+    rng = np.random.default_rng(1)
+    out = demands._work_backlog(backlog, wait, of, np.array([2.0, 3.0]), rng.random(12),
+                                rng.random(2))
+    np.testing.assert_array_equal(np.flatnonzero(out), [1, 3, 7, 8, 9])
+    served = np.array([np.bincount(of[demands._work_backlog(
+        backlog, wait, of, np.array([1.5, 0.25]), rng.random(12), rng.random(2))],
+        minlength=2) for _ in range(2000)])
+    np.testing.assert_allclose(served.mean(axis=0), [1.5, 0.25], atol=0.05)

@@ -3,11 +3,17 @@ monitoring and exact accounting, run through the model."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from worlds import FUND, check_ledger, run, scenario
 
+from sim import fund, fund_cycle
+from sim.agents import SelfOrganization
 from sim.model import CoGovModel, replicate_rng
+from sim.participation import MONITOR
+from sim.scenario import Scenario
 
 
 # ------------------------------------------------------------------------------- calendar
@@ -132,3 +138,64 @@ def test_the_city_grant_keeps_projects_going_after_the_fund_is_withdrawn():
     three unfunded cycles from 1.7 to 7.3 (two communities)."""
     without, with_grant = projects_after_withdrawal(0.0), projects_after_withdrawal(60_000.0)
     assert with_grant - without >= 3, (without, with_grant)
+
+
+# ------------------------------------------------------------- found by mutation testing (issue 9)
+def test_self_organizations_bid_only_in_their_own_community_and_specialty():
+    # three 600-adult communities, no professional organizations, every project bought and the
+    # best bid always winning (tender noise 0): residents' self-organizations win about a third
+    # of the projects (measured 17 of 51), every one in their own community and specialty
+    s = Scenario.from_dict({
+        "seed": 5, "months": 36,
+        "structure": {"residents_per_community": 600, "communities_per_street": 3,
+                      "social_orgs_per_10k": 0},
+        "behavior": {"self_org_formation": 1.0, "self_org_engagement": 0.05,
+                     "organizations": {"tender_noise": 0.0}},
+        "policy": {"fund_per_community": 400_000, "devolution": 1.0, "service_focus": 0.8,
+                   "purchase_share": 1.0, "incubation_rate": 0.0}})
+    m, projects = CoGovModel(s), []
+    while m.month < s.months:
+        m.step()
+        if fund.cycle_month(m.month) == fund.EVALUATION_MONTH:
+            projects += [p for f in m.funds for p in f.projects]
+    bought = [p for p in projects if isinstance(p.implementer, SelfOrganization)]
+    assert len(bought) >= 8
+    assert all(p.community == p.implementer.community
+               and p.category in p.implementer.specialties for p in bought)
+
+
+def test_a_weaker_bid_sometimes_wins_at_the_default_tender_noise():
+    # two bidders scoring 0.50 and 0.45 (reputation × quality) at τ = 0.05: the weaker wins
+    # with probability 1 / (1 + e) ≈ 0.27 (between 0.2 and 0.35 over 2,000 tenders), not never
+    def bidder(quality):
+        return SimpleNamespace(street=0, community=None, reputation=1.0,
+                               eligible=lambda category, supervised: True,
+                               delivery_quality=lambda category: quality)
+    weak, strong = bidder(0.45), bidder(0.50)
+    actors = fund_cycle.Actors([SimpleNamespace(index=0, capacity=0.3)], [weak, strong],
+                               np.array([0]))
+    rng = np.random.default_rng(2)
+    wins = [actors.contractor(0, 1, 1.0, False, 0.05, rng)[0] is weak for _ in range(2000)]
+    assert 0.2 < np.mean(wins) < 0.35
+
+
+def test_oversight_grows_with_the_share_of_residents_monitoring():
+    # one implementation month at full transparency and a 25% base leakage in two 300-adult
+    # communities, the same projects paid three times: nobody monitoring leaves the base rate,
+    # half the full monitoring share halves it (between 0.10 and 0.15), the full share stops
+    # leakage
+    s = scenario(months=12, transparency=1.0, behavior={"base_leakage": 0.25})
+    m = CoGovModel(s)
+    while fund.cycle_month(m.month + 1) not in fund.IMPLEMENTATION_MONTHS:
+        m.step()
+    m.step()
+    r, full, layout = m.residents, s.behavior.monitor_full_share, m.layout
+    rank = np.arange(len(r)) - layout.community_start[layout.community]  # within its community
+    shares = []
+    for monitoring in (0.0, full / 2, full):
+        r.took[:, MONITOR] = rank < round(monitoring * layout.community_size[0])
+        flows = fund_cycle.implement(m.communities, r, m.layout, s.policy, s.behavior)
+        shares.append(flows.leaked / (flows.spent + flows.leaked))
+    assert shares[0] == pytest.approx(0.25)
+    assert 0.10 < shares[1] < 0.15
+    assert shares[2] < 0.01

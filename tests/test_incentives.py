@@ -5,12 +5,15 @@ time bank's reciprocity, each shown by a knockout on shared seeds with a stated 
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from worlds import check_ledger
 
-from sim import fund
+from sim import fund, incentives
 from sim.model import CoGovModel, replicate_rng
+from sim.participation import VOLUNTEER
 from sim.scenario import Scenario
 
 SEEDS = (0, 1, 2)
@@ -183,3 +186,65 @@ def test_points_worth_nothing_are_no_payment():
         pd_a, pd_b = a.timeseries(), b.timeseries()
         assert (pd_a.mean_public_spirit == pd_b.mean_public_spirit).all()
         assert (pd_a.participation_any == pd_b.participation_any).all()
+
+
+# ------------------------------------------------------------- found by mutation testing (issue 9)
+@pytest.mark.parametrize("months", [1, 12])
+def test_the_reserve_is_the_points_held_plus_a_year_of_issue(months):
+    # two communities; residents hold 300 and 100 + 200 points at 2 yuan per 100 points, and
+    # since the last vote 240 and 0 yuan of points were issued over ``months`` months: the
+    # committee sets aside what it owes now plus the coming year's issue at the same pace, and
+    # starts counting the issue afresh; no reserve under another scheme
+    state = incentives.IncentiveState(np.ones(2), np.array([240.0, 0.0]), months)
+    residents = SimpleNamespace(points=np.array([300.0, 100.0, 200.0]))
+    of = np.array([0, 1, 1])
+    policy = SimpleNamespace(incentive=SimpleNamespace(scheme="points", yuan_per_100_points=2.0))
+    owed = incentives.reserves(state, residents, of, policy)
+    np.testing.assert_allclose(owed, [6.0 + 240.0 * 12 / months, 6.0])
+    assert state.months == 0 and (state.issued == 0).all()
+    policy.incentive.scheme = "time_bank"
+    np.testing.assert_array_equal(incentives.reserves(state, residents, of, policy), [0, 0])
+
+
+def test_the_issue_since_the_vote_counts_every_yuan_of_points_earned():
+    # 5 yuan an activity: between two votes the scheme's issue is the yuan value of every point
+    # earned since the last vote, over the months counted since then (what ``reserves`` scales
+    # to a year)
+    still = {"mobility": {"local_rate": 0.0, "migrant_rate": 0.0}}
+    m = CoGovModel(world(months=24, population=still, incentive=points(5.0)))
+    issued, months, longest = 0.0, 0, 0
+    for _ in range(24):
+        m.step()
+        earned = 5.0 * m.residents.took.sum()
+        state = m.incentive_state
+        issued, months = (earned, 1) if state.months <= months else (issued + earned, months + 1)
+        longest = max(longest, months)
+        assert state.months == months
+        assert state.issued.sum() == pytest.approx(issued, rel=1e-9)
+    assert longest >= 11
+
+
+def test_time_bank_hours_are_served_only_by_volunteers_hours():
+    # one community of four: two members ask to redeem their credits. With nobody
+    # volunteering this month no hour is served, the credits stay and credibility falls; one
+    # volunteer's activity serves at most the hours it gives. Points and no scheme redeem no
+    # hours.
+    s = world(incentive={"scheme": "time_bank"})
+    hours = s.policy.incentive.hours_per_activity
+    def month(volunteers):
+        state = incentives.IncentiveState.start(1, s.behavior)
+        took = np.zeros((4, 3), dtype=bool)
+        took[volunteers, VOLUNTEER] = True
+        residents = SimpleNamespace(took=took, credits=np.array([0.0, 40.0, 40.0, 0.0]),
+                                    points=np.zeros(4))
+        start = state.credibility.copy()
+        paid, served = incentives.month(state, residents, np.zeros(4, dtype=int), [None],
+                                        s.policy, s.behavior)
+        return paid, served, state.credibility - start
+    paid, served, change = month([])
+    assert paid == 0.0 and served == 0.0 and change[0] < 0.0
+    _, served, _ = month([3])
+    assert 0.0 < served <= hours
+    for other in (world(incentive=points(5.0)), world()):
+        m = CoGovModel(other.model_copy(update={"months": 6})).run()
+        assert (m.timeseries().time_bank_hours == 0).all()

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import fields
 
 import numpy as np
+import pytest
 
 from sim import mobility
 from sim.model import CoGovModel
@@ -120,3 +121,77 @@ def test_migrant_share_holds_under_mobility():
     0.05 of the scenario's 0.3 (drawing arrivals at 0.3 would take it to about 0.08)."""
     model = CoGovModel(world(months=120, adults=2000)).run()
     assert abs(model.residents.migrant.mean() - 0.3) < 0.05
+
+
+# ------------------------------------------------------------- found by mutation testing (issue 9)
+def test_nobody_moving_keeps_the_migrant_share_of_arrivals_at_the_population_share():
+    pop = world(mob=STILL).population
+    assert mobility.incoming_migrant_share(pop) == pop.migrant_share
+
+
+def test_newcomers_draw_would_be_neighbours_uniformly_over_their_building():
+    """At building_tie_prob 1 a newcomer draws as many building neighbours as the building
+    has other adults, uniformly with replacement: in one draw at least half of them are
+    distinct (expected 1 − 1/e ≈ 0.63), over 200 draws every other adult of the building is
+    drawn, never oneself; small-world acquaintances are other adults of the community, every one
+    of them drawn over the 200 draws."""
+    scenario = world(months=1, adults=400)
+    layout = CoGovModel(scenario).layout
+    structure = scenario.structure.model_copy(update={"building_tie_prob": 1.0,
+                                                      "small_world_degree": 3})
+    movers = np.isin(layout.household, [0, 7, 8])
+    rows = np.flatnonzero(movers)
+    expected = {(min(a, b), max(a, b)) for a in rows
+                for b in np.flatnonzero(layout.building == layout.building[a]) if b != a}
+    seen, distinct, acquainted = set(), [], set()
+    for seed in range(200):
+        i, j = mobility.would_be_ties(rows, movers, layout, structure,
+                                      np.random.default_rng(seed))
+        assert (i != j).all() and (layout.community[i] == layout.community[j]).all()
+        same = layout.building[i] == layout.building[j]
+        pairs = {(min(a, b), max(a, b)) for a, b in zip(i[same], j[same], strict=True)}
+        seen |= pairs
+        acquainted |= set(j[~same].tolist())
+        distinct.append(len(pairs) / len(expected))
+    assert seen >= expected
+    assert np.mean(distinct) > 0.5
+    elsewhere = ~np.isin(layout.building, layout.building[rows])  # adults of other buildings
+    assert acquainted >= set(np.flatnonzero(elsewhere).tolist())
+
+
+def test_twelve_monthly_hazards_compound_to_the_annual_rate():
+    for annual in (0.04, 0.2, 0.9):
+        assert 1.0 - (1.0 - mobility.monthly_hazard(annual)) ** 12 == pytest.approx(annual)
+
+
+def test_starting_tenure_and_unmade_ties_follow_the_stationary_mix():
+    """Households moving out at monthly hazard h (0.9 a year: h ≈ 0.175) start having lived
+    here (1 − h)/h ≈ 4.7 months on average (within 0.6), none less than 0; a starting tie whose
+    later-arrived end came t months ago is still a would-be tie with (1 − a)^t: the count of
+    would-be ties is within 4 SD of that expectation."""
+    model = CoGovModel(world(months=1, adults=2000, mob=STILL))
+    i, j = model.network.fixed_pairs()
+    mob = world(mob={"local_rate": 0.9, "migrant_rate": 0.9,
+                     "acquaintance_rate": 0.1}).population.mobility
+    mobility.start(model.residents, model.layout, model.network, mob,
+                   np.random.default_rng(4))
+    tenure = model.residents.tenure[model.layout.household_start]
+    h = mobility.monthly_hazard(0.9)
+    assert tenure.min() >= 0
+    assert tenure.mean() == pytest.approx((1 - h) / h, abs=0.6)
+    p = 0.9 ** np.minimum(model.residents.tenure[i], model.residents.tenure[j])
+    assert abs(model.network.n_pending - p.sum()) < 4 * np.sqrt((p * (1 - p)).sum())
+
+
+def test_tenure_counts_the_months_since_moving_in():
+    model = CoGovModel(world(months=24, adults=600, mob={"local_rate": 0.3,
+                                                         "migrant_rate": 0.6}))
+    start = model.residents.tenure.copy()
+    arrived = np.full(len(start), -1)
+    for month in range(1, 25):
+        model.step()
+        arrived[model.moved] = month
+    assert (arrived > 0).sum() >= 50
+    stayed = arrived < 0
+    np.testing.assert_array_equal(model.residents.tenure[stayed], start[stayed] + 24)
+    np.testing.assert_array_equal(model.residents.tenure[~stayed], 24 - arrived[~stayed])
