@@ -27,7 +27,6 @@ def update_monthly(residents: Residents, community: CommunityState, of_resident:
     coef, policy = drivers.behavior, drivers.policy
     took_any = residents.took_any
     trained_now = rng.random(len(residents)) < policy.training_rate / 12
-    residents.trained |= trained_now
     residents.efficacy = behavior.efficacy_monthly(
         residents.efficacy, residents.baseline_efficacy, took_any, trained_now, coef)
     quality = community.quality[of_resident]

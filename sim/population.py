@@ -104,7 +104,6 @@ class Residents:
     need_intensity: np.ndarray = field(init=False)  # (N,) weight on the top need, [1/K, 1]
     months_since_contact: np.ndarray = field(init=False)  # int, months
     engagement: np.ndarray = field(init=False)  # EWMA of took_any, [0,1]
-    trained: np.ndarray = field(init=False)  # bool, ever trained (社区学院)
     voted: np.ndarray = field(init=False)  # bool, deliberated in this cycle's months 1–3
     needs_met: np.ndarray = field(init=False)  # need-weighted share served, [0,1]
     self_org: np.ndarray = field(init=False)  # int, self-organization slot or -1
@@ -131,7 +130,6 @@ class Residents:
         self.need_intensity = self.needs.max(axis=1)  # "how much one project matters to me"
         self.months_since_contact = np.full(n, NO_CONTACT, dtype=np.int64)
         self.engagement = np.zeros(n)
-        self.trained = np.zeros(n, dtype=bool)
         self.voted = np.zeros(n, dtype=bool)
         self.needs_met = np.zeros(n)
         self.self_org = np.full(n, -1, dtype=np.int64)
