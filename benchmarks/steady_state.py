@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sim import intervals  # noqa: E402
+from sim.patterns import yearly_slope  # noqa: E402
 from sim.runner import in_processes, make_model, release  # noqa: E402
 from sim.scenario import Scenario  # noqa: E402
 
@@ -58,13 +59,6 @@ def one_run(job: tuple[Scenario, int]) -> dict:
     return {"series": series, "degree": degree, "spread": spread}
 
 
-def slope_per_year(series: np.ndarray, first_month: int) -> float:
-    """Least-squares slope of ``series[first_month − 1:]`` in percentage points a year."""
-    tail = series[first_month - 1:]
-    months = np.arange(len(tail))
-    return float(np.polyfit(months, tail, 1)[0] * 12 * 100)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=4)
@@ -82,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
         done = in_processes(one_run, [(scenario, r) for r in range(args.replicates)],
                             args.workers)
         runs = [run for _, run in sorted(done, key=lambda pair: pair[0])]
-        slopes = [slope_per_year(run["series"], window) for run in runs]
+        slopes = [100 * yearly_slope(run["series"], args.months - window + 1) for run in runs]
         iv = intervals.mean_interval(slopes)
         by_attitude = {a: float(np.mean([run["spread"][a] for run in runs])) for a in ATTITUDES}
         narrowest = min(by_attitude, key=by_attitude.get)
         spread = by_attitude[narrowest]
         level = np.mean([run["series"][window - 1:].mean() for run in runs])
-        degree_slope = np.mean([slope_per_year(run["degree"], window) / 100 for run in runs])
+        degree_slope = np.mean([yearly_slope(run["degree"], args.months - window + 1)
+                                for run in runs])
         rows.append({"scenario": scenario.name, "slope_points_per_year": iv.mean,
                      "ci_low": iv.low, "ci_high": iv.high,
                      "participation_years_16_20": level, "min_attitude_sd": spread,

@@ -43,7 +43,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from sim import intervals, metrics
+from sim import cost_effectiveness, intervals, metrics
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 DESIGN_SPAWN_KEY = (2**31, 9)
@@ -100,14 +100,15 @@ def within(plus: str, minus: str, unit: str) -> Measure:
 
 def satisfaction_per_10k(reference: str) -> Measure:
     """Mean satisfaction gained over the matched no-fund arm ``reference`` (same context, same
-    seed), per 10,000 yuan of the arm's yearly fund spending (spent + leaked, last 12 months).
+    seed), per 10,000 yuan of the arm's money paid in the last 12 months (fund spent + leaked +
+    points redeemed: ``cost_effectiveness.YEARLY``, the year ``--cost-effectiveness`` uses).
 
     Well conditioned where ``yuan_per_satisfaction`` is not: the denominator is money, bounded
     away from 0 whenever there is a fund, and the gain may be zero or negative without the
     ratio jumping to infinity. NaN if the arm spent nothing."""
     def value(rows: Mapping[str, Mapping[str, float]], arm: str) -> float:
         gain = rows[arm]["mean_satisfaction_last12"] - rows[reference]["mean_satisfaction_last12"]
-        yearly = 12 * (rows[arm]["fund_spent_last12"] + rows[arm]["fund_leaked_last12"])
+        yearly = 12 * sum(rows[arm][name] for name in cost_effectiveness.YEARLY)
         return float(gain / (yearly / 10_000)) if yearly > 0 else math.nan
 
     return Measure(f"satisfaction gained per 10,000 yuan (vs {reference})",
@@ -411,6 +412,15 @@ def scenario_for(pattern: Pattern, arm: str, context: Mapping[str, Any], seed: i
     return scenario.model_copy(update={"name": name})
 
 
+def yearly_slope(monthly: np.ndarray, window: int = SLOPE_WINDOW) -> float:
+    """Least-squares slope of the last ``window`` months of a monthly series, in its units per
+    year (NaN with fewer than two months): the steady-state measure of ODD §9.5."""
+    tail = np.asarray(monthly, dtype=float)[-window:]
+    if len(tail) < 2:
+        return math.nan
+    return float(np.polyfit(np.arange(len(tail)) / 12.0, tail, 1)[0])
+
+
 def run_job(job: tuple[Any, int]) -> dict[str, float]:
     """One replicate through ``sim.runner.run_replicate``: its summary row plus :data:`SLOPE`
     (module level, so it pickles for ``in_processes``)."""
@@ -418,9 +428,7 @@ def run_job(job: tuple[Any, int]) -> dict[str, float]:
 
     scenario, replicate = job
     ts, row = run_replicate(scenario, replicate)
-    tail = ts["participation_any"].to_numpy()[-SLOPE_WINDOW:]
-    years = np.arange(len(tail)) / 12.0
-    slope = float(np.polyfit(years, tail, 1)[0]) if len(tail) >= 2 else math.nan
+    slope = yearly_slope(ts["participation_any"].to_numpy())
     out = {k: v for k, v in row.items() if k not in ("scenario", "replicate", "seed")}
     return {**out, SLOPE: slope}
 

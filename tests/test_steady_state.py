@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from sim.patterns import yearly_slope
 from sim.runner import make_model, release
 from sim.scenario import Scenario
 
@@ -30,8 +31,7 @@ def slopes_and_spread(overrides: dict) -> tuple[np.ndarray, float]:
     slopes, spreads = [], []
     for r in range(REPLICATES):
         model = make_model(scenario, r).run()
-        tail = model.timeseries()["participation_any"].to_numpy()[-60:]
-        slopes.append(np.polyfit(np.arange(60) / 12, tail * 100, 1)[0])
+        slopes.append(100 * yearly_slope(model.timeseries()["participation_any"].to_numpy()))
         spreads.append(min(float(getattr(model.residents, name).std()) for name in
                            ("trust", "efficacy", "public_spirit", "attachment", "satisfaction")))
         release(model)
