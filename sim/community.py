@@ -31,8 +31,6 @@ class CommunityState:
     backlog: np.ndarray  # int, heard problems still open at month end
     quality: np.ndarray  # quality of services residents experience, [0, 1]
     category_met: np.ndarray  # (C, K) share of need in category k served by the last cycle
-    contacts: np.ndarray  # int, households contacted this month
-    grid_visits: np.ndarray  # int, of which visited by grid workers
     gate: np.ndarray  # organising-capacity gate on deliberation, [0, 1] (§7.1)
     foundation_income: np.ndarray  # yuan paid into the foundation this month (§7.8)
     delivered: np.ndarray  # int, projects delivered in the last closed cycle
@@ -54,8 +52,6 @@ class CommunityState:
             backlog=np.zeros(n_communities, dtype=np.int64),
             quality=np.full(n_communities, behavior.quality_without_projects),
             category_met=np.zeros((n_communities, k)),
-            contacts=np.zeros(n_communities, dtype=np.int64),
-            grid_visits=np.zeros(n_communities, dtype=np.int64),
             gate=np.ones(n_communities),
             foundation_income=np.zeros(n_communities),
             delivered=np.zeros(n_communities, dtype=np.int64),

@@ -196,7 +196,7 @@ class CoGovModel(mesa.Model):
                                      shift, neighbours, self.network.degree, value)
 
     def _outreach(self) -> None:
-        outreach.reach_out(self.layout, self.residents, self.grids, self.policy, self.communities,
+        outreach.reach_out(self.layout, self.residents, self.grids, self.policy,
                            recruit_memory=self.scenario.behavior.recruit_memory,
                            party_activation=self.scenario.behavior.party_activation,
                            rng=self.streams["outreach"])

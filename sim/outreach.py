@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.community import CommunityState
 from sim.population import ELDER, Layout, Residents, group_offsets
 from sim.scenario import Grid, Policy
 
@@ -60,18 +59,15 @@ def assign_grids(layout: Layout, residents: Residents, grid: Grid,
 
 
 def reach_out(layout: Layout, residents: Residents, grids: Grids, policy: Policy,
-              community: CommunityState, *, recruit_memory: int, party_activation: float,
+              *, recruit_memory: int, party_activation: float,
               rng: np.random.Generator) -> None:
-    """One month of grid visits and party contacts: sets ``community.contacts`` and
-    ``community.grid_visits`` (households), the adults' ``contacted`` and ``grid_visited`` flags
-    for this month, and resets the contacted adults' ``months_since_contact``."""
+    """One month of grid visits and party contacts: sets the adults' ``contacted`` and
+    ``grid_visited`` flags for this month and resets the contacted adults'
+    ``months_since_contact``."""
     grid_visited = _grid_visits(layout, residents, grids, policy.grid, recruit_memory, rng)
     visited = grid_visited.copy()
     visited[_party_contacts(residents, grids, policy.party.contacts_per_month, party_activation,
                             rng)] = True
-    n = len(community)
-    community.grid_visits = np.bincount(layout.household_community[grid_visited], minlength=n)
-    community.contacts = np.bincount(layout.household_community[visited], minlength=n)
     residents.contacted = visited[layout.household]
     residents.grid_visited = grid_visited[layout.household]
     residents.months_since_contact[residents.contacted] = 0

@@ -47,7 +47,90 @@ def test_party_activation_scales_the_vanguard():
     def contacts(activation: float) -> float:
         m = run(scenario(months=6, behavior={"party_activation": activation},
                          grid={"workers_per_grid": 0}, party={"contacts_per_month": 6}))
-        return float(np.mean([m.communities.contacts.sum()]))
+        return float(m.residents.contacted[m.layout.household_start].sum())
 
     assert contacts(0.0) == 0
     assert contacts(2.0) > 1.3 * contacts(1.0)
+
+
+# ------------------------------------------------------- who grid workers visit (seed 003)
+def _one_grid(n_households: int = 2000, adults_per_household: float = 2.0):
+    """One community of ``n_households`` households, all in one grid, nobody vulnerable, new
+    or recently contacted: a blank slate on which one group at a time is marked."""
+    layout = build_layout(Structure(street_offices=1, communities_per_street=1,
+                                    residents_per_community=int(n_households
+                                                                * adults_per_household),
+                                    adults_per_household=adults_per_household))
+    residents = draw_residents(layout, Population(), np.random.default_rng(0))
+    residents.age_group[:] = 1  # working-age adults
+    residents.care_duty[:] = False
+    residents.low_income[:] = False
+    residents.migrant[:] = False
+    residents.tenure[:] = 10 * outreach.NEWCOMER_MONTHS
+    grid = Grid(households_per_grid=n_households, workers_per_grid=1, visits_per_worker=100,
+                vulnerable_priority=0.0, newcomer_priority=0.0, migrant_priority=0.0,
+                recent_contact_weight=1.0)
+    grids = outreach.assign_grids(layout, residents, grid, np.random.default_rng(1))
+    return layout, residents, grids, grid
+
+
+def _visit_ratio(layout, residents, grids, grid, marked: np.ndarray, months: int = 200,
+                 recruit_memory: int = 3) -> float:
+    """Visit rate of the marked households over that of the others, over ``months`` draws."""
+    rng = np.random.default_rng(7)
+    visits = np.zeros(layout.n_households)
+    for _ in range(months):
+        visits += outreach._grid_visits(layout, residents, grids, grid, recruit_memory, rng)
+    return visits[marked].mean() / visits[~marked].mean()
+
+
+def _mark_households(layout, residents, field: str, value, share: float = 0.2) -> np.ndarray:
+    """Set ``field`` to ``value`` for every adult of the first ``share`` of households."""
+    marked = np.arange(layout.n_households) < share * layout.n_households
+    getattr(residents, field)[marked[layout.household]] = value
+    return marked
+
+
+# Visits are 5% of households a month, so a household's chance of a visit is close to
+# proportional to its weight (weighted sampling without replacement at a small sampling
+# fraction): a weight of w makes the marked visited w times as often, give or take 15%.
+def test_each_visit_weight_raises_or_lowers_visits_in_proportion():
+    layout, residents, grids, grid = _one_grid()
+    cases = [
+        ("low_income", True, grid.model_copy(update={"vulnerable_priority": 2.0}), 3.0),
+        ("care_duty", True, grid.model_copy(update={"vulnerable_priority": 1.0}), 2.0),
+        ("migrant", True, grid.model_copy(update={"migrant_priority": 2.0}), 3.0),
+        ("tenure", 0, grid.model_copy(update={"newcomer_priority": 1.0}), 2.0),
+        ("months_since_contact", 0, grid.model_copy(update={"recent_contact_weight": 0.2}), 0.2),
+    ]
+    for field, value, weighted, expected in cases:
+        layout, residents, grids, _ = _one_grid()
+        marked = _mark_households(layout, residents, field, value)
+        neutral = _visit_ratio(layout, residents, grids, grid, marked)
+        ratio = _visit_ratio(layout, residents, grids, weighted, marked)
+        assert abs(neutral - 1.0) < 0.1, field  # at weight 1 the marked are like the rest
+        assert 0.85 * expected < ratio < 1.15 * expected, (field, ratio)
+
+
+def test_newcomers_and_recent_contacts_are_counted_strictly_within_their_window():
+    # a household here exactly NEWCOMER_MONTHS is no longer new; one contacted exactly
+    # recruit_memory months ago no longer counts as recruited: neither is weighted
+    layout, residents, grids, grid = _one_grid()
+    marked = _mark_households(layout, residents, "tenure", outreach.NEWCOMER_MONTHS)
+    weighted = grid.model_copy(update={"newcomer_priority": 2.0})
+    assert abs(_visit_ratio(layout, residents, grids, weighted, marked) - 1.0) < 0.1
+    marked = _mark_households(layout, residents, "months_since_contact", 3)
+    weighted = grid.model_copy(update={"recent_contact_weight": 0.2})
+    assert abs(_visit_ratio(layout, residents, grids, weighted, marked, recruit_memory=3)
+               - 1.0) < 0.1
+
+
+def test_vulnerable_households_are_those_seed_003_names():
+    # households of 2 adults: (elder, elder) empty nest; (elder, adult) not; a care duty in
+    # either adult; low income of the household; none of these (and four more of none)
+    layout, residents, _, _ = _one_grid(n_households=10)
+    residents.age_group[[0, 1, 2]] = 2
+    residents.care_duty[7] = True
+    residents.low_income[[8, 9]] = True
+    np.testing.assert_array_equal(outreach.vulnerable_households(layout, residents),
+                                  [True, False, False, True, True] + [False] * 5)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from worlds import run, scenario
 
+from sim import street_office
 from sim.model import CoGovModel
 
 
@@ -69,3 +70,17 @@ def test_resident_evaluation_raises_sigma_when_satisfaction_is_low():
                                                     fund_per_community=0)), 1)
     assert with_rights[0] > 0.4 + 0.05
     assert run(scenario(months=12, fund_per_community=0)).offices[0].service_focus == 0.4
+
+
+def test_each_office_is_rated_by_its_own_residents():
+    # two street offices; the residents of the first are made content (S 0.9), those of the
+    # second discontent (S 0.1): at the review the second's σ rises by at least 0.1 more
+    # (η_σ = 0.3: the push is 0.3·0.9·0.6 against 0.3·0.1·0.6, a gap of 0.144)
+    m = CoGovModel(scenario(months=12, resident_evaluation=True, fund_per_community=0,
+                            structure={"street_offices": 2, "communities_per_street": 1},
+                            behavior={"sigma_accountability": 0.3}))
+    second = np.isin(m.layout.community, m.offices[1].communities)
+    m.residents.satisfaction[:] = np.where(second, 0.1, 0.9)
+    street_office.review_offices(m.offices, m.residents, m.layout, resident_evaluation=True)
+    rise = [office.service_focus - 0.4 for office in m.offices]
+    assert rise[1] - rise[0] > 0.1
