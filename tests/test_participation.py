@@ -83,3 +83,58 @@ def test_admin_burden_also_thins_monitoring_not_volunteering():
     (monitor_b, volunteer_b), (monitor_f, volunteer_f) = shares(537), shares(69)
     assert monitor_b < 0.6 * monitor_f
     assert volunteer_b > 0.8 * volunteer_f
+
+
+# --------------------------------------------------- one month's choices, called directly
+def _month(m: CoGovModel, running=(True, True), calls: int = 1) -> np.ndarray:
+    """(N, 3) share of ``calls`` draws of ``participate`` (in a volunteering-and-monitoring
+    month, both councils having chosen every running project) in which each resident took
+    part; the residents' state is the same in every call."""
+    from sim import participation
+
+    openings = participation.Openings(
+        deliberation_open=False, running=np.array(running),
+        council_share=np.ones(2), effective_devolution=np.ones(2),
+        fund_per_household=np.zeros(2), gate=np.ones(2))
+    drivers, rng = m._drivers(), np.random.default_rng(5)
+    took = np.zeros((len(m.residents), 3))
+    for _ in range(calls):
+        participation.participate(m.residents, m.layout.community, openings, drivers, rng)
+        took += m.residents.took
+    return took / calls
+
+
+def _large() -> CoGovModel:
+    return CoGovModel(scenario(months=12, structure={"residents_per_community": 4000},
+                               transparency=1.0))
+
+
+def test_nobody_monitors_where_no_project_runs():
+    m = _large()
+    took = _month(m, running=(True, False))
+    second = m.layout.community == 1
+    assert took[second, 2].sum() == 0
+    assert took[~second, 2].mean() > 0.01  # open in the first: some monitor
+
+
+def test_members_of_any_self_organization_get_its_pull():
+    # β_self_org on the logit of every member, slot 0 included: with β 2 (odds × 7.4) members
+    # volunteer at least twice as often as the same residents outside any organization
+    m = CoGovModel(_large().scenario.with_overrides({"behavior.beta_self_org": 2.0}))
+    members = np.arange(len(m.residents)) % 2 == 0
+    m.residents.self_org[:] = np.where(members, 0, -1)
+    took = _month(m, calls=5)
+    assert took[members, 1].mean() > 2.0 * took[~members, 1].mean()
+
+
+def test_recruitment_lasts_recruit_memory_months_and_no_longer():
+    # contacted 0 months ago: recruited (β_recruit raises the odds); contacted exactly
+    # recruit_memory months ago: no longer, taking part like the never contacted (within 15%)
+    m = CoGovModel(_large().scenario.with_overrides({"behavior.beta_recruit": 2.0}))
+    memory = m.scenario.behavior.recruit_memory
+    group = np.arange(len(m.residents)) % 3
+    m.residents.months_since_contact[:] = np.choose(group, [0, memory, 10 * memory])
+    took = _month(m, calls=20)[:, 1]
+    fresh, lapsed, never = (took[group == g].mean() for g in range(3))
+    assert fresh > 1.5 * never
+    assert abs(lapsed / never - 1.0) < 0.15
