@@ -40,6 +40,37 @@ def test_grids_and_grid_workers_by_hand():
     assert {5, 47} <= set(workers)  # party members first
 
 
+def test_grids_are_numbered_through_the_district():
+    # three communities of 50 adults in 25 households: grids of 10 households give 3 grids
+    # each, numbered 0–2, 3–5, 6–8; each grid has its worker
+    layout = build_layout(Structure(street_offices=1, communities_per_street=3,
+                                    residents_per_community=50, adults_per_household=2.0))
+    residents = draw_residents(layout, Population(), np.random.default_rng(0))
+    grids = outreach.assign_grids(layout, residents, Grid(households_per_grid=10,
+                                                          workers_per_grid=1),
+                                  np.random.default_rng(1))
+    np.testing.assert_array_equal(grids.of_household,
+                                  np.repeat(np.arange(9), [10, 10, 5] * 3))
+    assert residents.grid_worker.sum() == 9
+    assert set(grids.of_resident[residents.grid_worker]) == set(range(9))
+
+
+def test_grid_workers_who_are_not_party_members_are_drawn_at_random():
+    # with no party member, the worker of a grid of 20 adults is drawn among all of them:
+    # over 40 draws at least 10 different residents serve (a fixed choice would give 1)
+    layout = build_layout(Structure(street_offices=1, communities_per_street=1,
+                                    residents_per_community=20, adults_per_household=2.0))
+    residents = draw_residents(layout, Population(), np.random.default_rng(0))
+    residents.party[:] = False
+    chosen = set()
+    for seed in range(40):
+        outreach.assign_grids(layout, residents, Grid(households_per_grid=10,
+                                                      workers_per_grid=1),
+                              np.random.default_rng(seed))
+        chosen.add(int(np.flatnonzero(residents.grid_worker)[0]))
+    assert len(chosen) >= 10
+
+
 def test_party_activation_scales_the_vanguard():
     """Party members act with probability min(1, activation × public spirit): at activation 0
     no party member makes contact rounds, at 2 at least 1.3 times as many households a month
@@ -80,7 +111,9 @@ def _visit_ratio(layout, residents, grids, grid, marked: np.ndarray, months: int
     rng = np.random.default_rng(7)
     visits = np.zeros(layout.n_households)
     for _ in range(months):
-        visits += outreach._grid_visits(layout, residents, grids, grid, recruit_memory, rng)
+        visited = outreach._grid_visits(layout, residents, grids, grid, recruit_memory, rng)
+        assert visited.sum() == grid.workers_per_grid * grid.visits_per_worker  # exactly
+        visits += visited
     return visits[marked].mean() / visits[~marked].mean()
 
 

@@ -17,8 +17,9 @@ def test_admin_burden_thins_deliberation_alike_in_small_and_large_communities():
              "behavior": {"hours_per_admin_item": 0.9, "deliberation_hours_per_resident": 0.2}}
     for adults in (300, 2000):
         sized = {**hours, "structure": {**hours["structure"], "residents_per_community": adults}}
-        np.testing.assert_allclose(CoGovModel(scenario(months=3, **sized)).gate, 0.232,
-                                   atol=1e-3)
+        # (0.288 − 537 · 0.9 / 2,000) / 0.2 = 0.23175 exactly (per adult; N cancels)
+        np.testing.assert_allclose(CoGovModel(scenario(months=3, **sized)).gate, 0.23175,
+                                   rtol=1e-9)
     # 69 items free the committee: 28.8 − 3.1 = 25.7 h per 100 adults ≥ 20 needed → 1
     np.testing.assert_allclose(CoGovModel(scenario(months=3, admin_items=69, **hours)).gate, 1)
     # every admin hour gone and no committee hours: nothing can be organised
