@@ -167,7 +167,7 @@ class Recorder:
     def __init__(self, model: CoGovModel):
         res = self.residents = model.residents
         self.model = model
-        n = len(res)
+        n = len(res.party)
         self.groups = {"all": np.ones(n, dtype=bool), "youth": res.age_group == YOUTH,
                        "elder": res.age_group == ELDER, "party": res.party,
                        "nonparty": ~res.party}
@@ -241,7 +241,7 @@ class Recorder:
 
 def organizations_per_10k(model: CoGovModel) -> tuple[float, float]:
     """(active, zombie) professional social organizations per 10,000 adults, now."""
-    per = PER / len(model.residents)
+    per = PER / model.layout.n_residents
     pro = [o for o in model.organizations if o.kind == "professional"]
     return (sum(not o.zombie for o in pro) * per, sum(o.zombie for o in pro) * per)
 
