@@ -10,11 +10,14 @@ both measure through :func:`measure`, so there is one piece of code for each qua
 
 Definitions (a *cycle year* is months 12k+1 … 12k+12 of the fund calendar, ``sim.fund``):
 
-- **annual turnout** of a group: the share of the group who deliberated at least once in the
-  cycle year (deliberation is open in cycle months 1–3), averaged over the complete cycle years
-  of the run. Group masks are those of the slots at the start of the run, except ``party``,
-  which follows the live array (residents who move in may be members): kept exactly as the
-  hand benchmark measured it.
+- **annual turnout** of a group: the share of the group's members at the end of the cycle
+  year who deliberated at least once in that year (deliberation is open in cycle months 1–3),
+  averaged over the complete cycle years of the run. Households move (ODD §7.9: about half the
+  slots of a 2,000-adult community change hands in five years): what a resident who moves in
+  did is counted from the month they arrive, what one who left did leaves with them, and group
+  membership is read at the end of each year, so a share is always of the same people in its
+  numerator and its denominator. The same holds for volunteering at least once a year and for
+  repeat participants.
 - **odds ratio** of turnout, group 1 against group 0: [p₁/(1 − p₁)] ÷ [p₀/(1 − p₀)] of the two
   annual turnouts p₁, p₀ of the run. An anchor's turnout (an election's, 14–78%) and the model's
   (a council's, a few per cent) differ in level; a ratio of shares is squeezed toward 1 at high
@@ -82,8 +85,9 @@ _GROUP_WORDS = {"all": ("全体", "all adults"), "youth": ("青年", "youth 18�
 STATISTICS: dict[str, Statistic] = {s.name: s for s in (
     *(_stat(f"deliberation_turnout_{g}", "share of the group in [0,1]", SHARE,
             f"年度议事参与率（{zh}）", f"annual deliberation turnout, {en}",
-            f"share of {en} who deliberated at least once in a cycle year (months 1–3 of the "
-            "fund cycle), mean over the run's complete cycle years")
+            f"share of {en} living there at the end of a cycle year who deliberated at least "
+            "once in it (months 1–3 of the fund cycle; a newcomer counted from arrival), mean "
+            "over the run's complete cycle years")
       for g, (zh, en) in _GROUP_WORDS.items()),
     _stat("deliberation_odds_elder_youth", "odds ratio", POSITIVE,
           "年度议事参与比值比（老年对青年）", "odds ratio of annual deliberation turnout, elders "
@@ -98,8 +102,9 @@ STATISTICS: dict[str, Statistic] = {s.name: s for s in (
           "volunteered this month", "share of adults who volunteered in a month, mean over "
           "every month of the run"),
     _stat("volunteer_annual", "share of adults in [0,1]", SHARE, "年度至少志愿一次的比例",
-          "volunteered at least once a year", "share of adults who volunteered at least once "
-          "in a cycle year, mean over the run's complete cycle years"),
+          "volunteered at least once a year", "share of adults living there at the end of a "
+          "cycle year who volunteered at least once in it (a newcomer counted from arrival), "
+          "mean over the run's complete cycle years"),
     _stat("no_neighbour_tie", "share of adults in [0,1]", SHARE, "与楼内邻居无联系的比例",
           "no tie to a neighbour", "share of adults with no tie to an adult of another "
           "household in their building, at the start of the run (the base network)"),
@@ -122,7 +127,7 @@ STATISTICS: dict[str, Statistic] = {s.name: s for s in (
           "fund projects delivered over the run ÷ communities ÷ years (months ÷ 12)"),
     _stat("repeat_share", "share of adults in [0,1]", SHARE, "重复参与者比例",
           "share of repeat participants", f"share of adults who took part in at least "
-          f"{REPEAT_MONTHS} of the last 12 months"),
+          f"{REPEAT_MONTHS} of the last 12 months (since arriving, for a newcomer)"),
     _stat("repeat_spirit_ratio", "ratio", POSITIVE, "重复参与者公共精神的变化",
           "repeat participants' public spirit, end ÷ start", "mean public spirit of repeat "
           "participants at the last month ÷ the mean of their own baseline public spirit; NaN "
@@ -168,12 +173,9 @@ class Recorder:
         res = self.residents = model.residents
         self.model = model
         n = len(res.party)
-        self.groups = {"all": np.ones(n, dtype=bool), "youth": res.age_group == YOUTH,
-                       "elder": res.age_group == ELDER, "party": res.party,
-                       "nonparty": ~res.party}
         self.out: dict[str, float] = {
             "party_share": float(res.party.mean()),
-            "party_elder_share": float((res.party & self.groups["elder"]).sum()
+            "party_elder_share": float((res.party & (res.age_group == ELDER)).sum()
                                        / max(res.party.sum(), 1)),
             "no_neighbour_tie": no_neighbour_tie(model),
             "orgs_per_10k_start": sum(organizations_per_10k(model)),
@@ -181,22 +183,35 @@ class Recorder:
         self.annual_delib: dict[str, list[float]] = {g: [] for g in GROUPS}
         self.annual_vol: list[float] = []
         self.monthly_vol: list[float] = []
+        self.monthly_any: list[float] = []
         self.took_months = np.zeros((12, n), dtype=bool)
         self.ever_delib = np.zeros(n, dtype=bool)
         self.ever_vol = np.zeros(n, dtype=bool)
         self.delivered = 0.0
 
+    def groups(self) -> dict[str, np.ndarray]:
+        """The groups of :data:`GROUPS` among the residents living here now."""
+        res = self.residents
+        return {"all": np.ones(len(res.party), dtype=bool), "youth": res.age_group == YOUTH,
+                "elder": res.age_group == ELDER, "party": res.party.copy(),
+                "nonparty": ~res.party}
+
     def observe(self) -> None:
         """Record the month the model has just simulated."""
         model, res = self.model, self.residents
+        moved = model.moved  # their slots hold newcomers now: forget the leavers' acts
+        self.ever_delib[moved] = False
+        self.ever_vol[moved] = False
+        self.took_months[:, moved] = False
         took = res.took
         self.ever_delib |= took[:, DELIBERATE]
         self.ever_vol |= took[:, VOLUNTEER]
         self.monthly_vol.append(took[:, VOLUNTEER].mean())
+        self.monthly_any.append(res.took_any.mean())
         self.took_months[(model.month - 1) % 12] = res.took_any
         self.delivered += model.current["projects_delivered"]
         if model.month % fund.CYCLE_MONTHS == 0:  # a fund cycle ends
-            for g, mask in self.groups.items():
+            for g, mask in self.groups().items():
                 size = np.count_nonzero(mask)
                 self.annual_delib[g].append(np.count_nonzero(self.ever_delib & mask) / size
                                             if size else float("nan"))
@@ -204,7 +219,7 @@ class Recorder:
             year = model.month // fund.CYCLE_MONTHS
             self.out[f"spirit_y{year}"] = float(res.public_spirit.mean()
                                                 / res.baseline_public_spirit.mean())
-            self.out[f"participation_y{year}"] = float(self.took_months.mean())
+            self.out[f"participation_y{year}"] = float(np.mean(self.monthly_any[-12:]))
             self.ever_delib[:] = False
             self.ever_vol[:] = False
 

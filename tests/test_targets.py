@@ -195,7 +195,7 @@ def fake_run() -> tuple[SimpleNamespace, statistics.Recorder]:
     ties = sp.coo_matrix((np.ones(6), ([0, 1, 3, 4, 2, 5], [1, 0, 4, 3, 5, 2])), shape=(6, 6))
     org = SimpleNamespace
     model = SimpleNamespace(
-        residents=residents, month=0, current={},
+        residents=residents, month=0, current={}, moved=np.zeros(6, dtype=bool),
         layout=SimpleNamespace(n_communities=1, n_residents=6,
                                building=np.array([0, 0, 0, 1, 1, 1]),
                                household=np.array([0, 1, 2, 3, 3, 4])),
@@ -245,6 +245,30 @@ def test_derived_statistics_match_a_hand_computed_run():
     assert out["public_spirit_ratio"] == pytest.approx((5 * 0.5 + 0.3) / 6 / 0.5)
     assert out["party_share"] == pytest.approx(2 / 6)
     assert out["party_elder_share"] == pytest.approx(1 / 2)
+
+
+def test_a_household_that_moves_takes_its_acts_with_it():
+    model, recorder = fake_run()
+    res = model.residents
+    for month in range(1, 13):
+        took = np.zeros((6, 3), dtype=bool)
+        took[{1: [0, 3], 2: [1]}.get(month, []), 0] = True  # youth 0, elder 3, then youth 1
+        took[{5: [1]}.get(month, []), 1] = True  # youth 1 volunteers
+        moved = np.zeros(6, dtype=bool)
+        if month == 8:  # slot 1 changes hands: an elder moves in
+            moved[1] = True
+            res.age_group[1] = ELDER
+        res.took, res.took_any = took, took.any(axis=1)
+        model.month, model.moved, model.current = month, moved, {"projects_delivered": 0}
+        recorder.observe()
+    out = recorder.result()
+    # at the year's end: youth {0, 2}, one deliberated; elders {1, 3, 4}, only 3 deliberated
+    # (the newcomer in slot 1 did not); nobody living here volunteered
+    assert out["deliberation_turnout_youth"] == pytest.approx(1 / 2)
+    assert out["deliberation_turnout_elder"] == pytest.approx(1 / 3)
+    assert out["deliberation_odds_elder_youth"] == pytest.approx(0.5)
+    assert out["volunteer_annual"] == 0.0
+    assert out["volunteer_monthly"] == pytest.approx(1 / (12 * 6))
 
 
 def test_undefined_statistics_are_nan_not_errors():
