@@ -342,6 +342,11 @@ def load(path: str | Path) -> Targets:
                    scenarios=scenarios, name=spec.name)
 
 
+def is_targets_file(data: Any) -> bool:
+    """A targets file has top-level ``targets:`` and ``priors:`` keys (docs/calibration.md)."""
+    return isinstance(data, Mapping) and "targets" in data and "priors" in data
+
+
 def _scenario_file(path: Path, file: str) -> Path | None:
     for candidate in (path.parent / file, SCENARIOS / file):
         if candidate.is_file():

@@ -110,6 +110,8 @@ BAD = {
                           "targets.volunteering.statistic", "did you mean 'volunteer_annual'"),
     "observed outside the statistic's range": ("observed: 0.2", "observed: 1.5", 12,
                                                "targets.volunteering.observed", "range [0, 1]"),
+    "non-finite observed value": ("observed: 0.2", "observed: .nan", 12,
+                                  "targets.volunteering.observed", "finite number"),
     "sd not positive": ("sd: 0.03", "sd: 0", 13, "targets.volunteering.sd", "greater than 0"),
     "empty source": ("source: a survey of volunteers", "source: '  '", 14,
                      "targets.volunteering.source", "where the figure comes from"),
@@ -153,14 +155,31 @@ def test_bad_input_is_refused_with_file_line_and_key_path(tmp_path, kind):
 
 
 def test_every_problem_is_reported_together(tmp_path):
-    text = (TEMPLATE.replace("sd: 0.03", "sd: -1").replace("  - fund_lever", "  - nope")
+    # problems of form (types, ranges, unknown keys) come together …
+    text = (TEMPLATE.replace("sd: 0.03", "sd: -1").replace("replicates: 2", "replicates: 0")
+            .replace("shape: uniform", "shape: flat"))
+    keys = {p.key for p in refused(write(tmp_path, text))}
+    assert {"targets.volunteering.sd", "replicates",
+            "priors.behavior.alpha.volunteer.shape"} <= keys
+    # … and so do problems of meaning (names, files, schema keys)
+    text = (TEMPLATE.replace("  - fund_lever", "  - nope").replace("file: small.yaml",
+                                                                    "file: none.yaml")
             .replace("behavior.alpha.volunteer:", "behavior.nothing:"))
     keys = {p.key for p in refused(write(tmp_path, text))}
-    assert {"targets.volunteering.sd"} <= keys
-    text = TEMPLATE.replace("  - fund_lever", "  - nope").replace(
-        "behavior.alpha.volunteer:", "behavior.nothing:")
-    keys = {p.key for p in refused(write(tmp_path, text))}
-    assert {"patterns[0]", "priors.behavior.nothing"} <= keys
+    assert {"patterns[0]", "priors.behavior.nothing", "scenarios.small.file"} <= keys
+
+
+def test_a_target_named_twice_is_refused_at_its_line(tmp_path):
+    text = TEMPLATE.replace("patterns:", "  volunteering:\n    scenario: small\npatterns:")
+    (problem,) = refused(write(tmp_path, text))
+    assert problem.line == 15 and "duplicate key" in problem.message
+
+
+def test_targets_files_are_told_apart_from_scenarios_and_experiments(tmp_path):
+    from sim.scenario import read_yaml
+
+    assert targets.is_targets_file(read_yaml(write(tmp_path)))
+    assert not targets.is_targets_file(read_yaml(tmp_path / "small.yaml"))
 
 
 def test_scenario_files_are_found_in_scenarios_when_not_beside_the_targets(tmp_path):
