@@ -40,9 +40,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim import fund
-from sim.model import DELIBERATE, VOLUNTEER
 from sim.population import ELDER, YOUTH
-from sim.runner import make_model, release
 from sim.schema import Label
 
 if TYPE_CHECKING:
@@ -198,6 +196,8 @@ class Recorder:
 
     def observe(self) -> None:
         """Record the month the model has just simulated."""
+        from sim.participation import DELIBERATE, VOLUNTEER
+
         model, res = self.model, self.residents
         moved = model.moved  # their slots hold newcomers now: forget the leavers' acts
         self.ever_delib[moved] = False
@@ -277,6 +277,8 @@ def measure(scenario: Scenario, replicate: int = 0) -> dict[str, float]:
     ``sim.runner.make_model``) month by month; return its summary metrics
     (``sim.metrics.summary_names``) and every derived statistic (:data:`STATISTICS`, plus the
     yearly trajectories of :class:`Recorder`)."""
+    from sim.runner import make_model, release  # the model and runner: heavy, so not at import
+
     model = make_model(scenario, replicate)
     try:
         recorder = Recorder(model)
