@@ -76,6 +76,17 @@ def test_the_shipped_anchors_file_loads_with_sources_and_labels():
         assert target.scenario in loaded.scenarios
 
 
+def test_the_shipped_anchors_are_defined_at_the_middle_of_the_priors():
+    loaded = targets.load(ANCHORS)
+    middle = {p.key: (p.low + p.high) / 2 if p.shape == "uniform" else math.sqrt(p.low * p.high)
+              for p in loaded.priors}
+    out = targets.simulate(loaded, middle, 1)
+    assert list(out) == [t.name for t in loaded.targets]
+    for target in loaded.targets:
+        low, high = statistics.range_of(target.statistic)
+        assert math.isfinite(out[target.name]) and low <= out[target.name] <= high
+
+
 def test_a_valid_small_file_loads(tmp_path):
     loaded = targets.load(write(tmp_path))
     assert [t.name for t in loaded.targets] == ["volunteering"]
