@@ -30,11 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import intervals
-from sim.model import DELIBERATE, VOLUNTEER, CoGovModel
-from sim.population import ELDER, YOUTH
-from sim.runner import in_processes, make_model
+from sim import intervals, statistics
+from sim.runner import in_processes
 from sim.scenario import Scenario
+from sim.statistics import REPEAT_MONTHS, odds_ratio
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 TEN = "structure.communities_per_street"
@@ -49,9 +48,6 @@ RUNS: dict[str, tuple[str, dict[str, object]]] = {
 }
 """Label → (scenario file, overrides)."""
 
-REPEAT_MONTHS = 6
-"""A repeat participant took part in at least this many of the last 12 months."""
-
 
 def scenario(label: str) -> Scenario:
     path, overrides = RUNS[label]
@@ -60,95 +56,16 @@ def scenario(label: str) -> Scenario:
 
 
 def measure(job: tuple[str, int]) -> tuple[str, int, dict[str, float]]:
-    """Run replicate ``r`` of scenario ``label`` month by month; return the quantities."""
+    """Run replicate ``r`` of scenario ``label`` month by month; return its summary metrics
+    and derived statistics (``sim.statistics.measure``: one definition of each quantity)."""
     label, r = job
-    s = scenario(label)
-    model = make_model(s, r)
-    res, lay = model.residents, model.layout
-    n = len(res)
-    groups = {
-        "all": np.ones(n, dtype=bool), "youth": res.age_group == YOUTH,
-        "elder": res.age_group == ELDER, "party": res.party, "nonparty": ~res.party,
-    }
-    out: dict[str, float] = {
-        "party_share": float(res.party.mean()),
-        "party_elder": float((res.party & groups["elder"]).sum() / max(res.party.sum(), 1)),
-        "no_neighbour_tie": _no_neighbour_tie(model),
-        "orgs_per_10k_start": _orgs_per_10k(model)[0],
-    }
-    annual_delib = {g: [] for g in groups}
-    annual_vol, monthly_vol = [], []
-    took_months = np.zeros((12, n), dtype=bool)
-    ever_delib = np.zeros(n, dtype=bool)
-    ever_vol = np.zeros(n, dtype=bool)
-    delivered = 0
-    while model.running:
-        model.step()
-        took = res.took
-        ever_delib |= took[:, DELIBERATE]
-        ever_vol |= took[:, VOLUNTEER]
-        monthly_vol.append(took[:, VOLUNTEER].mean())
-        took_months[(model.month - 1) % 12] = res.took_any
-        delivered += model.current["projects_delivered"]
-        if model.month % 12 == 0:  # a fund cycle ends: who deliberated in its months 1–3?
-            for g, mask in groups.items():
-                annual_delib[g].append(ever_delib[mask].mean())
-            annual_vol.append(ever_vol.mean())
-            year = model.month // 12
-            out[f"spirit_y{year}"] = float(res.public_spirit.mean()
-                                           / res.baseline_public_spirit.mean())
-            out[f"participation_y{year}"] = float(took_months.mean())
-            ever_delib[:] = False
-            ever_vol[:] = False
-    years = model.month / 12
-    for g in groups:
-        out[f"delib_{g}"] = float(np.mean(annual_delib[g]))
-    out["delib_elder_youth"] = odds_ratio(out["delib_elder"], out["delib_youth"])
-    out["delib_party_nonparty"] = odds_ratio(out["delib_party"], out["delib_nonparty"])
-    out["volunteer_monthly"] = float(np.mean(monthly_vol))
-    out["volunteer_annual"] = float(np.mean(annual_vol))
-    active, zombie = _orgs_per_10k(model)
-    out["orgs_per_10k_end"], out["zombies_per_10k_end"] = active, zombie
-    out["projects_per_community_year"] = delivered / lay.n_communities / years
-    repeat = took_months.sum(axis=0) >= REPEAT_MONTHS
-    out["repeat_share"] = float(repeat.mean())
-    out["repeat_spirit_ratio"] = float(res.public_spirit[repeat].mean()
-                                       / res.baseline_public_spirit[repeat].mean())
-    out["repeat_spirit_min"] = float(res.public_spirit[repeat].min())
-    out["mean_spirit"] = float(res.public_spirit.mean())
-    out["participation_last12"] = float(took_months.mean())
-    return label, r, out
-
-
-def odds_ratio(p1: float, p0: float) -> float:
-    """[p1/(1 − p1)] ÷ [p0/(1 − p0)]: turnout of one group against another; NaN where it is
-    undefined or infinite (p0 = 0 or a share of 1)."""
-    if p0 <= 0.0 or p0 >= 1.0 or p1 >= 1.0:
-        return float("nan")
-    return (p1 / (1.0 - p1)) / (p0 / (1.0 - p0))
+    return label, r, statistics.measure(scenario(label), r)
 
 
 ANCHOR_OR_AGE = odds_ratio(0.777, 0.138)
 """Election turnout, ages 70–79 (77.7%) vs 18–29 (13.8%), as an odds ratio (≈ 21.8)."""
 ANCHOR_OR_PARTY = odds_ratio(0.651, 0.484)
 """Election turnout, party members (65.1%) vs others (48.4%), as an odds ratio (≈ 1.99)."""
-
-
-def _orgs_per_10k(model: CoGovModel) -> tuple[float, float]:
-    per = 10_000 / len(model.residents)
-    pro = [o for o in model.organizations if o.kind == "professional"]
-    return (sum(not o.zombie for o in pro) * per, sum(o.zombie for o in pro) * per)
-
-
-def _no_neighbour_tie(model: CoGovModel) -> float:
-    """Share of adults with no tie to an adult of another household in their building."""
-    lay = model.layout
-    ties = model.network.matrix.tocoo()
-    near = (lay.building[ties.row] == lay.building[ties.col]) & (
-        lay.household[ties.row] != lay.household[ties.col])
-    has = np.zeros(lay.n_residents, dtype=bool)
-    has[ties.row[near]] = True
-    return float(1.0 - has.mean())
 
 
 # ----------------------------------------------------------------------------------- report
@@ -173,24 +90,26 @@ def ratio(a: str, b: str, key: str) -> Callable[[dict], np.ndarray]:
 LINES = (
     Line("Annual deliberation turnout (deliberated in months 1–3 of a cycle), baseline",
          "47.9% residents' committee election turnout (Shanghai, N = 6,581)",
-         col("baseline", "delib_all"), True,
+         col("baseline", "deliberation_turnout_all"), True,
          "an election is not a council meeting: compare the odds ratios below, not the level"),
     Line("Annual deliberation turnout, chengdu_reform",
          "1.2–1.5% of residents a year in participatory budgeting (Porto Alegre 1999–2000)",
-         col("reform", "delib_all"), True,
+         col("reform", "deliberation_turnout_all"), True,
          "a city-wide budget assembly vs a council of 2,000 adults: levels not comparable"),
     Line("Odds ratio of annual deliberation turnout, elders vs youth, baseline",
          f"(77.7/22.3) ÷ (13.8/86.2) = {ANCHOR_OR_AGE:.1f} (election turnout, ages 70–79 vs "
-         "18–29)", col("baseline", "delib_elder_youth"), False,
+         "18–29)", col("baseline", "deliberation_odds_elder_youth"), False,
          "model groups are 60+ and 18–34: a smaller odds ratio than between the anchor's "
          "extremes is expected"),
     Line("Odds ratio of annual deliberation turnout, elders vs youth, chengdu_reform",
-         f"{ANCHOR_OR_AGE:.1f} (as above)", col("reform", "delib_elder_youth"), False, ""),
+         f"{ANCHOR_OR_AGE:.1f} (as above)", col("reform", "deliberation_odds_elder_youth"), False,
+         ""),
     Line("Odds ratio of annual deliberation turnout, party vs non-party, baseline",
          f"(65.1/34.9) ÷ (48.4/51.6) = {ANCHOR_OR_PARTY:.2f} (election turnout)",
-         col("baseline", "delib_party_nonparty"), False, ""),
+         col("baseline", "deliberation_odds_party_nonparty"), False, ""),
     Line("Odds ratio of annual deliberation turnout, party vs non-party, chengdu_reform",
-         f"{ANCHOR_OR_PARTY:.2f} (as above)", col("reform", "delib_party_nonparty"), False, ""),
+         f"{ANCHOR_OR_PARTY:.2f} (as above)", col("reform", "deliberation_odds_party_nonparty"),
+         False, ""),
     Line("Volunteered this month (mean over months), baseline",
          "registered volunteers 19.7% (Chongqing 2020) – 23.0% (Shanghai 2021); active far fewer",
          col("baseline", "volunteer_monthly"), True, "should sit well below the registered share"),
@@ -230,14 +149,14 @@ LINES = (
          col("reform_points", "repeat_spirit_ratio"), False, ""),
     Line("Monthly participation in any activity, last 12 months, points ÷ none (chengdu_reform)",
          "paid compensation halved acceptance of a public burden (~50% → ~25%)",
-         ratio("reform_points", "reform", "participation_last12"), False,
+         ratio("reform_points", "reform", "participation_any_last12"), False,
          "direction only: a payment for a burden, not a reward for community work"),
     Line("Mean public spirit at month 60, points ÷ none (chengdu_reform)", "below 1 (crowding out)",
-         ratio("reform_points", "reform", "mean_spirit"), False, ""),
+         ratio("reform_points", "reform", "mean_public_spirit_final"), False, ""),
     Line("Party members, share of adults", "~7% of the population",
          col("baseline", "party_share"), True,
          "an input (party_share 0.08 of adults; children are part of the anchor's denominator)"),
-    Line("Elders among party members", "28% aged ≥ 61", col("baseline", "party_elder"), True,
+    Line("Elders among party members", "28% aged ≥ 61", col("baseline", "party_elder_share"), True,
          "an input (party_elder_fraction; model elders are 60+)"),
     Line("Adults with no tie to another household of their building", "27.5% almost never talk "
          "with neighbours (Shanghai Urban Neighbourhood Survey 2017)",
