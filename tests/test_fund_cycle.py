@@ -183,7 +183,7 @@ def test_oversight_grows_with_the_share_of_residents_monitoring():
     # one implementation month at full transparency and a 25% base leakage in two 300-adult
     # communities, the same projects paid three times: nobody monitoring leaves the base rate,
     # half the full monitoring share halves it (between 0.10 and 0.15), the full share stops
-    # leakage
+    # leakage, and twice the full share leaves it at exactly 0, never below
     s = scenario(months=12, transparency=1.0, behavior={"base_leakage": 0.25})
     m = CoGovModel(s)
     while fund.cycle_month(m.month + 1) not in fund.IMPLEMENTATION_MONTHS:
@@ -192,10 +192,22 @@ def test_oversight_grows_with_the_share_of_residents_monitoring():
     r, full, layout = m.residents, s.behavior.monitor_full_share, m.layout
     rank = np.arange(len(r)) - layout.community_start[layout.community]  # within its community
     shares = []
-    for monitoring in (0.0, full / 2, full):
+    for monitoring in (0.0, full / 2, full, 2 * full):
         r.took[:, MONITOR] = rank < round(monitoring * layout.community_size[0])
         flows = fund_cycle.implement(m.communities, r, m.layout, s.policy, s.behavior)
         shares.append(flows.leaked / (flows.spent + flows.leaked))
     assert shares[0] == pytest.approx(0.25)
     assert 0.10 < shares[1] < 0.15
     assert shares[2] < 0.01
+    assert shares[3] == 0.0  # more monitoring than full oversight needs stops no more than all
+
+
+@pytest.mark.parametrize("fund_per_community", [0, 1_000])
+def test_where_no_project_was_delivered_services_keep_their_quality_without_projects(
+        fund_per_community):
+    # no fund, or one too small for any project: after the evaluation the quality residents
+    # experience is the office's ordinary services', not that of projects that never were
+    m = run(scenario(months=12, fund_per_community=fund_per_community,
+                     behavior={"quality_without_projects": 0.35}))
+    assert m.communities.delivered.sum() == 0
+    np.testing.assert_allclose(m.communities.quality, 0.35)

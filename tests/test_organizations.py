@@ -196,3 +196,41 @@ def test_residents_ratings_steer_contracts():
     they spread over more organizations (measured 6.0 against 7.25 per run)."""
     rated, unrated = contractors(0.3), contractors(0.0)
     assert np.mean(unrated) - np.mean(rated) >= 0.5, (rated, unrated)
+
+
+def test_incubated_organizations_arrive_at_the_start_of_each_later_cycle():
+    # none at start (0 per 10,000) and 100 per 10,000 a year incubated (≈ 6 a street): none
+    # arrives in the first cycle — the start's organizations are the structure's — and new
+    # ones arrive in month 13, the first month of the second cycle
+    m = small_model(months=13, structure={"social_orgs_per_10k": 0}, incubation_rate=100.0)
+    counts = []
+    for _ in range(13):
+        m.step()
+        counts.append(len(m.orgs.professionals()))
+    assert counts[:12] == [0] * 12
+    assert counts[12] >= 3
+
+
+def test_self_organizations_form_keep_their_members_and_dissolve():
+    # the engaged residents of one building who share a top need form one self-organization
+    # (formation certain here); while they stay engaged it lasts and its members are not free
+    # to found another; when their engagement falls below the dissolving level it dissolves
+    m = small_model(behavior={"self_org_formation": 1.0})
+    res, coef = m.residents, m.scenario.behavior
+    for org in list(m.orgs.self_organizations().values()):
+        m.orgs.drop(org)
+    building = m.layout.building == np.bincount(m.layout.building).argmax()
+    assert building.sum() >= coef.self_org_min
+    res.engagement[:] = 0.0
+    res.engagement[building] = 0.9
+    res.top_need[building] = 0
+    m.orgs.self_organize(coef)
+    (slot, first), = m.orgs.self_organizations().items()
+    np.testing.assert_array_equal(res.self_org == slot, building)
+    m.orgs.self_organize(coef)
+    assert list(m.orgs.self_organizations().values()) == [first]
+    np.testing.assert_array_equal(res.self_org == slot, building)
+    res.engagement[building] = coef.self_org_dissolve_engagement / 2
+    m.orgs.self_organize(coef)
+    assert not m.orgs.self_organizations()
+    assert np.all(res.self_org == -1)
