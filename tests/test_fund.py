@@ -339,3 +339,13 @@ def test_ledger_balances_for_any_cycle(costs, extra, carried, leaks):
     assert account.carried_out == pytest.approx(extra + carried, abs=1e-6)
     assert account.leaked == pytest.approx(sum(c / 8 * ls for c in costs for ls in leaks),
                                            abs=1e-6)
+
+
+def test_allocate_one_deliberator_is_enough_for_the_council_to_decide():
+    # a vote is a deliberator's need shares, which sum to 1: the council's share of the budget
+    # does not wait for a second voice
+    one_voter = np.array([0.1, 0.6, 0.1, 0.1, 0.05, 0.05])
+    picks = fund.allocate(200.0, one_voter, OFFICE_PREF, 1.0, 0.0, ONE_EACH, SIXTY,
+                          np.random.default_rng(0))
+    assert picks[0] == (1, "council")
+    assert all(who == "council" for _, who in picks)

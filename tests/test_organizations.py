@@ -213,8 +213,9 @@ def test_incubated_organizations_arrive_at_the_start_of_each_later_cycle():
 
 def test_self_organizations_form_keep_their_members_and_dissolve():
     # the engaged residents of one building who share a top need form one self-organization
-    # (formation certain here); while they stay engaged it lasts and its members are not free
-    # to found another; when their engagement falls below the dissolving level it dissolves
+    # (formation certain here), too few in another form none; while they stay engaged it
+    # lasts and its members are not free to found another; when their engagement falls below
+    # the dissolving level it dissolves
     m = small_model(behavior={"self_org_formation": 1.0})
     res, coef = m.residents, m.scenario.behavior
     for org in list(m.orgs.self_organizations().values()):
@@ -224,6 +225,10 @@ def test_self_organizations_form_keep_their_members_and_dissolve():
     res.engagement[:] = 0.0
     res.engagement[building] = 0.9
     res.top_need[building] = 0
+    # in another building, one engaged resident fewer than a self-organization needs
+    few = np.flatnonzero(m.layout.building == m.layout.building[~building][0])
+    few = few[:coef.self_org_min - 1]
+    res.engagement[few] = 0.9
     m.orgs.self_organize(coef)
     (slot, first), = m.orgs.self_organizations().items()
     np.testing.assert_array_equal(res.self_org == slot, building)
