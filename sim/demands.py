@@ -77,7 +77,7 @@ def resolve_problems(residents: Residents, layout: Layout, community: CommunityS
     # or not someone heard of them before
     on_the_spot = told & residents.grid_visited & (u[:, _SPOT] < policy.grid.resolve_share)
     by_office = _work_backlog(is_open & heard & ~on_the_spot, residents.problem_wait,
-                              layout.community, _capacity(offices, community, layout),
+                              layout.community, _capacity(offices, community),
                               u[:, _ORDER], rounding)
     resolved = on_the_spot | by_office
     is_open &= ~resolved
@@ -96,8 +96,7 @@ def resolve_problems(residents: Residents, layout: Layout, community: CommunityS
     community.backlog = np.bincount(layout.community[is_open & heard], minlength=c)
 
 
-def _capacity(offices: Sequence[StreetOffice], community: CommunityState,
-              layout: Layout) -> np.ndarray:
+def _capacity(offices: Sequence[StreetOffice], community: CommunityState) -> np.ndarray:
     """(C,) problems the street office can resolve in each community this month."""
     running = office_projects(offices, community)
     capacity = np.empty(len(community))
