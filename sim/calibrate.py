@@ -247,7 +247,12 @@ class Model:
 
     def __call__(self, parameter: Mapping[str, float]) -> dict[str, float]:
         theta = {key: float(parameter[key]) for key in self.keys}
-        stats = self.simulate(theta, _DRAW.get().model_seed)
+        seed = _DRAW.get().model_seed
+        try:
+            stats = self.simulate(theta, seed)
+        except Exception as exc:
+            raise RunError(f"simulate failed at {theta} (seed {seed}): "
+                           f"{type(exc).__name__}: {exc}") from exc
         missing = [name for name in self.names if name not in stats]
         if missing:
             raise KeyError(f"simulate returned no {', '.join(missing)} for {theta}")
@@ -325,6 +330,7 @@ def _ordered_sampler_class() -> type:
 
             payload = cloudpickle.dumps(simulate_one)
             limit = min(max_eval, self.cap)
+            limit = math.ceil(limit) if math.isfinite(limit) else limit  # whole simulations
             sample = self._create_empty_sample()
             accepted = evaluated = nonfinite = 0
             next_index, rate = 0, 1.0
@@ -357,7 +363,7 @@ def _round_size(needed: int, rate: float, workers: int, room: float) -> int:
     """Candidates to evaluate next: enough for ``needed`` acceptances at ``rate`` with 20% to
     spare, at least one per worker, never beyond ``room``. Only speed depends on it."""
     size = max(math.ceil(needed / max(rate, 1e-3) * 1.2), workers)
-    return int(min(size, room, 50 * needed + workers))
+    return max(1, int(min(size, room, 50 * needed + workers)))
 
 
 def _chunks(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
@@ -401,27 +407,12 @@ def executor_map(executor: str, workers: int, scheduler: str | None) -> Iterator
 
 
 # ----------------------------------------------------------------------------------- checking
-def check_inputs(priors: Sequence[PriorLike], observed: Mapping[str, float],
-                 sds: Mapping[str, float], *, population: int, budget: int,
-                 min_acceptance: float, max_generations: int, workers: int,
-                 executor: str, predictive_draws: int, pattern_draws: int) -> None:
-    """``ScenarioError`` listing every bad setting (named as the command line's option)."""
+def check_options(*, population: int, budget: int, min_acceptance: float,
+                  max_generations: int, workers: int, executor: str, predictive_draws: int,
+                  pattern_draws: int) -> None:
+    """``ScenarioError`` listing every bad setting, named as the command line's option; the
+    command line calls it before reading the targets file."""
     problems = []
-    keys = [p.key for p in priors]
-    if not keys:
-        problems.append("priors: at least one coefficient must be calibrated")
-    if len(set(keys)) != len(keys):
-        problems.append(f"priors: keys repeat: {sorted(k for k in set(keys) if keys.count(k) > 1)}")
-    if not observed:
-        problems.append("targets: at least one observed statistic is needed")
-    if set(observed) != set(sds):
-        problems.append("targets: every observed statistic needs an sd and only those")
-    for name, value in observed.items():
-        if not math.isfinite(float(value)):
-            problems.append(f"targets {name}: the observed value must be finite, got {value}")
-    for name, value in sds.items():
-        if not (math.isfinite(float(value)) and float(value) > 0):
-            problems.append(f"targets {name}: the sd must be a positive number, got {value}")
     if population < MIN_POPULATION:
         problems.append(f"--population: at least {MIN_POPULATION} particles, got {population}")
     if budget < 2 * population:
@@ -439,6 +430,30 @@ def check_inputs(priors: Sequence[PriorLike], observed: Mapping[str, float],
         problems.append(f"--predictive-draws: at least 2 for an interval, got {predictive_draws}")
     if pattern_draws < 0:
         problems.append(f"--pattern-draws: at least 0, got {pattern_draws}")
+    if problems:
+        raise ScenarioError(problems)
+
+
+def check_targets(priors: Sequence[PriorLike], observed: Mapping[str, float],
+                  sds: Mapping[str, float]) -> None:
+    """``ScenarioError`` listing every problem of the coefficients and statistics given to
+    :func:`calibrate` (a targets file is checked, and located, by ``sim.targets.load``)."""
+    problems = []
+    keys = [p.key for p in priors]
+    if not keys:
+        problems.append("priors: at least one coefficient must be calibrated")
+    if len(set(keys)) != len(keys):
+        problems.append(f"priors: keys repeat: {sorted(k for k in set(keys) if keys.count(k) > 1)}")
+    if not observed:
+        problems.append("targets: at least one observed statistic is needed")
+    if set(observed) != set(sds):
+        problems.append("targets: every observed statistic needs an sd and only those")
+    for name, value in observed.items():
+        if not math.isfinite(float(value)):
+            problems.append(f"targets {name}: the observed value must be finite, got {value}")
+    for name, value in sds.items():
+        if not (math.isfinite(float(value)) and float(value) > 0):
+            problems.append(f"targets {name}: the sd must be a positive number, got {value}")
     if problems:
         raise ScenarioError(problems)
 
@@ -545,7 +560,8 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
     from sim.errors import require_extra
 
     require_extra("pyabc", "calibrate", "calibration")
-    check_inputs(priors, observed, sds, population=population, budget=budget,
+    check_targets(priors, observed, sds)
+    check_options(population=population, budget=budget,
                  min_acceptance=min_acceptance, max_generations=max_generations,
                  workers=workers, executor=executor, predictive_draws=predictive_draws,
                  pattern_draws=pattern_draws)
