@@ -958,9 +958,13 @@ def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike]
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        fig = Figure(figsize=(4 * len(keys), 3.4), layout="constrained")
-        axes = fig.subplots(1, len(keys), squeeze=False)
-        for ax, prior in zip(axes[0], priors, strict=True):
+        columns = min(3, len(keys))
+        rows = math.ceil(len(keys) / columns)
+        fig = Figure(figsize=(4.2 * columns, 3.2 * rows + 0.4), layout="constrained")
+        grid = list(fig.subplots(rows, columns, squeeze=False).ravel())
+        for ax in grid[len(keys):]:
+            ax.set_axis_off()
+        for ax, prior in zip(grid, priors, strict=False):
             ax.hist(posterior[prior.key], bins=30, range=(prior.low, prior.high),
                     weights=weights, density=True, color="#4c72b0", alpha=0.8)
             row = intervals.loc[prior.key]
@@ -969,7 +973,7 @@ def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike]
             ax.axvline(row["median"], color="#dd8452", label="median")
             ax.set_xlabel(axis_label(prior.key, labels))
             ax.set_ylabel("posterior density")
-        axes[0][0].legend(fontsize=7)
+        grid[0].legend(fontsize=7)
         fig.suptitle("ABC-SMC posterior marginals")
         figures.save(fig, tmp / "marginals.png")
         n = len(keys)
