@@ -582,7 +582,7 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
     started = time.monotonic()
     stopping = {"budget": int(budget), "min_acceptance": float(min_acceptance),
                 "max_generations": int(max_generations)}
-    with _locked(out_dir):
+    with _locked(out_dir, "calibration"):
         if not resume:
             _write_manifest(out_dir, command, settings, stopping, None, None)
         try:

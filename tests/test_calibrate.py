@@ -201,6 +201,17 @@ def test_resume_refuses_other_settings_and_a_run_refuses_a_calibration(tmp_path)
         run(tmp_path / "out")
 
 
+def test_one_calibration_at_a_time_writes_into_a_directory(tmp_path):
+    from sim.errors import SweepBusyError
+    from sim.sweep import _locked
+
+    run(tmp_path / "out", max_generations=1)
+    with _locked(tmp_path / "out", "calibration"), pytest.raises(
+            SweepBusyError, match="another calibration is writing here"):
+        run(tmp_path / "out", max_generations=2, resume=True)
+    assert len(pd.read_csv(tmp_path / "out" / engine.GENERATIONS)) == 1
+
+
 def test_a_failing_simulator_leaves_nothing_behind(tmp_path):
     with pytest.raises(RunError, match=r"simulate failed at \{'a': .*ValueError: a is too"):
         run(tmp_path / "out", simulate=functools.partial(_fails, 0))
