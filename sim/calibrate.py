@@ -313,7 +313,7 @@ def _ordered_sampler_class() -> type:
         budget left). After a call: ``nr_evaluations_`` = simulations used (up to and
         including the last accepted particle), ``nonfinite_`` = those rejected for a
         non-finite statistic, ``discarded_`` = candidates evaluated beyond the last accepted
-        one (independent of nothing but the chunking; not used), ``capped_`` = whether the
+        one (not used; the same with any workers), ``capped_`` = whether the
         generation stopped at ``cap`` rather than at ``max_eval``."""
 
         def __init__(self, seed: int, mapper: Mapper, workers: int):
@@ -335,7 +335,7 @@ def _ordered_sampler_class() -> type:
             accepted = evaluated = nonfinite = 0
             next_index, rate = 0, 1.0
             while accepted < n and evaluated < limit:
-                size = _round_size(n - accepted, rate, self.workers, limit - next_index)
+                size = _round_size(n - accepted, rate, limit - next_index)
                 jobs = [(payload, self.seed, t, a, b)
                         for a, b in _chunks(next_index, next_index + size, self.workers)]
                 next_index += size
@@ -359,11 +359,12 @@ def _ordered_sampler_class() -> type:
     return OrderedSampler
 
 
-def _round_size(needed: int, rate: float, workers: int, room: float) -> int:
+def _round_size(needed: int, rate: float, room: float) -> int:
     """Candidates to evaluate next: enough for ``needed`` acceptances at ``rate`` with 20% to
-    spare, at least one per worker, never beyond ``room``. Only speed depends on it."""
-    size = max(math.ceil(needed / max(rate, 1e-3) * 1.2), workers)
-    return max(1, int(min(size, room, 50 * needed + workers)))
+    spare, never beyond ``room``. Independent of the workers, so even the count of discarded
+    candidates is the same with any; the posterior does not depend on it at all."""
+    size = math.ceil(needed / max(rate, 1e-3) * 1.2)
+    return max(1, int(min(size, room, 50 * needed)))
 
 
 def _chunks(start: int, stop: int, parts: int) -> list[tuple[int, int]]:
