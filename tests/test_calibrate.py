@@ -57,7 +57,8 @@ def test_posterior_of_a_known_model_lands_on_the_truth(tmp_path):
     error at an ESS near 100 is about 0.06); the 90% credible interval contains the exact
     mean, is at most twice the exact interval's width (1.64; a tenth of the prior's 9), and is
     not narrower than 0.8 of it (ABC cannot know more than the data say)."""
-    result = run(tmp_path / "out", population=150, max_generations=5, predictive_draws=60)
+    result = run(tmp_path / "out", population=150, max_generations=5, predictive_draws=60,
+                 pattern_check=_a_positive, pattern_draws=6)
     intervals = engine.credible_intervals(result.posterior).set_index("key")
     exact_width = 2 * 1.6449 * 0.5
     for key, truth in (("a", 1.0), ("b", -1.5)):
@@ -81,8 +82,17 @@ def test_posterior_of_a_known_model_lands_on_the_truth(tmp_path):
     # population of finite simulations, and the non-finite ones it rejected)
     prior_sample = result.simulations - result.generations["simulations"].sum()
     assert 150 <= prior_sample <= 150 + result.nonfinite - result.generations["nonfinite"].sum()
+    # the pattern step checks the first posterior draws, each with its coefficients
+    checked = pd.read_csv(tmp_path / "out" / engine.PATTERNS)
+    assert len(checked) == 6
+    assert (checked["holds:a_positive"] == (checked["a"] > 0)).all()
+    assert (checked["all_hold"] == checked["holds:a_positive"]).all()
     for name in ("marginals.png", "pairs.png"):
         assert (tmp_path / "out" / engine.PLOTS / name).stat().st_size > 0
+
+
+def _a_positive(theta, seed):
+    return {"a_positive": theta["a"] > 0}
 
 
 def test_same_seed_same_posterior_with_one_or_two_workers(tmp_path):
