@@ -82,7 +82,7 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from sim.errors import BadInput, OutputExistsError, RunError, ScenarioError
+from sim.errors import OutputExistsError, OutputWriteError, RunError, ScenarioError
 
 DB = "abc.db"
 CHECKPOINT = "checkpoint.pkl"
@@ -585,7 +585,7 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
                 "max_generations": int(max_generations)}
     with _locked(out_dir, "calibration"):
         if not resume:
-            _write_manifest(out_dir, command, settings, stopping, None, None)
+            _write_manifest(out_dir, command, settings, stopping, None)
         try:
             with executor_map(executor, workers, scheduler) as mapper:
                 engine = _Engine(priors, observed, sds, simulate, out_dir, settings, mapper,
@@ -610,8 +610,15 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
             simulations=outcome["used"], abandoned=outcome["abandoned"],
             nonfinite=outcome["nonfinite"], wall_time_s=time.monotonic() - started,
             ran_now=outcome["ran_now"])
-        _write_outputs(result, outcome["all_generations"], priors, labels)
-        _write_manifest(out_dir, command, settings, stopping, result, outcome)
+        try:
+            _write_outputs(result, outcome["all_generations"], priors, labels)
+            _write_manifest(out_dir, command, settings, stopping, result)
+        except OSError as exc:
+            raise OutputWriteError(
+                f"{out_dir}: writing the calibration's outputs failed ({exc.strerror or exc}); "
+                f"the {len(result.generations)} finished generations are kept in {DB} and "
+                f"{CHECKPOINT}: free some space and write them with --resume --out "
+                f"{out_dir}") from exc
     return result
 
 
@@ -1008,8 +1015,7 @@ def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike]
 
 
 def _write_manifest(out_dir: Path, command: Sequence[str] | None, settings: Mapping[str, Any],
-                    stopping: Mapping[str, Any], result: Calibration | None,
-                    outcome: Mapping[str, Any] | None) -> None:
+                    stopping: Mapping[str, Any], result: Calibration | None) -> None:
     from importlib import metadata
 
     from sim.runner import manifest_fields, now_iso, write_manifest
@@ -1042,5 +1048,5 @@ def targets_digest(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-__all__ = ["BadInput", "Calibration", "ObservedSdScale", "PriorLike", "calibrate",
+__all__ = ["Calibration", "ObservedSdScale", "PriorLike", "calibrate",
            "credible_intervals", "pattern_verdicts", "weighted_quantiles"]
