@@ -133,14 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--population", type=_int_in(1), metavar="N",
                    help="particles per generation (default 200; with --resume, the "
                         "calibration's)")
-    p.add_argument("--budget", type=_int_in(1), default=20_000, metavar="N",
+    p.add_argument("--budget", type=_int_in(1), metavar="N",
                    help="simulations at most, the calibration sample included (default 20000)")
-    p.add_argument("--min-acceptance", type=_fraction, default=0.02, metavar="A",
+    p.add_argument("--min-acceptance", type=_fraction, metavar="A",
                    help="stop when a generation accepts fewer than this share of its "
                         "simulations (default 0.02)")
-    p.add_argument("--max-generations", type=_int_in(1), default=8, metavar="G",
+    p.add_argument("--max-generations", type=_int_in(1), metavar="G",
                    help="generations at most, counted from the first (default 8)")
-    p.add_argument("--predictive-draws", type=_int_in(2), default=100, metavar="N",
+    p.add_argument("--predictive-draws", type=_int_in(2), metavar="N",
                    help="posterior draws simulated for the posterior-predictive table "
                         "(default 100)")
     p.add_argument("--pattern-draws", type=_int_in(0), default=4, metavar="N",
@@ -524,6 +524,12 @@ def cmd_calibrate(args: argparse.Namespace, command: list[str]) -> int:
     from sim import calibrate as engine
 
     before = _calibration_settings(args.out) if args.resume else {}
+    for option, default in (("budget", engine.DEFAULT_BUDGET),  # the library's defaults, once
+                            ("min_acceptance", engine.DEFAULT_MIN_ACCEPTANCE),
+                            ("max_generations", engine.DEFAULT_MAX_GENERATIONS),
+                            ("predictive_draws", engine.PREDICTIVE_DRAWS)):
+        if getattr(args, option) is None:
+            setattr(args, option, default)
     population = args.population if args.population is not None else before.get(
         "population", engine.DEFAULT_POPULATION)
     engine.check_options(population=population, budget=args.budget,
