@@ -25,10 +25,12 @@ The algorithm, and why each part is as it is:
   generation is reported (``generations.csv``), so a too-small population shows.
 - **Proposal**: pyABC's ``MultivariateNormalTransition`` (Silverman bandwidth).
 - **Stops**: after ``max_generations`` generations; when the simulations used would exceed
-  ``budget`` (a generation that cannot finish within the budget is abandoned: its simulations
-  are reported, its particles are not used); when a generation's acceptance rate falls below
-  ``min_acceptance`` (a generation that would need more than ``population / min_acceptance``
-  simulations is abandoned). The reason is recorded (:data:`STOP_REASONS`).
+  ``budget`` (a generation is not started when the budget left is below what it would need at
+  the last generation's acceptance rate; one that still cannot finish within the budget is
+  abandoned: its simulations are reported, its particles are not used); when a generation's
+  acceptance rate falls below ``min_acceptance`` (a generation that would need more than
+  ``population / min_acceptance`` simulations is abandoned). The reason is recorded
+  (:data:`STOP_REASONS`).
 - **Non-finite statistics** (a statistic the model leaves undefined, NaN or ±inf): the particle
   is rejected and left out of the sample the distance adapts to (a NaN would poison every
   scale), and counted (``nonfinite`` per generation and in all).
@@ -681,7 +683,10 @@ class _Engine:
                 if t >= self.stopping["max_generations"]:
                     stop = "max_generations"
                     break
-                if self.stopping["budget"] - used < self.population:
+                # the simulations the next generation is expected to need at the last
+                # acceptance rate (rates fall as epsilon does, so this is a lower bound)
+                expected = self.population / (rows[-1]["acceptance_rate"] if rows else 1.0)
+                if self.stopping["budget"] - used < expected:
                     stop = "budget"
                     break
                 clock = time.monotonic()
