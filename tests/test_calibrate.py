@@ -274,3 +274,26 @@ def test_cli_calibrates_through_the_targets_contract(tmp_path, capsys, monkeypat
 
 def _targets_simulate(targets, theta, seed):
     return gaussian_pair(theta, seed)
+
+
+@pytest.mark.slow
+def test_credible_intervals_cover_the_truth_of_synthetic_data(tmp_path):
+    """Issue 10 §4 on the tiny model (about 4 minutes): 20 trials, each drawing true (a, b)
+    from inside the prior, simulating the observations from the model at them, and calibrating
+    within 5,000 simulations. The 40 credible intervals at 90% should contain the truth about
+    36 times; the binomial (40, 0.9) lies in 32–39 with 95% probability, so that is the range
+    accepted (measured: 35 of 40, median width 0.97 of the exact posterior's)."""
+    priors = [UniformPrior("a", -4.0, 4.0), UniformPrior("b", -4.0, 4.0)]
+    rng = np.random.default_rng(2026)
+    hits = 0
+    for trial in range(20):
+        truth = {"a": float(rng.uniform(-3.5, 3.5)), "b": float(rng.uniform(-3.5, 3.5))}
+        observed = gaussian_pair(truth, int(rng.integers(2**62)))
+        result = engine.calibrate(priors, observed, GAUSSIAN_NOISE, gaussian_pair,
+                                  out_dir=tmp_path / str(trial), seed=trial, population=100,
+                                  budget=5000, max_generations=20, predictive_draws=10)
+        assert result.simulations + result.abandoned <= 5000
+        intervals = engine.credible_intervals(result.posterior).set_index("key")
+        hits += sum(intervals.loc[k, "low"] <= truth[k] <= intervals.loc[k, "high"]
+                    for k in ("a", "b"))
+    assert 32 <= hits <= 39, hits
