@@ -78,11 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("experiment", metavar="EXPERIMENT.yaml")
     p.add_argument("--workers", type=_int_in(1), help="worker processes (default: all cores)")
-    p.add_argument("--executor", choices=("local", "dask"), default="local",
-                   help="local processes (default) or a Dask cluster")
-    p.add_argument("--scheduler", metavar="ADDR",
-                   help="Dask scheduler, e.g. tcp://host:8786, with --executor dask; checked "
-                        "before anything runs (default: a local Dask cluster)")
+    _add_executor_options(p)
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted sweep in --out without redoing finished runs")
     p.add_argument("--out", type=Path, metavar="DIR", help="results directory")
@@ -122,6 +118,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", help="output directory")
     p.set_defaults(handler=cmd_patterns)
 
+    p = commands.add_parser(
+        "calibrate", help="ABC-SMC calibration of coefficients against a targets file")
+    p.add_argument("targets", metavar="TARGETS.yaml")
+    p.add_argument("--workers", type=_int_in(1), default=1, help="worker processes (default 1)")
+    _add_executor_options(p)
+    p.add_argument("--resume", action="store_true",
+                   help="continue the calibration in --out from its last finished generation "
+                        "(its seed and population unless given; the same targets file)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output directory")
+    p.add_argument("--seed", type=_schema_int("seed"),
+                   help="master seed (default: the targets file's; with --resume, the "
+                        "calibration's)")
+    p.add_argument("--population", type=_int_in(1), metavar="N",
+                   help="particles per generation (default 200; with --resume, the "
+                        "calibration's)")
+    p.add_argument("--budget", type=_int_in(1), metavar="N",
+                   help="simulations at most, the calibration sample included (default 20000)")
+    p.add_argument("--min-acceptance", type=_fraction, metavar="A",
+                   help="stop when a generation accepts fewer than this share of its "
+                        "simulations (default 0.02)")
+    p.add_argument("--max-generations", type=_int_in(1), metavar="G",
+                   help="generations at most, counted from the first (default 8)")
+    p.add_argument("--predictive-draws", type=_int_in(2), metavar="N",
+                   help="posterior draws simulated for the posterior-predictive table "
+                        "(default 100)")
+    p.add_argument("--pattern-draws", type=_int_in(0), default=4, metavar="N",
+                   help="posterior draws at which the targets file's patterns are checked "
+                        "(default 4; 0 skips this slow step)")
+    p.add_argument("--pattern-replicates", type=_int_in(2), default=2, metavar="R",
+                   help="paired replicates per pattern check (default 2)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=cmd_calibrate)
+
     p = commands.add_parser("demo", help="the teaching app in the browser (Mesa SolaraViz)")
     p.add_argument("scenario", metavar="SCENARIO.yaml", nargs="?",
                    help="loaded first (default scenarios/teaching.yaml)")
@@ -130,6 +159,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not open a browser window")
     p.set_defaults(handler=cmd_demo)
     return parser
+
+
+def _add_executor_options(p: argparse.ArgumentParser) -> None:
+    """``--executor`` and ``--scheduler``, as ``sweep`` and ``calibrate`` take them."""
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="local processes (default) or a Dask cluster")
+    p.add_argument("--scheduler", metavar="ADDR",
+                   help="Dask scheduler, e.g. tcp://host:8786, with --executor dask; checked "
+                        "before anything runs (default: a local Dask cluster)")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
@@ -468,6 +506,106 @@ def _failure_text(patterns: Any, evaluation: Any, pattern: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
+def cmd_calibrate(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov calibrate``: ABC-SMC posterior of a targets file's coefficients into ``--out``;
+    1 when no generation finished."""
+    errors.require_extra("pyabc", "calibrate", "cogov calibrate")
+    import functools
+
+    from sim.sweep import parse_scheduler
+
+    if args.scheduler is not None:  # a malformed address: refused before anything else
+        parse_scheduler(args.scheduler)
+    if args.executor == "dask":
+        errors.require_extra("distributed", "dask", "cogov calibrate --executor dask")
+    if args.resume and args.out is None:
+        raise errors.ScenarioError("--resume needs --out DIR: the directory of the calibration "
+                                   "to continue")
+    from sim import calibrate as engine
+
+    before = _calibration_settings(args.out) if args.resume else {}
+    for option, default in (("budget", engine.DEFAULT_BUDGET),  # the library's defaults, once
+                            ("min_acceptance", engine.DEFAULT_MIN_ACCEPTANCE),
+                            ("max_generations", engine.DEFAULT_MAX_GENERATIONS),
+                            ("predictive_draws", engine.PREDICTIVE_DRAWS)):
+        if getattr(args, option) is None:
+            setattr(args, option, default)
+    population = args.population if args.population is not None else before.get(
+        "population", engine.DEFAULT_POPULATION)
+    engine.check_options(population=population, budget=args.budget,
+                         min_acceptance=args.min_acceptance,
+                         max_generations=args.max_generations, workers=args.workers,
+                         executor=args.executor, predictive_draws=args.predictive_draws,
+                         pattern_draws=args.pattern_draws)
+    from sim import targets as targets_file
+
+    loaded = targets_file.load(args.targets)
+    seed = args.seed if args.seed is not None else before.get("seed", loaded.seed)
+    out = args.out or default_out(f"calibrate-{Path(args.targets).stem}")
+    check = (functools.partial(engine.pattern_verdicts, tuple(loaded.patterns),
+                               args.pattern_replicates, args.workers)
+             if loaded.patterns and args.pattern_draws else None)
+    result = engine.calibrate(
+        loaded.priors, {t.name: t.observed for t in loaded.targets},
+        {t.name: t.sd for t in loaded.targets}, functools.partial(targets_file.simulate, loaded),
+        out_dir=out, seed=seed, workers=args.workers, executor=args.executor,
+        scheduler=args.scheduler, population=population, budget=args.budget,
+        min_acceptance=args.min_acceptance, max_generations=args.max_generations,
+        resume=args.resume, progress=_tty() and not args.quiet,
+        predictive_draws=args.predictive_draws, pattern_check=check,
+        pattern_draws=args.pattern_draws,
+        identity={"targets_file": str(Path(args.targets).resolve()),
+                  "targets_sha256": engine.targets_digest(args.targets),
+                  "replicates": int(loaded.replicates)},
+        command=command)
+    print(_calibration_report(engine, result))
+    print(f"wrote {out}")
+    return EXIT_OK if len(result.generations) else EXIT_FAILED
+
+
+def _calibration_settings(out: Path) -> dict[str, Any]:
+    """The settings of the calibration in ``out`` (empty when there is none: the library
+    then refuses the resume, naming the directory)."""
+    import json
+
+    try:
+        settings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["settings"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    return settings if isinstance(settings, dict) else {}
+
+
+def _calibration_report(engine: Any, result: Any) -> str:
+    """Generations, the posterior's credible intervals, the posterior-predictive table and the
+    pattern pass rate, as printed by ``cogov calibrate``."""
+    import pandas as pd
+
+    lines = [f"ABC-SMC: {len(result.generations)} generations ({result.ran_now} run now), "
+             f"{result.simulations} simulations used ({result.abandoned} more in an abandoned "
+             f"generation, {result.nonfinite} rejected for a non-finite statistic), "
+             f"{result.wall_time_s:.1f} s; stopped: {engine.STOP_REASONS[result.stop_reason]}"]
+    with pd.option_context("display.width", 120, "display.max_columns", 20):
+        if len(result.generations):
+            shown = result.generations.drop(columns=["wall_time_s"]).round(4)
+            lines += ["", shown.to_string(index=False)]
+        if result.posterior.empty:
+            lines += ["", "no generation finished: no posterior (raise --budget or lower "
+                      "--min-acceptance)"]
+            return "\n".join(lines)
+        lines += ["", f"posterior ({engine.CREDIBLE_RULE}):",
+                  engine.credible_intervals(result.posterior).round(4).to_string(index=False)]
+        if result.predictive is not None:
+            table = result.predictive.assign(
+                hit=result.predictive["hit"].map({True: "hit", False: "miss"}).fillna("n/a"))
+            lines += ["", f"posterior predictive ({engine.PREDICTIVE_RULE}):",
+                      table.round(4).to_string(index=False)]
+        if result.patterns is not None:
+            rate = result.patterns["all_hold"].mean()
+            lines += ["", f"patterns hold at {rate:.0%} of {len(result.patterns)} posterior "
+                      "draws (every listed pattern at once; per pattern in patterns.csv)"]
+    return "\n".join(lines)
+
+
 def cmd_demo(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov demo``: serve the teaching app on 127.0.0.1 until Ctrl-C."""
     errors.require_extra("solara", "demo", "cogov demo")
@@ -677,6 +815,17 @@ def _int_in(low: int, high: int | None = None) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _fraction(text: str) -> float:
+    """A number in (0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1, got {value}")
+    return value
 
 
 def _schema_int(field: str) -> Callable[[str], int]:

@@ -483,7 +483,7 @@ _LOCKED_GUARD = threading.Lock()
 
 
 @contextmanager
-def _locked(out_dir: Path) -> Iterator[None]:
+def _locked(out_dir: Path, what: str = "sweep") -> Iterator[None]:
     """Hold ``out_dir``'s lock for the block; ``SweepBusyError`` if another sweep holds it.
 
     A POSIX record lock (``fcntl.lockf``), not ``flock``: a ``flock`` belongs to the open file
@@ -496,7 +496,7 @@ def _locked(out_dir: Path) -> Iterator[None]:
     key = out_dir.resolve()
     with _LOCKED_GUARD:
         if key in _LOCKED:
-            raise SweepBusyError(f"{out_dir}: another sweep is writing here")
+            raise SweepBusyError(f"{out_dir}: another {what} is writing here")
         _LOCKED.add(key)
     try:
         with open(out_dir / LOCK, "a") as handle:
@@ -505,7 +505,7 @@ def _locked(out_dir: Path) -> Iterator[None]:
             except OSError as exc:
                 if exc.errno not in (errno.EACCES, errno.EAGAIN):
                     raise
-                raise SweepBusyError(f"{out_dir}: another sweep is writing here") from None
+                raise SweepBusyError(f"{out_dir}: another {what} is writing here") from None
             yield
     finally:
         with _LOCKED_GUARD:

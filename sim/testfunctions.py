@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,3 +41,42 @@ def integer_lever(params: Mapping[str, float], rng: np.random.Generator) -> dict
     if not float(n).is_integer():
         raise ValueError(f"n must be a whole number, got {n}")
     return {"y": 3.0 * n + 2.0 * params["x"]}
+
+
+# ------------------------------------------------------------------ calibration (ABC-SMC)
+@dataclass(frozen=True)
+class UniformPrior:
+    """A uniform prior on [low, high] with the interface of ``sim.targets.Prior``, so the
+    calibration engine can be tested without the model."""
+
+    key: str
+    low: float
+    high: float
+    shape: str = "uniform"
+
+    def rvs(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        return rng.uniform(self.low, self.high, size)
+
+    def pdf(self, x: np.ndarray) -> np.ndarray:
+        return np.where(self.contains(x), 1.0 / (self.high - self.low), 0.0)
+
+    def contains(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=float)
+        return (x >= self.low) & (x <= self.high)
+
+
+GAUSSIAN_NOISE = {"y1": 0.5, "y2": 50.0}
+"""Standard deviations of the noise of :func:`gaussian_pair`'s two statistics."""
+
+
+def gaussian_pair(theta: Mapping[str, float], seed: int) -> dict[str, float]:
+    """y1 = a + N(0, 0.5²), y2 = 100·b + N(0, 50²), in the calibration's ``simulate(theta,
+    seed)`` form: with flat priors on a, b the exact posterior given observations (y1, y2) is
+    a ~ N(y1, 0.5²), b ~ N(y2 / 100, 0.5²) (away from the bounds). The statistics differ in
+    scale by 100, which an unscaled distance would get wrong. y1 is undefined (NaN) for
+    a > 4.5, to exercise the rejection of non-finite statistics."""
+    rng = np.random.default_rng(seed)
+    noise = rng.normal(size=2)
+    a, b = theta["a"], theta["b"]
+    y1 = math.nan if a > 4.5 else a + GAUSSIAN_NOISE["y1"] * noise[0]
+    return {"y1": float(y1), "y2": float(100.0 * b + GAUSSIAN_NOISE["y2"] * noise[1])}
