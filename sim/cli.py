@@ -670,14 +670,17 @@ def _progress(unit: str) -> Iterator[Callable[[int, int], None]]:
 
 # -------------------------------------------------------------------------------- file kinds
 def problems_in(path: Path) -> list[str]:
-    """Every problem of a scenario or experiment file (empty when it is valid)."""
+    """Every problem of a scenario, experiment or calibration targets file (empty when it is
+    valid)."""
     return _check_file(path)[0]
 
 
 def _check_file(path: Path) -> tuple[list[str], list[str]]:
-    """(problems, warnings) of a scenario or experiment file; never raises for bad input."""
+    """(problems, warnings) of a scenario, experiment or targets file; never raises for bad
+    input."""
     from sim.experiment import is_experiment_file
     from sim.scenario import read_yaml
+    from sim.targets import is_targets_file
 
     try:
         data = read_yaml(path)
@@ -685,6 +688,8 @@ def _check_file(path: Path) -> tuple[list[str], list[str]]:
         return exc.problems, []
     if is_experiment_file(data):
         return experiment_problems(path), []
+    if is_targets_file(data):
+        return targets_problems(path), []
     return _scenario_check(path)
 
 
@@ -708,8 +713,20 @@ def experiment_problems(path: Path) -> list[str]:
     """Problems of an experiment file: keys, bounds, metric names and its base scenario."""
     from sim.experiment import load_experiment
 
+    return _problems_of(load_experiment, path)
+
+
+def targets_problems(path: Path) -> list[str]:
+    """Problems of a calibration targets file: keys, scenarios, statistics, priors, patterns."""
+    from sim.targets import load
+
+    return _problems_of(load, path)
+
+
+def _problems_of(load: Callable[[Path], object], path: Path) -> list[str]:
+    """The located problems ``load(path)`` raises as a ScenarioError (empty when it loads)."""
     try:
-        load_experiment(path)
+        load(path)
     except errors.ScenarioError as exc:
         return exc.problems
     return []
@@ -731,10 +748,17 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
     try:
         scenario, where = load_located(path, overrides, origin)
     except errors.ScenarioError:
-        if is_experiment_file(_quiet_read(path)):
+        data = _quiet_read(path)
+        if is_experiment_file(data):
             raise errors.ScenarioError(
                 f"{path}: is an experiment file (method:, parameters:); run it with `cogov sweep`"
             ) from None
+        from sim.targets import is_targets_file
+
+        if is_targets_file(data):
+            raise errors.ScenarioError(
+                f"{path}: is a calibration targets file (targets:, priors:); run it with "
+                "`cogov calibrate`") from None
         raise
     for warning in inert_settings(scenario, where, str(path)):
         print(warning, file=sys.stderr)

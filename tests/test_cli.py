@@ -175,6 +175,23 @@ def test_validate_checks_experiment_files(small_yaml, tmp_path, capsys) -> None:
     assert "Traceback" not in captured.err
 
 
+def test_validate_checks_targets_files_and_run_points_them_to_calibrate(tmp_path, capsys
+                                                                         ) -> None:
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "anchors.yaml"
+    bad = tmp_path / "bad_targets.yaml"
+    bad.write_text(shipped.read_text(encoding="utf-8").replace(
+        "statistic: volunteer_annual", "statistic: volunteer_anual"), encoding="utf-8")
+    line = next(i for i, text in enumerate(bad.read_text().splitlines(), 1)
+                if "volunteer_anual" in text)
+    assert cli.main(cogov("validate", shipped, bad)) == 2
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [f"OK {shipped}"]
+    assert f"{bad}:{line} targets.volunteered_in_a_year.statistic:" in captured.err
+    assert "Traceback" not in captured.err
+    assert cli.main(cogov("run", shipped, "--replicates", "1")) == 2
+    assert "run it with `cogov calibrate`" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------------------ sweep, analyze
 GRID = """\
 scenario: {scenario}
