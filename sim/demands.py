@@ -41,7 +41,7 @@ def arise_rate(residents: Residents, coef: Behavior) -> np.ndarray:
             * (1.0 + d.care_factor * residents.care_duty))
 
 
-def office_projects(offices: Sequence[StreetOffice], community: CommunityState) -> np.ndarray:
+def office_projects(community: CommunityState) -> np.ndarray:
     """(C,) fund projects the street office is implementing itself in each community now."""
     return np.array([sum(1 for p in fund.projects
                          if isinstance(p.implementer, StreetOffice) and not p.delivered)
@@ -98,7 +98,7 @@ def resolve_problems(residents: Residents, layout: Layout, community: CommunityS
 
 def _capacity(offices: Sequence[StreetOffice], community: CommunityState) -> np.ndarray:
     """(C,) problems the street office can resolve in each community this month."""
-    running = office_projects(offices, community)
+    running = office_projects(community)
     capacity = np.empty(len(community))
     for office in offices:
         capacity[office.communities] = office.demand_capacity(running[office.communities])

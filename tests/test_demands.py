@@ -269,7 +269,7 @@ def test_the_office_counts_only_the_projects_it_is_still_implementing_itself():
         SimpleNamespace(projects=[project(office, False), project(office, True),
                                   project(org, False), project(office, False)]),
         SimpleNamespace(projects=[project(office, True), project(org, False)])])
-    np.testing.assert_array_equal(demands.office_projects([office], community), [2, 0])
+    np.testing.assert_array_equal(demands.office_projects(community), [2, 0])
 
 
 def test_the_backlog_is_worked_oldest_first_up_to_capacity_in_each_community():
