@@ -589,7 +589,7 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
         if not resume:
             _write_manifest(out_dir, command, settings, stopping, None)
         try:
-            with executor_map(executor, workers, scheduler) as mapper:
+            with executor_map(executor, workers, scheduler) as mapper, _quiet_pyabc():
                 engine = _Engine(priors, observed, sds, simulate, out_dir, settings, mapper,
                                  workers, stopping, progress)
                 outcome = engine.run(resume)
@@ -624,6 +624,21 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
     return result
 
 
+@contextlib.contextmanager
+def _quiet_pyabc() -> Iterator[None]:
+    """pyABC reports every step at INFO on stderr, where the progress bar says what matters:
+    its "ABC" logger is held at WARNING while a calibration runs, and given back its level."""
+    import logging
+
+    logger = logging.getLogger("ABC")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 ROW_COLUMNS = ["generation", "epsilon", "acceptance_rate", "simulations", "population", "ess",
                "nonfinite", "discarded", "wall_time_s"]
 
@@ -635,12 +650,8 @@ class _Engine:
                  sds: Mapping[str, float], simulate: Simulate, out_dir: Path,
                  settings: dict[str, Any], mapper: Mapper, workers: int,
                  stopping: Mapping[str, Any], progress: bool):
-        import logging
-
         import pyabc
 
-        # pyABC reports every step at INFO on stderr; the progress bar says what matters
-        logging.getLogger("ABC").setLevel(logging.WARNING)
         self.keys = [p.key for p in priors]
         self.names = list(observed)
         self.observed = {name: float(observed[name]) for name in self.names}
