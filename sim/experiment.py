@@ -42,6 +42,7 @@ from sim.schema import (
     locate,
     model_class,
     refuse_bool_for_number,
+    retired,
 )
 
 METHODS = ("grid", "random", "sobol", "morris", "fast")
@@ -381,7 +382,7 @@ def _parameter(name: str, given: Any, spec: Experiment, base: Scenario | None) -
         keys = tuple(name.split("."))
         info = field_at(Scenario, keys)
         if info is None:
-            raise ValueError(f"not a scenario key{_suggest(name)}")
+            raise ValueError(retired(name) or f"not a scenario key{_suggest(name)}")
         integer = info.annotation is int
         switch = info.annotation is bool
         low, high = bounds(Scenario, keys)

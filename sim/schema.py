@@ -1569,14 +1569,27 @@ RETIRED: dict[str, str] = {
 is refused (a silently ignored lever would mislead) with what replaced it."""
 
 
+def retired(key_path: str) -> str | None:
+    """Why the dotted scenario key ``key_path`` is refused and what replaced it, if it is one of
+    :data:`RETIRED` (None otherwise); for scenarios, scheduled changes (``set:`` keys are
+    checked against ``policy``), experiment parameters and calibration priors alike."""
+    reason = RETIRED.get(key_path)
+    return f"'{key_path.rsplit('.', 1)[-1]}' was retired in issue 9: {reason}" if reason else None
+
+
+def _retired_at(loc: tuple) -> str | None:
+    """:func:`retired` for a pydantic error location from the scenario's root."""
+    return retired(".".join(str(part) for part in loc))
+
+
 def validation_message(err: Mapping, cls: type[BaseModel], loc: tuple) -> str:
     """One pydantic error in words: unknown keys with a "did you mean", ranges with both
     bounds, the value given."""
     kind, given = err["type"], err.get("input")
     if kind == "extra_forbidden":
-        retired = RETIRED.get(".".join(str(part) for part in loc))
-        if retired:
-            return f"'{loc[-1]}' was retired in issue 9: {retired}"
+        reason = _retired_at(("policy", *loc) if cls is Policy else loc)
+        if reason:
+            return reason
         options = fields_at(cls, loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.6)
         if hint:

@@ -33,7 +33,16 @@ from sim import statistics
 from sim.errors import Problem, ScenarioError
 from sim.loading import load_yaml_tree, located_at, problem_at
 from sim.scenario import Scenario
-from sim.schema import Label, _Config, bounds, field_at, key_paths, model_class, validation_message
+from sim.schema import (
+    Label,
+    _Config,
+    bounds,
+    field_at,
+    key_paths,
+    model_class,
+    retired,
+    validation_message,
+)
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 """Where a scenario file not found beside the targets file is looked for."""
@@ -361,7 +370,7 @@ def _prior(key: str, given: PriorSpec) -> Prior:
     keys = tuple(key.split("."))
     info = field_at(Scenario, keys)
     if info is None:
-        raise ValueError(f"not a scenario key{_suggest(key, key_paths(Scenario))}")
+        raise ValueError(retired(key) or f"not a scenario key{_suggest(key, key_paths(Scenario))}")
     if info.annotation is not float:
         kind = ("a section" if model_class(info.annotation) else
                 "a whole number" if info.annotation is int else

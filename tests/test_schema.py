@@ -100,3 +100,27 @@ def test_a_retired_key_is_refused_with_what_replaced_it(key):
     with pytest.raises(ScenarioError) as raised:
         Scenario.from_dict(data)
     assert "retired in issue 9" in str(raised.value) and key in str(raised.value)
+
+
+@pytest.mark.parametrize("key", sorted(k for k in schema.RETIRED if k.startswith("policy.")))
+def test_a_retired_policy_key_in_a_scheduled_change_is_refused_the_same_way(key):
+    data = {"months": 24, "policy": {"schedule": [
+        {"month": 12, "set": {key.removeprefix("policy."): 0.5}}]}}
+    with pytest.raises(ScenarioError) as raised:
+        Scenario.from_dict(data)
+    assert "retired in issue 9" in str(raised.value)
+
+
+@pytest.mark.parametrize("key", sorted(schema.RETIRED))
+def test_a_retired_key_as_an_experiment_parameter_is_refused_the_same_way(key, tmp_path):
+    from sim.experiment import load_experiment
+
+    base = tmp_path / "base.yaml"
+    base.write_text("seed: 1\nmonths: 12\n")
+    exp = tmp_path / "exp.yaml"
+    exp.write_text(f"scenario: base.yaml\nmethod: grid\nparameters: {{{key}: [0, 1]}}\n"
+                   "metrics: [participation_any_last12]\n")
+    with pytest.raises(ScenarioError) as raised:
+        load_experiment(exp)
+    assert f"{exp}:3 parameters.{key}: '{key.rsplit('.', 1)[-1]}' was retired in issue 9" \
+        in str(raised.value)
