@@ -195,3 +195,27 @@ def test_tenure_counts_the_months_since_moving_in():
     stayed = arrived < 0
     np.testing.assert_array_equal(model.residents.tenure[stayed], start[stayed] + 24)
     np.testing.assert_array_equal(model.residents.tenure[~stayed], 24 - arrived[~stayed])
+
+
+def test_a_pair_of_two_newcomers_is_as_likely_as_a_newcomer_and_an_incumbent():
+    """Both newcomers of a pair draw each other, so the pair is kept from one draw only: per
+    possible pair, newcomer–newcomer pairs are drawn as often as newcomer–incumbent pairs (a
+    ratio within 0.8–1.25 over 300 draws; counting both draws would give 2)."""
+    scenario = world(months=1, adults=400)
+    layout = CoGovModel(scenario).layout
+    structure = scenario.structure.model_copy(update={"building_tie_prob": 0.3,
+                                                      "small_world_degree": 0})
+    building = layout.building == layout.building[0]
+    households = np.unique(layout.household[building])
+    movers = np.isin(layout.household, households[::2])
+    rows = np.flatnonzero(movers)
+    n_new, n_old = len(rows), int((building & ~movers).sum())
+    both = one = 0
+    for seed in range(300):
+        i, j = mobility.would_be_ties(rows, movers, layout, structure,
+                                      np.random.default_rng(seed))
+        both += int(movers[j].sum())
+        one += int((~movers[j]).sum())
+    per_pair_both = both / (n_new * (n_new - 1) / 2)
+    per_pair_one = one / (n_new * n_old)
+    assert 0.8 < per_pair_both / per_pair_one < 1.25
