@@ -172,7 +172,9 @@ def _add_executor_options(p: argparse.ArgumentParser) -> None:
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=_schema_int("seed"), help="master seed (default: the file's)")
-    p.add_argument("--replicates", type=_int_in(1), default=1, help="replicates (default 1)")
+    p.add_argument("--replicates", type=_int_in(1),
+                   help="replicates (default 1); with --posterior, replicates per posterior "
+                        "draw (default 2)")
     p.add_argument("--first-replicate", type=_int_in(0), default=0, metavar="K",
                    help="index of the first replicate (default 0): --first-replicate K "
                         "--replicates 1 reruns replicate K alone, e.g. one row of a sweep")
@@ -190,6 +192,12 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="also run each replicate with no fund and report satisfaction, needs "
                         "met, trust and participation gained per 10,000 yuan a year "
                         "(cost_effectiveness.csv; doubles the run time)")
+    p.add_argument("--posterior", type=Path, metavar="DIR",
+                   help="draw the coefficients from the ABC-SMC posterior in DIR (the --out of "
+                        "`cogov calibrate`): --draws K draws × --replicates R replicates each; "
+                        "intervals split into coefficient and noise parts")
+    p.add_argument("--draws", type=_int_in(1), metavar="K",
+                   help="posterior draws with --posterior (default 10, at least 2)")
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -197,8 +205,11 @@ def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
     """``cogov run``: replicates of one scenario → timeseries, summary, manifest, plots."""
     from sim.runner import check_out_dir, check_writable, run, summary_table, write_outputs
 
+    chosen = _posterior_options(args)
     scenario = load_scenario(args.scenario, args)
     out = args.out or default_out(scenario.name)
+    if chosen is not None:
+        return _run_posterior([scenario], chosen, args, command, out)
     check_out_dir(out, args.overwrite)
     check_writable(out)
     result = run(scenario, replicates=args.replicates, workers=args.workers, progress=_tty(),
@@ -218,6 +229,7 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
 
     from sim.runner import check_out_dir, check_writable, run, summary_table, write_comparison
 
+    chosen = _posterior_options(args)
     scenarios, problems, seen = [], [], {}
     for path in args.scenarios:
         try:
@@ -235,6 +247,8 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
     if problems:
         raise errors.ScenarioError(problems)
     out = args.out or default_out("compare")
+    if chosen is not None:
+        return _run_posterior(scenarios, chosen, args, command, out)
     check_out_dir(out, args.overwrite)
     check_writable(out)
     results = [
@@ -249,6 +263,98 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
     summary = pd.concat([r.summary for r in results], ignore_index=True)
     print(format_table(summary_table(summary)))
     _print_cost_effectiveness(tables)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _posterior_options(args: argparse.Namespace) -> Any:
+    """With ``--posterior``: the checked posterior (``sim.posterior.load``) and the design
+    (``--draws`` K, ``--replicates`` R per draw), all refused before anything runs; None
+    without it (``--replicates`` then defaults to 1)."""
+    if args.posterior is None:
+        if args.draws is not None:
+            raise errors.ScenarioError("--draws: needs --posterior DIR (the posterior to draw "
+                                       "coefficients from)")
+        args.replicates = 1 if args.replicates is None else args.replicates
+        return None
+    from sim import posterior
+
+    problems = []
+    draws = posterior.DEFAULT_DRAWS if args.draws is None else args.draws
+    args.replicates = (posterior.DEFAULT_REPLICATES if args.replicates is None
+                       else args.replicates)
+    try:
+        posterior.check_design(draws, args.replicates)
+    except errors.ScenarioError as exc:
+        problems += exc.problems
+    if args.first_replicate:
+        problems.append("--first-replicate: not with --posterior (replicate k·R + j is "
+                        "replicate j of draw k)")
+    if args.cost_effectiveness:
+        problems.append("--cost-effectiveness: not yet with --posterior (its no-fund "
+                        "counterpart does not draw coefficients)")
+    try:
+        loaded = posterior.load(args.posterior)
+    except errors.ScenarioError as exc:
+        problems += exc.problems
+        loaded = None
+    if loaded is not None:
+        from sim.scenario import parse_assignments
+
+        both = sorted(set(parse_assignments(args.overrides)) & set(loaded.keys))
+        problems += [f"--set {key}: is drawn from the posterior in {args.posterior}; drop one"
+                     for key in both]
+    if problems:
+        raise errors.ScenarioError(problems)
+    return loaded, draws, args.replicates
+
+
+def _run_posterior(scenarios: list[Scenario], chosen: Any, args: argparse.Namespace,
+                   command: list[str], out: Path) -> int:
+    """``cogov run``/``compare --posterior``: every scenario on the same K posterior draws and
+    replicate seeds (the first scenario's seed unless ``--seed``), the split intervals printed
+    and written (``posterior_intervals.csv``), the draws (``posterior_draws.csv``) and, for
+    several scenarios, the probability that the first beats each other
+    (``posterior_compare.csv``)."""
+    import pandas as pd
+
+    from sim import posterior
+    from sim.runner import check_out_dir, check_writable, write_comparison, write_outputs
+
+    loaded, draws, replicates = chosen
+    seed = scenarios[0].seed
+    scenarios = [s if s.seed == seed else s.with_overrides({"seed": seed}, origin="--posterior")
+                 for s in scenarios]
+    picked = posterior.draw_particles(loaded, seed, draws)
+    for scenario in scenarios:  # a value a scenario refuses: before anything runs
+        posterior.draw_scenarios(scenario, loaded, picked)
+    check_out_dir(out, args.overwrite)
+    check_writable(out)
+    results = [posterior.run(s, loaded, picked, replicates, args.workers, _tty())
+               for s in scenarios]
+    summary = pd.concat([r.summary for r in results], ignore_index=True)
+    split = posterior.intervals_table(summary)
+    tables = {posterior.DRAWS_TABLE: posterior.draws_table(picked, replicates),
+              posterior.INTERVALS_TABLE: split}
+    probability = posterior.probability_table(summary) if len(results) > 1 else None
+    if probability is not None:
+        tables[posterior.PROBABILITY_TABLE] = probability
+    extra = posterior.manifest_fields(loaded, draws, replicates)
+    if len(results) == 1:
+        write_outputs(out, results[0], command, overwrite=args.overwrite, tables=tables,
+                      extra=extra)
+    else:
+        write_comparison(out, results, command, overwrite=args.overwrite, tables=tables,
+                         extra=extra)
+    for result in results:
+        print(f"{_run_line(result.scenario, result.replicates)} ({draws} posterior draws × "
+              f"{replicates} replicates, posterior generation {loaded.generation} of "
+              f"{args.posterior})")
+    print(format_table(split))
+    if probability is not None:
+        print(f"\n{posterior.PROBABILITY_RULE}:")
+        with pd.option_context("display.width", 120, "display.max_columns", 20):
+            print(probability.round(4).to_string(index=False))
     print(f"wrote {out}")
     return EXIT_OK
 
@@ -774,13 +880,18 @@ def default_out(label: str) -> Path:
 
 def format_table(table: pd.DataFrame) -> str:
     """Scenarios as columns, metrics as rows, cells ``mean [low, high]`` by the interval rule
-    of ``sim.intervals``, named in the header; notes below say where no interval exists."""
+    of ``sim.intervals``, named in the header; notes below say where no interval exists.
+    A table of ``sim.posterior.intervals_table`` (it has ``share_coefficients``) is labelled
+    by the split rule, and each cell adds the coefficient share of a run's variance."""
     from sim import intervals
 
     scenarios = list(dict.fromkeys(table["scenario"]))
-    cells = {(r.scenario, r.metric): _cell(r) for r in table.itertuples()}
+    split = "share_coefficients" in table
+    cells = {(r.scenario, r.metric): _cell(r) + (_share(r) if split else "")
+             for r in table.itertuples()}
     some_interval = table["ci_low"].notna().any()
-    header = f"metric: mean [{intervals.RULE_SHORT}]" if some_interval else "metric: mean"
+    short = intervals.SPLIT_RULE_SHORT if split else intervals.RULE_SHORT
+    header = f"metric: mean [{short}]" if some_interval else "metric: mean"
     rows = [[header, *map(str, scenarios)]]
     rows += [[m, *(cells[s, m] for s in scenarios)] for m in dict.fromkeys(table["metric"])]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -802,11 +913,24 @@ def _cell(row: Any) -> str:
     return text + marks
 
 
+def _share(row: Any) -> str:
+    """`` c=NN%``: the coefficient share of a run's variance (``--posterior``)."""
+    return "" if math.isnan(row.share_coefficients) else f" c={row.share_coefficients:.0%}"
+
+
 def _table_notes(table: pd.DataFrame) -> list[str]:
     from sim import intervals
 
-    notes = [f"[{intervals.RULE_SHORT}]: {intervals.RULE}."] if table["ci_low"].notna().any() \
-        else []
+    split = "share_coefficients" in table
+    short, rule = ((intervals.SPLIT_RULE_SHORT, intervals.SPLIT_RULE) if split else
+                   (intervals.RULE_SHORT, intervals.RULE))
+    notes = [f"[{short}]: {rule}."] if table["ci_low"].notna().any() else []
+    if split:
+        notes.append("c=: share of a run's variance from coefficient uncertainty (the rest is "
+                     "stochastic noise); predictive intervals and both standard deviations "
+                     "in posterior_intervals.csv.")
+        notes += sorted({f"{r.scenario} {r.metric}: no split: {r.note}"
+                         for r in table.itertuples() if r.note})
     if (table["n"] == 1).any():
         notes.append("No interval where a scenario has one replicate: run --replicates 2 or "
                      "more (4 or more for a useful width).")

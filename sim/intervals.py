@@ -20,6 +20,29 @@ Beta(0.3, 8) quantity at 4 replicates) and more replicates are the cure.
   interval of the mean of z_r = (a_r − R·b_r) / mean(b), centred on R = mean(a) / mean(b).
 - With fewer than two finite values there is no interval: ``low``/``high`` are NaN and
   :func:`no_interval_reason` says why and how to get one.
+
+**Split "t95, within range, split by draw"** (:func:`split_interval`; ``cogov run``/``compare
+--posterior``): the same rule when the coefficients are uncertain. K coefficient vectors are
+drawn from the ABC-SMC posterior and each runs R replicates (a nested design, y_kj). A run's
+value varies for two reasons, and its variance is their sum (one-way random-effects model,
+y_kj = μ + a_k + e_kj): the **coefficient** part σ²_c = Var(a_k), between draws, and the
+**noise** part σ²_n = Var(e_kj), within a draw. Both are estimated by the one-way ANOVA method
+of moments: σ̂²_n = MSW, σ̂²_c = max(0, (MSB − MSW) / n₀) (truncated at 0; n₀ = R in a
+balanced design, (N − Σn_k²/N)/(K − 1) when undefined values unbalance it). Reported:
+
+- the **mean** of the draw means (the mean over all N runs when no value is undefined), and
+  its **interval** by the rule above applied to the K draw
+  means (each draw's mean is one independent value of the posterior-averaged quantity, so the
+  draw is the unit, df = K − 1): it holds both sources, since the draw means vary by
+  σ²_c + σ²_n / R;
+- a **predictive interval** for one run of this policy: mean ± t(0.975, K − 1) ·
+  √(σ̂²_c + σ̂²_n + MSB / N), within range (the spread of a new run plus the uncertainty of the
+  mean; K − 1 degrees of freedom, the fewer of the two sources', which errs wide);
+- the **coefficient share** σ̂²_c / (σ̂²_c + σ̂²_n) of a run's variance, and the two standard
+  deviations √σ̂²_c and √σ̂²_n.
+
+It needs K ≥ 2 draws with a finite mean and at least one draw with two finite runs (else the
+split is NaN, and :func:`split_interval` says why in ``reason``).
 """
 
 from __future__ import annotations
@@ -34,6 +57,13 @@ from scipy import stats
 LEVEL = 0.95
 RULE = "95% t interval of the mean over replicates, within the quantity's range"
 RULE_SHORT = "95% t CI"
+SPLIT_RULE = (
+    "95% t interval of the mean over the K posterior draws' means (df K − 1), within the "
+    "quantity's range; a run's variance split into coefficient (between draws) and noise "
+    "(within a draw) parts by one-way random-effects ANOVA, method of moments, truncated at 0; "
+    "predictive interval for one run: mean ± t(0.975, K − 1)·√(σ²_c + σ²_n + MSB/N), within "
+    "range")
+SPLIT_RULE_SHORT = "95% t CI over draws; coefficient share of variance"
 
 
 @dataclass(frozen=True)
@@ -130,3 +160,61 @@ def ratio_interval(numerator: Sequence[float] | np.ndarray,
     sd = float(z.std(ddof=1)) if n >= 2 else float("nan")
     low, high = t_bounds(ratio, sd, n, value_range)
     return Interval(n, ratio, float(low), float(high), int((~keep).sum()))
+
+
+@dataclass(frozen=True)
+class SplitInterval:
+    """:func:`split_interval` of one quantity: ``interval`` (mean over all runs, its bounds by
+    the rule over draw means), the predictive bounds of one run, the coefficient and noise
+    variances and the coefficient share; NaN where under-sampled, with ``reason``."""
+
+    interval: Interval
+    draws: int
+    predictive_low: float
+    predictive_high: float
+    var_coefficients: float
+    var_noise: float
+    share_coefficients: float
+    reason: str | None = None
+
+
+def split_interval(values: Sequence[float] | np.ndarray, draws: Sequence[int] | np.ndarray,
+                   value_range: tuple[float, float] = (-np.inf, np.inf)) -> SplitInterval:
+    """The split rule (module docstring) for one quantity: ``values[i]`` is run ``i``'s value
+    (shape (N,)) and ``draws[i]`` the posterior draw it ran with. NaN values are left out (and
+    counted in ``interval.nan``); an infinite one leaves no interval, as in
+    :func:`mean_interval`."""
+    values = np.asarray(values, dtype=float)
+    draws = np.asarray(draws)
+    nan = int(np.isnan(values).sum())
+    keep = ~np.isnan(values)
+    values, draws = values[keep], draws[keep]
+    inf = int(np.isinf(values).sum())
+    n = len(values)
+    none = float("nan")
+    if n == 0 or inf:
+        mean = none if n == 0 else float(values.sum())
+        return SplitInterval(Interval(n, mean, none, none, nan, inf), 0, none, none, none,
+                             none, none, "infinite values" if inf else "no finite value")
+    labels, groups = np.unique(draws, return_inverse=True)
+    k = len(labels)
+    counts = np.bincount(groups, minlength=k).astype(float)
+    means = np.bincount(groups, weights=values, minlength=k) / counts
+    mean = float(means.mean())
+    low, high = t_bounds(mean, means.std(ddof=1) if k >= 2 else none, k, value_range)
+    interval = Interval(n, mean, float(low), float(high), nan, inf)
+    if k < 2 or n - k < 1:
+        reason = (f"{k} posterior draw{'s' if k != 1 else ''}: a split needs --draws 2 or "
+                  "more" if k < 2 else "one run per draw: a split needs --replicates 2 or more")
+        return SplitInterval(interval, k, none, none, none, none, none, reason)
+    msw = float(((values - means[groups]) ** 2).sum() / (n - k))
+    msb = float((counts * (means - mean) ** 2).sum() / (k - 1))
+    n0 = (n - (counts**2).sum() / n) / (k - 1)
+    var_c = max(0.0, (msb - msw) / n0)
+    total = var_c + msw
+    share = var_c / total if total > 0 else none
+    quantile = stats.t.ppf(0.5 + LEVEL / 2, k - 1)
+    half = quantile * np.sqrt(total + msb / n)
+    p_low, p_high = np.clip([mean - half, mean + half], *value_range)
+    return SplitInterval(interval, k, float(p_low), float(p_high), var_c, msw, share,
+                         None if total > 0 else "no variation between runs")

@@ -43,7 +43,8 @@ from sim.scenario import Scenario
 __all__ = [
     "KEY_METRICS", "OutputExistsError", "OutputNotWritableError", "OutputWriteError", "RunError",
     "RunResult", "check_out_dir", "check_writable", "git_state", "manifest", "replicate_rng", "run",
-    "run_replicate", "safe_name", "summary_table", "versions", "write_comparison", "write_outputs",
+    "run_jobs", "run_replicate", "safe_name", "summary_table", "versions", "write_comparison",
+    "write_outputs",
 ]
 
 ID_COLUMNS = ("scenario", "replicate", "seed")
@@ -130,7 +131,7 @@ def run(
         scenario = scenario.with_overrides(overrides, origin="run()")
     started = now_iso()
     indices = range(first_replicate, first_replicate + replicates)
-    outputs = _run_replicates(scenario, indices, workers, progress)
+    outputs = run_jobs([(scenario, r) for r in indices], workers, progress, scenario.name)
     return RunResult(
         scenario=scenario,
         seed=scenario.seed,
@@ -173,24 +174,27 @@ def release(model: mesa.Model) -> None:
     mesa.Agent._ids.pop(model, None)
 
 
-def _run_replicates(
-    scenario: Scenario, indices: range, workers: int, progress: bool
-) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
-    bar = tqdm(total=len(indices), desc=scenario.name, unit="replicate", disable=not progress)
+def run_jobs(jobs: Sequence[tuple[Scenario, int]], workers: int, progress: bool, label: str
+             ) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
+    """:func:`run_replicate` of each ``(scenario, replicate)`` of ``jobs``, in processes when
+    ``workers`` > 1, outputs in ``jobs`` order (identical for any worker count). ``label``
+    names the progress bar. Raises ``RunError`` naming the scenario, replicate and seed of the
+    first job that fails. Used by :func:`run` and by ``sim.posterior`` (one scenario per
+    posterior draw)."""
+    bar = tqdm(total=len(jobs), desc=label, unit="replicate", disable=not progress)
     done: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
     with bar:
-        jobs = [(scenario, r) for r in indices]
         try:
             for i, output in in_processes(_replicate_job, jobs, workers):
-                done[indices[i]] = output
+                done[i] = output
                 bar.update()
         except _JobError as failure:
-            _, r = jobs[failure.index]
+            scenario, r = jobs[failure.index]
             raise RunError(
                 f"scenario '{scenario.name}' replicate {r} (seed {scenario.seed}): "
                 f"{type(failure.cause).__name__}: {failure.cause}"
             ) from failure.cause
-    return [done[r] for r in indices]
+    return [done[i] for i in range(len(jobs))]
 
 
 def _replicate_job(job: tuple[Scenario, int]) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -295,12 +299,14 @@ def write_outputs(
     overwrite: bool = False,
     plots: bool = True,
     tables: Mapping[str, pd.DataFrame] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a ``cogov run`` directory and return its path.
 
     Files: ``timeseries.csv``, ``timeseries.parquet``, ``summary.csv``, ``manifest.json`` and
     ``plots/*.png`` (one set per scenario, prefixed with its name when there are several), and
-    each of ``tables`` as ``<name>.csv`` (e.g. ``cost_effectiveness``).
+    each of ``tables`` as ``<name>.csv`` (e.g. ``cost_effectiveness``). ``extra``: more
+    manifest fields (e.g. ``posterior``, the posterior the coefficients were drawn from).
     Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``, and
     ``OutputWriteError`` (naming ``out_dir``) if writing fails; then nothing is left behind.
     """
@@ -318,7 +324,7 @@ def write_outputs(
             for result in results:
                 prefix = "" if len(results) == 1 else f"{safe_name(result.scenario.name)}-"
                 figures.write_run_plots(result.timeseries, tmp / "plots", prefix=prefix)
-        _write_manifest(tmp, "run", results, command)
+        _write_manifest(tmp, "run", results, command, extra)
     return Path(out_dir)
 
 
@@ -329,12 +335,14 @@ def write_comparison(
     *,
     overwrite: bool = False,
     tables: Mapping[str, pd.DataFrame] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a ``cogov compare`` directory and return its path.
 
     Files: ``compare.csv`` (summary rows of every scenario), ``timeseries.parquet``,
     ``manifest.json``, ``compare.png`` (key metrics over time, bands per scenario) and each of
-    ``tables`` as ``<name>.csv``. Raises as :func:`write_outputs` does.
+    ``tables`` as ``<name>.csv``; ``extra`` as in :func:`write_outputs`. Raises as
+    :func:`write_outputs` does.
     """
     from sim import plots as figures
 
@@ -346,7 +354,7 @@ def write_comparison(
             table.to_csv(tmp / f"{name}.csv", index=False)
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         figures.save(figures.compare_figure(ts), tmp / "compare.png")
-        _write_manifest(tmp, "compare", results, command)
+        _write_manifest(tmp, "compare", results, command, extra)
     return Path(out_dir)
 
 
@@ -538,9 +546,11 @@ def git_state(directory: Path) -> dict[str, Any] | None:
 
 
 def _write_manifest(
-    directory: Path, kind: str, results: Sequence[RunResult], command: Sequence[str]
+    directory: Path, kind: str, results: Sequence[RunResult], command: Sequence[str],
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
-    write_manifest(directory, manifest(kind, results, command), list_files=True)
+    write_manifest(directory, {**manifest(kind, results, command), **(extra or {})},
+                   list_files=True)
 
 
 def _combined(results: Sequence[RunResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
