@@ -2,6 +2,8 @@
 
 Bands follow the package's one interval rule (``sim.intervals``: 95% t interval of the mean over
 replicates, within the metric's range); with one replicate there is no band and the title says so.
+Runs with coefficients drawn from a posterior (``--posterior``) draw the split rule's band over
+draws, with the part from noise alone darker inside it (:func:`mean_band`).
 
 Every function reads a tidy time-series DataFrame (columns ``scenario``, ``replicate``, ``month``
 and the metrics of ``sim.metrics.METRICS``), never a live model. Figures are built on
@@ -18,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
+from scipy import stats
 
 from sim import intervals
 from sim.metrics import UNITS, range_of
@@ -41,9 +44,26 @@ YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Per month: ``mean`` over replicates, ``low``/``high`` by the interval rule of
     ``sim.intervals`` (within the metric's range), and ``n``. With a single replicate the band
-    is NaN (nothing is drawn)."""
-    table = intervals.grouped_intervals(ts, "month", metric, range_of(metric))
-    return table[["month", "mean", "low", "high", "n"]]
+    is NaN (nothing is drawn).
+
+    Runs drawn from a posterior (a ``draw`` column, ``cogov run --posterior``) follow the split
+    rule (``intervals.split_interval``): ``low``/``high`` is the interval over the draw means
+    (coefficients and noise), and ``noise_low``/``noise_high`` the narrower interval the mean
+    would have from the noise alone, mean ± t(0.975, N − K)·√(σ̂²_n / N) within range."""
+    if "draw" not in ts.columns:
+        table = intervals.grouped_intervals(ts, "month", metric, range_of(metric))
+        return table[["month", "mean", "low", "high", "n"]]
+    rows = []
+    for month, group in ts.groupby("month", sort=True):
+        split = intervals.split_interval(group[metric], group["draw"], range_of(metric))
+        iv = split.interval
+        df = iv.n - split.draws
+        half = (stats.t.ppf(0.5 + intervals.LEVEL / 2, df) * np.sqrt(split.var_noise / iv.n)
+                if df >= 1 else np.nan)
+        noise = np.clip([iv.mean - half, iv.mean + half], *range_of(metric))
+        rows.append({"month": month, "mean": iv.mean, "low": iv.low, "high": iv.high,
+                     "n": iv.n, "noise_low": noise[0], "noise_high": noise[1]})
+    return pd.DataFrame(rows)
 
 
 def draw_band(
@@ -58,9 +78,12 @@ def draw_band(
                     color=color, marker="o", capsize=4, linestyle="none")
         return
     (line,) = ax.plot(band["month"], band["mean"], label=label, color=color, linewidth=1.6)
-    ax.fill_between(
-        band["month"], band["low"], band["high"], color=line.get_color(), alpha=0.2, linewidth=0
-    )
+    split = "noise_low" in band
+    ax.fill_between(band["month"], band["low"], band["high"], color=line.get_color(),
+                    alpha=0.12 if split else 0.2, linewidth=0)
+    if split:  # the part of the band that noise alone would give, darker
+        ax.fill_between(band["month"], band["noise_low"], band["noise_high"],
+                        color=line.get_color(), alpha=0.25, linewidth=0)
 
 
 # ------------------------------------------------------------------------------- run figures
@@ -233,6 +256,9 @@ def _band_note(ts: pd.DataFrame) -> str:
     counts = ts.groupby("scenario")["replicate"].nunique()
     if counts.max() < 2:
         return "one replicate: no interval (run --replicates 2 or more)"
+    if "draw" in ts.columns:
+        return (f"95% t CI over {ts['draw'].nunique()} posterior draws; darker: noise "
+                "alone")
     return f"mean and {intervals.RULE_SHORT} over {_replicates(ts)}"
 
 

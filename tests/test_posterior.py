@@ -223,3 +223,23 @@ def test_run_without_posterior_writes_what_it_always_wrote(tmp_path) -> None:
     assert list(pd.read_csv(tmp_path / "o" / "summary.csv").columns[:3]) == [
         "scenario", "replicate", "seed"]
     assert "draw" not in pd.read_csv(tmp_path / "o" / "summary.csv").columns
+
+
+def test_plot_bands_of_posterior_runs_are_over_draws_with_the_noise_part_inside() -> None:
+    """12 draws × 3 runs per month whose draws differ by sd 2 and runs within a draw by sd
+    0.1: the band over draws is wide (about ± 2·2/√12), the noise part narrow inside it; the
+    rule over all 36 runs as if independent would be about √3 times narrower than the band."""
+    from sim.plots import mean_band
+
+    rng = np.random.default_rng(3)
+    draws = np.repeat(np.arange(12), 3)
+    ts = pd.DataFrame([{"scenario": "s", "replicate": i, "draw": d, "month": m,
+                        "fund_spent": 100 + shift + rng.normal(0, 0.1)}
+                       for m in (1, 2)
+                       for i, (d, shift) in enumerate(zip(draws, rng.normal(0, 2, 12)[draws],
+                                                          strict=True))])
+    band = mean_band(ts, "fund_spent")
+    assert ((band["low"] < band["noise_low"]) & (band["noise_high"] < band["high"])).all()
+    assert ((band["noise_high"] - band["noise_low"]) < 0.2).all()
+    iid = mean_band(ts.drop(columns="draw"), "fund_spent")
+    assert ((band["high"] - band["low"]) > 1.5 * (iid["high"] - iid["low"])).all()
