@@ -124,6 +124,11 @@ def load(path: str | Path) -> Posterior:
     bounds = {p.get("key"): p for p in priors if isinstance(p, dict)}
     if not keys:
         problems.append(f"{parquet}: no coefficient columns")
+    absent = [k for k in bounds if k not in keys]
+    if absent:
+        problems.append(f"{parquet}: no column for the calibrated coefficient"
+                        f"{'s' if len(absent) > 1 else ''} {', '.join(map(str, absent))} "
+                        f"({manifest_path} settings.priors)")
     if frame.empty:
         raise ScenarioError(f"{parquet}: no particles: the calibration finished no generation")
     generation = int(frame["generation"].max())
@@ -162,7 +167,9 @@ def load(path: str | Path) -> Posterior:
         "generation": generation, "particles": len(last),
         "effective_sample_size": float(1 / (last["weight"] ** 2).sum()),
         "coefficients": list(keys),
-        **{k: settings[k] for k in ("targets_file", "targets_sha256", "seed") if k in settings},
+        **{name: settings[k] for k, name in (("targets_file", "targets_file"),
+                                             ("targets_sha256", "targets_sha256"),
+                                             ("seed", "calibration_seed")) if k in settings},
     }
     return Posterior(path, keys, last, generation, identity)
 

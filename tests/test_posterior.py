@@ -159,6 +159,9 @@ def test_compare_gives_the_probability_under_paired_draws(tmp_path, wide, capsys
     assert (twin["p_a_greater"] == 0.5).all() and (twin["ties"] == twin["draws"]).all()
     row = table[(table["scenario_b"] == "worse") & (table["metric"] == METRIC)].iloc[0]
     assert row["p_a_greater"] == 1.0 and row["draws"] == 5
+    direct = table[(table["scenario_b"] == "worse")
+                   & (table["metric"] == "participation_deliberate_last12")].iloc[0]
+    assert direct["p_a_greater"] == 1.0 and direct["ci_low"] > 0
     assert 0.5 < row["p_low"] < 1 and row["p_high"] == 1.0  # Wilson: 5 of 5 is not certainty
 
 
@@ -171,7 +174,8 @@ def test_wilson_interval_matches_the_formula() -> None:
 
 @pytest.mark.parametrize("make, expected", [
     (lambda d: d / "absent", "no such directory"),
-    (lambda d: write_posterior(d / "run", {VOLUNTEER: [-6.0]}, [1.0], kind="run"),
+    (lambda d: write_posterior(d / "run", {VOLUNTEER: [-6.0], PARTY: [0.3]}, [1.0],
+                               kind="run"),
      "not 'calibration'"),
     (lambda d: write_posterior(d / "key", {"behavior.nonsense": [1.0]}, [1.0],
                                [{"key": "behavior.nonsense", "low": 0, "high": 2}]),
@@ -179,9 +183,12 @@ def test_wilson_interval_matches_the_formula() -> None:
     (lambda d: write_posterior(d / "range", {FATIGUE: [0.5]}, [1.0],
                                [{"key": FATIGUE, "low": 0.0, "high": 1.5}]),
      f"column '{FATIGUE}': bounds [0, 1.5] outside the key's range"),
-    (lambda d: write_posterior(d / "outside", {VOLUNTEER: [-4.0]}, [1.0]),
+    (lambda d: write_posterior(d / "outside", {VOLUNTEER: [-4.0], PARTY: [0.3]}, [1.0]),
      f"column '{VOLUNTEER}': 1 of 1 values of generation 1"),
-    (lambda d: write_posterior(d / "zero", {VOLUNTEER: [-6.0]}, [0.0]), "column 'weight'"),
+    (lambda d: write_posterior(d / "zero", {VOLUNTEER: [-6.0], PARTY: [0.3]}, [0.0]),
+     "column 'weight'"),
+    (lambda d: write_posterior(d / "absent", {VOLUNTEER: [-6.0]}, [1.0]),
+     f"no column for the calibrated coefficient {PARTY}"),
 ])
 def test_bad_posterior_exits_2_located_before_anything_runs(tmp_path, make, expected,
                                                             capsys) -> None:
