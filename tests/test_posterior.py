@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from sim import cli, intervals, posterior
+from sim.scenario import Scenario
 
 VOLUNTEER = "behavior.alpha.volunteer"
 PARTY = "behavior.beta_party"
@@ -250,3 +251,28 @@ def test_plot_bands_of_posterior_runs_are_over_draws_with_the_noise_part_inside(
     assert ((band["noise_high"] - band["noise_low"]) < 0.2).all()
     iid = mean_band(ts.drop(columns="draw"), "fund_spent")
     assert ((band["high"] - band["low"]) > 1.5 * (iid["high"] - iid["low"])).all()
+
+
+def _toy_statistics(theta, seed):
+    """A stand-in for the model in a calibration: each coefficient observed with noise."""
+    rng = np.random.default_rng(seed)
+    return {"x": theta[VOLUNTEER] + rng.normal(0, 0.1), "y": theta[PARTY] + rng.normal(0, 0.1)}
+
+
+def test_reads_what_cogov_calibrate_writes(tmp_path) -> None:
+    """The format is the engine's own, not this file's imitation of it."""
+    pytest.importorskip("pyabc")
+    from sim import calibrate as engine
+    from sim.targets import Prior
+
+    priors = [Prior(VOLUNTEER, -7.0, -5.0), Prior(PARTY, 0.0, 1.5)]
+    result = engine.calibrate(priors, {"x": -6.0, "y": 0.5}, {"x": 0.2, "y": 0.2},
+                              _toy_statistics, out_dir=tmp_path / "cal", seed=3, population=10,
+                              budget=40, max_generations=1, predictive_draws=2)
+    loaded = posterior.load(tmp_path / "cal")
+    assert loaded.keys == (VOLUNTEER, PARTY) and loaded.generation == 0
+    assert np.allclose(loaded.particles[VOLUNTEER], result.posterior[VOLUNTEER])
+    chosen = posterior.draw_particles(loaded, seed=5, draws=2)
+    run = posterior.run(Scenario.load(scenario_file(tmp_path, "s")), loaded, chosen,
+                        replicates=1)
+    assert list(run.summary["draw"]) == [0, 1]
