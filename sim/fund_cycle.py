@@ -40,10 +40,21 @@ def fund_per_household(community: CommunityState, layout: Layout, policy: Policy
                        coef: Behavior, year: int) -> np.ndarray:
     """Money the council can decide on in cycle ``year`` (0, 1, …), yuan per household: the
     fund, the foundation's payout and what is held unallocated (stake, §7.1)."""
-    expected = (policy.fund_per_community * (1 + policy.fund_growth) ** year
-                + coef.foundation_payout * community.foundation * policy.foundation
+    expected = (yearly_fund(policy, year) + foundation_grants(community, policy, coef)
                 + community.unallocated)
     return expected / layout.households_per_community
+
+
+def yearly_fund(policy: Policy, year: int) -> float:
+    """Yuan per community the city puts into the fund in cycle ``year`` (0, 1, …):
+    ``fund_per_community`` grown by ``fund_growth`` a year."""
+    return policy.fund_per_community * (1 + policy.fund_growth) ** year
+
+
+def foundation_grants(community: CommunityState, policy: Policy, coef: Behavior) -> np.ndarray:
+    """(C,) yuan each community foundation pays into the fund at the vote:
+    ``foundation_payout`` of its balance (0 without ``policy.foundation``)."""
+    return coef.foundation_payout * community.foundation * policy.foundation
 
 
 def collect_donations(community: CommunityState, residents: Residents, layout: Layout,
@@ -133,9 +144,10 @@ def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior,
     sigma = service_focus_by_community(actors.offices, actors.street_of_community)
     _, override = behavior.effective_devolution(policy.devolution, coef.override_propensity, sigma)
     office_preference = np.asarray(coef.office_preference.as_tuple())
-    fund_now = policy.fund_per_community * (1 + policy.fund_growth) ** year
+    fund_now = yearly_fund(policy, year)
+    grants = foundation_grants(community, policy, coef)
     for c, ledger in enumerate(community.funds):
-        grant = coef.foundation_payout * community.foundation[c] if policy.foundation else 0.0
+        grant = float(grants[c])
         community.foundation[c] -= grant
         ledger.open(year, fund_now, grant)
         if reserves is not None:
