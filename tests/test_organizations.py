@@ -239,3 +239,60 @@ def test_self_organizations_form_keep_their_members_and_dissolve():
     m.orgs.self_organize(coef)
     assert not m.orgs.self_organizations()
     assert np.all(res.self_org == -1)
+
+
+def _engaged_buildings(m, buildings, need: int = 0):
+    """Make the adults of ``buildings`` engaged and sharing top need ``need``; everyone else
+    disengaged; no self-organization."""
+    res = m.residents
+    for org in list(m.orgs.self_organizations().values()):
+        m.orgs.drop(org)
+    res.engagement[:] = 0.0
+    members = np.isin(m.layout.building, buildings)
+    res.engagement[members] = 0.9
+    res.top_need[members] = need
+    return members
+
+
+def test_self_organizations_formed_together_keep_apart():
+    # two buildings' groups form in one month: two organizations, each with its own members
+    m = small_model(behavior={"self_org_formation": 1.0})
+    sizes = np.bincount(m.layout.building)
+    two = np.argsort(sizes)[-2:]
+    _engaged_buildings(m, two)
+    m.orgs.self_organize(m.scenario.behavior)
+    orgs = m.orgs.self_organizations()
+    assert len(orgs) == 2
+    for slot, org in orgs.items():
+        np.testing.assert_array_equal(np.flatnonzero(m.residents.self_org == slot),
+                                      np.sort(org.members))
+        assert len(set(m.layout.building[org.members])) == 1
+
+
+def test_each_qualifying_group_forms_on_its_own_draw():
+    # with formation 0.5 a month, of many qualifying groups about half form in one month
+    # (between 30% and 70% of them), not all or none together
+    m = small_model(structure={"residents_per_community": 3000},
+                    behavior={"self_org_formation": 0.5})
+    sizes = np.bincount(m.layout.building)
+    buildings = np.flatnonzero(sizes >= m.scenario.behavior.self_org_min)
+    _engaged_buildings(m, buildings)
+    m.orgs.self_organize(m.scenario.behavior)
+    formed = len(m.orgs.self_organizations()) / len(buildings)
+    assert len(buildings) >= 20 and 0.3 < formed < 0.7
+
+
+def test_a_self_organization_left_with_its_minimum_of_members_stays():
+    # movers leave; one left with exactly self_org_min members goes on, one with fewer ends
+    m = small_model(behavior={"self_org_formation": 1.0, "self_org_min": 3})
+    sizes = np.bincount(m.layout.building)
+    big = np.flatnonzero(sizes >= 5)[:2]
+    _engaged_buildings(m, big)
+    m.orgs.self_organize(m.scenario.behavior)
+    first, second = m.orgs.self_organizations().values()
+    movers = np.zeros(len(m.residents), dtype=bool)
+    movers[np.sort(first.members)[3:]] = True  # leaves exactly 3
+    movers[np.sort(second.members)[2:]] = True  # leaves 2
+    m.orgs.leave(movers, m.scenario.behavior)
+    assert list(m.orgs.self_organizations().values()) == [first]
+    assert len(first.members) == 3
