@@ -104,6 +104,10 @@ stopped narrowing for the simulations it costs."""
 DEFAULT_MAX_GENERATIONS = 8
 EPSILON_QUANTILE = 0.5
 """Each generation's epsilon: the weighted median of the previous generation's distances."""
+ALL_NONFINITE = 20
+"""A generation stops with a RunError once at least this many simulations (and at least a
+population's worth) have been made and every one gave a non-finite statistic: a target that is
+never defined would otherwise draw from the prior for ever."""
 PREDICTIVE_DRAWS = 100
 """Posterior draws simulated for the posterior-predictive table."""
 INTERVAL = 0.90
@@ -352,6 +356,13 @@ def _ordered_sampler_class() -> type:
                         sample.append(particle)
                         accepted += bool(particle.accepted)
                 rate = max(accepted, 1) / max(evaluated, 1)
+                if nonfinite == evaluated >= max(n, ALL_NONFINITE):
+                    raise RunError(
+                        f"every one of the first {evaluated} simulations of generation {t} "
+                        "gave a non-finite statistic (NaN or ±inf): a target the model "
+                        "leaves undefined over these scenarios and priors (for example a "
+                        "statistic no one in a group can reach); check the targets with a "
+                        "single `cogov run` of their scenarios")
             self.nr_evaluations_ = evaluated
             self.nonfinite_, self.discarded_ = nonfinite, next_index - evaluated
             self.capped_ = accepted < n and self.cap <= max_eval

@@ -58,13 +58,16 @@ GROUPS = ("all", "youth", "elder", "party", "nonparty")
 @dataclass(frozen=True)
 class Statistic:
     """A named derived statistic: ``unit``, ``value_range`` (closed; an observed value outside
-    it is refused by sim.targets), ``label`` (zh/en) and ``definition`` (words)."""
+    it is refused by sim.targets), ``label`` (zh/en), ``definition`` (words) and
+    ``min_months``, the shortest run in which it is defined (12 for a yearly statistic: a
+    target on it over a shorter run is refused by sim.targets, as it would always be NaN)."""
 
     name: str
     unit: str
     value_range: tuple[float, float]
     label: Label
     definition: str
+    min_months: int = 1
 
 
 SHARE = (0.0, 1.0)
@@ -73,7 +76,10 @@ POSITIVE = (0.0, math.inf)
 
 def _stat(name: str, unit: str, value_range: tuple[float, float], zh: str, en: str,
           definition: str) -> Statistic:
-    return Statistic(name, unit, value_range, Label(zh, en), definition)
+    """A statistic; one whose definition reads over "complete cycle years" needs a year."""
+    yearly = "complete cycle years" in definition or name.startswith("deliberation_odds")
+    return Statistic(name, unit, value_range, Label(zh, en), definition,
+                     min_months=12 if yearly else 1)
 
 
 _GROUP_WORDS = {"all": ("全体", "all adults"), "youth": ("青年", "youth 18–34"),

@@ -318,6 +318,12 @@ def load(path: str | Path) -> Targets:
             problems.append(problem(f"must be in the statistic's range [{low:g}, {high:g}], "
                                     f"got {t.observed:g}", *here, "observed"))
         named = statistics.STATISTICS.get(t.statistic)
+        runs = scenarios.get(t.scenario)
+        if named is not None and runs is not None and runs.months < named.min_months:
+            problems.append(problem(f"'{t.statistic}' needs a run of at least "
+                                    f"{named.min_months} months (a complete fund cycle), but "
+                                    f"scenario '{t.scenario}' runs {runs.months}: it would "
+                                    "always be undefined", *here, "statistic"))
         if t.label is None and named is None:
             problems.append(problem("a target on a summary metric needs label: {zh: ..., en: "
                                     "...} (summary metrics carry no bilingual label)", *here))

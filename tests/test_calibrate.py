@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import pickle
 import signal
@@ -297,3 +298,13 @@ def test_credible_intervals_cover_the_truth_of_synthetic_data(tmp_path):
         hits += sum(intervals.loc[k, "low"] <= truth[k] <= intervals.loc[k, "high"]
                     for k in ("a", "b"))
     assert 32 <= hits <= 39, hits
+
+
+def _never_defined(theta, seed):
+    return {"y1": math.nan, "y2": 100.0 * theta["b"]}
+
+
+def test_a_statistic_that_is_never_finite_stops_the_calibration_at_once(tmp_path):
+    # before, the sample from the prior drew for ever (the budget was not applied to it)
+    with pytest.raises(RunError, match="non-finite statistic"):
+        run(tmp_path / "out", simulate=_never_defined, budget=10_000)

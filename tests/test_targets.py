@@ -3,6 +3,7 @@ simulator calibration runs."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import pickle
@@ -337,8 +338,23 @@ def test_simulate_is_deterministic_and_moves_with_theta(tmp_path):
 
 
 def test_simulate_gives_nan_where_a_statistic_is_undefined(tmp_path):
-    text = TEMPLATE.replace("months: 24", "months: 6").replace(
-        "observed: 0.2", "observed: 0.2\n    # no complete cycle year in 6 months")
-    out = targets.simulate(targets.load(write(tmp_path, text)),
-                           {"behavior.alpha.volunteer": -6.0}, 1)
+    # load refuses a yearly statistic over a run shorter than a year (next test); shortened
+    # after loading, the run has no complete cycle year and the statistic comes out NaN
+    loaded = targets.load(write(tmp_path, TEMPLATE))
+    short = dataclasses.replace(loaded, scenarios={
+        name: scenario.with_overrides({"months": 6})
+        for name, scenario in loaded.scenarios.items()})
+    out = targets.simulate(short, {"behavior.alpha.volunteer": -6.0}, 1)
     assert math.isnan(out["volunteering"])
+
+
+def test_a_yearly_statistic_over_a_run_shorter_than_a_year_is_refused(tmp_path):
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "anchors.yaml"
+    short = tmp_path / "short.yaml"
+    text = shipped.read_text(encoding="utf-8").replace(
+        "    file: baseline.yaml\n", "    file: baseline.yaml\n    months: 11\n")
+    short.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as raised:
+        targets.load(short)
+    assert "targets.volunteered_in_a_year.statistic: 'volunteer_annual' needs a run of at " \
+           "least 12 months" in str(raised.value)
