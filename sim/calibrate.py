@@ -521,9 +521,10 @@ def check_out_dir(out_dir: Path, resume: bool, settings: Mapping[str, Any]) -> N
                 f"{', '.join(differ) or 'no manifest'}); --resume continues only the same "
                 "targets, seed and population")
     elif busy:
-        what = "an earlier calibration; use --resume to continue it" if _holds_calibration(
-            out_dir) else "files but no calibration"
-        raise OutputExistsError(f"{out_dir}: holds {what}, or choose another --out")
+        what = ("an earlier calibration: use --resume to continue it, or choose another --out"
+                if _holds_calibration(out_dir) else
+                "files but no calibration: choose another --out")
+        raise OutputExistsError(f"{out_dir}: holds {what}")
     check_writable(out_dir, inside=True)
 
 
@@ -551,6 +552,7 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
               pattern_check: Callable[[Mapping[str, float], int], Mapping[str, bool]] | None
               = None, pattern_draws: int = 0, identity: Mapping[str, Any] | None = None,
               labels: Mapping[str, str] | None = None,
+              describe: Mapping[str, Mapping[str, Any]] | None = None,
               command: Sequence[str] | None = None) -> Calibration:
     """Calibrate ``priors`` against ``observed`` (statistic → value, with ``sds`` its standard
     deviations) by ABC-SMC (module docstring) and write the outputs into ``out_dir``:
@@ -565,7 +567,9 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
     ``functools.partial`` of one) for ``workers`` > 1 or Dask. ``pattern_check(theta, seed)``
     gives pattern id → holds, for the first ``pattern_draws`` posterior draws. ``identity``
     (e.g. the targets file and its hash) joins the settings a resume must match. ``labels``:
-    axis label per coefficient key (default ``sim.schema.display_name``).
+    axis label per coefficient key (default ``sim.schema.display_name``). ``describe``: per
+    target, columns to show beside it in ``predictive.csv`` (e.g. its statistic, zh/en labels
+    and source).
 
     Raises, before anything runs: ``ScenarioError`` for bad settings, ``OutputExistsError``
     for an ``out_dir`` that is not new, or (``resume``) not a calibration of the same settings,
@@ -608,7 +612,7 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
                 if outcome["state"] is not None:
                     draws = _posterior_draws(outcome["posterior"], seed, predictive_draws)
                     predictive = _predictive(draws, observed, sds, simulate, mapper, seed,
-                                             workers)
+                                             workers, describe or {})
                     if pattern_check is not None and pattern_draws:
                         patterns_table = _pattern_table(draws[:pattern_draws], pattern_check,
                                                         seed)
@@ -864,7 +868,7 @@ def simulate_draws(job: tuple[Simulate, list[dict[str, float]], list[int]]
 
 def _predictive(draws: list[dict[str, float]], observed: Mapping[str, float],
                 sds: Mapping[str, float], simulate: Simulate, mapper: Mapper, seed: int,
-                workers: int) -> pd.DataFrame:
+                workers: int, describe: Mapping[str, Mapping[str, Any]]) -> pd.DataFrame:
     """The posterior-predictive table (:data:`PREDICTIVE_RULE`); draw ``j`` is simulated with
     the model seed of ``SeedSequence(seed, (PARTICLE_KEY + 2, j))``."""
     seeds = [model_seed(np.random.SeedSequence(seed, spawn_key=(PARTICLE_KEY + 2, j)))
@@ -882,7 +886,8 @@ def _predictive(draws: list[dict[str, float]], observed: Mapping[str, float],
         finite = values[np.isfinite(values)]
         low, median, high = (np.quantile(finite, [tail, 0.5, 1 - tail]) if len(finite) >= 2
                              else (math.nan,) * 3)
-        rows.append({"statistic": name, "observed": float(observed[name]),
+        rows.append({"target": name, **describe.get(name, {}),
+                     "observed": float(observed[name]),
                      "sd": float(sds[name]), "median": float(median), "low": float(low),
                      "high": float(high),
                      "hit": bool(low <= observed[name] <= high) if len(finite) >= 2 else None,

@@ -660,6 +660,9 @@ def cmd_calibrate(args: argparse.Namespace, command: list[str]) -> int:
         resume=args.resume, progress=_tty() and not args.quiet,
         predictive_draws=args.predictive_draws, pattern_check=check,
         pattern_draws=args.pattern_draws,
+        describe={t.name: {"statistic": t.statistic, "label_zh": t.label.zh,
+                           "label_en": t.label.en, "source": " ".join(t.source.split())}
+                  for t in loaded.targets},
         identity={"targets_file": str(Path(args.targets).resolve()),
                   "targets_sha256": engine.targets_digest(args.targets),
                   "replicates": int(loaded.replicates)},
@@ -701,11 +704,15 @@ def _calibration_report(engine: Any, result: Any) -> str:
         lines += ["", f"posterior ({engine.CREDIBLE_RULE}):",
                   engine.credible_intervals(result.posterior).round(4).to_string(index=False)]
         if result.predictive is not None:
-            table = result.predictive.assign(
-                hit=result.predictive["hit"].map({True: "hit", False: "miss"}).fillna("n/a"))
+            table = result.predictive.drop(columns=["source", "statistic"], errors="ignore")
+            table = table.assign(
+                hit=table["hit"].map({True: "hit", False: "miss"}).fillna("n/a"))
             lines += ["", f"posterior predictive ({engine.PREDICTIVE_RULE}):",
                       table.round(4).to_string(index=False)]
-        if result.patterns is not None:
+        if result.patterns is None:
+            lines += ["", "patterns: not checked (--pattern-draws 0, or the targets file "
+                      "lists none)"]
+        else:
             rate = result.patterns["all_hold"].mean()
             lines += ["", f"patterns hold at {rate:.0%} of {len(result.patterns)} posterior "
                       "draws (every listed pattern at once; per pattern in patterns.csv)"]

@@ -258,7 +258,9 @@ def test_cli_calibrates_through_the_targets_contract(tmp_path, capsys, monkeypat
     path.write_text("# stands in for a targets file\n")
     loaded = SimpleNamespace(
         path=path, priors=tuple(PRIORS), patterns=(), replicates=1, seed=5,
-        targets=tuple(SimpleNamespace(name=n, observed=v, sd=GAUSSIAN_NOISE[n])
+        targets=tuple(SimpleNamespace(name=n, observed=v, sd=GAUSSIAN_NOISE[n], statistic=n,
+                                      label=SimpleNamespace(zh=f"统计{n}", en=f"statistic {n}"),
+                                      source="synthetic")
                       for n, v in OBSERVED.items()))
     monkeypatch.setattr(targets, "load", lambda p: loaded)
     monkeypatch.setattr(targets, "simulate", _targets_simulate)
@@ -268,6 +270,11 @@ def test_cli_calibrates_through_the_targets_contract(tmp_path, capsys, monkeypat
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "posterior predictive" in printed and "90% credible interval" in printed
+    assert "statistic y1" in printed and "统计y1" in printed  # the targets' labels, both
+    assert "patterns: not checked" in printed
+    table = pd.read_csv(out / engine.PREDICTIVE)
+    assert list(table.columns[:6]) == ["target", "statistic", "label_zh", "label_en", "source",
+                                       "observed"]
     assert main([*argv[:-5], "--max-generations", "3", "--resume", "--quiet"]) == 0
     assert len(pd.read_csv(out / engine.GENERATIONS)) == 3
     assert main([*argv, "--seed", "9", "--resume"]) == 2
