@@ -391,19 +391,10 @@ def executor_map(executor: str, workers: int, scheduler: str | None) -> Iterator
     """A :data:`Mapper` over local processes (``runner.in_processes``, which die with this one)
     or a Dask cluster (``scheduler``, or a ``LocalCluster`` of ``workers`` processes)."""
     if executor == "dask":
-        from dask.distributed import Client, LocalCluster
+        from sim.sweep import dask_client
 
-        cluster = None
-        if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, host="127.0.0.1")
-        client = Client(scheduler or cluster)
-        try:
+        with dask_client(scheduler, workers) as client:
             yield lambda function, jobs: client.gather(client.map(function, jobs, pure=False))
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
         return
 
     from sim.runner import _JobError, in_processes

@@ -130,24 +130,33 @@ def dask_executor(scheduler: str | None, workers: int) -> Executor:
     ``workers`` single-threaded processes when no address is given."""
 
     def execute(jobs: Iterable[tuple]) -> Iterator[dict]:
-        from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
 
-        cluster = None
-        if scheduler is None:
-            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, host="127.0.0.1")
-        client = Client(scheduler or cluster)
-        try:
+        with dask_client(scheduler, workers) as client:
             futures = [client.submit(evaluate, job, pure=False) for job in jobs]
             for future in dask_completed(futures):
                 yield future.result()
-        finally:
-            client.close()
-            if cluster is not None:
-                cluster.close()
 
     return execute
+
+
+@contextmanager
+def dask_client(scheduler: str | None, workers: int) -> Iterator[Any]:
+    """A Dask ``Client`` of the cluster at ``scheduler``, or of a LocalCluster of ``workers``
+    single-threaded processes on 127.0.0.1 when no address is given; both closed on exit."""
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None, host="127.0.0.1")
+    client = Client(scheduler or cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
 
 
 # ---------------------------------------------------------------------------------- sweep
