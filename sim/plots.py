@@ -6,14 +6,21 @@ Runs with coefficients drawn from a posterior (``--posterior``) draw the split r
 draws, with the part from noise alone darker inside it (:func:`mean_band`).
 
 Every function reads a tidy time-series DataFrame (columns ``scenario``, ``replicate``, ``month``
-and the metrics of ``sim.metrics.METRICS``), never a live model. Figures are built on
-``matplotlib.figure.Figure`` directly, so no pyplot state or interactive backend is involved.
+and the metrics of ``sim.metrics.METRICS``), never a live model, and draws for a printed page:
+7 inches wide, panels of a figure stacked on one month axis in whole years, titles, legends and
+axis labels from ``sim.labels`` in ``lang`` (``zh``, ``en`` or ``both``; see
+:func:`figure_lang` for when no CJK font can be had). A scenario's scheduled policy changes
+(``policy.schedule``) are marked on every time axis by a dashed line and a label at the first
+month observed under the change. Figures are built on ``matplotlib.figure.Figure`` directly, so
+no pyplot state or interactive backend is involved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +29,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
-from sim import intervals
+from sim import intervals, labels
 from sim.metrics import UNITS, range_of
 
 COMPARE_METRICS = (
@@ -39,6 +46,89 @@ COMPARE_METRICS = (
 
 YUAN_METRICS = ("fund_spent", "fund_leaked", "fund_carried", "foundation_balance", "incentive_paid",
                 "foundation_income")
+
+PAGE_WIDTH = 7.0
+"""Inches: the text width of a journal page, so that a figure is printed at its own size."""
+PANEL_HEIGHT = 2.3
+"""Inches per stacked time panel."""
+
+WORDS: dict[str, tuple[str, str]] = {
+    "month": ("月", "month"),
+    "year": ("年", "year"),
+    "participation": ("各类活动的参与", "Participation by activity"),
+    "groups": ("各群体的参与", "Participation by group"),
+    "by_residence": ("按户籍", "by residence"),
+    "by_party": ("按党员身份", "by party membership"),
+    "by_age": ("按年龄", "by age"),
+    "attitudes": ("态度", "Attitudes"),
+    "funds": ("社区资金", "Community fund"),
+    "flows": ("每月流量", "monthly flows"),
+    "stocks": ("月末存量", "month-end stocks"),
+    "time_bank": ("时间银行", "time bank"),
+    "organizations": ("组织与服务", "Organizations and services"),
+    "orgs": ("组织", "organizations"),
+    "projects": ("项目", "projects"),
+    "needs": ("需求满足与质量", "needs met, quality"),
+    "problems": ("居民问题与信任", "Residents' problems and trust"),
+    "open_problems": ("未解决问题", "open problems"),
+    "resolved": ("已解决与待办", "resolved and waiting"),
+    "trust_spread": ("信任的离散度", "spread of trust"),
+    "compared": ("情景比较", "Scenarios compared"),
+    "total": ("全部社区合计", "sum over all communities"),
+    "unallocated": ("未拨付到项目的结余", "not yet committed to projects"),
+    "from_month": ("自第{m}月", "from month {m}"),
+}
+"""Every word a figure shows that is not a metric's or parameter's name: (zh, en)."""
+
+TOTALLED = ("count", "yuan", "projects", "hours")
+"""Units of metrics that are sums over the district's communities (said in the axis label)."""
+
+
+def word(key: str, lang: str = "both", **fields: Any) -> str:
+    """A word of :data:`WORDS` in ``lang`` (``both``: Chinese, then English)."""
+    zh, en = (text.format(**fields) for text in WORDS[key])
+    return {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
+
+
+def figure_lang(lang: str) -> tuple[str, str | None]:
+    """The language figures can be drawn in and a one-line notice if it is not ``lang``:
+    Chinese needs the package's CJK font (``sim.fonts.register_matplotlib``); without it,
+    English labels, never boxes. Raises ValueError for a language not in ``labels.LANGS``."""
+    if lang not in labels.LANGS:
+        raise ValueError(f"lang must be one of {', '.join(labels.LANGS)}, got {lang!r}")
+    if lang == "en":
+        return lang, None
+    from sim import fonts
+
+    if fonts.register_matplotlib():
+        return lang, None
+    return "en", ("cogov: no CJK font could be loaded (sim/fonts is missing): figures use "
+                  "English labels")
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A scheduled policy change drawn on a time axis: the first ``month`` under it, the
+    ``text`` of its label and the ``color`` of its line."""
+
+    month: int
+    text: str
+    color: str = "0.3"
+
+
+def schedule_marks(schedule: Sequence[Any], lang: str = "both", color: str = "0.3",
+                   scenario: str | None = None) -> list[Mark]:
+    """One :class:`Mark` per scheduled change (objects with ``month`` and ``set``, as
+    ``Scenario.policy.schedule``): e.g. ``from month 37: community fund = 0``, each key named
+    by its label (its key path where it has none), prefixed with ``scenario`` if given."""
+    out = []
+    for change in schedule:
+        parts = [f"{_key_label(key, lang)} = {_value_text(value)}"
+                 for key, value in change.set.items()]
+        head = word("from_month", lang, m=change.month)
+        text = f"{head}: {', '.join(parts)}"
+        out.append(Mark(int(change.month), f"{scenario}: {text}" if scenario else text, color))
+    return out
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -87,72 +177,73 @@ def draw_band(
 
 
 # ------------------------------------------------------------------------------- run figures
-def participation_figure(ts: pd.DataFrame) -> Figure:
+Panels = Sequence[tuple[str | None, Sequence[str]]]
+
+
+def participation_figure(ts: pd.DataFrame, lang: str = "both",
+                         marks: Sequence[Mark] = ()) -> Figure:
     """Participation by activity: any, deliberate (议事), volunteer (志愿), monitor (监督)."""
-    fig, (ax,) = _figure(ts, "Participation by activity", 1)
-    _panel(ax, ts, ["participation_any", "participation_deliberate", "participation_volunteer",
-                    "participation_monitor"], "participation_")
-    return fig
+    return _run_figure(ts, "participation", [(None, ["participation_any",
+                                                     "participation_deliberate",
+                                                     "participation_volunteer",
+                                                     "participation_monitor"])], lang, marks)
 
 
-def groups_figure(ts: pd.DataFrame) -> Figure:
-    """Participation by group: hukou (local/migrant), party membership, age group."""
-    fig, axes = _figure(ts, "Participation by group", 3, sharey=True)
+def groups_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
+    """Participation by group: hukou (local/migrant), party membership, age group; the panels
+    share their y axis, since they are compared."""
     panels = (
-        ("by residence", ["participation_local", "participation_migrant"]),
-        ("by party membership", ["participation_party", "participation_nonparty"]),
-        ("by age", ["participation_youth", "participation_adult", "participation_elder"]),
+        ("by_residence", ["participation_local", "participation_migrant"]),
+        ("by_party", ["participation_party", "participation_nonparty"]),
+        ("by_age", ["participation_youth", "participation_adult", "participation_elder"]),
     )
-    for ax, (title, names) in zip(axes, panels, strict=True):
-        _panel(ax, ts, names, "participation_", title=title)
-    return fig
+    return _run_figure(ts, "groups", panels, lang, marks, sharey=True)
 
 
-def attitudes_figure(ts: pd.DataFrame) -> Figure:
+def attitudes_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
     """The six attitude means (efficacy, trust, public spirit, dependency, attachment,
     satisfaction), each in [0, 1]."""
-    fig, (ax,) = _figure(ts, "Attitudes", 1)
-    _panel(ax, ts, ["mean_efficacy", "mean_trust", "mean_public_spirit", "mean_dependency",
-                    "mean_attachment", "mean_satisfaction"], "mean_")
-    ax.set_ylim(0, 1)
+    fig = _run_figure(ts, "attitudes", [(None, ["mean_efficacy", "mean_trust",
+                                                "mean_public_spirit", "mean_dependency",
+                                                "mean_attachment", "mean_satisfaction"])],
+                      lang, marks)
+    fig.axes[0].set_ylim(0, 1)
     return fig
 
 
-def funds_figure(ts: pd.DataFrame) -> Figure:
+def funds_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
     """Fund flows (spent, leaked, points redeemed, foundation income per month) and stocks
-    (carried, foundation balance), yuan; time-bank hours redeemed per month."""
-    fig, axes = _figure(ts, "Community fund", 3)
-    _panel(axes[0], ts, ["fund_spent", "fund_leaked", "incentive_paid", "foundation_income"],
-           "fund_", title="monthly flows")
-    _panel(axes[1], ts, ["foundation_balance", "fund_carried"], "fund_", title="month-end stocks")
-    _panel(axes[2], ts, ["time_bank_hours"], "", title="time bank")
-    return fig
+    (foundation balance; ``fund_carried``, the fund not yet committed to projects), yuan summed
+    over all communities; time-bank hours redeemed per month."""
+    panels = (("flows", ["fund_spent", "fund_leaked", "incentive_paid", "foundation_income"]),
+              ("stocks", ["foundation_balance", "fund_carried"]),
+              ("time_bank", ["time_bank_hours"]))
+    return _run_figure(ts, "funds", panels, lang, marks)
 
 
-def organizations_figure(ts: pd.DataFrame) -> Figure:
+def organizations_figure(ts: pd.DataFrame, lang: str = "both",
+                         marks: Sequence[Mark] = ()) -> Figure:
     """Organizations (self-organized, professional active, zombie), projects, and needs met
     with the delivered quality."""
-    fig, axes = _figure(ts, "Organizations and services", 3)
-    _panel(axes[0], ts, ["self_orgs_active", "social_orgs_active", "social_orgs_zombie"], "",
-           title="organizations")
-    _panel(axes[1], ts, ["projects_delivered"], "", title="projects")
-    _panel(axes[2], ts, ["needs_met", "delivered_quality"], "", title="needs met, quality")
-    axes[2].set_ylim(0, 1)
+    panels = (("orgs", ["self_orgs_active", "social_orgs_active", "social_orgs_zombie"]),
+              ("projects", ["projects_delivered"]),
+              ("needs", ["needs_met", "delivered_quality"]))
+    fig = _run_figure(ts, "organizations", panels, lang, marks)
+    fig.axes[2].set_ylim(0, 1)
     return fig
 
 
-def problems_figure(ts: pd.DataFrame) -> Figure:
+def problems_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
     """Residents' problems (§7.7): the share with one open, those resolved and waiting in the
     street office's backlog, and the spread of trust across residents."""
-    fig, axes = _figure(ts, "Residents' problems and trust", 3)
-    _panel(axes[0], ts, ["problems_open"], "", title="open problems")
-    axes[0].set_ylim(0, 1)
-    _panel(axes[1], ts, ["problems_resolved", "backlog"], "", title="resolved and waiting")
-    _panel(axes[2], ts, ["sd_trust"], "", title="spread of trust")
+    panels = (("open_problems", ["problems_open"]), ("resolved", ["problems_resolved", "backlog"]),
+              ("trust_spread", ["sd_trust"]))
+    fig = _run_figure(ts, "problems", panels, lang, marks)
+    fig.axes[0].set_ylim(0, 1)
     return fig
 
 
-RUN_FIGURES: dict[str, Callable[[pd.DataFrame], Figure]] = {
+RUN_FIGURES: dict[str, Callable[..., Figure]] = {
     "participation": participation_figure,
     "participation_groups": groups_figure,
     "attitudes": attitudes_figure,
@@ -160,37 +251,61 @@ RUN_FIGURES: dict[str, Callable[[pd.DataFrame], Figure]] = {
     "organizations": organizations_figure,
     "problems": problems_figure,
 }
-"""File stem → figure function: the ``plots/*.png`` of a run."""
+"""File stem → figure function ``(ts, lang, marks)``: the ``plots/*.png`` of a run."""
 
 
-def write_run_plots(ts: pd.DataFrame, directory: str | Path, prefix: str = "") -> list[Path]:
-    """Save every figure of :data:`RUN_FIGURES` as ``directory/<prefix><stem>.png``."""
+def write_run_plots(ts: pd.DataFrame, directory: str | Path, prefix: str = "",
+                    lang: str = "both", schedule: Sequence[Any] = ()) -> list[Path]:
+    """Save every figure of :data:`RUN_FIGURES` as ``directory/<prefix><stem>.png``, with the
+    scenario's ``schedule`` (``policy.schedule``) marked on every time axis. ``lang`` must be
+    one the figures can be drawn in (:func:`figure_lang`)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    return [save(make(ts), directory / f"{prefix}{stem}.png") for stem, make in RUN_FIGURES.items()]
+    marks = schedule_marks(schedule, lang)
+    return [save(make(ts, lang, marks), directory / f"{prefix}{stem}.png")
+            for stem, make in RUN_FIGURES.items()]
 
 
 # ---------------------------------------------------------------------------- compare figure
-def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS) -> Figure:
-    """Several scenarios' key metrics over time, one panel per metric, a band per scenario."""
-    columns = min(4, len(names))
+def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
+                   lang: str = "both", schedules: Mapping[str, Sequence[Any]] | None = None
+                   ) -> Figure:
+    """Several scenarios' key metrics over time, one panel per metric, a band per scenario;
+    panels whose metrics share a unit share their y axis, so they can be compared by eye.
+    ``schedules`` maps a scenario's name to its ``policy.schedule``: each change is marked in
+    the scenario's colour (named in the label when several scenarios are drawn)."""
+    columns = min(2, len(names))
     rows = -(-len(names) // columns)
-    fig = Figure(figsize=(3.6 * columns, 3.0 * rows + 0.8), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    scenarios = list(pd.unique(ts["scenario"]))
+    fig = Figure(figsize=(PAGE_WIDTH, 2.1 * rows + 1.1), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharex=True).ravel()
+    first_of_unit: dict[str, Axes] = {}
     for ax, metric in zip(axes, names, strict=False):
-        for i, name in enumerate(scenarios):
-            draw_band(ax, ts[ts["scenario"] == name], metric, label=name, color=f"C{i}")
-        _label_axes(ax, metric, title=metric)
+        shared = first_of_unit.setdefault(UNITS.get(metric, metric), ax)
+        if shared is not ax:
+            ax.sharey(shared)
+    scenarios = list(pd.unique(ts["scenario"]))
+    color = {name: f"C{i}" for i, name in enumerate(scenarios)}
+    marks = [mark for name, schedule in (schedules or {}).items() if name in color
+             for mark in schedule_marks(schedule, lang, color[name],
+                                        name if len(scenarios) > 1 else None)]
+    for ax, metric in zip(axes, names, strict=False):
+        for name in scenarios:
+            draw_band(ax, ts[ts["scenario"] == name], metric, label=str(name), color=color[name])
+        _label_axes(ax, metric, lang, title=labels.label(metric, lang))
+        _mark_changes(ax, marks)
     for ax in axes[len(names):]:
         ax.set_visible(False)
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=min(len(scenarios), 4))
-    fig.suptitle(f"Scenarios compared ({_band_note(ts)})")
+    _only_bottom_xlabels(axes[:len(names)], columns)
+    for ax in axes[:columns]:
+        _year_axis(ax, lang)
+    handles, texts = axes[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower center", ncols=min(len(scenarios), 3),
+               frameon=False)
+    fig.suptitle(f"{word('compared', lang)}\n{_band_note(ts, lang)}", fontsize="medium")
     return fig
 
 
-def save(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
+def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
     """Write ``fig`` as PNG to ``path`` and return the path."""
     path = Path(path)
     fig.savefig(path, dpi=dpi, format="png")
@@ -198,71 +313,138 @@ def save(fig: Figure, path: str | Path, dpi: int = 150) -> Path:
 
 
 # ---------------------------------------------------------------------------------- helpers
-def _figure(
-    ts: pd.DataFrame, title: str, panels: int, sharey: bool = False
-) -> tuple[Figure, list[Axes]]:
-    fig = Figure(figsize=(4.2 * panels + 2.0, 4.4), layout="constrained")
-    axes = list(fig.subplots(1, panels, sharey=sharey, squeeze=False).ravel())
+def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
+                marks: Sequence[Mark], sharey: bool = False) -> Figure:
+    """Panels stacked on one month axis, each with its legend at the right."""
+    fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
+    axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
     scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
-    fig.suptitle(f"{title}\n{scenarios}: {_band_note(ts)}")
-    return fig, axes
+    fig.suptitle(f"{word(title, lang)}\n{scenarios}: {_band_note(ts, lang)}", fontsize="medium")
+    for ax, (panel_title, names) in zip(axes, panels, strict=True):
+        for name in names:
+            draw_band(ax, ts, name, label=_legend_label(name, lang))
+        _label_axes(ax, names[0], lang, title=word(panel_title, lang) if panel_title else None)
+        _mark_changes(ax, marks)
+        ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    _only_bottom_xlabels(axes, 1)
+    _year_axis(axes[0], lang)
+    return fig
 
 
-def _panel(
-    ax: Axes, ts: pd.DataFrame, names: Sequence[str], prefix: str, title: str | None = None
-) -> None:
-    for name in names:
-        draw_band(ax, ts, name, label=name.removeprefix(prefix).replace("_", " "))
-    _label_axes(ax, names[0], title=title)
-    ax.legend(fontsize="small", frameon=False)
+def _legend_label(metric: str, lang: str) -> str:
+    """A metric's label for a legend; ``both`` on two lines, so the legend stays narrow."""
+    if lang == "both":
+        return "\n".join(_legend_label(metric, one) for one in ("zh", "en"))
+    text = labels.label(metric, lang)
+    if metric == "fund_carried":  # a stock that reads like a flow without this
+        text += f"\n({word('unallocated', lang)})"
+    return text
 
 
-def _label_axes(ax: Axes, metric: str, title: str | None = None) -> None:
-    ax.set_xlabel("month")
-    ax.set_ylabel(UNITS[metric])
+def _label_axes(ax: Axes, metric: str, lang: str, title: str | None = None) -> None:
+    ax.set_xlabel(word("month", lang))
+    unit = labels.unit(metric, lang)
+    if UNITS.get(metric, "").startswith(TOTALLED):  # district totals, not per community
+        unit += f"\n{word('total', lang)}"
+    ax.set_ylabel(unit, fontsize="small")
     _month_ticks(ax)
     if range_of(metric)[0] == 0:  # shares, counts and yuan: no axis below zero
         ax.set_ylim(bottom=0)
     if metric in YUAN_METRICS:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + 0.0:,.0f}"))
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize="medium")
 
 
-LONG_RUN = 36
-"""Runs longer than this many months get ticks every 12 months and a year axis on top."""
+def _only_bottom_xlabels(axes: Sequence[Axes], columns: int) -> None:
+    """Stacked panels share the month axis: its label once, under the bottom panel(s)."""
+    for ax in axes[:-columns]:
+        ax.set_xlabel("")
+        ax.tick_params(labelbottom=False)
+
+
+def _mark_changes(ax: Axes, marks: Sequence[Mark]) -> None:
+    """A dashed line at each mark's month and its label beside it at the top of the axes (on
+    the left of the line in the last third of the run), on a pale box so lines stay readable
+    under it; several marks of one month stack their labels."""
+    low, high = ax.get_xlim()
+    stacked: dict[int, int] = {}
+    for mark in marks:
+        ax.axvline(mark.month, color=mark.color, linestyle="--", linewidth=1, zorder=1,
+                   label="_schedule")
+        left = mark.month > low + 2 * (high - low) / 3
+        row = stacked[mark.month] = stacked.get(mark.month, -1) + 1
+        ax.annotate(mark.text, xy=(mark.month, 1), xycoords=("data", "axes fraction"),
+                    xytext=(-3 if left else 3, -3 - 9 * row), textcoords="offset points",
+                    ha="right" if left else "left", va="top", fontsize=6.5, color=mark.color,
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.8,
+                          "linewidth": 0})
+
+
+YEARLY = 24
+"""Runs at least this many months long get ticks every 12 months and a year axis on top."""
 
 
 def _month_ticks(ax: Axes) -> None:
-    """Whole months on x; every 12 months with a year axis above on long runs."""
-    months = [x for line in ax.lines for x in np.atleast_1d(line.get_xdata())]
-    last = max(months, default=1)
-    first = min(months, default=1)
+    """Whole months on x: every 12 months (whole years) on runs of two years or more, every
+    quarter on shorter ones."""
+    first, last = _months_drawn(ax)
     if last == first:
         ax.set_xticks([first])
         ax.set_xlim(first - 0.5, first + 0.5)
-    elif last > LONG_RUN:
+    elif last >= YEARLY:
         ax.xaxis.set_major_locator(MultipleLocator(12))
         ax.xaxis.set_minor_locator(MultipleLocator(3))
-        years = ax.secondary_xaxis("top", functions=(lambda m: m / 12, lambda y: y * 12))
-        years.set_xlabel("year", fontsize="small")
-        years.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(first - 1, last)
     else:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MultipleLocator(3) if last - first > 6 else
+                                   MaxNLocator(integer=True))
+        ax.set_xlim(first - 1, last)
 
 
-def _band_note(ts: pd.DataFrame) -> str:
+def _year_axis(ax: Axes, lang: str) -> None:
+    """Years on top of ``ax`` (the top panel) on runs of two years or more."""
+    if _months_drawn(ax)[1] < YEARLY:
+        return
+    years = ax.secondary_xaxis("top", functions=(lambda m: m / 12, lambda y: y * 12))
+    years.set_xlabel(word("year", lang), fontsize="small")
+    years.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _months_drawn(ax: Axes) -> tuple[float, float]:
+    months = [x for line in ax.lines if line.get_label() != "_schedule"
+              for x in np.atleast_1d(line.get_xdata())]
+    return min(months, default=1), max(months, default=1)
+
+
+def _band_note(ts: pd.DataFrame, lang: str = "en") -> str:
     """What the bands are, for a title: the interval rule, or that there is none."""
     counts = ts.groupby("scenario")["replicate"].nunique()
     if counts.max() < 2:
-        return "one replicate: no interval (run --replicates 2 or more)"
-    if "draw" in ts.columns:
-        return (f"95% t CI over {ts['draw'].nunique()} posterior draws; darker: noise "
-                "alone")
-    return f"mean and {intervals.RULE_SHORT} over {_replicates(ts)}"
+        zh, en = ("仅1次重复：无置信区间（请用 --replicates 2 或更多）",
+                  "one replicate: no interval (run --replicates 2 or more)")
+    elif "draw" in ts.columns:
+        draws = ts["draw"].nunique()
+        zh = f"{draws}个后验抽样的95% t置信区间；深色：仅随机噪声"
+        en = f"95% t CI over {draws} posterior draws; darker: noise alone"
+    else:
+        low, high = int(counts.min()), int(counts.max())
+        count = f"{low}" if low == high else f"{low}–{high}"
+        zh = f"均值及95% t置信区间（{count}次重复）"
+        en = (f"mean and {intervals.RULE_SHORT} over {count} "
+              f"replicate{'' if high == 1 else 's'}")
+    return {"zh": zh, "en": en, "both": f"{zh}\n{en}"}[lang]
 
 
-def _replicates(ts: pd.DataFrame) -> str:
-    counts = ts.groupby("scenario")["replicate"].nunique()
-    low, high = int(counts.min()), int(counts.max())
-    return f"{low if low == high else f'{low}–{high}'} replicate{'' if high == 1 else 's'}"
+def _key_label(key: str, lang: str) -> str:
+    """A scheduled key (a path inside ``policy``) by its label; the path where it has none."""
+    try:
+        return labels.label(f"policy.{key}", lang)
+    except KeyError:
+        return key
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:.3g}"

@@ -300,6 +300,7 @@ def write_outputs(
     plots: bool = True,
     tables: Mapping[str, pd.DataFrame] | None = None,
     extra: Mapping[str, Any] | None = None,
+    lang: str = "both",
 ) -> Path:
     """Write a ``cogov run`` directory and return its path.
 
@@ -307,6 +308,8 @@ def write_outputs(
     ``plots/*.png`` (one set per scenario, prefixed with its name when there are several), and
     each of ``tables`` as ``<name>.csv`` (e.g. ``cost_effectiveness``). ``extra``: more
     manifest fields (e.g. ``posterior``, the posterior the coefficients were drawn from).
+    ``lang``: the plots' language (``sim.plots.figure_lang``); each scenario's schedule is
+    marked on them.
     Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``, and
     ``OutputWriteError`` (naming ``out_dir``) if writing fails; then nothing is left behind.
     """
@@ -323,7 +326,8 @@ def write_outputs(
         if plots:
             for result in results:
                 prefix = "" if len(results) == 1 else f"{safe_name(result.scenario.name)}-"
-                figures.write_run_plots(result.timeseries, tmp / "plots", prefix=prefix)
+                figures.write_run_plots(result.timeseries, tmp / "plots", prefix=prefix,
+                                        lang=lang, schedule=result.scenario.policy.schedule)
         _write_manifest(tmp, "run", results, command, extra)
     return Path(out_dir)
 
@@ -336,12 +340,13 @@ def write_comparison(
     overwrite: bool = False,
     tables: Mapping[str, pd.DataFrame] | None = None,
     extra: Mapping[str, Any] | None = None,
+    lang: str = "both",
 ) -> Path:
     """Write a ``cogov compare`` directory and return its path.
 
     Files: ``compare.csv`` (summary rows of every scenario), ``timeseries.parquet``,
     ``manifest.json``, ``compare.png`` (key metrics over time, bands per scenario) and each of
-    ``tables`` as ``<name>.csv``; ``extra`` as in :func:`write_outputs`. Raises as
+    ``tables`` as ``<name>.csv``; ``extra`` and ``lang`` as in :func:`write_outputs`. Raises as
     :func:`write_outputs` does.
     """
     from sim import plots as figures
@@ -353,7 +358,9 @@ def write_comparison(
         for name, table in (tables or {}).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
-        figures.save(figures.compare_figure(ts), tmp / "compare.png")
+        schedules = {r.scenario.name: r.scenario.policy.schedule for r in results}
+        figures.save(figures.compare_figure(ts, lang=lang, schedules=schedules),
+                     tmp / "compare.png")
         _write_manifest(tmp, "compare", results, command, extra)
     return Path(out_dir)
 
