@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,11 +148,12 @@ class Analysis:
 
 
 def analyze(out_dir: str | Path, method: str | None = None,
-            metric_names: list[str] | None = None) -> Analysis:
+            metric_names: list[str] | None = None, lang: str = "both") -> Analysis:
     """Analyse the sweep in ``out_dir``; write ``analysis/<method>_<metric>.csv`` and ``.png``
     per analysed metric and ``analysis/status_<method>.csv`` (metric, status, detail, counts,
     notes, warnings) for all. Files of an earlier analysis of a metric that now has no table
-    are removed. Raises ScenarioError (bad input: exit 2) for a missing sweep, a method that
+    are removed. ``lang``: the plots' language (one ``sim.plots.figure_lang`` allows).
+    Raises ScenarioError (bad input: exit 2) for a missing sweep, a method that
     does not match the design, or an unknown metric; a metric that cannot be analysed is not
     an error but a status (see the module docstring)."""
     out_dir = Path(out_dir)
@@ -205,8 +206,10 @@ def analyze(out_dir: str | Path, method: str | None = None,
         path = target / f"{method}_{name}.csv"
         table.to_csv(path, index=False)
         analysis.files.append(path)
+        counts = ok.groupby("point")[name].size()
         analysis.files.extend(_plot(method, table, manifest["parameters"], name, status,
-                                    target, design_method, design_points))
+                                    target, design_method, design_points, lang,
+                                    (int(counts.min()), int(counts.max()))))
     path = target / f"status_{method}.csv"
     status_table(analysis).to_csv(path, index=False)
     analysis.files.append(path)
@@ -546,52 +549,89 @@ def grid_table(ok: pd.DataFrame, parameters: list[dict], name: str) -> pd.DataFr
 TITLE_WIDTH = 60
 """Characters per title line: a long metric name or subtitle wraps instead of running off
 the figure."""
+STANDS_OUT = 0.05
+"""A Morris point is labelled by name when its mu* or sigma is at least this share of the
+largest; the rest cluster near the origin and are listed beside the plot instead."""
+
+
+def name_text(name: str, lang: str = "both", with_unit: bool = True) -> str:
+    """A metric's or parameter's label in ``lang`` (``sim.labels``), with a parameter's unit
+    unless ``with_unit`` is false; the name itself where it has none (a test function's
+    ``x1``)."""
+    from sim import labels
+
+    try:
+        text = labels.label(name, lang)
+    except KeyError:
+        return display_name(name) if with_unit else name
+    if not with_unit:
+        return text
+    try:
+        unit = labels.unit(name, lang)
+    except KeyError:
+        param = _param(name)
+        unit = param.unit if param is not None else ""
+    return f"{text} ({unit})" if unit and name.count(".") else text
+
+
+def _param(path: str):
+    from sim.schema import Param, metadata
+
+    try:
+        return metadata(path, Param)
+    except (KeyError, TypeError, AttributeError):
+        return None
 
 
 def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
           status: MetricStatus, target: Path, design: str = "",
-          design_points: pd.DataFrame | None = None) -> list[Path]:
-    import matplotlib
+          design_points: pd.DataFrame | None = None, lang: str = "both",
+          replicates: tuple[int, int] = (1, 1)) -> list[Path]:
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from sim.plots import figure_lang, word
 
+    lang = figure_lang(lang)[0]
     noise = float(table["noise_share"].iloc[0])
-    subtitle = f"noise share {noise:.2f}" if np.isfinite(noise) else "one replicate per point"
-    fig, ax = plt.subplots(figsize=(7, 4.2), constrained_layout=True)
-    if method in {"sobol", "fast"}:
-        _share_plot(ax, table)
-    elif method == "morris":
-        ax.plot(table["mu_star"], table["sigma"], "o")
-        _whiskers(ax, table["sigma"], table["mu_star_low"], table["mu_star_high"], "C0",
-                  vertical=False)
-        for _, row in table.iterrows():
-            ax.annotate(display_name(row["parameter"]), (row["mu_star"], row["sigma"]), fontsize=8,
-                        xytext=(4, 4), textcoords="offset points")
-        ax.set_xlabel("μ* (mean absolute elementary effect; whiskers: SALib bootstrap 95%)")
-        ax.set_ylabel("σ (interactions, non-linearity)")
+    parts = [word("noise_share", lang, v=f"{noise:.2f}") if np.isfinite(noise) else None,
+             _replicate_text(replicates, lang)]
+    if method == "morris":
+        fig = Figure(figsize=(7, 4.6), layout="constrained")
+        ax, key = fig.subplots(1, 2, width_ratios=[2.3, 1])
+        _morris_plot(ax, key, table, lang)
+    elif method in {"sobol", "fast"}:
+        fig = Figure(figsize=(7, 4.6), layout="constrained")
+        ax = fig.subplots()
+        _share_plot(ax, table, lang)
     elif design == "random":
-        plt.close(fig)
-        fig = _scatter_plot(table, parameters, name, plt)
+        fig = _scatter_plot(table, parameters, name, lang)
         ax = None
-    elif not _grid_plot(ax, table, parameters, name, fig, design_points):
-        plt.close(fig)
-        return []
+    else:
+        fig = Figure(figsize=(7, 4.6), layout="constrained")
+        ax = fig.subplots()
+        if not _grid_plot(ax, table, parameters, name, fig, design_points, lang):
+            return []
     if status.status == "partly-non-finite":
         not_drawn = int((~np.isfinite(table["mean"].to_numpy(dtype=float))).sum())
-        subtitle += f"; {not_drawn} of {len(table)} means not finite, not drawn"
+        parts.append(word("not_drawn", lang, n=not_drawn, total=len(table)))
     if status.failed:
-        subtitle += (f"; {status.failed} runs failed at {status.points_failed} design points"
-                     " (see status csv)")
-    title = _wrapped(f"{name} — {_label(method, design)} ({subtitle})")
-    if ax is None:
-        fig.suptitle(title, fontsize=10)
-    else:
-        ax.set_title(title, fontsize=10)
+        parts.append(word("failed", lang, n=status.failed, points=status.points_failed))
+    subtitle = "; ".join(p for p in parts if p)
+    title = f"{name_text(name, lang)} — {word(_label(method, design), lang)}"
+    fig.suptitle(f"{_wrapped(title)}\n{_wrapped(subtitle)}", fontsize=10)
     path = target / f"{method}_{name}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    fig.savefig(path, dpi=200)
     return [path]
+
+
+def _replicate_text(replicates: tuple[int, int], lang: str) -> str:
+    """How many replicates each design point's value averages, for a title."""
+    from sim.plots import word
+
+    low, high = replicates
+    if high < 2:
+        return word("one_replicate", lang)
+    return word("replicates", lang, n=f"{low}" if low == high else f"{low}–{high}")
 
 
 def _wrapped(text: str) -> str:
@@ -600,15 +640,17 @@ def _wrapped(text: str) -> str:
     return "\n".join(textwrap.wrap(text, TITLE_WIDTH, break_on_hyphens=False))
 
 
-def _share_plot(ax, table: pd.DataFrame) -> None:
+def _share_plot(ax, table: pd.DataFrame, lang: str = "both") -> None:
     """S1 and ST bars on the 0-1 share scale with whiskers; wide indices hatched. An estimate
     outside [0, 1] is no share of variance: no bar, but a red marker at the scale's edge
     labelled with the raw estimate."""
+    from sim.plots import word
+
     x = np.arange(len(table))
     width = 0.38
     outside_any = False
-    for index, offset, label in (("S1", -width / 2, "S1 (first order)"),
-                                 ("ST", width / 2, "ST (total)")):
+    for index, offset, label in (("S1", -width / 2, word("s1", lang)),
+                                 ("ST", width / 2, word("st", lang))):
         estimate = table[index].to_numpy(dtype=float)
         outside = table[f"{index}_out_of_range"].to_numpy(dtype=bool)
         bars = ax.bar(x + offset, np.where(outside, 0.0, estimate), width, label=label)  # no
@@ -624,31 +666,116 @@ def _share_plot(ax, table: pd.DataFrame) -> None:
             edge = 1.0 if value > 1 else 0.0
             ax.plot(at, edge, marker="^" if value > 1 else "v", color="red", markersize=9,
                     linestyle="none")
-            ax.annotate(f"{index} = {value:.2g}\noutside [0, 1]", (at, edge), fontsize=7,
-                        color="red", ha="center", xytext=(0, -22 if value > 1 else 8),
-                        textcoords="offset points")
+            ax.annotate(f"{index} = {value:.2g}\n{word('outside', lang)}", (at, edge),
+                        fontsize=7, color="red", ha="center",
+                        xytext=(0, -22 if value > 1 else 8), textcoords="offset points")
     ax.set_ylim(-0.05, 1.12)
-    ax.set_xticks(x, [display_name(p) for p in table["parameter"]], rotation=30, ha="right")
-    ax.set_ylabel("sensitivity index (share of variance)")
-    title = "whiskers: SALib bootstrap 95%, within [0, 1]"
+    ax.set_xticks(x, [name_text(p, lang) for p in table["parameter"]], rotation=35, ha="right",
+                  fontsize=7, rotation_mode="anchor")
+    ax.set_ylabel(word("share_axis", lang, sep="\n"))
+    title = word("sobol_whiskers", lang, sep="\n")
     if table[["S1_wide", "ST_wide"]].to_numpy().any():
-        title += "\nhatched: interval too wide to rank"
+        title += "\n" + word("hatched", lang, sep="\n")
     if outside_any:
         ax.plot([], [], marker="^", color="red", linestyle="none",
-                label="estimate outside [0, 1]: not a share (no bar)")
-    ax.legend(title=title, title_fontsize=8, fontsize=8)
+                label=word("outside_marker", lang))
+    ax.legend(title=title, title_fontsize=7, fontsize=7)
 
 
-def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, plt):
+def _morris_plot(ax, key, table: pd.DataFrame, lang: str = "both") -> None:
+    """mu* against sigma with mu*'s whiskers. Points that stand out (:data:`STANDS_OUT`) are
+    labelled by name where a label fits without covering another (else by their number, keyed
+    at the right); the rest, crowded near the origin, are listed at the right."""
+    from sim.plots import word
+
+    ax.plot(table["mu_star"], table["sigma"], "o", markersize=4)
+    _whiskers(ax, table["sigma"], table["mu_star_low"], table["mu_star_high"], "C0",
+              vertical=False)
+    ax.set_xlabel(word("mu_star_axis", lang, sep="\n"), fontsize=8)
+    ax.set_ylabel(word("sigma_axis", lang, sep="\n"), fontsize=8)
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+    mu, sigma = table["mu_star"].to_numpy(dtype=float), table["sigma"].to_numpy(dtype=float)
+    stands = ((mu >= STANDS_OUT * np.nanmax(mu)) | (sigma >= STANDS_OUT * np.nanmax(sigma))) \
+        if np.isfinite(mu).any() else np.zeros(len(table), bool)
+    order = sorted(np.flatnonzero(stands), key=lambda i: -mu[i])
+    names = [name_text(p, lang, with_unit=False) for p in table["parameter"]]
+    numbered = place_labels(ax, [(mu[i], sigma[i], names[i], str(n + 1))
+                                 for n, i in enumerate(order)],
+                            avoid=[(mu[i], sigma[i]) for i in np.flatnonzero(~stands)])
+    lines = [f"{n + 1}. {names[order[n]]}" if how == "number" else
+             f"{names[order[n]]} (μ* {mu[order[n]]:.3g}, σ {sigma[order[n]]:.3g})"
+             for n, how in numbered.items() if how != "name"]
+    rest = [names[i] for i in np.argsort(-mu) if not stands[i]]
+    if rest:
+        lines += ["", word("not_labelled", lang, sep="\n", share=f"{STANDS_OUT:.0%}"), *rest]
+    key.axis("off")
+    key.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=7,
+             transform=key.transAxes, wrap=True)
+
+
+def place_labels(ax, points: list[tuple[float, float, str, str]],
+                 avoid: Sequence[tuple[float, float]] = ()) -> dict[int, str]:
+    """Label each point (x, y, name, number) in turn by ``name`` at the nearest of 24 offsets
+    where its box covers no label placed before and no marker (of ``points`` or at ``avoid``,
+    data coordinates) and stays inside the axes; failing that by ``number`` the same way.
+    Returns, per point, how it was labelled: ``name``, ``number`` or ``none`` (no room even
+    for its number)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()  # final layout, so that boxes are where they will be drawn
+    inside = ax.get_window_extent(renderer)
+    placed = [Bbox.from_bounds(px - 4, py - 4, 8, 8)  # every marker stays uncovered
+              for px, py in ax.transData.transform([(x, y) for x, y, *_ in points]
+                                                   + [tuple(xy) for xy in avoid])
+              if np.isfinite(px) and np.isfinite(py)]
+    how = {}
+    offsets = [(r * dx, r * dy) for r in (4, 12, 24)  # near first; a leader line when far
+               for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1.4), (0, -1.4),
+                              (1.4, 0), (-1.4, 0))]
+    for index, (x, y, name, number) in enumerate(points):
+        how[index] = next((kind for kind, text in (("name", name), ("number", number))
+                           if _place(ax, x, y, text, offsets, placed, inside, renderer)),
+                          "none")
+    return how
+
+
+def _place(ax, x, y, text, offsets, placed, inside, renderer) -> bool:
+    for dx, dy in offsets:
+        far = abs(dx) + abs(dy) > 10
+        label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                            fontsize=7, ha="left" if dx > 0 else ("right" if dx < 0 else
+                                                                  "center"),
+                            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5,
+                                        "shrinkA": 0, "shrinkB": 3} if far else None)
+        box = label.get_window_extent(renderer)
+        within = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
+                  and box.y1 <= inside.y1)
+        if within and not any(box.overlaps(other) for other in placed):
+            placed.append(box)
+            return True
+        label.remove()
+    return False
+
+
+def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, lang: str = "both"):
     """A random design's points: one panel per varying parameter, each point's mean over
     replicates against that parameter's value, with its interval as a whisker. Random points
     cross no grid, so a heatmap of them would be mostly empty cells."""
+    from matplotlib.figure import Figure
+
+    from sim.plots import word
+
     varying = [p for p in parameters if table[f"param:{p['name']}"].nunique() > 1] or \
         parameters[:1]
     columns = min(3, len(varying))
     rows = -(-len(varying) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns + 1.0, 3.2 * rows + 1.0),
-                             constrained_layout=True, squeeze=False, sharey=True)
+    fig = Figure(figsize=(7, 2.4 * rows + 1.2), layout="constrained")
+    axes = fig.subplots(rows, columns, squeeze=False, sharey=True)
     mean = table["mean"].where(np.isfinite(table["mean"].to_numpy(dtype=float)))
     banded = table["low"].notna().any()
     for ax, p in zip(axes.ravel(), varying, strict=False):
@@ -658,14 +785,13 @@ def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, plt):
                         capsize=3, lw=1, markersize=4)
         else:
             ax.plot(x, mean, "o", markersize=4)
-        ax.set_xlabel(display_name(p["name"]))
+        ax.set_xlabel(name_text(p["name"], lang), fontsize=8)
     for ax in axes.ravel()[len(varying):]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
-        ax.set_ylabel(f"{name}\n(mean over replicates)")
-    how = (f"whiskers: {intervals.RULE_SHORT} over replicates" if banded
-           else "one replicate per point: no interval")
-    fig.supxlabel(f"each dot: one design point of {len(table)}; {how}", fontsize=8)
+        ax.set_ylabel(f"{name_text(name, lang)}\n{word('mean_over', lang)}", fontsize=8)
+    how = word("whiskers_ci", lang) if banded else word("no_interval", lang)
+    fig.supxlabel(word("each_dot", lang, n=len(table), how=how), fontsize=8)
     return fig
 
 
@@ -680,34 +806,47 @@ def _whiskers(ax, at, low, high, color, vertical: bool) -> None:
 
 
 def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
-               design_points: pd.DataFrame | None = None) -> bool:
-    """Lines with bands for one varying parameter (markers with whiskers where there is a
-    single value), a heatmap for two; nothing for more. Non-finite means are not drawn; a
-    heatmap (over every value of ``design_points``, the ``param:`` columns of all design
-    points, failed ones included) says why a cell is blank: ``inf``/``NaN`` (a point whose
-    mean is not finite) or ``no run`` (every run of the point failed)."""
+               design_points: pd.DataFrame | None = None, lang: str = "both") -> bool:
+    """One varying parameter: a line with its band for a numeric one, points with whiskers for
+    categorical levels (a line between categories would suggest values between them) or a
+    single value; two: a heatmap; nothing for more. Non-finite means are not drawn; a heatmap
+    (over every value of ``design_points``, the ``param:`` columns of all design points, failed
+    ones included) marks a cell it cannot colour with ``inf``/``NaN`` (a point whose mean is
+    not finite) or ``no run`` (every run of the point failed) on grey, and explains the marks
+    under the plot."""
+    from sim.plots import word
+
     varying = [p for p in parameters if table[f"param:{p['name']}"].nunique() > 1]
     columns = [f"param:{p['name']}" for p in varying]
     mean = table["mean"].where(np.isfinite(table["mean"].to_numpy(dtype=float)))
     banded = table["low"].notna().any()
-    band_label = f"{intervals.RULE_SHORT} over replicates (within the metric's range)"
+    band_label = word("band", lang)
+    value_label = f"{name_text(name, lang)}\n{word('mean_over', lang)}"
     if len(columns) <= 1:
-        if columns:
-            column, xlabel = columns[0], display_name(varying[0]["name"])
-        else:  # a single design point
-            column, xlabel = f"param:{parameters[0]['name']}", display_name(parameters[0]["name"])
-        x = table[column].astype(str) if table[column].dtype == object else table[column]
-        ax.plot(x, mean, marker="o", label="mean over replicates")
-        if banded and len(table) > 1:
-            ax.fill_between(x, table["low"], table["high"], alpha=0.25, label=band_label)
-        elif banded:
-            _whiskers(ax, x, table["low"], table["high"], "C0", vertical=True)
-            ax.plot([], [], color="black", label=band_label)
+        p = varying[0] if varying else parameters[0]
+        column = f"param:{p['name']}"
+        categorical = not pd.api.types.is_numeric_dtype(table[column]) or \
+            pd.api.types.is_bool_dtype(table[column])
+        if categorical or len(table) == 1:
+            x = np.arange(len(table)) if categorical else table[column].to_numpy(dtype=float)
+            whiskers = [mean - table["low"], table["high"] - mean] if banded else None
+            ax.errorbar(x, mean, yerr=whiskers, fmt="o", linestyle="none", capsize=4,
+                        label=word("mean_over", lang))
+            if categorical:
+                ax.set_xticks(x, [_tick(v) for v in table[column]])
+                ax.set_xlim(-0.5, len(table) - 0.5)
+            if banded:
+                ax.plot([], [], color="C0", label=band_label)
+        else:
+            ax.plot(table[column], mean, marker="o", label=word("mean_over", lang))
+            if banded:
+                ax.fill_between(table[column], table["low"], table["high"], alpha=0.25,
+                                label=band_label)
         if not banded:
-            ax.plot([], [], " ", label="one replicate per point: no interval")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel(name)
-        ax.legend(fontsize=8)
+            ax.plot([], [], " ", label=word("no_interval", lang))
+        ax.set_xlabel(name_text(p["name"], lang))
+        ax.set_ylabel(value_label, fontsize=8)
+        ax.legend(fontsize=7)
         return True
     if len(columns) == 2:
         every = table if design_points is None else design_points
@@ -719,20 +858,29 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
                                                   values="one", aggfunc="sum", fill_value=0)
         sampled = sampled.reindex(index=rows, columns=cols, fill_value=0)
         cells = np.where(np.isfinite(raw), raw, np.nan)
+        from matplotlib import colormaps
+
+        cmap = colormaps["viridis"].with_extremes(bad="0.85")
         image = ax.imshow(np.ma.masked_invalid(cells), origin="lower", aspect="auto",
-                          cmap="viridis")
+                          cmap=cmap)
+        marks = set()
         for (i, j), value in np.ndenumerate(raw):
             if np.isfinite(value):
                 continue
             text = "no run" if not sampled.to_numpy()[i, j] else (
                 "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf"))
-            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="dimgray")
+            marks.add(text.removeprefix("-"))
+            ax.text(j, i, text, ha="center", va="center", fontsize=8, color="black")
         ax.set_yticks(range(len(sampled.index)), [_tick(v) for v in sampled.index])
         ax.set_xticks(range(len(sampled.columns)), [_tick(v) for v in sampled.columns],
                       rotation=30)
-        ax.set_ylabel(display_name(varying[0]["name"]))
-        ax.set_xlabel(display_name(varying[1]["name"]))
-        fig.colorbar(image, ax=ax, label=f"{name} (mean over replicates)")
+        ax.set_ylabel(name_text(varying[0]["name"], lang))
+        ax.set_xlabel(name_text(varying[1]["name"], lang))
+        fig.colorbar(image, ax=ax, label=value_label)
+        notes = [word(f"cell_{m.replace(' ', '_')}", lang) for m in ("inf", "NaN", "no run")
+                 if m in marks]
+        if notes:
+            fig.supxlabel("\n".join(notes), fontsize=7, ha="left", x=0.02)
         return True
     return False
 

@@ -77,6 +77,46 @@ WORDS: dict[str, tuple[str, str]] = {
     "total": ("全部社区合计", "sum over all communities"),
     "unallocated": ("未拨付到项目的结余", "not yet committed to projects"),
     "from_month": ("自第{m}月", "from month {m}"),
+    # sensitivity analysis (sim.analysis)
+    "sobol": ("Sobol 敏感性指数", "Sobol indices"),
+    "fast": ("FAST 敏感性指数", "FAST indices"),
+    "morris": ("Morris 筛选", "Morris screening"),
+    "grid": ("网格设计的响应", "grid response"),
+    "random design: per-point summary": ("随机设计：逐点汇总", "random design: per-point summary"),
+    "noise_share": ("噪声占比 {v}", "noise share {v}"),
+    "one_replicate": ("每个设计点仅1次重复", "one replicate per point"),
+    "replicates": ("每个设计点{n}次重复", "{n} replicates per point"),
+    "not_drawn": ("{total}个均值中{n}个非有限，未画出",
+                  "{n} of {total} means not finite, not drawn"),
+    "failed": ("{points}个设计点共{n}次运行失败（见 status csv）",
+               "{n} runs failed at {points} design points (see status csv)"),
+    "s1": ("S1（一阶）", "S1 (first order)"),
+    "st": ("ST（总效应）", "ST (total)"),
+    "outside": ("超出 [0, 1]", "outside [0, 1]"),
+    "outside_marker": ("估计值超出 [0, 1]：不是方差占比（无柱）",
+                       "estimate outside [0, 1]: not a share (no bar)"),
+    "share_axis": ("敏感性指数（方差占比）", "sensitivity index (share of variance)"),
+    "sobol_whiskers": ("误差线：SALib 自助法95%，限于 [0, 1]",
+                       "whiskers: SALib bootstrap 95%, within [0, 1]"),
+    "hatched": ("斜线：区间太宽，无法排序", "hatched: interval too wide to rank"),
+    "mu_star_axis": ("μ*（基本效应绝对值的均值；误差线：SALib 自助法95%）",
+                     "μ* (mean absolute elementary effect; whiskers: SALib bootstrap 95%)"),
+    "sigma_axis": ("σ（交互作用、非线性）", "σ (interactions, non-linearity)"),
+    "not_labelled": ("未标注（μ* 与 σ 均低于最大值的{share}），按 μ* 排序：",
+                     "not labelled (μ* and σ below {share} of the largest), by μ*:"),
+    "mean_over": ("重复的均值", "mean over replicates"),
+    "band": ("95% t 置信区间（限于指标取值范围）",
+             "95% t CI over replicates (within the metric's range)"),
+    "no_interval": ("每点仅1次重复：无置信区间", "one replicate per point: no interval"),
+    "whiskers_ci": ("误差线：重复的95% t置信区间", "whiskers: 95% t CI over replicates"),
+    "each_dot": ("每个点：{n}个设计点之一；{how}", "each dot: one design point of {n}; {how}"),
+    "cell_inf": ("inf：至少一次重复为无穷大（如花了钱而满意度没有提高），均值无穷大，不着色",
+                 "inf: some replicate is infinite (e.g. money spent for no gain in "
+                 "satisfaction), so the mean is infinite and not coloured"),
+    "cell_NaN": ("NaN：所有重复均无定义（如无人参与），不着色",
+                 "NaN: undefined in every replicate (e.g. nobody took part), not coloured"),
+    "cell_no_run": ("no run：该设计点的运行全部失败",
+                    "no run: every run of this design point failed"),
 }
 """Every word a figure shows that is not a metric's or parameter's name: (zh, en)."""
 
@@ -84,10 +124,10 @@ TOTALLED = ("count", "yuan", "projects", "hours")
 """Units of metrics that are sums over the district's communities (said in the axis label)."""
 
 
-def word(key: str, lang: str = "both", **fields: Any) -> str:
-    """A word of :data:`WORDS` in ``lang`` (``both``: Chinese, then English)."""
+def word(key: str, lang: str = "both", sep: str = " ", **fields: Any) -> str:
+    """A word of :data:`WORDS` in ``lang`` (``both``: Chinese, ``sep``, English)."""
     zh, en = (text.format(**fields) for text in WORDS[key])
-    return {"zh": zh, "en": en, "both": f"{zh} {en}"}[lang]
+    return {"zh": zh, "en": en, "both": f"{zh}{sep}{en}"}[lang]
 
 
 def figure_lang(lang: str) -> tuple[str, str | None]:
@@ -261,6 +301,7 @@ def write_run_plots(ts: pd.DataFrame, directory: str | Path, prefix: str = "",
     one the figures can be drawn in (:func:`figure_lang`)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    lang = figure_lang(lang)[0]
     marks = schedule_marks(schedule, lang)
     return [save(make(ts, lang, marks), directory / f"{prefix}{stem}.png")
             for stem, make in RUN_FIGURES.items()]
@@ -274,6 +315,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     panels whose metrics share a unit share their y axis, so they can be compared by eye.
     ``schedules`` maps a scenario's name to its ``policy.schedule``: each change is marked in
     the scenario's colour (named in the label when several scenarios are drawn)."""
+    lang = figure_lang(lang)[0]
     columns = min(2, len(names))
     rows = -(-len(names) // columns)
     fig = Figure(figsize=(PAGE_WIDTH, 2.1 * rows + 1.1), layout="constrained")
@@ -316,6 +358,7 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
 def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
                 marks: Sequence[Mark], sharey: bool = False) -> Figure:
     """Panels stacked on one month axis, each with its legend at the right."""
+    lang = figure_lang(lang)[0]
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
     scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))

@@ -241,7 +241,7 @@ def test_constant_metric_gets_a_statement_not_zero_indices(issue_sobol):
 def test_under_sampled_indices_are_flagged_and_one_replicate_is_said(issue_sobol):
     """Sobol with samples 8: the S1 of population.satisfaction is 1.48 ± 0.66, a share of
     variance that cannot be ranked; one replicate per point: no noise share, and how to get it."""
-    analysis = analyze(issue_sobol, metric_names=["mean_satisfaction_final"])
+    analysis = analyze(issue_sobol, metric_names=["mean_satisfaction_final"], lang="en")
     table = analysis.tables["mean_satisfaction_final"].set_index("parameter")
     assert table.loc["population.satisfaction", "S1_conf"] > 0.1
     assert table.loc["population.satisfaction", "S1_wide"]
@@ -539,7 +539,7 @@ def test_a_sobol_estimate_outside_0_1_is_never_shown_as_a_share(issue_sobol, cap
                                                                 figures):
     """Sobol with samples 8: S1 of population.satisfaction is 1.483. The CSV keeps SALib's
     raw estimate and flags it; the printed table marks it; the plot draws no bar above 1."""
-    analysis = analyze(issue_sobol, metric_names=["mean_satisfaction_final"])
+    analysis = analyze(issue_sobol, metric_names=["mean_satisfaction_final"], lang="en")
     table = analysis.tables["mean_satisfaction_final"].set_index("parameter")
     row = table.loc["population.satisfaction"]
     assert row["S1"] == pytest.approx(1.483, abs=1e-3) and row["S1_out_of_range"]
@@ -559,10 +559,10 @@ def test_a_sobol_estimate_outside_0_1_is_never_shown_as_a_share(issue_sobol, cap
 def test_a_long_plot_title_stays_inside_the_figure(satisfaction_grid, figures):
     """'yuan_per_satisfaction — grid (noise share 0.01; 1 of 3 means not finite, not drawn)'
     ran off the right edge of the grid plot."""
-    analyze(satisfaction_grid, metric_names=["yuan_per_satisfaction"])
+    analyze(satisfaction_grid, metric_names=["yuan_per_satisfaction"], lang="en")
     (fig,) = figures
-    fig.canvas.draw()
-    title = fig.axes[0].title
+    fig.draw_without_rendering()
+    title = fig._suptitle
     box = title.get_window_extent()
     assert "not drawn" in title.get_text()
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height + 1
