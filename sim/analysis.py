@@ -97,7 +97,8 @@ class MetricStatus:
     (``runs``; ``inf`` and ``nan`` non-finite runs; ``points`` design points with a
     successful run, ``points_affected`` of them with a non-finite replicate), the sweep's
     ``failed`` runs and the ``points_failed`` design points where some run failed (the
-    ``detail`` says which), ``notes`` on what limits the indices, and ``warnings`` raised by
+    ``detail`` says which), the fewest and most ``replicates`` a design point's value
+    averages, ``notes`` on what limits the indices, and ``warnings`` raised by
     SALib or numpy during its analysis (deduplicated)."""
 
     metric: str
@@ -110,6 +111,7 @@ class MetricStatus:
     points_affected: int = 0
     failed: int = 0
     points_failed: int = 0
+    replicates: tuple[int, int] = (0, 0)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -206,10 +208,8 @@ def analyze(out_dir: str | Path, method: str | None = None,
         path = target / f"{method}_{name}.csv"
         table.to_csv(path, index=False)
         analysis.files.append(path)
-        counts = ok.groupby("point")[name].size()
         analysis.files.extend(_plot(method, table, manifest["parameters"], name, status,
-                                    target, design_method, design_points, lang,
-                                    (int(counts.min()), int(counts.max()))))
+                                    target, design_method, design_points, lang))
     path = target / f"status_{method}.csv"
     status_table(analysis).to_csv(path, index=False)
     analysis.files.append(path)
@@ -279,9 +279,12 @@ def _analyze_metric(method: str, manifest: dict, ok: pd.DataFrame, name: str, ou
     inf, nan = int(np.isinf(values).sum()), int(np.isnan(values).sum())
     bad_point = (~np.isfinite(values)).astype(int)
     affected = pd.Series(bad_point, index=ok.index).groupby(ok["point"]).max()
+    runs_per_point = ok.groupby("point")[name].size()
     status = MetricStatus(name, "ok", runs=len(values), inf=inf, nan=nan,
                           points=int(ok["point"].nunique()),
-                          points_affected=int(affected.sum()))
+                          points_affected=int(affected.sum()),
+                          replicates=(int(runs_per_point.min()), int(runs_per_point.max()))
+                          if len(runs_per_point) else (0, 0))
     if not len(values):
         status.status = "no-runs"
         status.detail = ("no successful run: nothing to analyse (the runs' errors are in "
@@ -585,8 +588,25 @@ def _param(path: str):
 
 def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
           status: MetricStatus, target: Path, design: str = "",
-          design_points: pd.DataFrame | None = None, lang: str = "both",
-          replicates: tuple[int, int] = (1, 1)) -> list[Path]:
+          design_points: pd.DataFrame | None = None, lang: str = "both") -> list[Path]:
+    """Save :func:`metric_figure` as ``target/<method>_<name>.png`` (nothing when it draws
+    nothing); the list of files written."""
+    fig = metric_figure(method, table, parameters, name, status, design, design_points, lang)
+    if fig is None:
+        return []
+    path = target / f"{method}_{name}.png"
+    fig.savefig(path, dpi=200)
+    return [path]
+
+
+def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
+                  status: MetricStatus, design: str = "",
+                  design_points: pd.DataFrame | None = None, lang: str = "both"):
+    """The figure of one metric's analysis (``table`` as :func:`analyze` gives it), 7 inches
+    wide, in ``lang`` (English where no CJK font can be had, ``sim.plots.figure_lang``): S1/ST
+    bars (Sobol, FAST), μ* against σ (Morris), points per parameter (random designs), a line or
+    points or a heatmap (grids); None where a grid varies more than two parameters. A
+    ``matplotlib.figure.Figure`` outside pyplot: nothing to close."""
     from matplotlib.figure import Figure
 
     from sim.plots import figure_lang, word
@@ -594,23 +614,20 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
     lang = figure_lang(lang)[0]
     noise = float(table["noise_share"].iloc[0])
     parts = [word("noise_share", lang, v=f"{noise:.2f}") if np.isfinite(noise) else None,
-             _replicate_text(replicates, lang)]
+             _replicate_text(status.replicates, lang)]
     if method == "morris":
         fig = Figure(figsize=(7, 4.6), layout="constrained")
         ax, key = fig.subplots(1, 2, width_ratios=[2.3, 1])
         _morris_plot(ax, key, table, lang)
     elif method in {"sobol", "fast"}:
         fig = Figure(figsize=(7, 4.6), layout="constrained")
-        ax = fig.subplots()
-        _share_plot(ax, table, lang)
+        _share_plot(fig.subplots(), table, lang)
     elif design == "random":
         fig = _scatter_plot(table, parameters, name, lang)
-        ax = None
     else:
         fig = Figure(figsize=(7, 4.6), layout="constrained")
-        ax = fig.subplots()
-        if not _grid_plot(ax, table, parameters, name, fig, design_points, lang):
-            return []
+        if not _grid_plot(fig.subplots(), table, parameters, name, fig, design_points, lang):
+            return None
     if status.status == "partly-non-finite":
         not_drawn = int((~np.isfinite(table["mean"].to_numpy(dtype=float))).sum())
         parts.append(word("not_drawn", lang, n=not_drawn, total=len(table)))
@@ -619,9 +636,7 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
     subtitle = "; ".join(p for p in parts if p)
     title = f"{name_text(name, lang)} — {word(_label(method, design), lang)}"
     fig.suptitle(f"{_wrapped(title)}\n{_wrapped(subtitle)}", fontsize=10)
-    path = target / f"{method}_{name}.png"
-    fig.savefig(path, dpi=200)
-    return [path]
+    return fig
 
 
 def _replicate_text(replicates: tuple[int, int], lang: str) -> str:
