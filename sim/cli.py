@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true",
                    help="finish an interrupted sweep in --out without redoing finished runs")
     p.add_argument("--out", type=Path, metavar="DIR", help="results directory")
+    _add_lang_option(p, "of the analysis and report written at the end")
     p.set_defaults(handler=cmd_sweep)
 
     p = commands.add_parser("analyze", help="sensitivity analysis of a finished sweep")
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="default: the sweep's design")
     p.add_argument("--metric", dest="metrics", action="append", metavar="NAME",
                    help="summary metric to analyse (repeatable; default: the experiment's)")
+    _add_lang_option(p, "of the figures and the printed tables' labels")
     p.set_defaults(handler=cmd_analyze)
 
     p = commands.add_parser(
@@ -161,6 +163,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+LANGS = ("zh", "en", "both")
+"""``--lang`` values: ``sim.labels.LANGS`` (written out so that building the parser loads no
+labels)."""
+
+
+def _add_lang_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--lang zh|en|both``, default ``both`` (中文 English): figures are drawn at page width
+    with room for both, and the printed tables keep each metric's key beside its label."""
+    p.add_argument("--lang", choices=LANGS, default="both",
+                   help=f"language {what}: zh, en or both (default: 中文 English); English "
+                        "with a notice where no CJK font can be loaded")
+
+
+def _figure_lang(args: argparse.Namespace) -> str:
+    """The language the figures can be drawn in (``sim.plots.figure_lang``); its one-line
+    notice on stderr when that is not ``--lang``."""
+    from sim.plots import figure_lang
+
+    lang, notice = figure_lang(args.lang)
+    if notice:
+        print(notice, file=sys.stderr)
+    return lang
+
+
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
     """``--executor`` and ``--scheduler``, as ``sweep`` and ``calibrate`` take them."""
     p.add_argument("--executor", choices=("local", "dask"), default="local",
@@ -198,6 +224,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                         "intervals split into coefficient and noise parts")
     p.add_argument("--draws", type=_int_in(1), metavar="K",
                    help="posterior draws with --posterior (default 10, at least 2)")
+    _add_lang_option(p, "of the plots and the printed table's labels")
 
 
 # ---------------------------------------------------------------------------------- commands
@@ -212,22 +239,38 @@ def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
         return _run_posterior([scenario], chosen, args, command, out)
     check_out_dir(out, args.overwrite)
     check_writable(out)
+    lang = _figure_lang(args)
     result = run(scenario, replicates=args.replicates, workers=args.workers, progress=_tty(),
                  first_replicate=args.first_replicate)
     tables = _cost_effectiveness([result], args)
-    write_outputs(out, result, command, overwrite=args.overwrite, tables=tables)
+    write_outputs(out, result, command, overwrite=args.overwrite, tables=tables, lang=lang)
     print(_run_line(result.scenario, result.replicates))
-    print(format_table(summary_table(result.summary)))
+    print(format_table(summary_table(result.summary), args.lang))
     _print_cost_effectiveness(tables)
     print(f"wrote {out}")
     return EXIT_OK
 
 
 def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
-    """``cogov compare``: run each scenario, print them side by side, write compare files."""
+    """``cogov compare``: run each scenario, print them side by side with their differences
+    from the first, write compare files.
+
+    Scenarios of different horizons (``months``) are refused (exit 2, before anything runs)
+    unless ``--months`` sets one for all: every summary (``<metric>_final``, ``_last12``, the
+    totals) is taken at a run's own end, so a 60- and a 72-month run side by side would
+    compare different months under one name; cutting the longer one short to align them would
+    silently give it other numbers than ``cogov run`` does. ``--months M`` makes that choice
+    explicit and reproducible (a scheduled change after month M is then refused too)."""
     import pandas as pd
 
-    from sim.runner import check_out_dir, check_writable, run, summary_table, write_comparison
+    from sim.runner import (
+        DIFFERENCE_RULE,
+        check_out_dir,
+        check_writable,
+        compare_table,
+        run,
+        write_comparison,
+    )
 
     chosen = _posterior_options(args)
     scenarios, problems, seen = [], [], {}
@@ -244,6 +287,14 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
             )
         seen.setdefault(scenario.name, path)
         scenarios.append(scenario)
+    horizons = {s.months for s in scenarios}
+    if len(horizons) > 1 and args.months is None:
+        listed = ", ".join(f"{path}: {s.months} months"
+                           for path, s in zip(args.scenarios, scenarios, strict=True))
+        problems.append(
+            f"compare: the scenarios have different horizons ({listed}); their summaries "
+            f"(_final, _last12) would be taken at different months. Compare them over one "
+            f"horizon with --months M, e.g. --months {min(horizons)}")
     if problems:
         raise errors.ScenarioError(problems)
     out = args.out or default_out("compare")
@@ -251,17 +302,26 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
         return _run_posterior(scenarios, chosen, args, command, out)
     check_out_dir(out, args.overwrite)
     check_writable(out)
+    lang = _figure_lang(args)
     results = [
         run(s, replicates=args.replicates, workers=args.workers, progress=_tty(),
             first_replicate=args.first_replicate)
         for s in scenarios
     ]
     tables = _cost_effectiveness(results, args)
-    write_comparison(out, results, command, overwrite=args.overwrite, tables=tables)
+    write_comparison(out, results, command, overwrite=args.overwrite, tables=tables, lang=lang)
     for result in results:
         print(_run_line(result.scenario, result.replicates))
     summary = pd.concat([r.summary for r in results], ignore_index=True)
-    print(format_table(summary_table(summary)))
+    table = compare_table(summary)
+    print(format_table(table, args.lang))
+    if len(scenarios) > 1:
+        first = scenarios[0].name
+        print(f"\nDifference from {first} (scenario − {first}; every summary metric in "
+              "compare_table.csv):")
+        print(format_table(_differences(table), args.lang, interval_note=False,
+                           value="difference"))
+        print(f"{DIFFERENCE_RULE}.")
     _print_cost_effectiveness(tables)
     print(f"wrote {out}")
     return EXIT_OK
@@ -330,6 +390,7 @@ def _run_posterior(scenarios: list[Scenario], chosen: Any, args: argparse.Namesp
         posterior.draw_scenarios(scenario, loaded, picked)
     check_out_dir(out, args.overwrite)
     check_writable(out)
+    lang = _figure_lang(args)
     results = [posterior.run(s, loaded, picked, replicates, args.workers, _tty())
                for s in scenarios]
     summary = pd.concat([r.summary for r in results], ignore_index=True)
@@ -342,15 +403,15 @@ def _run_posterior(scenarios: list[Scenario], chosen: Any, args: argparse.Namesp
     extra = posterior.manifest_fields(loaded, draws, replicates)
     if len(results) == 1:
         write_outputs(out, results[0], command, overwrite=args.overwrite, tables=tables,
-                      extra=extra)
+                      extra=extra, lang=lang)
     else:
         write_comparison(out, results, command, overwrite=args.overwrite, tables=tables,
-                         extra=extra)
+                         extra=extra, lang=lang)
     for result in results:
         print(f"{_run_line(result.scenario, result.replicates)} ({draws} posterior draws × "
               f"{replicates} replicates, posterior generation {loaded.generation} of "
               f"{args.posterior})")
-    print(format_table(split))
+    print(format_table(split, args.lang))
     if probability is not None:
         print(f"\n{posterior.PROBABILITY_RULE}:")
         with pd.option_context("display.width", 120, "display.max_columns", 20):
@@ -439,12 +500,14 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
 
     from sim.analysis import WIDE_RULE, analyze
 
-    analysis = analyze(args.directory, args.method, args.metrics)
-    with pd.option_context("display.width", 120, "display.max_columns", 30):
+    analysis = analyze(args.directory, args.method, args.metrics, lang=_figure_lang(args))
+    with pd.option_context("display.width", 120, "display.max_columns", 30,
+                           "display.unicode.east_asian_width", True):
         for name, table in analysis.tables.items():
             status = analysis.status[name]
-            print(f"{name} ({analysis.label}, {_noise_text(table['noise_share'].iloc[0])}):")
-            print(_printable(table).to_string(index=False))
+            print(f"{name}{_label_text(name, args.lang, ' · ')} ({analysis.label}, "
+                  f"{_noise_text(table['noise_share'].iloc[0])}):")
+            print(_printable(table, args.lang).to_string(index=False))
             if status.failed:
                 print(f"  note: {status.failed} runs failed at {status.points_failed} design "
                       "points; a point whose runs all failed has no row (which: below, and "
@@ -468,11 +531,14 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
     return EXIT_OK
 
 
-def _printable(table: pd.DataFrame) -> pd.DataFrame:
+def _printable(table: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     """The table as printed: rounded; a Sobol/FAST estimate outside [0, 1] (the raw value SALib
     gave, kept in the CSV) is marked ``(out of range)``, never shown as if it were a share;
-    the ``*_out_of_range`` flags are then said by the marks."""
+    the ``*_out_of_range`` flags are then said by the marks. With ``lang``, each parameter's
+    label follows its key."""
     printed = table.drop(columns="noise_share").round(4)
+    if lang is not None and "parameter" in printed:
+        printed.insert(1, "label", [_label_text(p, lang) for p in printed["parameter"]])
     for index in ("S1", "ST"):
         flag = f"{index}_out_of_range"
         if flag not in printed:
@@ -885,11 +951,15 @@ def default_out(label: str) -> Path:
     return Path("results") / f"{safe_name(label)}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
-def format_table(table: pd.DataFrame) -> str:
+def format_table(table: pd.DataFrame, lang: str | None = None,
+                 interval_note: bool = True, value: str = "mean") -> str:
     """Scenarios as columns, metrics as rows, cells ``mean [low, high]`` by the interval rule
-    of ``sim.intervals``, named in the header; notes below say where no interval exists.
-    A table of ``sim.posterior.intervals_table`` (it has ``share_coefficients``) is labelled
-    by the split rule, and each cell adds the coefficient share of a run's variance."""
+    of ``sim.intervals``, named in the header; notes below say where no interval exists
+    (the rule's own note left out when not ``interval_note``); ``value`` names what the
+    cells hold in the header. With ``lang`` each metric's
+    label (``sim.labels``) follows its key. A table of ``sim.posterior.intervals_table`` (it
+    has ``share_coefficients``) is labelled by the split rule, and each cell adds the
+    coefficient share of a run's variance."""
     from sim import intervals
 
     scenarios = list(dict.fromkeys(table["scenario"]))
@@ -898,15 +968,50 @@ def format_table(table: pd.DataFrame) -> str:
              for r in table.itertuples()}
     some_interval = table["ci_low"].notna().any()
     short = intervals.SPLIT_RULE_SHORT if split else intervals.RULE_SHORT
-    header = f"metric: mean [{short}]" if some_interval else "metric: mean"
-    rows = [[header, *map(str, scenarios)]]
-    rows += [[m, *(cells[s, m] for s in scenarios)] for m in dict.fromkeys(table["metric"])]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    header = f"metric: {value} [{short}]" if some_interval else f"metric: {value}"
+    named = lang is not None
+    rows = [[header, *(["label"] if named else []), *map(str, scenarios)]]
+    rows += [[m, *([_label_text(m, lang)] if named else []), *(cells[s, m] for s in scenarios)]
+             for m in dict.fromkeys(table["metric"])]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
-        "  ".join(text.ljust(w) for text, w in zip(row, widths, strict=True)).rstrip()
+        "  ".join(text + " " * (w - _width(text))
+                  for text, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
     ]
-    return "\n".join([*lines, *_table_notes(table)])
+    notes = _table_notes(table)
+    if not interval_note and some_interval:
+        notes = notes[1:]
+    return "\n".join([*lines, *notes])
+
+
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: two for each wide (CJK) character."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _label_text(name: str, lang: str, prefix: str = "") -> str:
+    """``prefix`` and the label of a metric or parameter in ``lang``; "" where it has none."""
+    from sim import labels
+
+    try:
+        return prefix + labels.label(name, lang)
+    except KeyError:
+        return ""
+
+
+def _differences(table: pd.DataFrame) -> pd.DataFrame:
+    """The difference columns of ``runner.compare_table`` in the shape ``format_table``
+    prints (scenarios other than the reference as columns)."""
+    import pandas as pd
+
+    others = table[table["scenario"] != table["reference"]]
+    return pd.DataFrame({"scenario": others["scenario"], "metric": others["metric"],
+                         "n": others["diff_n"].fillna(0).astype(int),
+                         "mean": others["difference"], "ci_low": others["diff_low"],
+                         "ci_high": others["diff_high"], "nan": 0, "inf": 0})
 
 
 def _cell(row: Any) -> str:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
@@ -163,10 +164,13 @@ def schedule_marks(schedule: Sequence[Any], lang: str = "both", color: str = "0.
     by its label (its key path where it has none), prefixed with ``scenario`` if given."""
     out = []
     for change in schedule:
-        parts = [f"{_key_label(key, lang)} = {_value_text(value)}"
-                 for key, value in change.set.items()]
-        head = word("from_month", lang, m=change.month)
-        text = f"{head}: {', '.join(parts)}"
+        if lang == "both":  # one line per language: a label half as long
+            text = "\n".join(m.text for one in ("zh", "en")
+                             for m in schedule_marks([change], one))
+        else:
+            parts = [f"{_key_label(key, lang)} = {_value_text(value)}"
+                     for key, value in change.set.items()]
+            text = f"{word('from_month', lang, m=change.month)}: {', '.join(parts)}"
         out.append(Mark(int(change.month), f"{scenario}: {text}" if scenario else text, color))
     return out
 
@@ -334,15 +338,17 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
         for name in scenarios:
             draw_band(ax, ts[ts["scenario"] == name], metric, label=str(name), color=color[name])
         _label_axes(ax, metric, lang, title=labels.label(metric, lang))
-        _mark_changes(ax, marks)
+        _mark_changes(ax, marks, short=True)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     _only_bottom_xlabels(axes[:len(names)], columns)
     for ax in axes[:columns]:
         _year_axis(ax, lang)
     handles, texts = axes[0].get_legend_handles_labels()
-    fig.legend(handles, texts, loc="outside lower center", ncols=min(len(scenarios), 3),
-               frameon=False)
+    handles += [Line2D([], [], color=mark.color, linestyle="--", linewidth=1) for mark in marks]
+    texts += [mark.text for mark in marks]
+    fig.legend(handles, texts, loc="outside lower center", frameon=False, fontsize="small",
+               ncols=1 if marks else min(len(scenarios), 3))
     fig.suptitle(f"{word('compared', lang)}\n{_band_note(ts, lang)}", fontsize="medium")
     return fig
 
@@ -406,10 +412,12 @@ def _only_bottom_xlabels(axes: Sequence[Axes], columns: int) -> None:
         ax.tick_params(labelbottom=False)
 
 
-def _mark_changes(ax: Axes, marks: Sequence[Mark]) -> None:
+def _mark_changes(ax: Axes, marks: Sequence[Mark], short: bool = False) -> None:
     """A dashed line at each mark's month and its label beside it at the top of the axes (on
     the left of the line in the last third of the run), on a pale box so lines stay readable
-    under it; several marks of one month stack their labels."""
+    under it; several marks of one month stack their labels. ``short``: the label is the month
+    alone (small panels; the figure's legend says what changed). Labels are clipped to the
+    axes and take no part in the layout, so a long one never squeezes the panels."""
     low, high = ax.get_xlim()
     stacked: dict[int, int] = {}
     for mark in marks:
@@ -417,11 +425,15 @@ def _mark_changes(ax: Axes, marks: Sequence[Mark]) -> None:
                    label="_schedule")
         left = mark.month > low + 2 * (high - low) / 3
         row = stacked[mark.month] = stacked.get(mark.month, -1) + 1
-        ax.annotate(mark.text, xy=(mark.month, 1), xycoords=("data", "axes fraction"),
-                    xytext=(-3 if left else 3, -3 - 9 * row), textcoords="offset points",
-                    ha="right" if left else "left", va="top", fontsize=6.5, color=mark.color,
-                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "alpha": 0.8,
-                          "linewidth": 0})
+        text = ax.annotate(str(mark.month) if short else mark.text,
+                           xy=(mark.month, 1), xycoords=("data", "axes fraction"),
+                           xytext=(-3 if left else 3, -3 - 9 * row), textcoords="offset points",
+                           ha="right" if left else "left", va="top", fontsize=6.5,
+                           color=mark.color, annotation_clip=False,
+                           bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                                 "alpha": 0.8, "linewidth": 0})
+        text.set_in_layout(False)
+        text.set_clip_on(True)
 
 
 YEARLY = 24

@@ -43,7 +43,8 @@ from sim.scenario import Scenario
 __all__ = [
     "KEY_METRICS", "OutputExistsError", "OutputNotWritableError", "OutputWriteError", "RunError",
     "RunResult", "check_out_dir", "check_writable", "git_state", "manifest", "replicate_rng", "run",
-    "run_jobs", "run_replicate", "safe_name", "summary_table", "versions", "write_comparison",
+    "run_jobs", "run_replicate", "safe_name", "summary_table", "compare_table", "versions",
+    "write_comparison",
     "write_outputs",
 ]
 
@@ -290,6 +291,57 @@ def summary_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
                                        "nan", "inf"])
 
 
+COMPARE_TABLE = "compare_table"
+"""``cogov compare`` writes :func:`compare_table` as ``compare_table.csv``."""
+DIFFERENCE_RULE = ("difference from the first scenario: per replicate (paired: the same seed "
+                   "and replicate, so common random numbers) and its 95% t interval of the "
+                   "mean over replicates, within the difference's range; scenarios that ran "
+                   "on other seeds are not paired: the difference of the means, no interval")
+
+
+def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> pd.DataFrame:
+    """:func:`summary_table` with each scenario's difference from the first (the reference):
+    columns ``scenario, metric, n, mean, ci_low, ci_high, nan, inf, reference, paired,
+    diff_n, difference, diff_low, diff_high`` (the difference columns empty on the
+    reference's own rows).
+
+    Rule (:data:`DIFFERENCE_RULE`): a scenario that ran the same replicates on the same seed
+    as the reference is paired with it run by run (common random numbers: the same residents
+    and network), so the difference is taken per replicate, d_r = x_r − ref_r, and gets the
+    interval rule of ``sim.intervals`` (95% t interval of the mean of d, within
+    [low − high, high − low] of the metric's range; an infinite or undefined d is counted as
+    the rule counts them). Unpaired scenarios get the difference of the means and no
+    interval (``paired`` False). Summary rows need ``scenario``, ``replicate`` and ``seed``."""
+    table = summary_table(summary, names)
+    scenarios = list(pd.unique(summary["scenario"]))
+    runs = {name: summary[summary["scenario"] == name].set_index("replicate").sort_index()
+            for name in scenarios}
+    reference = runs[scenarios[0]]
+    rows = []
+    for row in table.itertuples(index=False):
+        extra = {"reference": scenarios[0], "paired": None, "diff_n": None,
+                 "difference": float("nan"), "diff_low": float("nan"),
+                 "diff_high": float("nan")}
+        if row.scenario != scenarios[0]:
+            mine = runs[row.scenario]
+            paired = (mine.index.equals(reference.index)
+                      and (mine["seed"] == reference["seed"]).all())
+            low, high = metrics.range_of(row.metric)
+            if paired:
+                values = (mine[row.metric].to_numpy(dtype=float)
+                          - reference[row.metric].to_numpy(dtype=float))
+                iv = intervals.mean_interval(values, (low - high, high - low))
+                extra.update(paired=True, diff_n=iv.n, difference=iv.mean, diff_low=iv.low,
+                             diff_high=iv.high)
+            else:
+                mean = table[(table["scenario"] == scenarios[0])
+                             & (table["metric"] == row.metric)]["mean"].iloc[0]
+                extra.update(paired=False, difference=row.mean - mean)
+        rows.append({**row._asdict(), **extra})
+    return pd.DataFrame(rows, columns=[*table.columns, "reference", "paired", "diff_n",
+                                       "difference", "diff_low", "diff_high"])
+
+
 # -------------------------------------------------------------------------------------- output
 def write_outputs(
     out_dir: str | Path,
@@ -344,7 +396,10 @@ def write_comparison(
 ) -> Path:
     """Write a ``cogov compare`` directory and return its path.
 
-    Files: ``compare.csv`` (summary rows of every scenario), ``timeseries.parquet``,
+    Files: ``compare.csv`` (summary rows of every scenario), ``compare_table.csv`` (every
+    summary metric's mean and interval per scenario and its difference from the first,
+    :func:`compare_table`; not for runs drawn from a posterior, whose
+    ``posterior_compare.csv`` compares them over draws), ``timeseries.parquet``,
     ``manifest.json``, ``compare.png`` (key metrics over time, bands per scenario) and each of
     ``tables`` as ``<name>.csv``; ``extra`` and ``lang`` as in :func:`write_outputs`. Raises as
     :func:`write_outputs` does.
@@ -355,6 +410,9 @@ def write_comparison(
     with _staging_dir(Path(out_dir), overwrite) as tmp:
         ts, summary = _combined(results)
         summary.to_csv(tmp / "compare.csv", index=False)
+        if "draw" not in summary:
+            names = [c for c in summary.columns if c not in ID_COLUMNS]
+            compare_table(summary, names).to_csv(tmp / f"{COMPARE_TABLE}.csv", index=False)
         for name, table in (tables or {}).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
