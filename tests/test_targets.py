@@ -376,3 +376,23 @@ def test_the_worked_example_of_the_docs_is_a_valid_targets_file(tmp_path):
     assert loaded.scenarios["district"].structure.communities_per_street == 12
     party = next(t for t in loaded.targets if t.statistic.endswith("party_nonparty"))
     assert party.observed == pytest.approx((0.31 / 0.69) / (0.08 / 0.92), abs=0.05)
+
+
+def test_the_content_digest_ignores_comments_and_sources_but_not_a_scenario(tmp_path):
+    """What a resume must match: editing a comment or a source leaves the digest, a changed
+    observation or a scenario file the targets read changes it."""
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "anchors.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    original = targets.load(shipped).content_digest
+    commented = tmp_path / "anchors.yaml"
+    commented.write_text("# a note\n" + text.replace("Ledyard, J. O. (1995)", "Ledyard (1995)"),
+                         encoding="utf-8")
+    assert targets.load(commented).content_digest == original
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(text.replace("observed: 0.275", "observed: 0.28"), encoding="utf-8")
+    assert targets.load(moved).content_digest != original
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    (tmp_path / "baseline.yaml").write_text(
+        (scenarios / "baseline.yaml").read_text(encoding="utf-8").replace("seed: 1 ", "seed: 9 "),
+        encoding="utf-8")
+    assert targets.load(commented).content_digest != original
