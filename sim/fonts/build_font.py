@@ -196,7 +196,8 @@ def build(wheel: Path | None = None, output: Path = OUTPUT) -> Path:
     from fontTools.ttLib import TTFont
 
     with tempfile.TemporaryDirectory() as work:
-        font = TTFont(BytesIO(fetch_source(wheel, Path(work))))
+        # the source's timestamp, not today's: a rebuild from the same tree gives the same bytes
+        font = TTFont(BytesIO(fetch_source(wheel, Path(work))), recalcTimestamp=False)
     licence = font["name"].getDebugName(13) or ""
     if "Open Font License, Version 1.1" not in licence:
         raise SystemExit(f"{MEMBER}: not under the SIL OFL 1.1: {licence!r}")
