@@ -115,7 +115,7 @@ SUMMARY_WORDS: dict[str, Words] = {
 
 _FINAL: Words = ("末月", "last month")
 _FINAL_OPEN: Words = ("最后开放月", "last month open")
-_LAST: Words = (f"最后{metrics.LAST_WINDOW}个月均值", f"mean of last {metrics.LAST_WINDOW} months")
+_LAST: Words = (f"近{metrics.LAST_WINDOW}月均值", f"last-{metrics.LAST_WINDOW}-month mean")
 
 UNIT_WORDS: dict[str, Words] = {
     # metrics.UNITS

@@ -87,7 +87,8 @@ def test_metrics_are_named_in_the_governance_terms_of_the_case_documents():
 def test_summary_labels_say_which_months():
     assert labels.label("participation_any_final", "zh") == "参与率（末月）"
     assert labels.label("participation_any_final", "en") == "participation (last month)"
-    assert labels.label("mean_trust_last12", "en") == "mean trust (mean of last 12 months)"
+    assert labels.label("mean_trust_last12", "en") == "mean trust (last-12-month mean)"
+    assert labels.label("mean_trust_last12", "zh") == "平均信任（近12月均值）"
     # deliberation is closed in the run's last months: its _final is the last month it was open
     assert labels.label("participation_deliberate_final", "zh") == "议事参与率（最后开放月）"
 
