@@ -349,7 +349,9 @@ class Structure(_Config):
     communities_per_street: Annotated[int, Param("count", "assumption")] = Field(
         1, ge=1, le=1000, description="communities (社区) per street office"
     )
-    residents_per_community: Annotated[int, Param("adults", "standards")] = Field(
+    residents_per_community: Annotated[
+        int, Param("adults", "standards"), Label("每社区居民数", "residents per community"),
+    ] = Field(
         2000, ge=20, le=200_000,
         description="adult residents per community; communities have 1,000–3,000 households "
         "(provincial standards)",
@@ -360,7 +362,9 @@ class Structure(_Config):
     households_per_building: Annotated[int, Param("households", "assumption")] = Field(
         40, ge=1, le=1000, description="households per building/yard (院落)"
     )
-    building_tie_prob: Annotated[Share, Param("probability", "ssuns2017")] = Field(
+    building_tie_prob: Annotated[
+        Share, Param("probability", "ssuns2017"), Label("楼内相识概率", "building tie probability"),
+    ] = Field(
         0.0178, description="p_building: chance two adults of one building know each other "
         "once both have lived there a while; with residential mobility about a tenth of these "
         "ties are not yet made at any time (§7.9), so (1 − 0.9·p)^79 ≈ 28% of adults have no "
@@ -496,7 +500,9 @@ class Population(_Config):
         0.3, description="share of adults who are migrants (流动人口); Haicang 16.47 of 29.49 "
         "(10k) = 0.56, seed 003",
     )
-    party_share: Annotated[Share, Param("share", "party2023", "seed004")] = Field(
+    party_share: Annotated[
+        Share, Param("share", "party2023", "seed004"), Label("党员比例", "party share"),
+    ] = Field(
         0.08, description="share of adults who are party members (~7% of population, party "
         "statistics bulletin 2023; Chenghua, seed 004)",
     )
@@ -676,25 +682,27 @@ class Behavior(_Config):
     """Behaviour coefficients (MODEL.md §7). Logit coefficients are per unit of the variable."""
 
     # 7.1 participation logit
-    alpha: Annotated[ByActivity, Param("logit", "calibrated")] = Field(
+    alpha: Annotated[
+        ByActivity, Param("logit", "calibrated"), Label("参与基础倾向", "participation intercept"),
+    ] = Field(
         ByActivity(deliberate=-5.9, volunteer=-6.15, monitor=-7.4),
         description="α_a: intercepts of the participation logit per activity",
     )
     beta_public_spirit: Annotated[
-        float, Param("logit/unit", "assumption"),
+        float, Param("logit/unit", "assumption"), Label("公共精神权重", "weight of public spirit"),
     ] = Field(2.0, description="β_P")
     beta_efficacy: Annotated[
         float, Param("logit/unit", "assumption"),
     ] = Field(1.5, description="β_E")
     beta_trust: Annotated[float, Param("logit/unit", "assumption")] = Field(1.0, description="β_T")
     beta_stake: Annotated[
-        float, Param("logit/unit", "calibrated"),
+        float, Param("logit/unit", "calibrated"), Label("切身利益权重", "weight of stake"),
     ] = Field(2.5, description="β_stake")
     beta_network: Annotated[
-        float, Param("logit/unit", "assumption"),
+        float, Param("logit/unit", "assumption"), Label("邻里带动权重", "weight of neighbours"),
     ] = Field(2.0, description="β_N: weight of neighbours' last-month share")
     beta_recruit: Annotated[
-        float, Param("logit/unit", "assumption"),
+        float, Param("logit/unit", "assumption"), Label("上门动员权重", "weight of being asked"),
     ] = Field(0.9, description="β_R: contacted by a party member or grid worker")
     beta_incentive: Annotated[
         float, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
@@ -711,16 +719,19 @@ class Behavior(_Config):
         float, Param("logit/unit", "assumption"),
     ] = Field(1.5, description="β_D")
     beta_party: Annotated[
-        float, Param("logit", "assumption"),
+        float, Param("logit", "assumption"), Label("党员先锋加成", "party member bonus"),
     ] = Field(0.3, description="β_party: vanguard bonus of party members")
     beta_self_org: Annotated[
         float, Param("logit", "assumption"),
     ] = Field(0.8, description="bonus for members of a self-organization")
-    beta_habit: Annotated[float, Param("logit/unit", "calibrated")] = Field(
+    beta_habit: Annotated[
+        float, Param("logit/unit", "calibrated"), Label("参与习惯权重", "weight of habit"),
+    ] = Field(
         1.5, description="weight of engagement (memory of one's own recent participation): "
         "the same people come back, so registered volunteers (~20%) far outnumber the active",
     )
-    cost: Cost = Field(Cost(), description="time-cost components")
+    cost: Annotated[Cost, Label("参与时间成本", "time cost")] = Field(
+        Cost(), description="time-cost components")
     stake_fund_scale: Annotated[float, FUNDED, Param("yuan/household/year", "assumption")] = Field(
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
@@ -791,6 +802,7 @@ class Behavior(_Config):
     )
     public_spirit_fatigue: Annotated[
         Share, Param("rate/month", "ledyard1995", "fischbacher2010"),
+        Label("公共精神倦怠", "public-spirit fatigue"),
     ] = Field(
         0.02, description="P −= η·P per month of taking part unrecognised: contributions decline "
         "with repetition, never to zero (Ledyard 1995; Fischbacher & Gächter 2010)",
@@ -802,7 +814,7 @@ class Behavior(_Config):
         Share, Param("rate/month", "assumption"),
     ] = Field(0.01, description="monthly relaxation of P toward baseline")
     crowding_out: Annotated[
-        Share, ActiveWhen("policy.incentive.scheme", "points"),
+        Share, ActiveWhen("policy.incentive.scheme", "points"), Label("挤出效应", "crowding out"),
         Param("rate/month", "frey1997", "gneezy2000", "mellstrom2008", "calibrated"),
     ] = Field(
         0.015, description="κ_out: P −= κ·took·P/(1 + v/y_m) per paid month under points: pay "
@@ -850,7 +862,9 @@ class Behavior(_Config):
         0.2, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
     )
     # 7.3–7.5 fund cycle
-    project_cost: Annotated[float, FUNDED, Param("yuan", "seed000")] = Field(
+    project_cost: Annotated[
+        float, FUNDED, Param("yuan", "seed000"), Label("项目平均成本", "mean project cost"),
+    ] = Field(
         100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
     )
     project_cost_cv: Annotated[float, FUNDED, Param("ratio", "assumption")] = Field(
@@ -865,7 +879,10 @@ class Behavior(_Config):
     candidates_per_category: Annotated[
         int, FUNDED, Param("projects", "assumption"),
     ] = Field(3, ge=1, le=50, description="candidate projects per cycle")
-    override_propensity: Annotated[Share, OVERRIDDEN, Param("share", "calibrated")] = Field(
+    override_propensity: Annotated[
+        Share, OVERRIDDEN, Param("share", "calibrated"),
+        Label("街道改变居民决定的倾向", "office override propensity"),
+    ] = Field(
         0.5, description="ω: override = ω·(1 − σ), the street office replacing council choices"
     )
     office_preference: Annotated[ByCategory, FUNDED, Param("weight", "seed002")] = Field(
@@ -876,6 +893,7 @@ class Behavior(_Config):
     )
     base_leakage: Annotated[
         Share, FUNDED, Param("share", "assumption"),
+        Label("无监督时资金流失率", "leakage unmonitored"),
     ] = Field(0.25, description="leaked share of spending with no monitoring")
     monitor_full_share: Annotated[float, FUNDED, Param("share", "assumption")] = Field(
         0.03, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
