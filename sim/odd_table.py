@@ -133,7 +133,7 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-_SEED_LIST = re.compile(r"\bseeds? (0\d\d(?:(?:,| and| or|/|–| &) ?0\d\d)*)\b")
+_SEED_LIST = re.compile(r"\b[Ss]eeds? (0\d\d(?:(?:,| and| or|/|–| &) ?0\d\d)*)\b")
 
 
 def link_citations(text: str, target: str = "SOURCES.md") -> str:
@@ -238,7 +238,7 @@ def render() -> str:
     for g in groups():
         heading = f"`{g.path}` — {g.title}" if g.path else g.title
         checked = f" Checked: {_cell('; '.join(g.notes))}." if g.notes else ""
-        lines.append(f"**{_cell(heading)}**{checked}")
+        lines.append(f"**{link_citations(_cell(heading))}**{checked}")
         labelled = any(r.label for r in g.rows)
         label_head, label_rule = ("label | ", "---|") if labelled else ("", "")
         lines += ["", f"| key path | {label_head}default | range | unit | source | description |",

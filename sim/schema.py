@@ -1,4 +1,4 @@
-"""The scenario schema: every parameter declared once (MODEL.md §5–6, INTERFACE.md "Files").
+"""The scenario schema: every parameter declared once (docs/ODD.md §5–6, INTERFACE.md "Files").
 
 The first of the three parts of configuration (sim/loading.py reads files into plain data with
 a line map; sim/errors.py holds the one error family and its :class:`~sim.errors.Problem`
@@ -19,7 +19,8 @@ number means, equations, figures quoted from the sources). docs/ODD.md §6.2–6
 from all this (``python -m sim.odd_table``), and tests/test_schema.py fails when a parameter lacks
 a unit or a source, or a lever a label.
 
-Seed file names (``seed 000`` …) refer to ``shared/seeds/``.
+Citation keys (``seed000``, ``ledyard1995``, …) are the entries of docs/SOURCES.md; "seed 000" in
+the descriptions is ``seed000``.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ from sim.loading import (
 )
 
 CATEGORIES = ("elder_care", "childcare", "environment", "safety", "culture", "facilities")
-"""The K = 6 project categories of MODEL.md §2 (needs simplex)."""
+"""The K = 6 project categories of ODD §2.2 (needs simplex)."""
 
 ACTIVITIES = ("deliberate", "volunteer", "monitor")
-"""议事, 志愿, 监督 (MODEL.md §2, took_part[a])."""
+"""议事, 志愿, 监督 (ODD §2.2, took_part[a])."""
 
 AGE_GROUPS = ("youth", "adult", "elder")
 
@@ -429,7 +430,7 @@ def refuse_bool_for_number(value: Any, annotation: Any) -> Any:
 
 # ----------------------------------------------------------------------------------- structure
 class Structure(_Config):
-    """District → street offices → communities → grids → buildings (MODEL.md §2)."""
+    """District → street offices → communities → grids → buildings (ODD §2.1)."""
 
     street_offices: Annotated[int, Param("count", "assumption")] = Field(
         1, ge=1, le=1000, description="street offices (街道) in the district"
@@ -453,14 +454,14 @@ class Structure(_Config):
         "once both have lived there a while; with residential mobility about a tenth of these "
         "ties are not yet made at any time (§7.9), so (1 − 0.9·p)^79 ≈ 28% of adults have no "
         "tie in their building (27.5% almost never talk with neighbours, Shanghai Urban "
-        "Neighbourhood Survey 2017); MODEL.md §2",
+        "Neighbourhood Survey 2017, ssuns2017); ODD §2.3",
     )
     small_world_degree: Annotated[int, Param("ties", "assumption")] = Field(
-        4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); MODEL.md §2"
+        4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); ODD §2.3"
     )
     small_world_rewiring: Annotated[Share, Param("probability", "assumption")] = Field(
         0.1, description="beta: Watts–Strogatz rewiring probability; the ring runs over the "
-        "community's adults in random order (acquaintances beyond the building); MODEL.md §2"
+        "community's adults in random order (acquaintances beyond the building); ODD §2.3"
     )
     community_workers_per_10k: Annotated[
         float, Param("workers/10,000 residents", "standards"),
@@ -473,7 +474,7 @@ class Structure(_Config):
     )
     street_staff_hours_per_community: Annotated[float, Param("hours/month", "assumption")] = Field(
         240.0, ge=0.0, description="street-office service staff hours per community per month "
-        "(staff_hours of MODEL.md §7.7)",
+        "(staff_hours, ODD §7.7)",
     )
     social_orgs_per_10k: Annotated[
         float, Param("organizations/10,000 residents", "bluebook2023", "seed003"),
@@ -517,7 +518,7 @@ class ShareByAge(ByAge):
 
 
 class ByCategory(_Config):
-    """One number per project category (MODEL.md §2, K = 6)."""
+    """One number per project category (ODD §2.2, K = 6)."""
 
     elder_care: float = Field(gt=0.0)
     childcare: float = Field(gt=0.0)
@@ -562,7 +563,7 @@ class Mobility(_Config):
 
 
 class NeedsPrior(_Config):
-    """Dirichlet concentration of needs by age group (MODEL.md §2)."""
+    """Dirichlet concentration of needs by age group (ODD §2.2)."""
 
     youth: ByCategory = ByCategory(
         elder_care=0.5, childcare=1.5, environment=1.5, safety=1.2, culture=1.5, facilities=0.8
@@ -576,7 +577,7 @@ class NeedsPrior(_Config):
 
 
 class Population(_Config):
-    """Who lives there and their starting attitudes (MODEL.md §2 Resident table)."""
+    """Who lives there and their starting attitudes (ODD §2.2)."""
 
     migrant_share: Annotated[
         Share, Param("share", "seed003"), Label("流动人口比例", "migrant share"),
@@ -636,8 +637,8 @@ class Population(_Config):
     )
     satisfaction: Annotated[Share, Param("attitude (0–1)", "calibrated")] = Field(
         0.25, description="S with community services at start: near the pre-reform steady state "
-        "of the default model (≈0.27 since issue 9's problems; MODEL.md: 0.5), so satisfaction "
-        "gains, and "
+        "of the default model (≈0.27 since issue 9's problems; the reference design had 0.5), "
+        "so satisfaction gains, and "
         "yuan_per_satisfaction, are measured from rest rather than from an arbitrary start",
     )
     needs_prior: Annotated[
@@ -666,7 +667,7 @@ class ByActivity(_Config):
 
 class Demands(_Config):
     """Residents' problems (grievances, service needs) and how they are heard and resolved
-    (MODEL.md §7.7 "demands", §7.2 trust; ODD §7.7 "Problems, surfacing and the backlog").
+    (ODD §7.2 trust; ODD §7.7 "Problems, surfacing and the backlog").
 
     Problems arise whether or not anyone listens; contact, participation and the hotline surface
     them; the street office resolves its backlog up to capacity (Beijing's 接诉即办 and 12345,
@@ -729,7 +730,7 @@ class Demands(_Config):
 
 
 class Cost(_Config):
-    """Time cost of taking part, in logit units (MODEL.md §7.1 'cost')."""
+    """Time cost of taking part, in logit units (ODD §7.1 'cost')."""
 
     youth: Annotated[NonNegative, Param("logit", "calibrated")] = Field(
         2.6, description="base cost for youth (study, careers, little free time); with the "
@@ -761,7 +762,7 @@ class Cost(_Config):
 
 
 class Behavior(_Config):
-    """Behaviour coefficients (MODEL.md §7). Logit coefficients are per unit of the variable."""
+    """Behaviour coefficients (ODD §7). Logit coefficients are per unit of the variable."""
 
     # 7.1 participation logit
     alpha: Annotated[ByActivity, Param("logit", "calibrated")] = Field(
@@ -1169,7 +1170,7 @@ class Incentive(_Config):
 
 
 class Organizations(_Config):
-    """Social organizations as contractors (MODEL.md §7.8; ODD §7.3, §7.8): specialty,
+    """Social organizations as contractors (ODD §7.3, §7.8): specialty,
     supervision's 异常名录/黑名单 (seed 000) and tendering."""
 
     off_specialty_quality: Annotated[
@@ -1301,7 +1302,7 @@ class ScheduledChange(_Config):
 
 
 class Policy(_Config):
-    """The levers (MODEL.md §6). 还权 devolution, 赋能 empowerment, 归位 proper roles."""
+    """The levers (ODD §6.1). 还权 devolution, 赋能 empowerment, 归位 proper roles."""
 
     devolution: Annotated[
         Share, FUNDED, Param("share", "seed000"), Label("居民议定", "devolution"),
@@ -1605,7 +1606,7 @@ def parameters() -> Iterator[tuple[str, Param | None]]:
 
 
 def is_lever(path: str) -> bool:
-    """A lever is a ``policy.*`` key (the levers of MODEL.md §6 and their details)."""
+    """A lever is a ``policy.*`` key (the levers of ODD §6.1 and their details)."""
     return path.startswith("policy.")
 
 
