@@ -154,7 +154,7 @@ def analyze(out_dir: str | Path, method: str | None = None,
     """Analyse the sweep in ``out_dir``; write ``analysis/<method>_<metric>.csv`` and ``.png``
     per analysed metric and ``analysis/status_<method>.csv`` (metric, status, detail, counts,
     notes, warnings) for all. Files of an earlier analysis of a metric that now has no table
-    are removed. ``lang``: the plots' language (one ``sim.plots.figure_lang`` allows).
+    are removed. ``lang``: the plots' language, one of ``sim.labels.LANGS``.
     Raises ScenarioError (bad input: exit 2) for a missing sweep, a method that
     does not match the design, or an unknown metric; a metric that cannot be analysed is not
     an error but a status (see the module docstring)."""
@@ -603,15 +603,16 @@ def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name
                   status: MetricStatus, design: str = "",
                   design_points: pd.DataFrame | None = None, lang: str = "both"):
     """The figure of one metric's analysis (``table`` as :func:`analyze` gives it), 7 inches
-    wide, in ``lang`` (English where no CJK font can be had, ``sim.plots.figure_lang``): S1/ST
-    bars (Sobol, FAST), μ* against σ (Morris), points per parameter (random designs), a line or
-    points or a heatmap (grids); None where a grid varies more than two parameters. A
+    wide, in ``lang`` (English where no CJK font can be had, ``sim.fonts.matplotlib_lang``):
+    S1/ST bars (Sobol, FAST), μ* against σ (Morris), points per parameter (random designs), a
+    line or points or a heatmap (grids); None where a grid varies more than two parameters. A
     ``matplotlib.figure.Figure`` outside pyplot: nothing to close."""
     from matplotlib.figure import Figure
 
-    from sim.plots import figure_lang, word
+    from sim.fonts import matplotlib_lang
+    from sim.plots import word
 
-    lang = figure_lang(lang)[0]
+    lang = matplotlib_lang(lang)[0]
     noise = float(table["noise_share"].iloc[0])
     parts = [word("noise_share", lang, v=f"{noise:.2f}") if np.isfinite(noise) else None,
              _replicate_text(status.replicates, lang)]

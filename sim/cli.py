@@ -170,18 +170,19 @@ labels)."""
 
 def _add_lang_option(p: argparse.ArgumentParser, what: str) -> None:
     """``--lang zh|en|both``, default ``both`` (中文 English): figures are drawn at page width
-    with room for both, and the printed tables keep each metric's key beside its label."""
+    with room for both; a printed table keeps each metric's key beside its label (Chinese only
+    under ``both``, where the key is the English name, so that it fits a terminal)."""
     p.add_argument("--lang", choices=LANGS, default="both",
                    help=f"language {what}: zh, en or both (default: 中文 English); English "
                         "with a notice where no CJK font can be loaded")
 
 
 def _figure_lang(args: argparse.Namespace) -> str:
-    """The language the figures can be drawn in (``sim.plots.figure_lang``); its one-line
+    """The language the figures can be drawn in (``sim.fonts.matplotlib_lang``); its one-line
     notice on stderr when that is not ``--lang``."""
-    from sim.plots import figure_lang
+    from sim.fonts import matplotlib_lang
 
-    lang, notice = figure_lang(args.lang)
+    lang, notice = matplotlib_lang(args.lang)
     if notice:
         print(notice, file=sys.stderr)
     return lang
@@ -993,11 +994,13 @@ def _width(text: str) -> int:
 
 
 def _label_text(name: str, lang: str, prefix: str = "") -> str:
-    """``prefix`` and the label of a metric or parameter in ``lang``; "" where it has none."""
+    """``prefix`` and the label of a metric or parameter in ``lang`` for a printed table; ""
+    where it has none. ``both`` prints the Chinese label only: the key beside it is the English
+    name, and both labels would not fit a terminal's width."""
     from sim import labels
 
     try:
-        return prefix + labels.label(name, lang)
+        return prefix + labels.label(name, "zh" if lang == "both" else lang)
     except KeyError:
         return ""
 

@@ -8,8 +8,8 @@ draws, with the part from noise alone darker inside it (:func:`mean_band`).
 Every function reads a tidy time-series DataFrame (columns ``scenario``, ``replicate``, ``month``
 and the metrics of ``sim.metrics.METRICS``), never a live model, and draws for a printed page:
 7 inches wide, panels of a figure stacked on one month axis in whole years, titles, legends and
-axis labels from ``sim.labels`` in ``lang`` (``zh``, ``en`` or ``both``; see
-:func:`figure_lang` for when no CJK font can be had). A scenario's scheduled policy changes
+axis labels from ``sim.labels`` in ``lang`` (``zh``, ``en`` or ``both``; English where no CJK
+font can be had, ``sim.fonts.matplotlib_lang``). A scenario's scheduled policy changes
 (``policy.schedule``) are marked on every time axis by a dashed line and a label at the first
 month observed under the change. Figures are built on ``matplotlib.figure.Figure`` directly, so
 no pyplot state or interactive backend is involved.
@@ -30,7 +30,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
-from sim import intervals, labels
+from sim import fonts, intervals, labels
 from sim.metrics import UNITS, range_of
 
 COMPARE_METRICS = (
@@ -75,7 +75,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "resolved": ("已解决与待办", "resolved and waiting"),
     "trust_spread": ("信任的离散度", "spread of trust"),
     "compared": ("情景比较", "Scenarios compared"),
-    "total": ("全部社区合计", "sum over all communities"),
+    "total": ("全区合计", "district total"),
     "unallocated": ("未拨付到项目的结余", "not yet committed to projects"),
     "from_month": ("自第{m}月", "from month {m}"),
     # sensitivity analysis (sim.analysis)
@@ -129,22 +129,6 @@ def word(key: str, lang: str = "both", sep: str = " ", **fields: Any) -> str:
     """A word of :data:`WORDS` in ``lang`` (``both``: Chinese, ``sep``, English)."""
     zh, en = (text.format(**fields) for text in WORDS[key])
     return {"zh": zh, "en": en, "both": f"{zh}{sep}{en}"}[lang]
-
-
-def figure_lang(lang: str) -> tuple[str, str | None]:
-    """The language figures can be drawn in and a one-line notice if it is not ``lang``:
-    Chinese needs the package's CJK font (``sim.fonts.register_matplotlib``); without it,
-    English labels, never boxes. Raises ValueError for a language not in ``labels.LANGS``."""
-    if lang not in labels.LANGS:
-        raise ValueError(f"lang must be one of {', '.join(labels.LANGS)}, got {lang!r}")
-    if lang == "en":
-        return lang, None
-    from sim import fonts
-
-    if fonts.register_matplotlib():
-        return lang, None
-    return "en", ("cogov: no CJK font could be loaded (sim/fonts is missing): figures use "
-                  "English labels")
 
 
 @dataclass(frozen=True)
@@ -301,11 +285,12 @@ RUN_FIGURES: dict[str, Callable[..., Figure]] = {
 def write_run_plots(ts: pd.DataFrame, directory: str | Path, prefix: str = "",
                     lang: str = "both", schedule: Sequence[Any] = ()) -> list[Path]:
     """Save every figure of :data:`RUN_FIGURES` as ``directory/<prefix><stem>.png``, with the
-    scenario's ``schedule`` (``policy.schedule``) marked on every time axis. ``lang`` must be
-    one the figures can be drawn in (:func:`figure_lang`)."""
+    scenario's ``schedule`` (``policy.schedule``) marked on every time axis. ``lang``: one of
+    ``sim.labels.LANGS`` (English where no CJK font can be had,
+    ``sim.fonts.matplotlib_lang``)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    lang = figure_lang(lang)[0]
+    lang = fonts.matplotlib_lang(lang)[0]
     marks = schedule_marks(schedule, lang)
     return [save(make(ts, lang, marks), directory / f"{prefix}{stem}.png")
             for stem, make in RUN_FIGURES.items()]
@@ -319,7 +304,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     panels whose metrics share a unit share their y axis, so they can be compared by eye.
     ``schedules`` maps a scenario's name to its ``policy.schedule``: each change is marked in
     the scenario's colour (named in the label when several scenarios are drawn)."""
-    lang = figure_lang(lang)[0]
+    lang = fonts.matplotlib_lang(lang)[0]
     columns = min(2, len(names))
     rows = -(-len(names) // columns)
     fig = Figure(figsize=(PAGE_WIDTH, 2.1 * rows + 1.1), layout="constrained")
@@ -364,7 +349,7 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
 def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
                 marks: Sequence[Mark], sharey: bool = False) -> Figure:
     """Panels stacked on one month axis, each with its legend at the right."""
-    lang = figure_lang(lang)[0]
+    lang = fonts.matplotlib_lang(lang)[0]
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
     scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
@@ -380,6 +365,16 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     return fig
 
 
+def _unit(metric: str, lang: str) -> str:
+    """The metric's unit for an axis, saying "district total" where it is a sum over the
+    district's communities (``TOTALLED`` units), as the counts' units do not."""
+    unit = labels.unit(metric, lang)
+    total = word("total", lang)
+    if UNITS.get(metric, "").startswith(TOTALLED) and total not in unit:
+        unit += f", {total}" if lang == "en" else f"（{total}）"
+    return unit
+
+
 def _legend_label(metric: str, lang: str) -> str:
     """A metric's label for a legend; ``both`` on two lines, so the legend stays narrow."""
     if lang == "both":
@@ -392,9 +387,7 @@ def _legend_label(metric: str, lang: str) -> str:
 
 def _label_axes(ax: Axes, metric: str, lang: str, title: str | None = None) -> None:
     ax.set_xlabel(word("month", lang))
-    unit = labels.unit(metric, lang)
-    if UNITS.get(metric, "").startswith(TOTALLED):  # district totals, not per community
-        unit += f"\n{word('total', lang)}"
+    unit = "\n".join(_unit(metric, one) for one in (("zh", "en") if lang == "both" else (lang,)))
     ax.set_ylabel(unit, fontsize="small")
     _month_ticks(ax)
     if range_of(metric)[0] == 0:  # shares, counts and yuan: no axis below zero

@@ -360,7 +360,7 @@ def write_outputs(
     ``plots/*.png`` (one set per scenario, prefixed with its name when there are several), and
     each of ``tables`` as ``<name>.csv`` (e.g. ``cost_effectiveness``). ``extra``: more
     manifest fields (e.g. ``posterior``, the posterior the coefficients were drawn from).
-    ``lang``: the plots' language (``sim.plots.figure_lang``); each scenario's schedule is
+    ``lang``: the plots' language (``sim.labels.LANGS``); each scenario's schedule is
     marked on them.
     Raises ``OutputExistsError`` if ``out_dir`` is non-empty and not ``overwrite``, and
     ``OutputWriteError`` (naming ``out_dir``) if writing fails; then nothing is left behind.
