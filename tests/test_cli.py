@@ -272,7 +272,8 @@ def test_compare_prints_scenarios_side_by_side_and_writes_files(small_yaml, tmp_
     header = next(line for line in capsys.readouterr().out.splitlines() if "metric" in line)
     assert header.split()[-2:] == ["small", "other"]
     assert sorted(p.name for p in out.iterdir()) == [
-        "compare.csv", "compare.png", "manifest.json", "timeseries.parquet"]
+        "compare.csv", "compare.png", "compare_table.csv", "manifest.json",
+        "timeseries.parquet"]
     table = pd.read_csv(out / "compare.csv")
     assert table["scenario"].tolist() == ["small", "small", "other", "other"]
     assert len(pd.read_parquet(out / "timeseries.parquet")) == 2 * 2 * 12

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import warnings
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.image import imread
+from matplotlib.text import Text
 
-from sim import metrics, plots
+from sim import labels, metrics, plots
+from sim.schema import Scenario, ScheduledChange
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
 
 
 def test_mean_band_is_the_t_interval_of_the_mean() -> None:
@@ -43,25 +51,29 @@ def test_band_of_one_replicate_is_empty() -> None:
 @pytest.mark.parametrize("stem", list(plots.RUN_FIGURES))
 def test_run_figures_are_titled_with_units_and_month_axis(stem, make_result) -> None:
     ts = make_result("chengdu_reform", replicates=3).timeseries
-    fig = plots.RUN_FIGURES[stem](ts)
+    fig = plots.RUN_FIGURES[stem](ts, "en")
     title = fig.get_suptitle()
     assert "chengdu_reform" in title and "3 replicates" in title and "95%" in title
     fig.draw_without_rendering()
     box = fig._suptitle.get_window_extent()
     assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1  # the title is not clipped
-    for ax in fig.axes:
-        assert ax.get_xlabel() == "month"
-        assert ax.get_ylabel() in set(metrics.UNITS.values())
-        assert ax.get_legend() is not None
-        assert len(ax.lines) >= 1 and len(ax.collections) == len(ax.lines)  # a band per line
+    panels = [ax for ax in fig.axes if ax.get_label() != "secondary"]
+    assert panels[-1].get_xlabel() == "month"  # once, under the stacked panels
+    for ax in panels:
+        assert ax.get_ylabel() and ax.get_legend() is not None
+        drawn = [line for line in ax.lines if not line.get_label().startswith("_")]
+        assert len(drawn) >= 1 and len(ax.collections) == len(drawn)  # a band per line
+        for text in [ax.get_ylabel(), ax.get_title(),
+                     *(t.get_text() for t in ax.get_legend().get_texts())]:
+            assert not any(m in text for m in metrics.METRICS if "_" in m), text  # labels
 
 
 def test_every_monthly_metric_appears_in_some_run_figure(make_result) -> None:
     ts = make_result().timeseries
-    drawn = {line.get_label() for make in plots.RUN_FIGURES.values() for ax in make(ts).axes
+    drawn = {line.get_label() for make in plots.RUN_FIGURES.values() for ax in make(ts, "en").axes
              for line in ax.lines}
-    shown = {label.replace(" ", "_") for label in drawn}
-    missing = [m for m in metrics.METRICS if not any(m.endswith(s) for s in shown)]
+    missing = [m for m in metrics.METRICS
+               if not any(d.startswith(labels.label(m, "en")) for d in drawn)]
     # network and population statistics, not governance outcomes
     assert missing == ["mean_degree", "residents_moved"]
 
@@ -78,21 +90,34 @@ def test_write_run_plots_writes_non_empty_pngs(tmp_path, make_result) -> None:
 
 def test_compare_figure_has_a_band_per_scenario_and_a_legend(tmp_path, make_result) -> None:
     ts = pd.concat([make_result("A", 2).timeseries, make_result("B", 4).timeseries])
-    fig = plots.compare_figure(ts)
-    panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in panels] == list(plots.COMPARE_METRICS)
+    fig = plots.compare_figure(ts, lang="en")
+    panels = [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "secondary"]
+    assert [ax.get_title() for ax in panels] == [labels.label(m, "en")
+                                                 for m in plots.COMPARE_METRICS]
     for ax in panels:
         assert [line.get_label() for line in ax.lines] == ["A", "B"]
-        assert ax.get_xlabel() == "month" and ax.get_ylabel()
+        assert ax.get_ylabel()
+    assert panels[-1].get_xlabel() == "month"
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["A", "B"]
     assert "2–4 replicates" in fig.get_suptitle()
     path = plots.save(fig, tmp_path / "compare.png")
     assert path.stat().st_size > 10_000
 
 
+def test_compare_panels_of_one_unit_share_their_y_axis(make_result) -> None:
+    ts = pd.concat([make_result("A", 2).timeseries, make_result("B", 2).timeseries])
+    names = ["participation_any", "mean_trust", "participation_deliberate", "mean_efficacy",
+             "needs_met"]
+    panels = plots.compare_figure(ts, names, lang="en").axes[:len(names)]
+    shared = panels[0].get_shared_y_axes()
+    assert shared.joined(panels[0], panels[2]) and shared.joined(panels[1], panels[3])
+    assert not shared.joined(panels[0], panels[1]) and not shared.joined(panels[0], panels[4])
+    assert panels[0].get_ylim() == panels[2].get_ylim()
+
+
 def test_a_one_month_run_draws_markers_on_a_whole_month_axis(make_result) -> None:
     ts = make_result("short", replicates=3, months=1).timeseries
-    fig = plots.participation_figure(ts)
+    fig = plots.participation_figure(ts, "en")
     ax = fig.axes[0]
     markers = [line for line in ax.lines if line.get_marker() == "o"]
     assert len(markers) == 4  # one marker per activity, not an invisible one-point line
@@ -101,10 +126,94 @@ def test_a_one_month_run_draws_markers_on_a_whole_month_axis(make_result) -> Non
 
 def test_long_runs_have_yearly_ticks_and_a_year_axis(make_result) -> None:
     ts = make_result("long", replicates=2, months=72).timeseries
-    ax = plots.attitudes_figure(ts).axes[0]
+    ax = plots.attitudes_figure(ts, "en").axes[0]
     ticks = [t for t in ax.get_xticks() if 1 <= t <= 72]
     assert ticks == [12, 24, 36, 48, 60, 72]
     assert any(child.get_xlabel() == "year" for child in ax.child_axes)
+
+
+@pytest.mark.parametrize("months", [24, 120])
+def test_month_ticks_fall_on_whole_years_on_every_time_axis(months, make_result) -> None:
+    ts = make_result("years", replicates=2, months=months).timeseries
+    figures = [make(ts, "en") for make in plots.RUN_FIGURES.values()]
+    figures.append(plots.compare_figure(ts, lang="en"))
+    for fig in figures:
+        for ax in fig.axes:
+            if ax.get_visible() and ax.get_label() != "secondary" and ax.images == []:
+                lo, hi = ax.get_xlim()
+                ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+                assert ticks and all(t % 12 == 0 for t in ticks), (months, ticks)
+
+
+def test_a_scheduled_change_is_marked_on_every_time_axis(make_result) -> None:
+    """Issue 11: the month the fund is withdrawn, a dashed line and a label on every axis."""
+    scenario = Scenario.load(SCENARIOS / "fund_withdrawal.yaml")
+    (change,) = scenario.policy.schedule
+    ts = make_result("fund_withdrawal", replicates=2, months=scenario.months).timeseries
+    marks = plots.schedule_marks(scenario.policy.schedule, "en")
+    figures = [make(ts, "en", marks) for make in plots.RUN_FIGURES.values()]
+    figures.append(plots.compare_figure(ts, lang="en",
+                                        schedules={"fund_withdrawal": scenario.policy.schedule}))
+    for fig in figures:
+        for ax in [a for a in fig.axes if a.get_visible() and a.get_label() != "secondary"]:
+            dashed = [line for line in ax.lines if line.get_linestyle() == "--"]
+            assert [list(line.get_xdata()) for line in dashed] == [[change.month] * 2]
+            assert any(str(change.month) in text.get_text() for text in ax.texts)
+    label = marks[0].text
+    assert f"month {change.month}" in label and labels.label("policy.fund_per_community",
+                                                             "en") in label
+    assert label.endswith("= 0")
+    compare = figures[-1]
+    assert any(t.get_text() == label for t in compare.legends[0].get_texts())
+
+
+def test_two_changes_in_one_month_do_not_share_one_label_position(make_result) -> None:
+    schedule = [ScheduledChange(month=13, set={"devolution": 0.2}),
+                ScheduledChange(month=13, set={"transparency": 0.9})]
+    ts = make_result("two", replicates=2, months=24).timeseries
+    fig = plots.attitudes_figure(ts, "en", plots.schedule_marks(schedule, "en"))
+    fig.draw_without_rendering()
+    first, second = (t.get_window_extent() for t in fig.axes[0].texts)
+    assert not first.overlaps(second)
+
+
+CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
+
+
+def _texts(fig) -> list[str]:
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+
+
+@pytest.mark.parametrize("make", [*plots.RUN_FIGURES.values(), plots.compare_figure])
+def test_chinese_titles_in_zh_none_in_en(make, make_result) -> None:
+    ts = make_result("a", replicates=2, months=24).timeseries
+    zh, en = make(ts, lang="zh"), make(ts, lang="en")
+    titles = [zh.get_suptitle(), *(ax.get_title() for ax in zh.axes if ax.get_title())]
+    assert all(CJK.search(title) for title in titles)
+    assert not [text for text in _texts(en) if CJK.search(text)]
+    both = make(ts, lang="both").get_suptitle()
+    assert CJK.search(both) and "95% t CI" in both
+
+
+def test_a_scenario_named_in_chinese_draws_without_a_missing_glyph(make_result):
+    """Issue 11: 40 missing-glyph warnings and boxes in every title."""
+    ts = make_result("资金撤出情景", replicates=2, months=48).timeseries
+    marks = plots.schedule_marks([ScheduledChange(month=37, set={"fund_per_community": 0})],
+                                 "zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning: now an error
+        plots.groups_figure(ts, "zh", marks).draw_without_rendering()  # lays out every glyph
+        plots.compare_figure(ts, lang="both").draw_without_rendering()
+
+
+def test_without_the_font_figures_fall_back_to_english(make_result, monkeypatch) -> None:
+    from sim import fonts
+
+    monkeypatch.setattr(fonts, "FONT_FILE", fonts.FONT_FILE.with_name("missing.ttf"))
+    ts = make_result("a", replicates=2).timeseries
+    for make in (plots.participation_figure, plots.compare_figure):
+        fig = make(ts, lang="zh")
+        assert not [text for text in _texts(fig) if CJK.search(text)]
 
 
 def test_one_replicate_claims_no_interval_in_titles(make_result) -> None:

@@ -155,7 +155,8 @@ def test_write_outputs_of_several_scenarios_prefixes_their_plots(
 def test_write_comparison_writes_its_files(tmp_path, make_result) -> None:
     out = runner.write_comparison(tmp_path / "cmp", [make_result("a"), make_result("b")], ["x"])
     assert sorted(p.name for p in out.iterdir()) == [
-        "compare.csv", "compare.png", "manifest.json", "timeseries.parquet"]
+        "compare.csv", "compare.png", "compare_table.csv", "manifest.json",
+        "timeseries.parquet"]
     assert pd.read_csv(out / "compare.csv")["scenario"].tolist() == ["a"] * 3 + ["b"] * 3
     assert json.loads((out / "manifest.json").read_text())["kind"] == "compare"
 
