@@ -616,19 +616,6 @@ def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name
     noise = float(table["noise_share"].iloc[0])
     parts = [word("noise_share", lang, v=f"{noise:.2f}") if np.isfinite(noise) else None,
              _replicate_text(status.replicates, lang)]
-    if method == "morris":
-        fig = Figure(figsize=(7, 4.6), layout="constrained")
-        ax, key = fig.subplots(1, 2, width_ratios=[2.3, 1])
-        _morris_plot(ax, key, table, lang)
-    elif method in {"sobol", "fast"}:
-        fig = Figure(figsize=(7, 4.6), layout="constrained")
-        _share_plot(fig.subplots(), table, lang)
-    elif design == "random":
-        fig = _scatter_plot(table, parameters, name, lang)
-    else:
-        fig = Figure(figsize=(7, 4.6), layout="constrained")
-        if not _grid_plot(fig.subplots(), table, parameters, name, fig, design_points, lang):
-            return None
     if status.status == "partly-non-finite":
         not_drawn = int((~np.isfinite(table["mean"].to_numpy(dtype=float))).sum())
         parts.append(word("not_drawn", lang, n=not_drawn, total=len(table)))
@@ -636,7 +623,20 @@ def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name
         parts.append(word("failed", lang, n=status.failed, points=status.points_failed))
     subtitle = "; ".join(p for p in parts if p)
     title = f"{name_text(name, lang)} — {word(_label(method, design), lang)}"
+    if design == "random" and method == "grid":
+        fig = _scatter_plot(table, parameters, name, lang)
+    else:
+        fig = Figure(figsize=(7, 4.6), layout="constrained")
+    # the title first: labels placed by their drawn boxes (Morris) need the final layout
     fig.suptitle(f"{_wrapped(title)}\n{_wrapped(subtitle)}", fontsize=10)
+    if method == "morris":
+        ax, key = fig.subplots(1, 2, width_ratios=[2.3, 1])
+        _morris_plot(ax, key, table, lang)
+    elif method in {"sobol", "fast"}:
+        _share_plot(fig.subplots(), table, lang)
+    elif design != "random" and not _grid_plot(fig.subplots(), table, parameters, name, fig,
+                                               design_points, lang):
+        return None
     return fig
 
 
@@ -727,7 +727,7 @@ def _morris_plot(ax, key, table: pd.DataFrame, lang: str = "both") -> None:
         lines += ["", word("not_labelled", lang, sep="\n", share=f"{STANDS_OUT:.0%}"), *rest]
     key.axis("off")
     key.text(0, 1, "\n".join(lines), va="top", ha="left", fontsize=7,
-             transform=key.transAxes, wrap=True)
+             transform=key.transAxes, wrap=True, in_layout=False)
 
 
 def place_labels(ax, points: list[tuple[float, float, str, str]],
@@ -768,6 +768,7 @@ def _place(ax, x, y, text, offsets, placed, inside, renderer) -> bool:
                             va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
                             arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5,
                                         "shrinkA": 0, "shrinkB": 3} if far else None)
+        label.set_in_layout(False)  # inside the axes: the layout stays as placed
         box = label.get_window_extent(renderer)
         within = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
                   and box.y1 <= inside.y1)

@@ -566,3 +566,108 @@ def test_a_long_plot_title_stays_inside_the_figure(satisfaction_grid, figures):
     box = title.get_window_extent()
     assert "not drawn" in title.get_text()
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width and box.y1 <= fig.bbox.height + 1
+
+
+# ------------------------------------------------------ issue 11: figures a journal accepts
+MORRIS_LEVERS = ["policy.devolution", "policy.transparency", "policy.fund_per_community",
+                 "policy.fund_growth", "policy.training_rate", "policy.purchase_share",
+                 "policy.service_focus", "policy.admin_items", "policy.foundation_match",
+                 "policy.incubation_rate", "policy.grid.workers_per_grid",
+                 "policy.grid.visits_per_worker", "policy.party.contacts_per_month",
+                 "behavior.beta_public_spirit", "behavior.beta_stake", "behavior.beta_network",
+                 "behavior.beta_recruit", "behavior.beta_habit", "behavior.base_leakage",
+                 "behavior.crowding_out"]
+
+
+def _morris_table() -> pd.DataFrame:
+    """Two levers that matter, a crowd of six close together, the rest near the origin."""
+    mu = np.r_[0.15, 0.13, np.full(6, 0.05) + np.arange(6) * 0.001, np.linspace(0, 0.004, 12)]
+    sigma = np.r_[0.04, 0.016, np.full(6, 0.014) + np.arange(6) * 0.0004,
+                  np.linspace(0, 0.003, 12)]
+    return pd.DataFrame({"parameter": MORRIS_LEVERS, "mu": mu, "mu_star": mu,
+                         "mu_star_conf": mu / 3, "mu_star_low": mu * 2 / 3,
+                         "mu_star_high": mu * 4 / 3, "mu_star_wide": False, "sigma": sigma,
+                         "noise_share": 0.02})
+
+
+@pytest.mark.parametrize("lang", ["en", "both"])
+def test_morris_labels_never_overlap_and_every_lever_is_named(lang):
+    from sim import labels
+    from sim.analysis import MetricStatus, metric_figure
+
+    status = MetricStatus("participation_any_last12", "ok", replicates=(2, 2))
+    fig = metric_figure("morris", _morris_table(), [], "participation_any_last12", status,
+                        lang=lang)
+    fig.draw_without_rendering()
+    ax, key = fig.axes[:2]
+    boxes = [t.get_window_extent() for t in ax.texts]
+    assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    inside = ax.get_window_extent()
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 for b in boxes)
+    shown = " ".join(t.get_text() for t in [*ax.texts, *key.texts])
+    for path in MORRIS_LEVERS:
+        assert labels.label(path, lang) in shown
+    assert labels.label(MORRIS_LEVERS[0], lang) in {t.get_text() for t in ax.texts}
+    assert "2 replicates per point" in fig.get_suptitle()
+
+
+def _grid_table(column: str, values: list, means: list[float]) -> pd.DataFrame:
+    means = np.asarray(means, dtype=float)
+    return pd.DataFrame({f"param:{column}": values, "n": 3, "mean": means, "sd": 0.01,
+                         "low": means - 0.02, "high": means + 0.02,
+                         "nan": 0, "inf": np.isinf(means).astype(int), "noise_share": 0.1})
+
+
+def test_categorical_grid_levels_are_points_with_whiskers_not_a_line():
+    from sim.analysis import MetricStatus, metric_figure
+
+    key = "policy.incentive.scheme"
+    table = _grid_table(key, ["none", "points", "recognition"], [0.1, 0.3, 0.2])
+    fig = metric_figure("grid", table, [{"name": key}], "participation_any_last12",
+                        MetricStatus("participation_any_last12", "ok", replicates=(3, 3)),
+                        lang="en")
+    ax = fig.axes[0]
+    joined = [line for line in ax.lines if len(line.get_xdata()) > 1
+              and line.get_linestyle() not in ("None", "none", "")]
+    assert joined == []
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["none", "points", "recognition"]
+    assert ax.collections  # the whiskers
+    numeric = _grid_table("policy.devolution", [0.0, 0.5, 1.0], [0.1, 0.3, 0.2])
+    fig = metric_figure("grid", numeric, [{"name": "policy.devolution"}],
+                        "participation_any_last12",
+                        MetricStatus("participation_any_last12", "ok", replicates=(3, 3)))
+    assert any(len(line.get_xdata()) == 3 for line in fig.axes[0].lines)  # a response curve
+
+
+def test_heatmap_marks_an_infinite_cell_and_says_why():
+    from sim.analysis import MetricStatus, metric_figure
+
+    table = _grid_table("policy.devolution", [0.0, 0.0, 1.0, 1.0], [1e5, np.inf, 2e5, 3e5])
+    table["param:policy.fund_per_community"] = [0, 4e5, 0, 4e5]
+    parameters = [{"name": "policy.devolution"}, {"name": "policy.fund_per_community"}]
+    fig = metric_figure("grid", table, parameters, "yuan_per_satisfaction",
+                        MetricStatus("yuan_per_satisfaction", "partly-non-finite",
+                                     replicates=(3, 3)), lang="en")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["inf"]
+    assert "infinite" in fig._supxlabel.get_text()  # the mark explained under the plot
+    assert "1 of 4 means not finite" in " ".join(fig.get_suptitle().split())
+
+
+@pytest.mark.parametrize("method", ["morris", "grid"])
+def test_analysis_titles_are_chinese_in_zh_and_english_in_en(method):
+    import re
+
+    from sim.analysis import MetricStatus, metric_figure
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    table = _morris_table() if method == "morris" else _grid_table(
+        "policy.devolution", [0.0, 0.5, 1.0], [0.1, 0.3, 0.2])
+    parameters = [{"name": "policy.devolution"}]
+    status = MetricStatus("participation_any_last12", "ok", replicates=(2, 2))
+    zh = metric_figure(method, table, parameters, "participation_any_last12", status,
+                       lang="zh")
+    en = metric_figure(method, table, parameters, "participation_any_last12", status,
+                       lang="en")
+    assert cjk.search(zh.get_suptitle()) and not cjk.search(en.get_suptitle())
+    assert not any(cjk.search(t.get_text()) for t in en.findobj(lambda a: hasattr(a, "get_text")))

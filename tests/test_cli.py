@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim import cli, metrics, runner
+from sim import cli, labels, metrics, runner
 
 SMALL = ["--months", "12", "--set", "structure.residents_per_community=200"]
 SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
@@ -357,3 +357,69 @@ def test_a_demo_port_in_use_is_named_at_once(capsys) -> None:
         assert cli.main(["demo", "--no-browser", "--port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"--port {port}: the port is in use") and "Traceback" not in err
+
+
+# ------------------------------------------------------------- issue 11: horizons, languages
+def test_compare_refuses_different_horizons_before_anything_runs(small_yaml, tmp_path,
+                                                                  capsys) -> None:
+    longer = tmp_path / "longer.yaml"
+    longer.write_text(f"extends: {small_yaml.name}\nname: longer\nmonths: 24\n")
+    out = tmp_path / "cmp"
+    assert cli.main(cogov("compare", small_yaml, longer, "--out", out)) == 2
+    err = capsys.readouterr().err
+    assert f"{small_yaml}: 12 months" in err and f"{longer}: 24 months" in err
+    assert "--months" in err and "Traceback" not in err and not out.exists()
+
+
+def test_compare_over_one_horizon_writes_paired_differences(small_yaml, tmp_path,
+                                                            capsys) -> None:
+    longer = tmp_path / "longer.yaml"
+    longer.write_text(f"extends: {small_yaml.name}\nname: longer\nmonths: 24\n"
+                      "policy: {devolution: 0}\n")
+    out = tmp_path / "cmp"
+    assert cli.main(cogov("compare", small_yaml, longer, "--replicates", 2, "--out", out,
+                          "--lang", "en", *SMALL)) == 0
+    printed = capsys.readouterr().out
+    assert "Difference from small" in printed and "metric: difference [95% t CI]" in printed
+    table = pd.read_csv(out / "compare_table.csv")
+    other = table[table["scenario"] == "longer"]
+    assert other["paired"].all() and (other["reference"] == "small").all()
+    summary = pd.read_csv(out / "compare.csv").set_index(["scenario", "replicate"])
+    gap = summary.loc["longer", "mean_trust_last12"] - summary.loc["small", "mean_trust_last12"]
+    row = other.set_index("metric").loc["mean_trust_last12"]
+    assert row["difference"] == pytest.approx(gap.mean())
+
+
+def test_format_table_labels_metrics_in_the_chosen_language_and_aligns_cjk() -> None:
+    table = pd.DataFrame({"scenario": ["基线", "改革"], "metric": "mean_trust_last12", "n": 3,
+                          "mean": [0.5, 0.6], "ci_low": [0.4, 0.5], "ci_high": [0.6, 0.7],
+                          "nan": 0, "inf": 0})
+    assert labels.label("mean_trust_last12", "en") in cli.format_table(table, "en")
+    zh = cli.format_table(table, "zh").splitlines()
+    assert labels.label("mean_trust_last12", "zh") in zh[1]
+    # in display columns (a CJK character takes two) the scenarios' columns start together
+    starts = [cli._width(line[:line.index(cell)]) for line, cell in zip(zh[:2], ["改革", "0.6 ["],
+                                                                         strict=True)]
+    assert starts[0] == starts[1]
+    assert "mean_trust_last12" in cli.format_table(table, "both")  # the key stays
+
+
+def test_without_the_font_lang_zh_says_so_once_and_draws_english(small_yaml, tmp_path,
+                                                                 monkeypatch, capsys) -> None:
+    from sim import fonts
+
+    monkeypatch.setattr(fonts, "FONT_FILE", fonts.FONT_FILE.with_name("missing.ttf"))
+    out = tmp_path / "out"
+    assert cli.main(cogov("run", small_yaml, "--out", out, "--lang", "zh", *SMALL)) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count(fonts.NO_FONT_NOTICE) == 1
+    assert labels.label("mean_trust_last12", "zh") in captured.out  # a terminal draws it
+
+
+def test_lang_is_offered_by_every_command_that_shows_words() -> None:
+    parser = cli.build_parser()
+    for argv in (["run", "x.yaml"], ["compare", "x.yaml"], ["sweep", "x.yaml"],
+                 ["analyze", "d"]):
+        assert parser.parse_args(argv).lang == "both"
+        assert parser.parse_args([*argv, "--lang", "zh"]).lang == "zh"
+    assert cli.LANGS == labels.LANGS

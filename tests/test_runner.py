@@ -345,3 +345,38 @@ def test_overwrite_replaces_only_a_cogov_output_directory(small_yaml, tmp_path, 
     assert cli.main(["run", str(small_yaml), "--months", "2", "--out", str(out),
                      "--overwrite"]) == 2
     assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_compare_table_differences_are_paired_per_replicate_on_a_common_seed() -> None:
+    """A and B ran replicates 0-2 on seed 7 (common random numbers): B - A per replicate is
+    0.05, 0.10, 0.05, mean 1/15, sd 0.028868, t(0.975, 2) = 4.3027. C ran on another seed:
+    not paired, so only the difference of the means, with no interval."""
+    name = "participation_any_last12"
+    summary = pd.DataFrame({
+        "scenario": ["A"] * 3 + ["B"] * 3 + ["C"] * 3,
+        "replicate": [0, 1, 2] * 3,
+        "seed": [7] * 6 + [8] * 3,
+        name: [0.10, 0.20, 0.30, 0.15, 0.30, 0.35, 0.25, 0.20, 0.30],
+    })
+    table = runner.compare_table(summary, [name]).set_index("scenario")
+    assert table.loc["A", ["reference", "mean"]].tolist() == ["A", pytest.approx(0.2)]
+    assert np.isnan(table.loc["A", "difference"]) and np.isnan(table.loc["A", "diff_low"])
+    b = table.loc["B"]
+    assert b["paired"] and b["diff_n"] == 3
+    assert b["difference"] == pytest.approx(1 / 15)
+    half = 4.302653 * 0.0288675 / np.sqrt(3)
+    assert [b["diff_low"], b["diff_high"]] == pytest.approx([1 / 15 - half, 1 / 15 + half],
+                                                           abs=1e-6)
+    c = table.loc["C"]
+    assert not c["paired"] and c["difference"] == pytest.approx(0.05)
+    assert np.isnan(c["diff_low"]) and np.isnan(c["diff_high"])
+    # the scenarios' own means and intervals are those of the run table
+    assert table["ci_low"].tolist() == runner.summary_table(summary, [name])["ci_low"].tolist()
+
+
+def test_compare_table_interval_of_a_share_difference_stays_within_minus_one_to_one() -> None:
+    name = "needs_met_last12"
+    summary = pd.DataFrame({"scenario": ["A", "A", "B", "B"], "replicate": [0, 1, 0, 1],
+                            "seed": 1, name: [0.0, 0.0, 1.0, 0.5]})
+    row = runner.compare_table(summary, [name]).iloc[-1]
+    assert row["difference"] == 0.75 and row["diff_high"] == 1.0 and row["diff_low"] < 0
