@@ -558,9 +558,10 @@ largest; the rest cluster near the origin and are listed beside the plot instead
 
 
 def name_text(name: str, lang: str = "both", with_unit: bool = True) -> str:
-    """A metric's or parameter's label in ``lang`` (``sim.labels``), with a parameter's unit
-    unless ``with_unit`` is false; the name itself where it has none (a test function's
-    ``x1``)."""
+    """A metric's or parameter's label in ``lang`` (``sim.labels``; ``both`` on one line), or
+    with a parameter's unit unless ``with_unit`` is false (``both`` then on two lines, one per
+    language, so that an axis label stays short); the name itself where it has no label (a test
+    function's ``x1``)."""
     from sim import labels
 
     try:
@@ -569,12 +570,16 @@ def name_text(name: str, lang: str = "both", with_unit: bool = True) -> str:
         return display_name(name) if with_unit else name
     if not with_unit:
         return text
+    if lang == "both":
+        return "\n".join(name_text(name, one) for one in ("zh", "en"))
     try:
         unit = labels.unit(name, lang)
     except KeyError:
         param = _param(name)
         unit = param.unit if param is not None else ""
-    return f"{text} ({unit})" if unit and name.count(".") else text
+    if not unit or not name.count(".") or unit == name.rpartition(".")[2]:  # no unit, or
+        return text  # a choice whose "unit" is only its own name
+    return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
 def _param(path: str):
@@ -622,7 +627,7 @@ def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name
     if status.failed:
         parts.append(word("failed", lang, n=status.failed, points=status.points_failed))
     subtitle = "; ".join(p for p in parts if p)
-    title = f"{name_text(name, lang)} — {word(_label(method, design), lang)}"
+    title = f"{name_text(name, lang, with_unit=False)} — {word(_label(method, design), lang)}"
     if design == "random" and method == "grid":
         fig = _scatter_plot(table, parameters, name, lang)
     else:
@@ -894,8 +899,8 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
         ax.set_ylabel(name_text(varying[0]["name"], lang))
         ax.set_xlabel(name_text(varying[1]["name"], lang))
         fig.colorbar(image, ax=ax, label=value_label)
-        notes = [word(f"cell_{m.replace(' ', '_')}", lang) for m in ("inf", "NaN", "no run")
-                 if m in marks]
+        notes = [word(f"cell_{m.replace(' ', '_')}", lang, sep="\n")
+                 for m in ("inf", "NaN", "no run") if m in marks]
         if notes:
             fig.supxlabel("\n".join(notes), fontsize=7, ha="left", x=0.02)
         return True
@@ -903,4 +908,6 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
 
 
 def _tick(value: object) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        return str(value)
+    return f"{value:,.6g}"

@@ -506,8 +506,9 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
                            "display.unicode.east_asian_width", True):
         for name, table in analysis.tables.items():
             status = analysis.status[name]
-            print(f"{name}{_label_text(name, args.lang, ' · ')} ({analysis.label}, "
-                  f"{_noise_text(table['noise_share'].iloc[0])}):")
+            print(f"{name} ({analysis.label}, {_noise_text(table['noise_share'].iloc[0])}):")
+            if _label_text(name, args.lang):
+                print(f"  {_label_text(name, args.lang)}")
             print(_printable(table, args.lang).to_string(index=False))
             if status.failed:
                 print(f"  note: {status.failed} runs failed at {status.points_failed} design "

@@ -114,8 +114,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "cell_inf": ("inf：至少一次重复为无穷大（如花了钱而满意度没有提高），均值无穷大，不着色",
                  "inf: some replicate is infinite (e.g. money spent for no gain in "
                  "satisfaction), so the mean is infinite and not coloured"),
-    "cell_NaN": ("NaN：所有重复均无定义（如无人参与），不着色",
-                 "NaN: undefined in every replicate (e.g. nobody took part), not coloured"),
+    "cell_NaN": ("NaN：所有重复均无定义（如没有支出、无人参与），不着色",
+                 "NaN: undefined in every replicate (e.g. nothing spent, nobody took part), "
+                 "not coloured"),
     "cell_no_run": ("no run：该设计点的运行全部失败",
                     "no run: every run of this design point failed"),
 }
