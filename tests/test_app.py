@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from sim import app
+from sim.demo.page import BUTTONS
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -124,18 +125,34 @@ def wait_text(pg, selector: str, text: str) -> None:
         arg=[selector, text], timeout=15_000)
 
 
+def button(pg, key: str):
+    """One of the run's buttons (``page.BUTTONS``: reset, step, play, pause)."""
+    return pg.get_by_role("button", name=BUTTONS[key], exact=True)
+
+
 def step(pg) -> None:
-    pg.get_by_role("button", name="Step", exact=True).click()
+    button(pg, "step").click()
+
+
+def open_panel(pg, key: str) -> None:
+    """Open a sidebar panel: ``reset`` or a lever group (``huanquan``, ``funeng``, ...)."""
+    panel = pg.locator(f".panel-{key}")
+    if "v-expansion-panel--active" not in (panel.get_attribute("class") or ""):
+        panel.locator(".v-expansion-panel-header").click()
+    pg.wait_for_function(
+        "k => document.querySelector('.panel-' + k + ' .v-expansion-panel-content')"
+        ".getBoundingClientRect().height > 0", arg=key, timeout=10_000)
 
 
 @needs_chromium
 def test_page_loads_with_controls_levers_picture_charts_and_explanation(page) -> None:
     assert month_of(page) == 0
-    for name in ("Step", "Reset", "▶"):
-        assert page.get_by_role("button", name=name, exact=True).is_visible()
+    for key in ("step", "reset", "play"):
+        assert button(page, key).is_visible()
     assert page.locator(".cogov-lever [role=slider]").count() == sum(
         lever.kind in ("float", "int") for lever in app.LEVERS)
-    assert page.locator(".cogov-community circle").count() == 2000
+    # every adult drawn once: locals as dots, migrants as diamonds
+    assert page.locator(".cogov-picture circle, .cogov-picture path.m").count() == 2000
     assert page.locator(".cogov-chart svg").count() == 6
     assert "新瓶装老酒" in page.locator(".cogov-explain").inner_text()
     page.screenshot(path=ARTIFACTS / "demo-01-loaded.png")
@@ -143,7 +160,7 @@ def test_page_loads_with_controls_levers_picture_charts_and_explanation(page) ->
 
 @needs_chromium
 def test_step_advances_the_month_and_the_picture_and_charts_change(page) -> None:
-    charts, picture = page.locator(".cogov-charts"), page.locator(".cogov-community svg")
+    charts, picture = page.locator(".cogov-charts"), page.locator(".cogov-picture svg")
     before = charts.inner_html(), picture.inner_html()
     step(page)
     wait_month(page, 1)
@@ -182,6 +199,7 @@ def test_step_advances_the_month_and_the_picture_and_charts_change(page) -> None
 def test_a_slider_moved_mid_run_acts_from_next_month(page) -> None:
     step(page)
     wait_month(page, 1)
+    open_panel(page, "funeng")
     thumb = page.locator(".lever-fund_per_community [role=slider]")
     assert thumb.get_attribute("aria-valuenow") == "10"
     thumb.focus()
@@ -214,7 +232,7 @@ def test_a_preset_loads_at_once(page) -> None:
     wait_text(page, ".lever-admin_items .cogov-value", "69")
     assert page.locator(".lever-admin_items .cogov-value").inner_text() == "69"
     assert page.locator(".cogov-pending").count() == 0  # loading moves no lever
-    # SolaraViz's controls still come first in the sidebar, and still work
+    # the run's controls still work
     step(page)
     wait_month(page, 1)
     page.screenshot(path=ARTIFACTS / "demo-04-preset.png")
@@ -222,19 +240,20 @@ def test_a_preset_loads_at_once(page) -> None:
 
 @needs_chromium
 def test_play_pause_and_reset_with_a_typed_seed(page) -> None:
-    page.get_by_role("button", name="▶", exact=True).click()
+    button(page, "play").click()
     page.wait_for_function(
         "parseInt(document.querySelector('.cogov-month').innerText.match(/month (\\d+)/)[1]) >= 3",
         timeout=20_000)
-    page.get_by_role("button", name="❚❚", exact=True).click()
+    button(page, "pause").click()
     time.sleep(1.0)
     paused = month_of(page)
     time.sleep(1.0)
     assert month_of(page) == paused >= 3
+    open_panel(page, "reset")
     seed = page.get_by_label("种子 seed ⟲")
     seed.fill("42")
     seed.press("Enter")
-    page.get_by_role("button", name="Reset", exact=True).click()
+    button(page, "reset").click()
     wait_month(page, 0)
     wait_text(page, ".cogov-status", "seed 42")
     page.screenshot(path=ARTIFACTS / "demo-05-reset.png")
