@@ -9,6 +9,7 @@ The demo's parts by hand: tests/test_demo_*.py, one file per module of sim/demo/
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
 import statistics
@@ -93,20 +94,35 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(server, browser):
-    """A fresh page (a fresh session and model) on the demo; fails on any console error."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+@contextlib.contextmanager
+def open_page(browser, url: str, width: int, height: int) -> Iterator:
+    """A fresh page (a fresh session and model) on the demo at ``width`` × ``height`` CSS
+    pixels, once the month and the charts are drawn; fails on any console error."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server)
+    pg.goto(url)
     pg.locator(".cogov-month").wait_for(timeout=60_000)
     pg.locator(".cogov-charts svg").first.wait_for(timeout=30_000)
     yield pg
     context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def page(server, browser):
+    """The demo in a large window (1600 × 1000)."""
+    with open_page(browser, server, 1600, 1000) as pg:
+        yield pg
+
+
+@pytest.fixture
+def projector(server, browser):
+    """The demo at 1280 × 720, the smallest projector it is made for."""
+    with open_page(browser, server, 1280, 720) as pg:
+        yield pg
 
 
 def month_of(pg) -> int:
@@ -257,3 +273,150 @@ def test_play_pause_and_reset_with_a_typed_seed(page) -> None:
     wait_month(page, 0)
     wait_text(page, ".cogov-status", "seed 42")
     page.screenshot(path=ARTIFACTS / "demo-05-reset.png")
+
+
+# ------------------------------------------------------------------ on a projector (issue 11)
+def box(locator) -> dict[str, float]:
+    b = locator.bounding_box()
+    assert b is not None, f"{locator} is not rendered"
+    return b
+
+
+def inside(b: dict[str, float], width: int, height: int) -> bool:
+    return (b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= width
+            and b["y"] + b["height"] <= height)
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def scrolled(pg) -> list[str]:
+    """Elements of the page scrolled away from their start (should be none)."""
+    return pg.evaluate("""() => [...document.querySelectorAll('*')]
+        .filter(e => e.scrollTop > 0 || e.scrollLeft > 0).map(e => e.className || e.tagName)""")
+
+
+@needs_chromium
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_run_controls_and_main_chart_are_on_screen_without_scrolling(server, browser, width,
+                                                                     height) -> None:
+    with open_page(browser, server, width, height) as pg:
+        step(pg)
+        wait_month(pg, 1)
+        pg.wait_for_function("document.querySelectorAll('.cogov-charts polyline').length > 0")
+        assert scrolled(pg) == []
+        for key in ("reset", "play", "step"):
+            assert inside(box(button(pg, key)), width, height), key
+        main_chart = pg.locator(".cogov-chart").first
+        assert "participation by activity" in main_chart.inner_text()
+        assert inside(box(main_chart), width, height)
+        assert inside(box(pg.locator(".cogov-month")), width, height)
+        if width >= 1920:  # the picture and its legend too, on a full-HD projector
+            assert inside(box(pg.locator(".cogov-community")), width, height)
+        # Mesa's generic controls are not on the page: the run is paced by the speed alone
+        text = pg.locator("body").inner_text()
+        assert "Render Interval" not in text and "Use Threads" not in text
+        pg.screenshot(path=ARTIFACTS / f"demo-{width}x{height}.png")
+
+
+@needs_chromium
+def test_every_slider_shows_its_value_as_text_and_its_bubble_covers_nothing(projector) -> None:
+    pg = projector
+    sliders = 0
+    for key in ["reset", *(group for group, _ in app.GROUPS)]:
+        open_panel(pg, key)
+        panel = pg.locator(f".panel-{key}")
+        for i in range(panel.locator("[role=slider]").count()):
+            thumb = panel.locator("[role=slider]").nth(i)
+            # the label written right above this slider, with the value as text
+            label = thumb.locator("xpath=preceding::*[contains(@class,'cogov-lever-label')][1]")
+            value = label.locator(".cogov-value")
+            assert value.is_visible()
+            shown = float(re.sub(r"[^\d.]", "", value.inner_text()))
+            assert shown == pytest.approx(float(thumb.get_attribute("aria-valuenow")),
+                                          rel=5e-3), label.inner_text()
+            thumb.focus()  # Vuetify shows a slider's bubble while it has the focus
+            bubbles = [box(b) for b in pg.locator(".v-slider__thumb-label").all()
+                       if b.is_visible()]
+            assert not any(overlap(b, box(label)) for b in bubbles), label.inner_text()
+            assert not overlap(box(label), box(thumb)), label.inner_text()
+            sliders += 1
+    levers = sum(lever.kind in ("float", "int") for lever in app.LEVERS)
+    assert sliders == levers + 2  # and the Reset settings' migrant share and months
+    # the speed slider, above the panels
+    speed = pg.locator(".cogov-controls")
+    assert re.search(r"ms a month \d+", speed.inner_text())
+
+
+@needs_chromium
+def test_no_banner_covers_the_last_chart_and_the_main_parts_do_not_overlap(projector) -> None:
+    pg = projector
+    last = pg.locator(".cogov-chart").last
+    # its axis at the bottom of the window, where solara's banner sat
+    last.evaluate("e => e.scrollIntoView({block: 'end'})")
+    b = box(last.locator("svg"))
+    # whatever is drawn at the chart's bottom edge (its month axis) belongs to the chart
+    for fx in (0.1, 0.5, 0.9, 0.99):
+        owner = pg.evaluate(
+            "([x, y]) => { const e = document.elementFromPoint(x, y); "
+            "return !!(e && e.closest('.cogov-chart:last-child')); }",
+            [b["x"] + fx * b["width"], b["y"] + b["height"] - 3])
+        assert owner, f"something covers the last chart's axis at {fx:.0%} of its width"
+    assert pg.get_by_text("This website runs on").count() == 0
+    pg.locator(".cogov-month").scroll_into_view_if_needed()
+    parts = [pg.locator(".cogov-header"), pg.locator(".cogov-status"),
+             pg.locator(".cogov-community"), *pg.locator(".cogov-chart").all(),
+             pg.locator(".cogov-explain")]
+    boxes = [box(p) for p in parts]
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not overlap(a, boxes[j]), (i, j)
+
+
+@needs_chromium
+def test_play_returns_to_play_at_the_horizon(projector) -> None:
+    pg = projector
+    open_panel(pg, "reset")
+    months = pg.locator(".panel-reset [role=slider]").last
+    months.focus()
+    pg.keyboard.press("Home")  # the shortest horizon, 12 months
+    wait_text(pg, ".panel-reset", "months ⟲ 12")
+    speed = pg.locator(".cogov-controls [role=slider]")
+    speed.focus()
+    pg.keyboard.press("Home")
+    button(pg, "reset").click()
+    wait_text(pg, ".cogov-month", "of 12")
+    button(pg, "play").click()
+    pg.wait_for_function(
+        "document.querySelector('.cogov-month').innerText.includes('month 12 ')",
+        timeout=60_000)
+    button(pg, "play").wait_for(timeout=10_000)  # ▶ again, not ❚❚
+    assert button(pg, "pause").count() == 0
+    assert button(pg, "play").is_disabled() and button(pg, "step").is_disabled()
+    assert "Reset to run again" in pg.locator(".cogov-ended").inner_text()
+    time.sleep(1.0)
+    assert month_of(pg) == 12
+    pg.screenshot(path=ARTIFACTS / "demo-06-horizon.png")
+    button(pg, "reset").click()
+    wait_month(pg, 0)
+    assert button(pg, "play").is_enabled()
+
+
+@needs_chromium
+def test_migrants_are_diamonds_with_their_legend_entry(projector) -> None:
+    pg = projector
+    picture = pg.locator(".cogov-picture svg")
+    diamonds = picture.locator("path.m").count()
+    dots = picture.locator("circle").count()
+    open_panel(pg, "reset")
+    share = float(pg.locator(".panel-reset .cogov-value").first.inner_text())
+    # whole households are migrants: about the migrant share of the 2,000 adults
+    assert diamonds + dots == 2000 and abs(diamonds / 2000 - share) < 0.1, (diamonds, share)
+    edge = pg.evaluate("() => [...['path.m', 'circle']].map(s => getComputedStyle("
+                       "document.querySelector('.cogov-picture svg ' + s)).stroke)")
+    assert edge[0] != edge[1]  # a dark edge: the shape shows even on an idle grey fill
+    entry = pg.locator(".cogov-legend .legend-migrant")
+    assert entry.is_visible() and "流动人口 migrant" in entry.inner_text()
+    assert entry.locator("svg path").count() == 1

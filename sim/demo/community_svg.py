@@ -89,18 +89,20 @@ def community_svg(model: CoGovModel, cmap: CommunityMap) -> str:
     r, idx = model.residents, cmap.residents
     grid = model.grid_of_resident[idx]
     grid = (grid - grid.min()) % len(GRID_TINTS)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-6 -6 {cmap.width * CELL + 2} '
-        f'{cmap.height * CELL + 2}" width="100%" role="img" '
-        'aria-label="residents by building and grid">',
-        "<style>",
+    rules = [
         *(f".a{i}{{fill:{c}}}" for i, (_, _, c) in enumerate(ACTIVITY_STATES)),
         "circle{stroke:#8A8A8A;stroke-width:.4}",
         f".m{{stroke:{MIGRANT_EDGE};stroke-width:1.2}}",
         f".p{{stroke:{PARTY_RED};stroke-width:1.9}}",
         ".w{fill:none;stroke:#000;stroke-width:1.7}",
         f".o{{stroke:{SELF_ORG};stroke-width:1.5;stroke-linecap:round}}",
-        "</style>",
+    ]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-6 -6 {cmap.width * CELL + 2} '
+        f'{cmap.height * CELL + 2}" width="100%" role="img" class="cogov-map" '
+        'aria-label="residents by building and grid">',
+        # an inline SVG's style sheet is the page's: each rule is kept to this picture
+        "<style>", *(f".cogov-map {rule}" for rule in rules), "</style>",
     ]
     # grid tints: one rectangle per run of same-grid cells in a building row
     key = cmap.y * (cmap.width + 1) + cmap.x
