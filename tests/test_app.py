@@ -10,6 +10,7 @@ The demo's parts by hand: tests/test_demo_*.py, one file per module of sim/demo/
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import statistics
@@ -420,3 +421,78 @@ def test_migrants_are_diamonds_with_their_legend_entry(projector) -> None:
     entry = pg.locator(".cogov-legend .legend-migrant")
     assert entry.is_visible() and "流动人口 migrant" in entry.inner_text()
     assert entry.locator("svg path").count() == 1
+
+
+NO_CJK_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts/truetype/dejavu</dir>
+  <dir>/usr/share/fonts/truetype/liberation</dir>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+"""A classroom PC without a Chinese font: chromium sees only Latin system fonts."""
+
+
+def rendered_fonts(cdp, selector: str) -> dict[str, int]:
+    """The fonts chromium drew an element's own text with: family → glyphs."""
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
+@needs_chromium
+def test_chinese_is_drawn_in_the_shipped_font_offline_with_no_system_cjk_font(
+        server, browser, tmp_path) -> None:
+    from sim.fonts import FAMILY
+
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(NO_CJK_FONTCONFIG.format(cache=tmp_path / "fc-cache"), encoding="utf-8")
+    bare = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                       env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+    try:
+        context = bare.new_context(viewport={"width": 1280, "height": 720})
+        outside: list[str] = []
+
+        def only_the_demo(route) -> None:  # the network is off: only the demo answers
+            if route.request.url.startswith(server):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route(re.compile(r"^(?!data:).*"), only_the_demo)
+        pg = context.new_page()
+        pg.goto(server)
+        pg.locator(".cogov-community .cogov-title").wait_for(timeout=60_000)
+        pg.evaluate("document.fonts.ready")
+        cdp = context.new_cdp_session(pg)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        # the condition holds: a plain sans-serif Chinese text finds no Chinese system font
+        pg.evaluate("""() => { const e = document.createElement('div');
+            e.id = 'probe'; e.style.fontFamily = 'sans-serif'; e.textContent = '参与议事';
+            document.body.appendChild(e); }""")
+        probe = rendered_fonts(cdp, "#probe")
+        assert FAMILY not in probe and not any("WenQuanYi" in f for f in probe), probe
+        # the page's own font is there, loaded from the page, and draws the Chinese labels
+        faces = pg.evaluate("""f => [...document.fonts]
+            .filter(face => face.family.replace(/"/g, '') === f).map(face => face.status)""",
+                            FAMILY)
+        assert faces and set(faces) == {"loaded"}, faces
+        assert pg.evaluate("f => document.fonts.check('16px \"' + f + '\"', '参与')", FAMILY)
+        title = pg.locator(".cogov-community .cogov-title")
+        stack = title.evaluate("e => getComputedStyle(e).fontFamily")
+        assert stack.index(FAMILY) < stack.index("sans-serif"), stack
+        text = title.inner_text()
+        chinese = sum(1 for c in text if ord(c) > 0x2E7F)
+        drawn = rendered_fonts(cdp, ".cogov-community .cogov-title")
+        assert chinese >= 2 and drawn.get(FAMILY, 0) == chinese, (text, drawn)
+        legend = rendered_fonts(cdp, ".legend-migrant")
+        assert legend.get(FAMILY, 0) == 4, legend  # 流动人口
+        assert outside == [], outside
+        pg.screenshot(path=ARTIFACTS / "demo-07-no-system-cjk-font.png")
+        context.close()
+    finally:
+        bare.close()
