@@ -14,7 +14,9 @@ from functools import cache
 from pathlib import Path
 
 from sim.demo.adapter import DemoSettings
-from sim.demo.levers import GROUPS, LEVERS
+from sim.demo.charts_svg import CHARTS
+from sim.demo.community_svg import ACTIVITY_STATES
+from sim.demo.levers import EXPLANATION, GROUPS, LEVERS, PRESET_TITLES
 from sim.scenario import Scenario
 
 HERE = Path(__file__).resolve().parent
@@ -26,7 +28,10 @@ def page_text(settings: DemoSettings) -> str:
     labels), the lever panel (generated from the schema) and the names of the presets'
     scenarios. ASCII is left to the Latin font."""
     parts = [path.read_text(encoding="utf-8") for path in sorted(HERE.glob("*.py"))]
-    parts += [heading for _, heading in GROUPS]
+    # the data as well as its source, which may spell a character as an escape
+    parts += [*PRESET_TITLES.values(), *(h + t for h, t in EXPLANATION)]
+    parts += [title + "".join(label for _, label, _ in lines) for title, _, lines in CHARTS]
+    parts += [zh for zh, _, _ in ACTIVITY_STATES] + [heading for _, heading in GROUPS]
     for lever in LEVERS:
         parts += [lever.label, lever.en, *(label for _, label in lever.choices)]
     parts += [Scenario.load(path).name for _, path in settings.presets]
