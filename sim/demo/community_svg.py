@@ -99,7 +99,8 @@ def community_svg(model: CoGovModel, cmap: CommunityMap) -> str:
     ]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-6 -6 {cmap.width * CELL + 2} '
-        f'{cmap.height * CELL + 2}" width="100%" role="img" class="cogov-map" '
+        f'{cmap.height * CELL + 2}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        'role="img" class="cogov-map" '
         'aria-label="residents by building and grid">',
         # an inline SVG's style sheet is the page's: each rule is kept to this picture
         "<style>", *(f".cogov-map {rule}" for rule in rules), "</style>",

@@ -69,6 +69,7 @@ CSS = """
 .cogov-legend svg { width: 16px; height: 16px; margin-right: 5px; vertical-align: -2px; }
 .cogov-stage { display: grid; grid-template-columns: repeat(auto-fit, minmax(380px, 1fr));
   gap: 8px 20px; align-items: start; }
+.cogov-picture svg { display: block; max-height: calc(100vh - 360px); }
 .cogov-charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(360px, 1fr));
   gap: 10px 18px; }
 .cogov-explain p { font-size: 18px; line-height: 1.45; }
