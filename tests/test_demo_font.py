@@ -50,3 +50,14 @@ def test_font_css_carries_the_glyphs_of_the_page_inline() -> None:
     assert wanted <= set(subset.getBestCmap())
     assert len(subset.getBestCmap()) < len(full) / 4  # a subset, not the whole font
     assert font_stack(fonts.FAMILY) in css
+
+
+def test_without_the_font_file_the_page_keeps_its_stack_and_uses_system_fonts(
+        tmp_path: Path, monkeypatch) -> None:
+    from sim import fonts
+
+    monkeypatch.setattr(fonts, "available", lambda: False)
+    own = tmp_path / "own.yaml"
+    own.write_text("name: own\n", encoding="utf-8")
+    css = font_css(DemoSettings.for_path(own))
+    assert "@font-face" not in css and font_stack(fonts.FAMILY) in css

@@ -48,13 +48,13 @@ def font_stack(family: str) -> str:
 @cache
 def font_css(settings: DemoSettings) -> str:
     """CSS that gives the page its font: the ``@font-face`` of the shipped family subset to
-    :func:`page_text` (a WOFF as a ``data:`` URL, about 0.3 MB) and the font stack on the page
-    and its SVG text. Computed once per server and preset list."""
+    :func:`page_text` (a WOFF as a ``data:`` URL, about 40 kB) and the font stack on the page
+    and its SVG text. Computed once per server and preset list. Without the font file (a broken
+    install) only the stack: the page then uses the system's fonts."""
     from sim import fonts
 
-    stack = font_stack(fonts.FAMILY)
-    return (fonts.font_face_css(page_text(settings))
-            + f"\n.v-application, .v-application .v-btn, .v-application .v-label, "
-            f".v-application input, .v-application .v-select__selection, "
-            f".v-application .v-card__title, .v-application .v-expansion-panel-header, "
-            f".v-application svg text {{ font-family: {stack} !important; }}\n")
+    face = fonts.font_face_css(page_text(settings)) if fonts.available() else ""
+    return (face + ".v-application, .v-application .v-btn, .v-application .v-label, "
+            ".v-application input, .v-application .v-select__selection, "
+            ".v-application .v-card__title, .v-application .v-expansion-panel-header, "
+            f".v-application svg text {{ font-family: {font_stack(fonts.FAMILY)} !important; }}\n")
