@@ -239,6 +239,7 @@ def test_a_slider_moved_mid_run_acts_from_next_month(page) -> None:
 def test_a_preset_loads_at_once(page) -> None:
     step(page)
     wait_month(page, 1)
+    button(page, "play").click()  # loaded while playing: the new run starts paused
     page.locator(".cogov-preset .v-select").click()
     page.get_by_role("option", name="chengdu_reform", exact=True).click()
     wait_month(page, 0)
@@ -249,6 +250,8 @@ def test_a_preset_loads_at_once(page) -> None:
     wait_text(page, ".lever-admin_items .cogov-value", "69")
     assert page.locator(".lever-admin_items .cogov-value").inner_text() == "69"
     assert page.locator(".cogov-pending").count() == 0  # loading moves no lever
+    time.sleep(1.0)
+    assert month_of(page) == 0 and button(page, "play").is_visible()
     # the run's controls still work
     step(page)
     wait_month(page, 1)

@@ -228,11 +228,12 @@ def Controls(model: solara.Reactive[DemoModel], settings: DemoSettings, preset: 
     running = model.value.running
 
     def play() -> None:
-        while playing.value and model.value.running:
+        run = model.value  # a preset loaded or a Reset ends this run's play
+        while playing.value and run.running and model.value is run:
             time.sleep(interval.value / 1000)
-            if not playing.value:
+            if not playing.value or model.value is not run:
                 break
-            model.value.step()
+            run.step()
             force_update()
         playing.set(False)  # the horizon: back to ▶
 
