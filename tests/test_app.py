@@ -159,6 +159,7 @@ def open_panel(pg, key: str) -> None:
     pg.wait_for_function(
         "k => document.querySelector('.panel-' + k + ' .v-expansion-panel-content')"
         ".getBoundingClientRect().height > 0", arg=key, timeout=10_000)
+    time.sleep(0.5)  # Vuetify's expand transition (0.3 s) ends
 
 
 @needs_chromium
@@ -311,11 +312,14 @@ def test_run_controls_and_main_chart_are_on_screen_without_scrolling(server, bro
         wait_month(pg, 1)
         pg.wait_for_function("document.querySelectorAll('.cogov-charts polyline').length > 0")
         assert scrolled(pg) == []
+        top = box(pg.locator(".v-app-bar")).get("height")  # nothing shows under the app bar
         for key in ("reset", "play", "step"):
-            assert inside(box(button(pg, key)), width, height), key
+            b = box(button(pg, key))
+            assert inside(b, width, height) and b["y"] >= top, key
         main_chart = pg.locator(".cogov-chart").first
         assert "participation by activity" in main_chart.inner_text()
-        assert inside(box(main_chart), width, height)
+        chart = box(main_chart)
+        assert inside(chart, width, height) and chart["y"] >= top
         assert inside(box(pg.locator(".cogov-month")), width, height)
         if width >= 1920:  # the picture and its legend too, on a full-HD projector
             assert inside(box(pg.locator(".cogov-community")), width, height)
@@ -323,6 +327,16 @@ def test_run_controls_and_main_chart_are_on_screen_without_scrolling(server, bro
         text = pg.locator("body").inner_text()
         assert "Render Interval" not in text and "Use Threads" not in text
         pg.screenshot(path=ARTIFACTS / f"demo-{width}x{height}.png")
+        # the longest lever panel open and the sidebar scrolled to its end: the buttons stay
+        open_panel(pg, "funeng")
+        pg.locator(".v-navigation-drawer__content").evaluate(
+            "e => { e.scrollTop = e.scrollHeight; }")
+        for key in ("reset", "play", "step"):
+            b = box(button(pg, key))
+            assert inside(b, width, height) and b["y"] >= top, key
+        assert not overlap(box(pg.locator(".cogov-controls")),
+                           box(pg.locator(".lever-foundation")))
+        pg.screenshot(path=ARTIFACTS / f"demo-{width}x{height}-levers.png")
 
 
 @needs_chromium

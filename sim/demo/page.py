@@ -78,7 +78,7 @@ CSS = """
 .cogov-preset .v-select__selection { font-size: 19px; }
 .cogov-preset .v-text-field__details { display: none; }
 .cogov-preset .v-input__slot { margin-bottom: 0; }
-.cogov-controls { padding: 10px 12px; }
+.cogov-controls { padding: 10px 12px; position: sticky; top: 0; z-index: 3; }
 .cogov-controls .v-btn { font-size: 17px; padding: 0 10px !important; min-width: 64px !important;
   letter-spacing: 0; }
 .cogov-controls .v-btn .v-btn__content { text-transform: none; }
