@@ -19,7 +19,7 @@ number means, equations, figures quoted from the sources). docs/ODD.md §6.2–6
 from all this (``python -m sim.odd_table``), and tests/test_schema.py fails when a parameter lacks
 a unit or a source, or a lever a label.
 
-Citation keys (``seed000``, ``ledyard1995``, …) are the entries of docs/SOURCES.md; "seed 000" in
+Citation keys (``seed000``, ``ledyard1995``, …) are the entries of docs/SOURCES.md; "seed000" in
 the descriptions is ``seed000``.
 """
 
@@ -485,7 +485,7 @@ class Structure(_Config):
     ] = Field(
         6.3, ge=0.0, le=100.0,
         description="professional social organizations per 10,000 residents at start "
-        "(6.3 nationally 2022, Blue book 2023; Haicang ≈7, seed 003)",
+        "(6.3 nationally 2022, Blue book 2023; Haicang ≈7, seed003)",
     )
 
     @field_validator("small_world_degree")
@@ -537,7 +537,7 @@ class ByCategory(_Config):
 
 class Mobility(_Config):
     """Residential mobility (ODD §7.9): households move out and new ones move into the same
-    dwellings; migrants move more (seed 003: 社区里面外来人口比较多,流动性也大)."""
+    dwellings; migrants move more (seed003: 社区里面外来人口比较多,流动性也大)."""
 
     local_rate: Annotated[Share, Param("probability/year", "assumption")] = Field(
         0.04, description="chance a year that a local (户籍) household moves out: an expected "
@@ -546,7 +546,7 @@ class Mobility(_Config):
     migrant_rate: Annotated[Share, Param("probability/year", "seed003", "assumption")] = Field(
         0.2, description="chance a year that a migrant (流动人口) household moves out: an "
         "expected stay of about 5 years, for households that mostly rent on one- or two-year "
-        "leases; seed 003 says only that migrants are many and mobile (流动性也大), so the "
+        "leases; seed003 says only that migrants are many and mobile (流动性也大), so the "
         "ratio to local_rate (5) is an assumption to vary",
     )
     acquaintance_rate: Annotated[Share, Param("probability/month", "assumption")] = Field(
@@ -587,13 +587,13 @@ class Population(_Config):
         Share, Param("share", "seed003"), Label("流动人口比例", "migrant share"),
     ] = Field(
         0.3, description="share of adults who are migrants (流动人口); Haicang 16.47 of 29.49 "
-        "(10k) = 0.56, seed 003",
+        "(10k) = 0.56, seed003",
     )
     party_share: Annotated[
         Share, Param("share", "party2023", "seed004"), Label("党员比例", "party share"),
     ] = Field(
         0.08, description="share of adults who are party members (~7% of population, party "
-        "statistics bulletin 2023; Chenghua, seed 004)",
+        "statistics bulletin 2023; Chenghua, seed004)",
     )
     party_elder_fraction: Annotated[Share, Param("share", "party2023")] = Field(
         0.28, description="share of party members aged ≥60 (28% aged ≥61, bulletin 2023)"
@@ -677,7 +677,7 @@ class Demands(_Config):
 
     Problems arise whether or not anyone listens; contact, participation and the hotline surface
     them; the street office resolves its backlog up to capacity (Beijing's 接诉即办 and 12345,
-    seed 001: party members "及时了解居民的需求和诉求" as a 桥梁纽带)."""
+    seed001: party members "及时了解居民的需求和诉求" as a 桥梁纽带)."""
 
     arise_rate: Annotated[Share, Param("problems/adult/month", "assumption")] = Field(
         0.015, description="monthly chance an adult of working age without care duties, and "
@@ -686,26 +686,26 @@ class Demands(_Config):
         "of them enquiries, so this is an order of magnitude, not a measurement)",
     )
     elder_factor: Annotated[NonNegative, Param("ratio", "seed003")] = Field(
-        1.0, description="extra rate of elders: rate × (1 + this) (seed 003 names empty-nest "
+        1.0, description="extra rate of elders: rate × (1 + this) (seed003 names empty-nest "
         "elders first among those needing help)",
     )
     care_factor: Annotated[NonNegative, Param("ratio", "seed003")] = Field(
         0.5, description="extra rate of adults with care duties: rate × (1 + this) (children, "
-        "frail kin: 重点需要帮助的对象, seed 003)",
+        "frail kin: 重点需要帮助的对象, seed003)",
     )
     contact_surface: Annotated[Share, Param("probability", "seed001", "seed003")] = Field(
         0.8, description="chance an open problem is told to the party member or grid worker "
-        "who contacts the household this month (了解居民的需求和诉求, seed 001; 主动走访, seed "
-        "003)",
+        "who contacts the household this month (了解居民的需求和诉求, seed001; 主动走访, "
+        "seed003)",
     )
     participant_surface: Annotated[Share, Param("probability", "seed001")] = Field(
         0.5, description="chance an open problem is raised by a resident who takes part this "
         "month (any activity: deliberation, volunteering or monitoring brings one face to face "
-        "with committee staff; 民主恳谈 ... 充分表达意见和诉求, seed 001)",
+        "with committee staff; 民主恳谈 ... 充分表达意见和诉求, seed001)",
     )
     hotline_rate: Annotated[Share, Param("probability/month", "seed001", "assumption")] = Field(
         0.05, description="monthly chance an unheard open problem is self-reported (12345 "
-        "hotline, 接诉即办, seed 001; the rate is an assumption)",
+        "hotline, 接诉即办, seed001; the rate is an assumption)",
     )
     coping_rate: Annotated[Share, Param("probability/month", "assumption")] = Field(
         0.03, description="monthly chance an open problem goes away without anyone solving it "
@@ -716,7 +716,7 @@ class Demands(_Config):
     ] = Field(
         20.0, description="street-office staff hours per community tied up each month in a "
         "fund project the office implements itself (about one day a week of one post); hours an "
-        "office that buys services (归位, 三社联动, seed 000) keeps for residents' problems. "
+        "office that buys services (归位, 三社联动, seed000) keeps for residents' problems. "
         "Matters only with a fund and when problems exceed the office's capacity",
     )
     experience_resolved: Annotated[Share, Param("share of the gap", "kampen2006")] = Field(
@@ -763,7 +763,7 @@ class Cost(_Config):
         NonNegative, ActiveWhen("policy.party.dual_registration", True),
         Param("logit", "assumption"),
     ] = Field(
-        0.6, description="cost cut for employed party members under 双报到 (seed 001)"
+        0.6, description="cost cut for employed party members under 双报到 (seed001)"
     )
 
 
@@ -841,7 +841,7 @@ class Behavior(_Config):
     ] = Field(
         1.0, description="a party member makes the month's contact rounds with probability "
         "min(1, this × public spirit): membership alone does not make a vanguard — "
-        "Chenghua had to 重新唤起党员身份的荣誉感和责任意识 (seed 004); 1 (probability = "
+        "Chenghua had to 重新唤起党员身份的荣誉感和责任意识 (seed004); 1 (probability = "
         "public spirit) is an assumption",
     )
     # 7.1 organising capacity gate
@@ -849,7 +849,7 @@ class Behavior(_Config):
         0.7, description="committee hours per admin item per month in a community of 2,000 "
         "adults, in proportion to its adults elsewhere (an item's work — certificates, "
         "registrations, inspections, forms — grows with the residents it concerns): 537 items ≈ "
-        "65% of the committee's hours at any size (seed 000: 537 → 69 items)"
+        "65% of the committee's hours at any size (seed000: 537 → 69 items)"
     )
     deliberation_hours_per_resident: Annotated[
         NonNegative, Param("hours/resident/month", "assumption"),
@@ -924,7 +924,7 @@ class Behavior(_Config):
         "and crowding scale of the incentive schemes (ODD §7.1 'Incentives')")
     dependency_topdown: Annotated[Share, FUNDED, Param("rate/year", "seed003")] = Field(
         0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
-        "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
+        "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed003)"
     )
     dependency_participation: Annotated[Share, Param("rate/month", "assumption")] = Field(
         0.03, description="D −= η·D per month of taking part (靠等要 ↔ co-creation)"
@@ -954,7 +954,7 @@ class Behavior(_Config):
     project_cost: Annotated[
         float, FUNDED, Param("yuan", "seed000"), Label("项目平均成本", "mean project cost"),
     ] = Field(
-        100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
+        100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed000)"
     )
     project_cost_cv: Annotated[float, FUNDED, Param("ratio", "assumption")] = Field(
         0.5, ge=0.0, le=2.0, description="coefficient of variation of project cost (lognormal)"
@@ -978,7 +978,7 @@ class Behavior(_Config):
         ByCategory(
             elder_care=0.3, childcare=0.3, environment=2.0, safety=0.5, culture=2.0, facilities=4.0
         ),
-        description="street office's project preference weights (showcase projects, seed 002)",
+        description="street office's project preference weights (showcase projects, seed002)",
     )
     base_leakage: Annotated[
         Share, FUNDED, Param("share", "assumption"),
@@ -994,7 +994,7 @@ class Behavior(_Config):
         Share, FUNDED, Param("quality (0–1)", "calibrated", "seed002"),
     ] = Field(
         0.4, description="delivery quality the street office gains from σ = 0 to σ = 1: "
-        "capacity = base + this · σ (归位 improves service, seed 002)",
+        "capacity = base + this · σ (归位 improves service, seed002)",
     )
     quality_without_projects: Annotated[Share, Param("quality (0–1)", "calibrated")] = Field(
         0.3, description="service quality residents perceive in a cycle with no delivered "
@@ -1013,8 +1013,8 @@ class Behavior(_Config):
     )
     sigma_pull: Annotated[Share, Param("rate/year", "seed002", "seed000")] = Field(
         0.3, description="λ_σ: σ −= λ_σ·(σ − policy.service_focus) per year: the office's "
-        "institutional setting (investment targets and their 考核 indicators, seed 002; removed "
-        "by the reform, 取消相应的考核指标, seed 000) pulls σ back to the policy value",
+        "institutional setting (investment targets and their 考核 indicators, seed002; removed "
+        "by the reform, 取消相应的考核指标, seed000) pulls σ back to the policy value",
     )
     donation_yuan_per_month: Annotated[
         NonNegative, ActiveWhen("policy.foundation", True), Param("yuan/month", "assumption"),
@@ -1097,15 +1097,15 @@ class Behavior(_Config):
 # -------------------------------------------------------------------------------------- policy
 class Incentives(_Config):
     """How residents respond to incentive schemes and how schemes are honoured (ODD §7.1
-    "Incentives"): points redeemed at the points mall (积分商城, seed 004), time-bank credits
-    redeemed as services (时间银行, seed 001), credibility, recognition (表彰)."""
+    "Incentives"): points redeemed at the points mall (积分商城, seed004), time-bank credits
+    redeemed as services (时间银行, seed001), credibility, recognition (表彰)."""
 
     redemption_rate: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
         Param("share/month", "seed004", "assumption"),
     ] = Field(
         0.25, description="share of one's points or credit balance one asks to redeem each month "
-        "(seed 004: online and offline points mall, 季度考评积分 quarterly points; about a "
+        "(seed004: online and offline points mall, 季度考评积分 quarterly points; about a "
         "quarter a month is an assumption)")
     initial_credibility: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
@@ -1147,8 +1147,8 @@ class Incentives(_Config):
 
 
 class Incentive(_Config):
-    """Incentive scheme (seed 004: 5 kinds of points, 每100积分兑换1元商品, points mall, 通报表扬;
-    seed 001: 时间银行). Every size is in yuan or yuan-equivalent (ODD §7.1 "Incentives")."""
+    """Incentive scheme (seed004: 5 kinds of points, 每100积分兑换1元商品, points mall, 通报表扬;
+    seed001: 时间银行). Every size is in yuan or yuan-equivalent (ODD §7.1 "Incentives")."""
 
     scheme: Annotated[
         Literal["none", "points", "time_bank", "recognition"], Param("scheme", "seed004"),
@@ -1172,13 +1172,13 @@ class Incentive(_Config):
         Param("yuan/100 points", "seed004"), Label("积分兑换", "yuan per 100 points"),
     ] = Field(
         1.0, description="yuan of goods per 100 points at the points mall (每100积分兑换1元商品, "
-        "seed 004), paid from the community's budget")
+        "seed004), paid from the community's budget")
     hours_per_activity: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
         Param("hours/activity", "seed004", "assumption"), Label("每次时长", "hours per activity"),
     ] = Field(
         2.0, description="time-bank credit hours per activity (an hour given is an hour banked; "
-        "计时 rewards by duration, seed 004); 2 hours a session is an assumption")
+        "计时 rewards by duration, seed004); 2 hours a session is an assumption")
     yuan_per_hour: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
         Param("yuan-equivalent/hour", "assumption"), Label("每小时价值", "yuan per hour"),
@@ -1189,7 +1189,7 @@ class Incentive(_Config):
 
 class Organizations(_Config):
     """Social organizations as contractors (ODD §7.3, §7.8): specialty,
-    supervision's 异常名录/黑名单 (seed 000) and tendering."""
+    supervision's 异常名录/黑名单 (seed000) and tendering."""
 
     off_specialty_quality: Annotated[
         Share, CONTRACTED, Param("share of κ", "salamon1987", "assumption"),
@@ -1210,7 +1210,7 @@ class Organizations(_Config):
     ] = Field(
         0.4, description="under supervision an organization rated below this is a problem "
         "organization (异常名录/黑名单): barred from purchase contracts, a professional one "
-        "deregistered at the evaluation (seed 000); 0.1 below a new one's reputation",
+        "deregistered at the evaluation (seed000); 0.1 below a new one's reputation",
     )
 
 
@@ -1222,7 +1222,7 @@ class Foundation(_Config):
                                                                    "assumption"),
     ] = Field(
         20_000.0, description="city budget money paid into each community's foundation a "
-        "year (成都市财政自2017年起每年预算一笔专项资金, seed 000; the amount is an assumption, "
+        "year (成都市财政自2017年起每年预算一笔专项资金, seed000; the amount is an assumption, "
         "10% of the 2009 fund)",
     )
     social_capital: Annotated[
@@ -1230,7 +1230,7 @@ class Foundation(_Config):
                                                                    "assumption"),
     ] = Field(
         10_000.0, description="social capital a community foundation raises a year: social "
-        "enterprises, low-fee service income, online giving, charity shops (seed 004; the "
+        "enterprises, low-fee service income, online giving, charity shops (seed004; the "
         "amount is an assumption, about 800 yuan a month)",
     )
 
@@ -1239,7 +1239,7 @@ Behavior.model_rebuild()  # ``incentives``, ``organizations`` and ``foundation``
 
 
 class Grid(_Config):
-    """Grid management (网格化, Haicang seed 003: 300–400 households, 1–2 workers, ≥60 visits)."""
+    """Grid management (网格化, Haicang seed003: 300–400 households, 1–2 workers, ≥60 visits)."""
 
     households_per_grid: Annotated[  # grids: whom grid workers visit, whom party members contact
         int, ActiveWhen.any_of(ActiveWhen("policy.grid.workers_per_grid", above=0),
@@ -1261,7 +1261,7 @@ class Grid(_Config):
     ] = Field(
         2.0, description="extra visit weight of vulnerable households: empty-nest elders (all "
         "adults 60+), care duties, low income (特别是对空巢老人、低保户、重点需要帮助的对象, "
-        "seed 003; the size of the weight is an assumption)",
+        "seed003; the size of the weight is an assumption)",
     )
     newcomer_priority: Annotated[
         NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
@@ -1269,7 +1269,7 @@ class Grid(_Config):
     ] = Field(
         2.0, description="extra visit weight of households that moved in within the last 12 "
         "months: grids exist to reach a mobile population the committee does not yet know (外来"
-        "人口比较多,流动性也大,经常出现管服务不到位,管理不到边, seed 003); workers register and "
+        "人口比较多,流动性也大,经常出现管服务不到位,管理不到边, seed003); workers register and "
         "visit new arrivals (管理到边). Migrants move more (§7.9), so this reaches them without a "
         "weight on migrant status; the size of the weight is an assumption",
     )
@@ -1277,7 +1277,7 @@ class Grid(_Config):
         NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
         Param("weight", "assumption"), Label("流动人口优先", "migrant priority"),
     ] = Field(
-        0.0, description="extra visit weight of migrant households, for experiments: seed 003 "
+        0.0, description="extra visit weight of migrant households, for experiments: seed003 "
         "names the vulnerable, not migrants, as the households grid workers visit, so 0 by "
         "default",
     )
@@ -1286,26 +1286,26 @@ class Grid(_Config):
         Label("就地解决", "resolved on the spot"),
     ] = Field(
         0.5, description="share of demands found on grid visits that the grid worker resolves "
-        "on the spot (切实帮群众解决实事, seed 003); the rest go to the street office",
+        "on the spot (切实帮群众解决实事, seed003); the rest go to the street office",
     )
     recent_contact_weight: Annotated[
         Share, ActiveWhen("policy.grid.workers_per_grid", above=0), Param("weight", "seed003"),
         Label("近期走访权重", "recent-contact weight"),
     ] = Field(
         0.2, description="visit weight of a household still counted as recruited at the start of "
-        "the month (workers seek out the unreached: 主动走访, seed 003)",
+        "the month (workers seek out the unreached: 主动走访, seed003)",
     )
 
 
 class Party(_Config):
-    """Party-member vanguard action (党员联系户 seed 004; 双报到 seed 001)."""
+    """Party-member vanguard action (党员联系户 seed004; 双报到 seed001)."""
 
     contacts_per_month: Annotated[
         int, Param("households/month", "seed004"), Label("党员联系户/月", "party contacts a month"),
         Control("outreach", low=0, high=24, step=1),
     ] = Field(
         6, ge=0, le=200,
-        description="households each active party member contacts per month (党员联系户, seed 004)",
+        description="households each active party member contacts per month (党员联系户, seed004)",
     )
     dual_registration: Annotated[
         bool, Param("switch", "seed001"), Label("双报到", "dual registration"), Control("outreach"),
@@ -1336,14 +1336,14 @@ class Policy(_Config):
         NonNegative, Param("yuan/year", "seed000"), Label("社区资金", "community fund"),
         Control("funeng", kind="int", low=0, high=50, step=1, scale=10_000, unit="万元/年"),
     ] = Field(
-        0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed 000)"
+        0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed000)"
     )
     fund_growth: Annotated[
         float, Field(ge=0.0, le=1.0), ActiveWhen("policy.fund_per_community", above=0),
         Param("share/year", "seed000"), Label("资金逐年递增", "fund growth"),
     ] = Field(
         0.0, description="yearly real growth of the fund, share per year: its rise beyond the "
-        "prices of what it buys (逐年递增, seed 000; the model counts yuan at the prices of the "
+        "prices of what it buys (逐年递增, seed000; the model counts yuan at the prices of the "
         "run's first year)"
     )
     training_rate: Annotated[
@@ -1392,7 +1392,7 @@ class Policy(_Config):
     supervision: Annotated[
         bool, Param("switch", "seed000", "mof2020"), Label("清理僵尸组织", "supervision"),
     ] = Field(False, description="综合监管: zombie and problem (low-reputation) organizations "
-              "cleared yearly and barred from purchase contracts (seed 000), and only "
+              "cleared yearly and barred from purchase contracts (seed000), and only "
               "organizations qualified in a project's field may bid for it")
     incubation_rate: Annotated[
         NonNegative, Param("organizations/10,000 residents/year", "seed000", "assumption"),
