@@ -671,3 +671,19 @@ def test_analysis_titles_are_chinese_in_zh_and_english_in_en(method):
                        lang="en")
     assert cjk.search(zh.get_suptitle()) and not cjk.search(en.get_suptitle())
     assert not any(cjk.search(t.get_text()) for t in en.findobj(lambda a: hasattr(a, "get_text")))
+
+
+def test_a_title_counts_replicates_even_when_the_noise_share_is_undefined():
+    """The noise share is NaN when no point has replicates that all are finite; the title
+    said "one replicate per point" then, whatever the replicates were."""
+    from sim.analysis import MetricStatus, metric_figure
+
+    table = _grid_table("policy.devolution", [0.0, 0.5, 1.0], [0.1, 0.3, 0.2])
+    table["noise_share"] = np.nan
+    for replicates, said in (((3, 3), "3 replicates per point"),
+                             ((2, 4), "2–4 replicates per point"),
+                             ((1, 1), "one replicate per point")):
+        fig = metric_figure("grid", table, [{"name": "policy.devolution"}], "y",
+                            MetricStatus("y", "ok", replicates=replicates), lang="en")
+        title = " ".join(fig.get_suptitle().split())
+        assert said in title and ("one replicate" in title) == (replicates == (1, 1))
