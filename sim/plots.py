@@ -186,14 +186,17 @@ def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def draw_band(
-    ax: Axes, ts: pd.DataFrame, metric: str, label: str, color: str | None = None
+    ax: Axes, ts: pd.DataFrame, metric: str, label: str, color: str | None = None,
+    dodge: float = 0.0
 ) -> None:
     """Draw ``metric``'s mean line and its band on ``ax``; a single month is drawn as a marker
-    with whiskers, since a line or band of one point would be invisible."""
+    with whiskers, since a line or band of one point would be invisible, moved ``dodge``
+    months aside so that the whiskers of several metrics do not cover each other."""
     band = mean_band(ts, metric)
     if len(band) == 1:
         whiskers = np.array([band["mean"] - band["low"], band["high"] - band["mean"]])
-        ax.errorbar(band["month"], band["mean"], yerr=np.nan_to_num(whiskers), label=label,
+        ax.errorbar(band["month"] + dodge, band["mean"], yerr=np.nan_to_num(whiskers),
+                    label=label,
                     color=color, marker="o", capsize=4, linestyle="none")
         return
     (line,) = ax.plot(band["month"], band["mean"], label=label, color=color, linewidth=1.6)
@@ -321,8 +324,9 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
              for mark in schedule_marks(schedule, lang, color[name],
                                         name if len(scenarios) > 1 else None)]
     for ax, metric in zip(axes, names, strict=False):
-        for name in scenarios:
-            draw_band(ax, ts[ts["scenario"] == name], metric, label=str(name), color=color[name])
+        for i, name in enumerate(scenarios):
+            draw_band(ax, ts[ts["scenario"] == name], metric, label=str(name), color=color[name],
+                      dodge=0.08 * (i - (len(scenarios) - 1) / 2))
         _label_axes(ax, metric, lang, title=labels.label(metric, lang))
         _mark_changes(ax, marks, short=True)
     for ax in axes[len(names):]:
@@ -356,8 +360,9 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
     fig.suptitle(f"{word(title, lang)}\n{scenarios}: {_band_note(ts, lang)}", fontsize="medium")
     for ax, (panel_title, names) in zip(axes, panels, strict=True):
-        for name in names:
-            draw_band(ax, ts, name, label=_legend_label(name, lang))
+        for i, name in enumerate(names):
+            draw_band(ax, ts, name, label=_legend_label(name, lang),
+                      dodge=0.08 * (i - (len(names) - 1) / 2))
         _label_axes(ax, names[0], lang, title=word(panel_title, lang) if panel_title else None)
         _mark_changes(ax, marks)
         ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
@@ -438,9 +443,10 @@ def _month_ticks(ax: Axes) -> None:
     """Whole months on x: every 12 months (whole years) on runs of two years or more, every
     quarter on shorter ones."""
     first, last = _months_drawn(ax)
-    if last == first:
-        ax.set_xticks([first])
-        ax.set_xlim(first - 0.5, first + 0.5)
+    if last - first < 1:  # one month (its markers dodged aside)
+        month = round((first + last) / 2)
+        ax.set_xticks([month])
+        ax.set_xlim(month - 0.5, month + 0.5)
     elif last >= YEARLY:
         ax.xaxis.set_major_locator(MultipleLocator(12))
         ax.xaxis.set_minor_locator(MultipleLocator(3))
