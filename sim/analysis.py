@@ -551,6 +551,26 @@ the figure."""
 def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
           status: MetricStatus, target: Path, design: str = "",
           design_points: pd.DataFrame | None = None) -> list[Path]:
+    """Save :func:`metric_figure` as ``target/<method>_<name>.png`` (nothing when it draws
+    nothing); the list of files written."""
+    import matplotlib.pyplot as plt
+
+    fig = metric_figure(method, table, parameters, name, status, design, design_points)
+    if fig is None:
+        return []
+    path = target / f"{method}_{name}.png"
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return [path]
+
+
+def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
+                  status: MetricStatus, design: str = "",
+                  design_points: pd.DataFrame | None = None):
+    """The figure of one metric's analysis (``table`` as :func:`analyze` gives it): S1/ST bars
+    (Sobol, FAST), μ* against σ (Morris), points per parameter (random designs), lines or a
+    heatmap (grids); None where a grid varies more than two parameters. A pyplot figure:
+    close it with ``matplotlib.pyplot.close`` when done."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -576,7 +596,7 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
         ax = None
     elif not _grid_plot(ax, table, parameters, name, fig, design_points):
         plt.close(fig)
-        return []
+        return None
     if status.status == "partly-non-finite":
         not_drawn = int((~np.isfinite(table["mean"].to_numpy(dtype=float))).sum())
         subtitle += f"; {not_drawn} of {len(table)} means not finite, not drawn"
@@ -588,10 +608,7 @@ def _plot(method: str, table: pd.DataFrame, parameters: list[dict], name: str,
         fig.suptitle(title, fontsize=10)
     else:
         ax.set_title(title, fontsize=10)
-    path = target / f"{method}_{name}.png"
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return [path]
+    return fig
 
 
 def _wrapped(text: str) -> str:
