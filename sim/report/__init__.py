@@ -76,6 +76,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "commit": ("代码版本 (git)", "code (git commit)"),
     "dirty": ("有未提交的修改", "with uncommitted changes"),
     "seeds": ("随机种子", "seeds"),
+    "seeding": ("种子规则", "seeding rule"),
+    "marginals": ("后验边缘分布", "Posterior marginals"),
+    "pairs": ("后验两两分布", "Posterior pairs"),
     "versions": ("软件版本", "versions"),
     "interval_rule": ("区间规则", "interval rule"),
     "mean_interval": ("均值 [95% 区间]", "mean [95% interval]"),
@@ -266,7 +269,7 @@ def build(directory: str | Path, lang: str = "both") -> str:
     sections = {"run": _run_sections, "compare": _compare_sections,
                 "sweep": _sweep_sections, "calibration": _calibration_sections}[kind](
         directory, manifest, lang)
-    title = f"{word('report', lang)}: {word(kind, lang)} — {_subject(kind, manifest)}"
+    title = f"{word('report', lang)}: {word(kind, lang)} — {_subject(kind, manifest, directory)}"
     page = Page(title=title, lang=lang, kind=kind, directory=str(directory),
                 sections=sections, commands=_commands(kind, manifest, directory, lang),
                 facts=_facts(kind, manifest, lang),
@@ -564,10 +567,10 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str
     salt = _Salt()
     figures = []
     if priors:
-        figures.append(Figure(word("credible", lang), svg_of(_draw(
+        figures.append(Figure(word("marginals", lang), svg_of(_draw(
             calibrate.marginals_figure, last, priors, labels, lang=lang), salt())))
         if 1 < len(priors) <= MAX_PAIRS:
-            figures.append(Figure(word("calibration", lang), svg_of(_draw(
+            figures.append(Figure(word("pairs", lang), svg_of(_draw(
                 calibrate.pairs_figure, last, priors, labels, lang=lang), salt())))
     blocks = [("settings", to_yaml({k: v for k, v in manifest.items()
                                     if k in ("settings", "stopping", "stop_reason_text")}))]
@@ -599,12 +602,16 @@ def _predictive_table(table: pd.DataFrame, lang: str, rule: str) -> Table:
 
 
 # ---------------------------------------------------------------------- manifest, commands
-def _subject(kind: str, manifest: dict[str, Any]) -> str:
+def _subject(kind: str, manifest: dict[str, Any], directory: Path) -> str:
+    """What the page is about: the scenarios, the experiment file or the targets file (the
+    directory's name when the manifest names none)."""
     if kind in ("run", "compare"):
         return ", ".join(run["scenario"]["name"] for run in manifest["runs"])
     if kind == "sweep":
-        return str(manifest.get("experiment_file", ""))
-    return str(manifest.get("settings", {}).get("targets_file", ""))
+        subject = manifest.get("experiment_file")
+    else:
+        subject = manifest.get("settings", {}).get("targets_file")
+    return Path(subject).name if subject else directory.name
 
 
 def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
@@ -628,7 +635,7 @@ def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
             [word("versions", lang), ", ".join(f"{k} {v}" for k, v in
                                                (manifest.get("versions") or {}).items())]]
     if manifest.get("seeding"):
-        rows.append([word("seeds", lang), str(manifest["seeding"])])
+        rows.append([word("seeding", lang), str(manifest["seeding"])])
     return Table(word("manifest", lang), [word("field", lang), word("value", lang)], rows)
 
 
