@@ -1,4 +1,4 @@
-"""Model levels beside MODEL.md's calibration anchors, for docs/ODD.md §9.
+"""Model levels beside the calibration anchors (sources: docs/SOURCES.md), for docs/ODD.md §9.
 
     python benchmarks/calibration.py [--replicates 10] [--workers 2]
 

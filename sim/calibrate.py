@@ -67,7 +67,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import json
 import math
 import os
@@ -1083,11 +1082,6 @@ def _write_manifest(out_dir: Path, command: Sequence[str] | None, settings: Mapp
     data = manifest_fields("calibration", command, fields)
     data["kind"] = "calibration"
     write_manifest(out_dir, data)
-
-
-def targets_digest(path: str | Path) -> str:
-    """SHA-256 of a targets file's bytes (a resume must read the same file)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 __all__ = ["Calibration", "ObservedSdScale", "PriorLike", "calibrate",

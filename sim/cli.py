@@ -712,7 +712,7 @@ def cmd_calibrate(args: argparse.Namespace, command: list[str]) -> int:
                            "label_en": t.label.en, "source": " ".join(t.source.split())}
                   for t in loaded.targets},
         identity={"targets_file": str(Path(args.targets).resolve()),
-                  "targets_sha256": engine.targets_digest(args.targets),
+                  "targets_content_sha256": loaded.content_digest,
                   "replicates": int(loaded.replicates)},
         command=command)
     print(_calibration_report(engine, result))

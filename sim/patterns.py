@@ -1,10 +1,10 @@
 """Patterns that hold across contexts, not at one tuned point (``cogov patterns``; ODD §9.4).
 
 The catalogue (:data:`CATALOGUE`) declares every pattern once: its id, a bilingual label, its
-source (MODEL.md §9 or a seed document), the shipped scenario it starts from, its arms (policy
-overrides that differ only in the levers the pattern names) and its checks: a measure compared
-between two arms (or within one), the required direction, and an effect-size floor (or ceiling)
-in the measure's own units, with the reason for that size.
+source (a pattern of ODD §1, a case document of docs/SOURCES.md), the shipped scenario it starts
+from, its arms (policy overrides that differ only in the levers the pattern names) and its
+checks: a measure compared between two arms (or within one), the required direction, and an
+effect-size floor (or ceiling) in the measure's own units, with the reason for that size.
 
 Contexts (:func:`design`): a Latin hypercube (``scipy.stats.qmc``) over community size, migrant
 and party shares, fund size and the levers no pattern's arms hold; each pattern's own levers are
@@ -179,13 +179,13 @@ class Pattern:
 
 
 NOMINAL_GOVERNMENT = {
-    # a government that has not reformed itself (seed 002): the baseline's 归位 levers
+    # a government that has not reformed itself (seed002): the baseline's 归位 levers
     "policy.service_focus": 0.4, "policy.admin_items": 537, "policy.transparency": 0.3,
     "policy.resident_evaluation": False, "policy.training_rate": 0.0,
     "policy.purchase_share": 0.0, "policy.supervision": False, "policy.foundation": False,
 }
 FULL_REFORM = {
-    # chengdu_reform.yaml's levers (seed 000): 还权 + 归位 + 赋能
+    # chengdu_reform.yaml's levers (seed000): 还权 + 归位 + 赋能
     "policy.service_focus": 0.8, "policy.admin_items": 69, "policy.transparency": 0.66,
     "policy.resident_evaluation": True, "policy.training_rate": 0.015,
     "policy.purchase_share": 0.5, "policy.supervision": True, "policy.foundation": True,
@@ -195,7 +195,7 @@ CAPABLE_ORGANIZATIONS = {
     # Beta(8, 2), against the office's 0.4 + 0.4σ), dense enough that most categories have
     # several bidders (30 per 10,000: a single-community street holds 3–15 of them, where
     # Haicang's 7 per 10,000 spread over its 19 communities would leave one or two), kept up by
-    # incubation and training (seed 000: 培育 and 质量提升) under supervision
+    # incubation and training (seed000: 培育 and 质量提升) under supervision
     "structure.social_orgs_per_10k": 30.0, "behavior.professional_capacity": {"a": 8, "b": 2},
     "policy.incubation_rate": 1.0, "policy.training_rate": 0.03, "policy.supervision": True,
 }
@@ -206,7 +206,7 @@ PARTICIPATION_FLOOR_REASON = (
 CATALOGUE: tuple[Pattern, ...] = (
     Pattern(
         "fund_lever", "资金撬动参与", "the fund as a lever for participation",
-        "MODEL.md §9.1; seed 000 (撬板)", "baseline.yaml",
+        "ODD §1 pattern 1; seed000 (撬板)", "baseline.yaml",
         {"fund_devolved": {"policy.devolution": 1.0},
          "no_fund": {"policy.fund_per_community": 0, "policy.devolution": 0.0}},
         (Check(summary("participation_any_last12"), "fund_devolved", "no_fund", "more", 0.005,
@@ -214,7 +214,7 @@ CATALOGUE: tuple[Pattern, ...] = (
     ),
     Pattern(
         "top_down_dependency", "自上而下助长依赖、花钱多", "top-down provision breeds "
-        "dependency and buys less satisfaction", "MODEL.md §9.2; seed 003 (靠等要)",
+        "dependency and buys less satisfaction", "ODD §1 pattern 2; seed003 (靠等要)",
         "chengdu_reform.yaml",
         {"top_down": {"policy.devolution": 0.0},
          "devolved": {"policy.devolution": 1.0},
@@ -224,11 +224,11 @@ CATALOGUE: tuple[Pattern, ...] = (
                "starting level, the least that is a change in 靠等要 rather than noise"),
          Check(satisfaction_per_10k("no_fund"), "devolved", "top_down", "more", 0.0005,
                "0.01 more mean satisfaction for each 200,000 yuan a year (the fund's floor, "
-               "seed 000): a hundredth of the scale per fund, the least worth the council")),
+               "seed000): a hundredth of the scale per fund, the least worth the council")),
     ),
     Pattern(
         "migrant_gap", "流动人口参与少、网格缩小差距", "migrants take part less; grid "
-        "outreach narrows the representation gap", "MODEL.md §9.3; seed 003",
+        "outreach narrows the representation gap", "ODD §1 pattern 3; seed003",
         "baseline.yaml",
         {"no_grid": {"policy.grid.workers_per_grid": 0},
          "grid": {"policy.grid.workers_per_grid": 2}},
@@ -242,7 +242,7 @@ CATALOGUE: tuple[Pattern, ...] = (
     ),
     Pattern(
         "party_outreach", "党员联系户带动群众", "party outreach raises non-members' "
-        "participation", "MODEL.md §9.4; seed 004 (党员联系户)", "baseline.yaml",
+        "participation", "ODD §1 pattern 4; seed004 (党员联系户)", "baseline.yaml",
         {"contacts": {"policy.party.contacts_per_month": 6},
          "no_contacts": {"policy.party.contacts_per_month": 0}},
         (Check(summary("participation_nonparty_last12"), "contacts", "no_contacts", "more",
@@ -250,7 +250,7 @@ CATALOGUE: tuple[Pattern, ...] = (
     ),
     Pattern(
         "nominal_devolution", "新瓶装老酒", "nominal devolution gains little; the full reform "
-        "gains", "seed 002 (新瓶装老酒); MODEL.md §9.5", "nominal_devolution.yaml",
+        "gains", "ODD §1 pattern 5; seed002 (新瓶装老酒)", "nominal_devolution.yaml",
         {"baseline": {**NOMINAL_GOVERNMENT, "policy.fund_per_community": 0,
                       "policy.devolution": 0.0},
          "nominal": {**NOMINAL_GOVERNMENT, "policy.devolution": 1.0},
@@ -258,7 +258,7 @@ CATALOGUE: tuple[Pattern, ...] = (
         (Check(summary("participation_any_last12"), "nominal", "baseline", "at_most", 0.005,
                "ceiling: below the half point at which a single lever counts as a lever (the "
                "floor of fund_lever) — the fund and a council on paper are no lever, 'little or "
-               "nothing' (seed 002: residents have no personal stake, no interest in taking "
+               "nothing' (seed002: residents have no personal stake, no interest in taking "
                "part)"),
          Check(summary("participation_any_last12"), "reform", "baseline", "more", 0.01,
                "one percentage point, twice the single-lever floor: the whole reform must do "
@@ -266,17 +266,17 @@ CATALOGUE: tuple[Pattern, ...] = (
     ),
     Pattern(
         "purchase_capable", "组织有能力时购买服务有益", "purchase of services helps where "
-        "organizations are capable", "seed 000 (三社联动)", "chengdu_reform.yaml",
+        "organizations are capable", "ODD §1 pattern 6; seed000 (三社联动)", "chengdu_reform.yaml",
         {"purchase": {**CAPABLE_ORGANIZATIONS, "policy.purchase_share": 1.0},
          "no_purchase": {**CAPABLE_ORGANIZATIONS, "policy.purchase_share": 0.0}},
         (Check(summary("needs_met_last12"), "purchase", "no_purchase", "more", 0.01,
                "one point of the need-weighted share served when every project is bought "
                "rather than delivered by the office: the least a purchase programme of "
-               "108,000-yuan projects (seed 000) should show"),),
+               "108,000-yuan projects (seed000) should show"),),
     ),
     Pattern(
         "outreach_trust", "走访解决问题提升信任", "outreach that gets problems solved raises "
-        "trust", "MODEL.md §9.6; seed 001 (接诉即办); seed 003 (帮群众解决实事)",
+        "trust", "ODD §1 pattern 7; seed001 (接诉即办); seed003 (帮群众解决实事)",
         "chengdu_reform.yaml",
         {"outreach": {"policy.grid.workers_per_grid": 2, "policy.party.contacts_per_month": 6,
                       "policy.service_focus": 0.8},
@@ -288,7 +288,7 @@ CATALOGUE: tuple[Pattern, ...] = (
     ),
     Pattern(
         "steady_state", "参与趋于稳定", "participation settles to a steady state",
-        "MODEL.md §9.6; issue 9 (no ratchets)", "chengdu_reform.yaml",
+        "ODD §1 pattern 8; issue 9 (no ratchets)", "chengdu_reform.yaml",
         {"reform": {}},
         (Check(PARTICIPATION_SLOPE, "reform", None, "within", 0.001,
                "0.1 points a year over years 16–20 (issue 9): a drift that would move "
@@ -336,18 +336,18 @@ CONTEXT: tuple[ContextVariable, ...] = (
     ContextVariable("structure.residents_per_community", 1000, 5000, True,
                     "issue 9; 500–2,500 households, inside the 1,000–3,000 standard"),
     ContextVariable("population.migrant_share", 0.1, 0.6,
-                    source="issue 9; Haicang 0.56 (seed 003)"),
-    ContextVariable("population.party_share", 0.04, 0.12, source="issue 9; ~7% (bulletin 2023)"),
+                    source="issue 9; Haicang 0.56 (seed003)"),
+    ContextVariable("population.party_share", 0.04, 0.12, source="issue 9; ~7% (party2023)"),
     ContextVariable("policy.fund_per_community", 100_000, 400_000,
-                    source="issue 9; 200,000 floor (seed 000) to 2018's ~400,000"),
+                    source="issue 9; 200,000 floor (seed000) to 2018's ~400,000"),
     ContextVariable("policy.devolution", 0.0, 1.0, source="the lever's range"),
     ContextVariable("policy.transparency", 0.3, 0.83, source="baseline 0.3 to Chenghua 0.83"),
     ContextVariable("policy.service_focus", 0.4, 0.8, source="baseline 0.4 to reform 0.8"),
-    ContextVariable("policy.admin_items", 69, 537, True, source="537 → 69 (seed 000)"),
+    ContextVariable("policy.admin_items", 69, 537, True, source="537 → 69 (seed000)"),
     ContextVariable("policy.purchase_share", 0.0, 0.5, source="baseline 0 to reform 0.5"),
     ContextVariable("policy.training_rate", 0.0, 0.03, source="0 to twice the reform's 0.015"),
-    ContextVariable("policy.grid.workers_per_grid", 0, 2, True, source="none to 2 (seed 003)"),
-    ContextVariable("policy.party.contacts_per_month", 0, 12, True, source="0 to 12 (seed 004)"),
+    ContextVariable("policy.grid.workers_per_grid", 0, 2, True, source="none to 2 (seed003)"),
+    ContextVariable("policy.party.contacts_per_month", 0, 12, True, source="0 to 12 (seed004)"),
     ContextVariable("policy.incubation_rate", 0.5, 1.0, source="default 0.5 to Haicang 1.0"),
 )
 """The context design's dimensions: the four of issue 9 and the levers a pattern may not

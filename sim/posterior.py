@@ -168,7 +168,7 @@ def load(path: str | Path) -> Posterior:
         "effective_sample_size": float(1 / (last["weight"] ** 2).sum()),
         "coefficients": list(keys),
         **{name: settings[k] for k, name in (("targets_file", "targets_file"),
-                                             ("targets_sha256", "targets_sha256"),
+                                             ("targets_content_sha256", "targets_content_sha256"),
                                              ("seed", "calibration_seed")) if k in settings},
     }
     return Posterior(path, keys, last, generation, identity)

@@ -1,4 +1,4 @@
-"""The scenario schema: every parameter declared once (MODEL.md §5–6, INTERFACE.md "Files").
+"""The scenario schema: every parameter declared once (docs/ODD.md §5–6, INTERFACE.md "Files").
 
 The first of the three parts of configuration (sim/loading.py reads files into plain data with
 a line map; sim/errors.py holds the one error family and its :class:`~sim.errors.Problem`
@@ -19,7 +19,8 @@ number means, equations, figures quoted from the sources). docs/ODD.md §6.2–6
 from all this (``python -m sim.odd_table``), and tests/test_schema.py fails when a parameter lacks
 a unit or a source, or a lever a label.
 
-Seed file names (``seed 000`` …) refer to ``shared/seeds/``.
+Citation keys (``seed000``, ``ledyard1995``, …) are the entries of docs/SOURCES.md; "seed000" in
+the descriptions is ``seed000``.
 """
 
 from __future__ import annotations
@@ -58,10 +59,10 @@ from sim.loading import (
 )
 
 CATEGORIES = ("elder_care", "childcare", "environment", "safety", "culture", "facilities")
-"""The K = 6 project categories of MODEL.md §2 (needs simplex)."""
+"""The K = 6 project categories of ODD §2.2 (needs simplex)."""
 
 ACTIVITIES = ("deliberate", "volunteer", "monitor")
-"""议事, 志愿, 监督 (MODEL.md §2, took_part[a])."""
+"""议事, 志愿, 监督 (ODD §2.2, took_part[a])."""
 
 AGE_GROUPS = ("youth", "adult", "elder")
 
@@ -71,31 +72,83 @@ NonNegative = Annotated[float, Field(ge=0.0)]
 
 # ------------------------------------------------------------------------------- metadata
 SOURCE_WORDS: dict[str, str] = {
-    "assumption": "a modelling choice with no data behind the number (often MODEL.md's default)",
+    "assumption": "a modelling choice with no data behind the number (often the reference "
+                  "design's default)",
     "calibrated": "set so that the model meets the anchors of docs/ODD.md §9.2 (the "
                   "recalibration of `a93fd91`, §10 D31–D34)",
 }
 """Sources that are not citations, and what they mean."""
 
 SOURCES: dict[str, str] = {
-    "seed000": "Chengdu Academy of Social Sciences (2021): Chengdu's \"people-centred\" "
-               "grassroots governance, 1949 to now (`shared/seeds/000_ab6f097bc2cac09c.txt`)",
-    "seed001": "Beijing Academy of Social Sciences: moving governance down to the grassroots "
-               "(`shared/seeds/001_af6a467796f1c1c1.txt`)",
-    "seed002": "Case study: 还权、赋能、归位 in Chengdu's urban and rural communities "
-               "(`shared/seeds/002_2f713a116097645e.txt`)",
-    "seed003": "Thesis: Xiamen Haicang 共同缔造 (co-creation) "
-               "(`shared/seeds/003_59ff58cbf0ad246f.txt`)",
-    "seed004": "People's Tribune panel on Chengdu Chenghua district "
-               "(`shared/seeds/004_93b2559bc1c680c0.txt`)",
-    "standards": "Provincial community-building standards: communities of 1,000–3,000 "
+    "seed000": "胡燕 (Hu Yan) & 卢晓莉 (Lu Xiaoli) (2021). "
+               "“以人民为中心”的基层社会治理实践——党建引领基层社会治理的“成都样本” [Grassroots "
+               "social governance centred on the people: the “Chengdu sample” of party-led "
+               "grassroots governance]. Chengdu Academy of Social Sciences (成都市社会科学院), "
+               "www.cdsk.org.cn, published 15 March 2021. Authors from the byline at the end of "
+               "the text, date and site from its header. Case file "
+               "`seeds/000_ab6f097bc2cac09c.txt`: 还权/赋能/归位 defined; village fund ≥200,000 "
+               "yuan a year from 2009, all communities from 2012, rising yearly; community tasks "
+               "cut 537 → 69; 三社联动; community foundations; the 民主议定/监督/评议 project "
+               "cycle",
+    "seed001": "袁振龙 (Yuan Zhenlong) (n.d., 2024 or later). "
+               "推动社会治理重心向基层下移的社会实践 [Moving the focus of social governance down "
+               "to the grassroots in practice]. Published on the 七一客户端 / 七一网 platform of "
+               "当代党员杂志社 (Contemporary Party Member magazine), whose copyright notice ends "
+               "the text. Author (director of the Institute of Comprehensive Governance, Beijing "
+               "Academy of Social Sciences) from the closing note; the text gives no date or "
+               "issue: it cites a document of 22 July 2024 and is an interim output of the "
+               "academy's project KY2024G0154, hence 2024 or later. Case file "
+               "`seeds/001_af6a467796f1c1c1.txt`: party-building coordination committees; 双报到; "
+               "time-bank points; duty lists of street offices and residents' committees; "
+               "deliberation councils and supervision committees; workers' pay and training",
+    "seed002": "Author not named (n.d., 2011 or later). "
+               "基层社会治理的还权与赋能和归位——以成都市城乡社区治理创新实践为例 [Returning "
+               "power, empowerment and back to proper roles in grassroots social governance: "
+               "Chengdu's innovations in urban and rural community governance]; English title in "
+               "the text: “Local Governance: Restitution to authority, Empowerment, Back to "
+               "standard — Innovative Practice in Urban and Rural Community Governance Case "
+               "Study”. A journal article (abstract and keywords in Chinese and English) copied "
+               "by a web site that names neither author nor journal; the latest event it reports "
+               "is the reform launched at the end of 2010. Case file "
+               "`seeds/002_2f713a116097645e.txt`: residents' committees as “the government's "
+               "feet”; street offices 越位 and 缺位; Jinjiang 2008; 50 service items moved to "
+               "service stations; 新瓶装老酒 when government does not reform first; “no personal "
+               "stake, no interest in taking part”",
+    "seed003": "Author not named (n.d., 2013 or later). "
+               "基层社会治理创新有效实现的外部条件——以厦门海沧区共同缔造为研究对象 [External "
+               "conditions for effective innovation in grassroots social governance: Xiamen "
+               "Haicang's co-creation (共同缔造)]. A thesis (chapters, references omitted) copied "
+               "by www.wllwen.com (article 37890), which names neither author nor university; the "
+               "latest year it reports is 2013. Case file `seeds/003_59ff58cbf0ad246f.txt`: "
+               "migrants 16.47 of 29.49 万 residents (2011); 19 communities, 205 social "
+               "organizations; grids of 300–400 households with 1–2 grid workers, ≥60 household "
+               "visits a month over 10 days; 58 + 27 duties moved down; 义工卡 volunteer cards; "
+               "给与式治理 breeds 靠等要 dependency",
+    "seed004": "人民论坛专题调研组 (People's Tribune research group), with 张玉杰 (Zhang Yujie), "
+               "林梅 (Lin Mei), 程萍 (Cheng Ping), 贾华强 (Jia Huaqiang) (Party School of the CPC "
+               "Central Committee) and 王时浩 (Wang Shihao, formerly Ministry of Civil Affairs) "
+               "(n.d., after October 2019). Panel on 成都市成华区推进基层治理现代化的探索实践 "
+               "[How Chengdu's Chenghua district modernises grassroots governance]. 人民论坛 "
+               "(People's Tribune). Participants, magazine and editors (程静静, 王嘉骐) from the "
+               "text, which gives no title or date; the latest event it reports is the Chenghua "
+               "community development foundation of October 2019. Case file "
+               "`seeds/004_93b2559bc1c680c0.txt`: four-level party grid down to party-member "
+               "contact households; points (five kinds, 100 points = 1 yuan); community "
+               "development foundation (2019) and micro-funds; 一事一议 deliberation; disclosure "
+               "of whether suggestions were adopted; its wording "
+               "(以基层治理现代化助推中国式现代化) suggests 2022 or later",
+    "standards": "Provincial community-building standards, as cited by cogov's reference design "
+                 "(no province, title or year given; not identified): communities of 1,000–3,000 "
                  "households, at least 18 committee workers per 10,000 residents",
-    "ssuns2017": "Shanghai Urban Neighbourhood Survey 2017: 27.5% of residents almost never "
-                 "talk with their neighbours",
-    "bluebook2023": "Blue book of China's social organizations (2023): 6.3 social "
-                    "organizations per 10,000 residents nationally in 2022",
-    "party2023": "Statistical bulletin of the Communist Party of China (2023): members about "
-                 "7% of the population, 28% aged 61 or older",
+    "ssuns2017": "Shanghai Urban Neighbourhood Survey 2017: 27.5% of residents almost never talk "
+                 "with their neighbours; about 70% do not know their committee director (figures "
+                 "as cited by cogov's reference design; the survey report was not identified)",
+    "bluebook2023": "Blue book of China's social organizations (2023): 6.3 social organizations "
+                    "per 10,000 residents nationally in 2022 (as cited by cogov's reference "
+                    "design; editors and publisher not identified)",
+    "party2023": "Statistical bulletin of the Communist Party of China (2023): members about 7% "
+                 "of the population, 28% aged 61 or older (中国共产党党内统计公报, issued by the "
+                 "Organization Department of the CPC Central Committee)",
     "ledyard1995": "Ledyard, J. O. (1995). Public goods: a survey of experimental research. "
                    "In Kagel & Roth (eds.), Handbook of Experimental Economics",
     "fischbacher2010": "Fischbacher, U. & Gächter, S. (2010). Social preferences, beliefs, and "
@@ -157,8 +210,44 @@ SOURCES: dict[str, str] = {
                 "Review 39(4); Jing, Y. & Chen, B. (2012). Is competitive contracting really "
                 "competitive? Exploring government-nonprofit collaboration in China. "
                 "International Public Management Journal 15(4)",
+    "cabannes2014": "Cabannes, Y. & Zhuang, M. (2014). Participatory budgeting at scale and "
+                    "bridging the rural–urban divide in Chengdu. Environment and Urbanization "
+                    "26(1): 257–275: more than 40,000 projects in more than 2,300 villages and "
+                    "communities of Chengdu, 2009–12",
+    "participedia": "Participedia (participedia.net), its case entry on participatory budgeting "
+                    "in Chengdu: the fund was about USD 54–63k per village or community a year "
+                    "by 2018 (cited by cogov's reference design by the site's name only; the "
+                    "entry's title and date were not identified)",
+    "shanghai_election": "A Shanghai social survey of residents' committee elections (N = "
+                         "6,581): turnout 47.9%; ages 18–29 13.8%, 70–79 77.7%; party members "
+                         "65.1%, others 48.4% (cited by cogov's reference design by subject and "
+                         "sample size only; authors, title and year not identified)",
+    "volunteer_reports": "Press reports of city statistics on registered volunteers: 23.0% of "
+                         "residents in Shanghai (2021), 19.7% in Chongqing (2020); active "
+                         "volunteers far fewer (cited by cogov's reference design without naming "
+                         "the reports; not identified)",
+    "porto_alegre": "Participatory budgeting in Porto Alegre, 1999–2000: 1.2–1.5% of residents "
+                    "took part a year (cited by cogov's reference design to Baiocchi and to "
+                    "Avritzer & Wampler, with no titles or years; the works were not identified)",
+    "grimm2006": "Grimm, V., Berger, U., Bastiansen, F. et al. (2006). A standard protocol for "
+                 "describing individual-based and agent-based models. Ecological Modelling "
+                 "198(1–2): 115–126",
+    "grimm2020": "Grimm, V., Railsback, S. F., Vincenot, C. E. et al. (2020). The ODD protocol "
+                 "for describing agent-based and other simulation models: a second update to "
+                 "improve clarity, replication, and structural realism. Journal of Artificial "
+                 "Societies and Social Simulation 23(2): 7",
+    "toni2009": "Toni, T., Welch, D., Strelkowa, N., Ipsen, A. & Stumpf, M. P. H. (2009). "
+                "Approximate Bayesian computation scheme for parameter inference and model "
+                "selection in dynamical systems. Journal of the Royal Society Interface 6(31): "
+                "187–202",
+    "klinger2018": "Klinger, E., Rickert, D. & Hasenauer, J. (2018). pyABC: distributed, "
+                   "likelihood-free inference. Bioinformatics 34(20): 3591–3593",
+    "prangle2017": "Prangle, D. (2017). Adapting the ABC distance function. Bayesian Analysis "
+                   "12(1): 289–309",
 }
-"""Citation key → reference, for :attr:`Param.sources` (docs/ODD.md §6.3 lists them)."""
+"""Citation key → reference: the keys :attr:`Param.sources` may give and every citation of the
+scenarios, calibration files and docs. docs/SOURCES.md (an entry and anchor per key) and the
+table of docs/ODD.md §6.3 are generated from it (``python -m sim.odd_table``)."""
 
 LEVER_GROUPS: tuple[tuple[str, str, str], ...] = (
     ("huanquan", "还权", "Returning power"),
@@ -341,7 +430,7 @@ def refuse_bool_for_number(value: Any, annotation: Any) -> Any:
 
 # ----------------------------------------------------------------------------------- structure
 class Structure(_Config):
-    """District → street offices → communities → grids → buildings (MODEL.md §2)."""
+    """District → street offices → communities → grids → buildings (ODD §2.1)."""
 
     street_offices: Annotated[int, Param("count", "assumption")] = Field(
         1, ge=1, le=1000, description="street offices (街道) in the district"
@@ -349,7 +438,9 @@ class Structure(_Config):
     communities_per_street: Annotated[int, Param("count", "assumption")] = Field(
         1, ge=1, le=1000, description="communities (社区) per street office"
     )
-    residents_per_community: Annotated[int, Param("adults", "standards")] = Field(
+    residents_per_community: Annotated[
+        int, Param("adults", "standards"), Label("每社区居民数", "residents per community"),
+    ] = Field(
         2000, ge=20, le=200_000,
         description="adult residents per community; communities have 1,000–3,000 households "
         "(provincial standards)",
@@ -360,19 +451,21 @@ class Structure(_Config):
     households_per_building: Annotated[int, Param("households", "assumption")] = Field(
         40, ge=1, le=1000, description="households per building/yard (院落)"
     )
-    building_tie_prob: Annotated[Share, Param("probability", "ssuns2017")] = Field(
+    building_tie_prob: Annotated[
+        Share, Param("probability", "ssuns2017"), Label("楼内相识概率", "building tie probability"),
+    ] = Field(
         0.0178, description="p_building: chance two adults of one building know each other "
         "once both have lived there a while; with residential mobility about a tenth of these "
         "ties are not yet made at any time (§7.9), so (1 − 0.9·p)^79 ≈ 28% of adults have no "
         "tie in their building (27.5% almost never talk with neighbours, Shanghai Urban "
-        "Neighbourhood Survey 2017); MODEL.md §2",
+        "Neighbourhood Survey 2017, ssuns2017); ODD §2.3",
     )
     small_world_degree: Annotated[int, Param("ties", "assumption")] = Field(
-        4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); MODEL.md §2"
+        4, ge=0, le=50, description="k: mean degree of the Watts–Strogatz layer (even); ODD §2.3"
     )
     small_world_rewiring: Annotated[Share, Param("probability", "assumption")] = Field(
         0.1, description="beta: Watts–Strogatz rewiring probability; the ring runs over the "
-        "community's adults in random order (acquaintances beyond the building); MODEL.md §2"
+        "community's adults in random order (acquaintances beyond the building); ODD §2.3"
     )
     community_workers_per_10k: Annotated[
         float, Param("workers/10,000 residents", "standards"),
@@ -385,14 +478,14 @@ class Structure(_Config):
     )
     street_staff_hours_per_community: Annotated[float, Param("hours/month", "assumption")] = Field(
         240.0, ge=0.0, description="street-office service staff hours per community per month "
-        "(staff_hours of MODEL.md §7.7)",
+        "(staff_hours, ODD §7.7)",
     )
     social_orgs_per_10k: Annotated[
         float, Param("organizations/10,000 residents", "bluebook2023", "seed003"),
     ] = Field(
         6.3, ge=0.0, le=100.0,
         description="professional social organizations per 10,000 residents at start "
-        "(6.3 nationally 2022, Blue book 2023; Haicang ≈7, seed 003)",
+        "(6.3 nationally 2022, Blue book 2023; Haicang ≈7, seed003)",
     )
 
     @field_validator("small_world_degree")
@@ -429,7 +522,7 @@ class ShareByAge(ByAge):
 
 
 class ByCategory(_Config):
-    """One number per project category (MODEL.md §2, K = 6)."""
+    """One number per project category (ODD §2.2, K = 6)."""
 
     elder_care: float = Field(gt=0.0)
     childcare: float = Field(gt=0.0)
@@ -444,7 +537,7 @@ class ByCategory(_Config):
 
 class Mobility(_Config):
     """Residential mobility (ODD §7.9): households move out and new ones move into the same
-    dwellings; migrants move more (seed 003: 社区里面外来人口比较多,流动性也大)."""
+    dwellings; migrants move more (seed003: 社区里面外来人口比较多,流动性也大)."""
 
     local_rate: Annotated[Share, Param("probability/year", "assumption")] = Field(
         0.04, description="chance a year that a local (户籍) household moves out: an expected "
@@ -453,7 +546,7 @@ class Mobility(_Config):
     migrant_rate: Annotated[Share, Param("probability/year", "seed003", "assumption")] = Field(
         0.2, description="chance a year that a migrant (流动人口) household moves out: an "
         "expected stay of about 5 years, for households that mostly rent on one- or two-year "
-        "leases; seed 003 says only that migrants are many and mobile (流动性也大), so the "
+        "leases; seed003 says only that migrants are many and mobile (流动性也大), so the "
         "ratio to local_rate (5) is an assumption to vary",
     )
     acquaintance_rate: Annotated[Share, Param("probability/month", "assumption")] = Field(
@@ -474,7 +567,7 @@ class Mobility(_Config):
 
 
 class NeedsPrior(_Config):
-    """Dirichlet concentration of needs by age group (MODEL.md §2)."""
+    """Dirichlet concentration of needs by age group (ODD §2.2)."""
 
     youth: ByCategory = ByCategory(
         elder_care=0.5, childcare=1.5, environment=1.5, safety=1.2, culture=1.5, facilities=0.8
@@ -488,17 +581,19 @@ class NeedsPrior(_Config):
 
 
 class Population(_Config):
-    """Who lives there and their starting attitudes (MODEL.md §2 Resident table)."""
+    """Who lives there and their starting attitudes (ODD §2.2)."""
 
     migrant_share: Annotated[
         Share, Param("share", "seed003"), Label("流动人口比例", "migrant share"),
     ] = Field(
         0.3, description="share of adults who are migrants (流动人口); Haicang 16.47 of 29.49 "
-        "(10k) = 0.56, seed 003",
+        "(10k) = 0.56, seed003",
     )
-    party_share: Annotated[Share, Param("share", "party2023", "seed004")] = Field(
+    party_share: Annotated[
+        Share, Param("share", "party2023", "seed004"), Label("党员比例", "party share"),
+    ] = Field(
         0.08, description="share of adults who are party members (~7% of population, party "
-        "statistics bulletin 2023; Chenghua, seed 004)",
+        "statistics bulletin 2023; Chenghua, seed004)",
     )
     party_elder_fraction: Annotated[Share, Param("share", "party2023")] = Field(
         0.28, description="share of party members aged ≥60 (28% aged ≥61, bulletin 2023)"
@@ -548,8 +643,8 @@ class Population(_Config):
     )
     satisfaction: Annotated[Share, Param("attitude (0–1)", "calibrated")] = Field(
         0.25, description="S with community services at start: near the pre-reform steady state "
-        "of the default model (≈0.27 since issue 9's problems; MODEL.md: 0.5), so satisfaction "
-        "gains, and "
+        "of the default model (≈0.27 since issue 9's problems; the reference design had 0.5), "
+        "so satisfaction gains, and "
         "yuan_per_satisfaction, are measured from rest rather than from an arbitrary start",
     )
     needs_prior: Annotated[
@@ -578,11 +673,11 @@ class ByActivity(_Config):
 
 class Demands(_Config):
     """Residents' problems (grievances, service needs) and how they are heard and resolved
-    (MODEL.md §7.7 "demands", §7.2 trust; ODD §7.7 "Problems, surfacing and the backlog").
+    (ODD §7.2 trust; ODD §7.7 "Problems, surfacing and the backlog").
 
     Problems arise whether or not anyone listens; contact, participation and the hotline surface
     them; the street office resolves its backlog up to capacity (Beijing's 接诉即办 and 12345,
-    seed 001: party members "及时了解居民的需求和诉求" as a 桥梁纽带)."""
+    seed001: party members "及时了解居民的需求和诉求" as a 桥梁纽带)."""
 
     arise_rate: Annotated[Share, Param("problems/adult/month", "assumption")] = Field(
         0.015, description="monthly chance an adult of working age without care duties, and "
@@ -591,26 +686,26 @@ class Demands(_Config):
         "of them enquiries, so this is an order of magnitude, not a measurement)",
     )
     elder_factor: Annotated[NonNegative, Param("ratio", "seed003")] = Field(
-        1.0, description="extra rate of elders: rate × (1 + this) (seed 003 names empty-nest "
+        1.0, description="extra rate of elders: rate × (1 + this) (seed003 names empty-nest "
         "elders first among those needing help)",
     )
     care_factor: Annotated[NonNegative, Param("ratio", "seed003")] = Field(
         0.5, description="extra rate of adults with care duties: rate × (1 + this) (children, "
-        "frail kin: 重点需要帮助的对象, seed 003)",
+        "frail kin: 重点需要帮助的对象, seed003)",
     )
     contact_surface: Annotated[Share, Param("probability", "seed001", "seed003")] = Field(
         0.8, description="chance an open problem is told to the party member or grid worker "
-        "who contacts the household this month (了解居民的需求和诉求, seed 001; 主动走访, seed "
-        "003)",
+        "who contacts the household this month (了解居民的需求和诉求, seed001; 主动走访, "
+        "seed003)",
     )
     participant_surface: Annotated[Share, Param("probability", "seed001")] = Field(
         0.5, description="chance an open problem is raised by a resident who takes part this "
         "month (any activity: deliberation, volunteering or monitoring brings one face to face "
-        "with committee staff; 民主恳谈 ... 充分表达意见和诉求, seed 001)",
+        "with committee staff; 民主恳谈 ... 充分表达意见和诉求, seed001)",
     )
     hotline_rate: Annotated[Share, Param("probability/month", "seed001", "assumption")] = Field(
         0.05, description="monthly chance an unheard open problem is self-reported (12345 "
-        "hotline, 接诉即办, seed 001; the rate is an assumption)",
+        "hotline, 接诉即办, seed001; the rate is an assumption)",
     )
     coping_rate: Annotated[Share, Param("probability/month", "assumption")] = Field(
         0.03, description="monthly chance an open problem goes away without anyone solving it "
@@ -621,7 +716,7 @@ class Demands(_Config):
     ] = Field(
         20.0, description="street-office staff hours per community tied up each month in a "
         "fund project the office implements itself (about one day a week of one post); hours an "
-        "office that buys services (归位, 三社联动, seed 000) keeps for residents' problems. "
+        "office that buys services (归位, 三社联动, seed000) keeps for residents' problems. "
         "Matters only with a fund and when problems exceed the office's capacity",
     )
     experience_resolved: Annotated[Share, Param("share of the gap", "kampen2006")] = Field(
@@ -641,7 +736,7 @@ class Demands(_Config):
 
 
 class Cost(_Config):
-    """Time cost of taking part, in logit units (MODEL.md §7.1 'cost')."""
+    """Time cost of taking part, in logit units (ODD §7.1 'cost')."""
 
     youth: Annotated[NonNegative, Param("logit", "calibrated")] = Field(
         2.6, description="base cost for youth (study, careers, little free time); with the "
@@ -668,33 +763,35 @@ class Cost(_Config):
         NonNegative, ActiveWhen("policy.party.dual_registration", True),
         Param("logit", "assumption"),
     ] = Field(
-        0.6, description="cost cut for employed party members under 双报到 (seed 001)"
+        0.6, description="cost cut for employed party members under 双报到 (seed001)"
     )
 
 
 class Behavior(_Config):
-    """Behaviour coefficients (MODEL.md §7). Logit coefficients are per unit of the variable."""
+    """Behaviour coefficients (ODD §7). Logit coefficients are per unit of the variable."""
 
     # 7.1 participation logit
-    alpha: Annotated[ByActivity, Param("logit", "calibrated")] = Field(
+    alpha: Annotated[
+        ByActivity, Param("logit", "calibrated"), Label("参与基础倾向", "participation intercept"),
+    ] = Field(
         ByActivity(deliberate=-5.9, volunteer=-6.15, monitor=-7.4),
         description="α_a: intercepts of the participation logit per activity",
     )
     beta_public_spirit: Annotated[
-        float, Param("logit/unit", "assumption"),
+        float, Param("logit/unit", "assumption"), Label("公共精神权重", "weight of public spirit"),
     ] = Field(2.0, description="β_P")
     beta_efficacy: Annotated[
         float, Param("logit/unit", "assumption"),
     ] = Field(1.5, description="β_E")
     beta_trust: Annotated[float, Param("logit/unit", "assumption")] = Field(1.0, description="β_T")
     beta_stake: Annotated[
-        float, Param("logit/unit", "calibrated"),
+        float, Param("logit/unit", "calibrated"), Label("切身利益权重", "weight of stake"),
     ] = Field(2.5, description="β_stake")
     beta_network: Annotated[
-        float, Param("logit/unit", "assumption"),
+        float, Param("logit/unit", "assumption"), Label("邻里带动权重", "weight of neighbours"),
     ] = Field(2.0, description="β_N: weight of neighbours' last-month share")
     beta_recruit: Annotated[
-        float, Param("logit/unit", "assumption"),
+        float, Param("logit/unit", "assumption"), Label("上门动员权重", "weight of being asked"),
     ] = Field(0.9, description="β_R: contacted by a party member or grid worker")
     beta_incentive: Annotated[
         float, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
@@ -711,16 +808,19 @@ class Behavior(_Config):
         float, Param("logit/unit", "assumption"),
     ] = Field(1.5, description="β_D")
     beta_party: Annotated[
-        float, Param("logit", "assumption"),
+        float, Param("logit", "assumption"), Label("党员先锋加成", "party member bonus"),
     ] = Field(0.3, description="β_party: vanguard bonus of party members")
     beta_self_org: Annotated[
         float, Param("logit", "assumption"),
     ] = Field(0.8, description="bonus for members of a self-organization")
-    beta_habit: Annotated[float, Param("logit/unit", "calibrated")] = Field(
+    beta_habit: Annotated[
+        float, Param("logit/unit", "calibrated"), Label("参与习惯权重", "weight of habit"),
+    ] = Field(
         1.5, description="weight of engagement (memory of one's own recent participation): "
         "the same people come back, so registered volunteers (~20%) far outnumber the active",
     )
-    cost: Cost = Field(Cost(), description="time-cost components")
+    cost: Annotated[Cost, Label("参与时间成本", "time cost")] = Field(
+        Cost(), description="time-cost components")
     stake_fund_scale: Annotated[float, FUNDED, Param("yuan/household/year", "assumption")] = Field(
         100.0, gt=0.0, description="f0, yuan per household per year in log(1 + fund/f0)"
     )
@@ -741,7 +841,7 @@ class Behavior(_Config):
     ] = Field(
         1.0, description="a party member makes the month's contact rounds with probability "
         "min(1, this × public spirit): membership alone does not make a vanguard — "
-        "Chenghua had to 重新唤起党员身份的荣誉感和责任意识 (seed 004); 1 (probability = "
+        "Chenghua had to 重新唤起党员身份的荣誉感和责任意识 (seed004); 1 (probability = "
         "public spirit) is an assumption",
     )
     # 7.1 organising capacity gate
@@ -749,7 +849,7 @@ class Behavior(_Config):
         0.7, description="committee hours per admin item per month in a community of 2,000 "
         "adults, in proportion to its adults elsewhere (an item's work — certificates, "
         "registrations, inspections, forms — grows with the residents it concerns): 537 items ≈ "
-        "65% of the committee's hours at any size (seed 000: 537 → 69 items)"
+        "65% of the committee's hours at any size (seed000: 537 → 69 items)"
     )
     deliberation_hours_per_resident: Annotated[
         NonNegative, Param("hours/resident/month", "assumption"),
@@ -791,6 +891,7 @@ class Behavior(_Config):
     )
     public_spirit_fatigue: Annotated[
         Share, Param("rate/month", "ledyard1995", "fischbacher2010"),
+        Label("公共精神倦怠", "public-spirit fatigue"),
     ] = Field(
         0.02, description="P −= η·P per month of taking part unrecognised: contributions decline "
         "with repetition, never to zero (Ledyard 1995; Fischbacher & Gächter 2010)",
@@ -802,7 +903,7 @@ class Behavior(_Config):
         Share, Param("rate/month", "assumption"),
     ] = Field(0.01, description="monthly relaxation of P toward baseline")
     crowding_out: Annotated[
-        Share, ActiveWhen("policy.incentive.scheme", "points"),
+        Share, ActiveWhen("policy.incentive.scheme", "points"), Label("挤出效应", "crowding out"),
         Param("rate/month", "frey1997", "gneezy2000", "mellstrom2008", "calibrated"),
     ] = Field(
         0.015, description="κ_out: P −= κ·took·P/(1 + v/y_m) per paid month under points: pay "
@@ -823,7 +924,7 @@ class Behavior(_Config):
         "and crowding scale of the incentive schemes (ODD §7.1 'Incentives')")
     dependency_topdown: Annotated[Share, FUNDED, Param("rate/year", "seed003")] = Field(
         0.1, description="D += η·(1 − council share of committed cost)·log(1 + (spent + "
-        "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed 003)"
+        "leaked) per household/f0)·(1 − D) per year: 给与式治理 breeds 靠等要 (seed003)"
     )
     dependency_participation: Annotated[Share, Param("rate/month", "assumption")] = Field(
         0.03, description="D −= η·D per month of taking part (靠等要 ↔ co-creation)"
@@ -850,8 +951,10 @@ class Behavior(_Config):
         0.2, description="engagement ← (1 − m)·engagement + m·took_any, monthly"
     )
     # 7.3–7.5 fund cycle
-    project_cost: Annotated[float, FUNDED, Param("yuan", "seed000")] = Field(
-        100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed 000)"
+    project_cost: Annotated[
+        float, FUNDED, Param("yuan", "seed000"), Label("项目平均成本", "mean project cost"),
+    ] = Field(
+        100_000.0, gt=0.0, description="mean project cost, yuan (1.4亿 / 1,297 projects, seed000)"
     )
     project_cost_cv: Annotated[float, FUNDED, Param("ratio", "assumption")] = Field(
         0.5, ge=0.0, le=2.0, description="coefficient of variation of project cost (lognormal)"
@@ -865,17 +968,21 @@ class Behavior(_Config):
     candidates_per_category: Annotated[
         int, FUNDED, Param("projects", "assumption"),
     ] = Field(3, ge=1, le=50, description="candidate projects per cycle")
-    override_propensity: Annotated[Share, OVERRIDDEN, Param("share", "calibrated")] = Field(
+    override_propensity: Annotated[
+        Share, OVERRIDDEN, Param("share", "calibrated"),
+        Label("街道改变居民决定的倾向", "office override propensity"),
+    ] = Field(
         0.5, description="ω: override = ω·(1 − σ), the street office replacing council choices"
     )
     office_preference: Annotated[ByCategory, FUNDED, Param("weight", "seed002")] = Field(
         ByCategory(
             elder_care=0.3, childcare=0.3, environment=2.0, safety=0.5, culture=2.0, facilities=4.0
         ),
-        description="street office's project preference weights (showcase projects, seed 002)",
+        description="street office's project preference weights (showcase projects, seed002)",
     )
     base_leakage: Annotated[
         Share, FUNDED, Param("share", "assumption"),
+        Label("无监督时资金流失率", "leakage unmonitored"),
     ] = Field(0.25, description="leaked share of spending with no monitoring")
     monitor_full_share: Annotated[float, FUNDED, Param("share", "assumption")] = Field(
         0.03, gt=0.0, le=1.0, description="share of residents monitoring that gives full oversight"
@@ -887,7 +994,7 @@ class Behavior(_Config):
         Share, FUNDED, Param("quality (0–1)", "calibrated", "seed002"),
     ] = Field(
         0.4, description="delivery quality the street office gains from σ = 0 to σ = 1: "
-        "capacity = base + this · σ (归位 improves service, seed 002)",
+        "capacity = base + this · σ (归位 improves service, seed002)",
     )
     quality_without_projects: Annotated[Share, Param("quality (0–1)", "calibrated")] = Field(
         0.3, description="service quality residents perceive in a cycle with no delivered "
@@ -906,8 +1013,8 @@ class Behavior(_Config):
     )
     sigma_pull: Annotated[Share, Param("rate/year", "seed002", "seed000")] = Field(
         0.3, description="λ_σ: σ −= λ_σ·(σ − policy.service_focus) per year: the office's "
-        "institutional setting (investment targets and their 考核 indicators, seed 002; removed "
-        "by the reform, 取消相应的考核指标, seed 000) pulls σ back to the policy value",
+        "institutional setting (investment targets and their 考核 indicators, seed002; removed "
+        "by the reform, 取消相应的考核指标, seed000) pulls σ back to the policy value",
     )
     donation_yuan_per_month: Annotated[
         NonNegative, ActiveWhen("policy.foundation", True), Param("yuan/month", "assumption"),
@@ -990,15 +1097,15 @@ class Behavior(_Config):
 # -------------------------------------------------------------------------------------- policy
 class Incentives(_Config):
     """How residents respond to incentive schemes and how schemes are honoured (ODD §7.1
-    "Incentives"): points redeemed at the points mall (积分商城, seed 004), time-bank credits
-    redeemed as services (时间银行, seed 001), credibility, recognition (表彰)."""
+    "Incentives"): points redeemed at the points mall (积分商城, seed004), time-bank credits
+    redeemed as services (时间银行, seed001), credibility, recognition (表彰)."""
 
     redemption_rate: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
         Param("share/month", "seed004", "assumption"),
     ] = Field(
         0.25, description="share of one's points or credit balance one asks to redeem each month "
-        "(seed 004: online and offline points mall, 季度考评积分 quarterly points; about a "
+        "(seed004: online and offline points mall, 季度考评积分 quarterly points; about a "
         "quarter a month is an assumption)")
     initial_credibility: Annotated[
         Share, ActiveWhen("policy.incentive.scheme", "points", "time_bank"),
@@ -1040,8 +1147,8 @@ class Incentives(_Config):
 
 
 class Incentive(_Config):
-    """Incentive scheme (seed 004: 5 kinds of points, 每100积分兑换1元商品, points mall, 通报表扬;
-    seed 001: 时间银行). Every size is in yuan or yuan-equivalent (ODD §7.1 "Incentives")."""
+    """Incentive scheme (seed004: 5 kinds of points, 每100积分兑换1元商品, points mall, 通报表扬;
+    seed001: 时间银行). Every size is in yuan or yuan-equivalent (ODD §7.1 "Incentives")."""
 
     scheme: Annotated[
         Literal["none", "points", "time_bank", "recognition"], Param("scheme", "seed004"),
@@ -1065,13 +1172,13 @@ class Incentive(_Config):
         Param("yuan/100 points", "seed004"), Label("积分兑换", "yuan per 100 points"),
     ] = Field(
         1.0, description="yuan of goods per 100 points at the points mall (每100积分兑换1元商品, "
-        "seed 004), paid from the community's budget")
+        "seed004), paid from the community's budget")
     hours_per_activity: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
         Param("hours/activity", "seed004", "assumption"), Label("每次时长", "hours per activity"),
     ] = Field(
         2.0, description="time-bank credit hours per activity (an hour given is an hour banked; "
-        "计时 rewards by duration, seed 004); 2 hours a session is an assumption")
+        "计时 rewards by duration, seed004); 2 hours a session is an assumption")
     yuan_per_hour: Annotated[
         NonNegative, ActiveWhen("policy.incentive.scheme", "time_bank"),
         Param("yuan-equivalent/hour", "assumption"), Label("每小时价值", "yuan per hour"),
@@ -1081,8 +1188,8 @@ class Incentive(_Config):
 
 
 class Organizations(_Config):
-    """Social organizations as contractors (MODEL.md §7.8; ODD §7.3, §7.8): specialty,
-    supervision's 异常名录/黑名单 (seed 000) and tendering."""
+    """Social organizations as contractors (ODD §7.3, §7.8): specialty,
+    supervision's 异常名录/黑名单 (seed000) and tendering."""
 
     off_specialty_quality: Annotated[
         Share, CONTRACTED, Param("share of κ", "salamon1987", "assumption"),
@@ -1103,7 +1210,7 @@ class Organizations(_Config):
     ] = Field(
         0.4, description="under supervision an organization rated below this is a problem "
         "organization (异常名录/黑名单): barred from purchase contracts, a professional one "
-        "deregistered at the evaluation (seed 000); 0.1 below a new one's reputation",
+        "deregistered at the evaluation (seed000); 0.1 below a new one's reputation",
     )
 
 
@@ -1115,7 +1222,7 @@ class Foundation(_Config):
                                                                    "assumption"),
     ] = Field(
         20_000.0, description="city budget money paid into each community's foundation a "
-        "year (成都市财政自2017年起每年预算一笔专项资金, seed 000; the amount is an assumption, "
+        "year (成都市财政自2017年起每年预算一笔专项资金, seed000; the amount is an assumption, "
         "10% of the 2009 fund)",
     )
     social_capital: Annotated[
@@ -1123,7 +1230,7 @@ class Foundation(_Config):
                                                                    "assumption"),
     ] = Field(
         10_000.0, description="social capital a community foundation raises a year: social "
-        "enterprises, low-fee service income, online giving, charity shops (seed 004; the "
+        "enterprises, low-fee service income, online giving, charity shops (seed004; the "
         "amount is an assumption, about 800 yuan a month)",
     )
 
@@ -1132,7 +1239,7 @@ Behavior.model_rebuild()  # ``incentives``, ``organizations`` and ``foundation``
 
 
 class Grid(_Config):
-    """Grid management (网格化, Haicang seed 003: 300–400 households, 1–2 workers, ≥60 visits)."""
+    """Grid management (网格化, Haicang seed003: 300–400 households, 1–2 workers, ≥60 visits)."""
 
     households_per_grid: Annotated[  # grids: whom grid workers visit, whom party members contact
         int, ActiveWhen.any_of(ActiveWhen("policy.grid.workers_per_grid", above=0),
@@ -1154,7 +1261,7 @@ class Grid(_Config):
     ] = Field(
         2.0, description="extra visit weight of vulnerable households: empty-nest elders (all "
         "adults 60+), care duties, low income (特别是对空巢老人、低保户、重点需要帮助的对象, "
-        "seed 003; the size of the weight is an assumption)",
+        "seed003; the size of the weight is an assumption)",
     )
     newcomer_priority: Annotated[
         NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
@@ -1162,7 +1269,7 @@ class Grid(_Config):
     ] = Field(
         2.0, description="extra visit weight of households that moved in within the last 12 "
         "months: grids exist to reach a mobile population the committee does not yet know (外来"
-        "人口比较多,流动性也大,经常出现管服务不到位,管理不到边, seed 003); workers register and "
+        "人口比较多,流动性也大,经常出现管服务不到位,管理不到边, seed003); workers register and "
         "visit new arrivals (管理到边). Migrants move more (§7.9), so this reaches them without a "
         "weight on migrant status; the size of the weight is an assumption",
     )
@@ -1170,7 +1277,7 @@ class Grid(_Config):
         NonNegative, ActiveWhen("policy.grid.workers_per_grid", above=0),
         Param("weight", "assumption"), Label("流动人口优先", "migrant priority"),
     ] = Field(
-        0.0, description="extra visit weight of migrant households, for experiments: seed 003 "
+        0.0, description="extra visit weight of migrant households, for experiments: seed003 "
         "names the vulnerable, not migrants, as the households grid workers visit, so 0 by "
         "default",
     )
@@ -1179,26 +1286,26 @@ class Grid(_Config):
         Label("就地解决", "resolved on the spot"),
     ] = Field(
         0.5, description="share of demands found on grid visits that the grid worker resolves "
-        "on the spot (切实帮群众解决实事, seed 003); the rest go to the street office",
+        "on the spot (切实帮群众解决实事, seed003); the rest go to the street office",
     )
     recent_contact_weight: Annotated[
         Share, ActiveWhen("policy.grid.workers_per_grid", above=0), Param("weight", "seed003"),
         Label("近期走访权重", "recent-contact weight"),
     ] = Field(
         0.2, description="visit weight of a household still counted as recruited at the start of "
-        "the month (workers seek out the unreached: 主动走访, seed 003)",
+        "the month (workers seek out the unreached: 主动走访, seed003)",
     )
 
 
 class Party(_Config):
-    """Party-member vanguard action (党员联系户 seed 004; 双报到 seed 001)."""
+    """Party-member vanguard action (党员联系户 seed004; 双报到 seed001)."""
 
     contacts_per_month: Annotated[
         int, Param("households/month", "seed004"), Label("党员联系户/月", "party contacts a month"),
         Control("outreach", low=0, high=24, step=1),
     ] = Field(
         6, ge=0, le=200,
-        description="households each active party member contacts per month (党员联系户, seed 004)",
+        description="households each active party member contacts per month (党员联系户, seed004)",
     )
     dual_registration: Annotated[
         bool, Param("switch", "seed001"), Label("双报到", "dual registration"), Control("outreach"),
@@ -1213,7 +1320,7 @@ class ScheduledChange(_Config):
 
 
 class Policy(_Config):
-    """The levers (MODEL.md §6). 还权 devolution, 赋能 empowerment, 归位 proper roles."""
+    """The levers (ODD §6.1). 还权 devolution, 赋能 empowerment, 归位 proper roles."""
 
     devolution: Annotated[
         Share, FUNDED, Param("share", "seed000"), Label("居民议定", "devolution"),
@@ -1229,14 +1336,14 @@ class Policy(_Config):
         NonNegative, Param("yuan/year", "seed000"), Label("社区资金", "community fund"),
         Control("funeng", kind="int", low=0, high=50, step=1, scale=10_000, unit="万元/年"),
     ] = Field(
-        0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed 000)"
+        0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed000)"
     )
     fund_growth: Annotated[
         float, Field(ge=0.0, le=1.0), ActiveWhen("policy.fund_per_community", above=0),
         Param("share/year", "seed000"), Label("资金逐年递增", "fund growth"),
     ] = Field(
         0.0, description="yearly real growth of the fund, share per year: its rise beyond the "
-        "prices of what it buys (逐年递增, seed 000; the model counts yuan at the prices of the "
+        "prices of what it buys (逐年递增, seed000; the model counts yuan at the prices of the "
         "run's first year)"
     )
     training_rate: Annotated[
@@ -1285,7 +1392,7 @@ class Policy(_Config):
     supervision: Annotated[
         bool, Param("switch", "seed000", "mof2020"), Label("清理僵尸组织", "supervision"),
     ] = Field(False, description="综合监管: zombie and problem (low-reputation) organizations "
-              "cleared yearly and barred from purchase contracts (seed 000), and only "
+              "cleared yearly and barred from purchase contracts (seed000), and only "
               "organizations qualified in a project's field may bid for it")
     incubation_rate: Annotated[
         NonNegative, Param("organizations/10,000 residents/year", "seed000", "assumption"),
@@ -1517,7 +1624,7 @@ def parameters() -> Iterator[tuple[str, Param | None]]:
 
 
 def is_lever(path: str) -> bool:
-    """A lever is a ``policy.*`` key (the levers of MODEL.md §6 and their details)."""
+    """A lever is a ``policy.*`` key (the levers of ODD §6.1 and their details)."""
     return path.startswith("policy.")
 
 

@@ -19,6 +19,8 @@ per target out.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import math
 import typing
 from collections.abc import Mapping
@@ -142,6 +144,22 @@ class Targets:
     def sds(self) -> dict[str, float]:
         """Target name → standard deviation of the observation."""
         return {t.name: t.sd for t in self.targets}
+
+    @property
+    def content_digest(self) -> str:
+        """SHA-256 of what the calibration depends on: the resolved scenarios (so an edit to a
+        scenario file they read counts), the targets' statistics, observations and sds, the
+        priors, patterns and replicates. Comments, labels, sources and layout do not count,
+        so editing them does not stop a resume."""
+        content = {
+            "scenarios": {name: s.model_dump(mode="json") for name, s in self.scenarios.items()},
+            "targets": [[t.name, t.statistic, t.scenario, t.observed, t.sd]
+                        for t in self.targets],
+            "priors": [[p.key, p.low, p.high, p.shape] for p in self.priors],
+            "patterns": list(self.patterns), "replicates": self.replicates,
+        }
+        text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # --------------------------------------------------------------------------------- the file

@@ -257,7 +257,7 @@ def test_cli_calibrates_through_the_targets_contract(tmp_path, capsys, monkeypat
     path = tmp_path / "targets.yaml"
     path.write_text("# stands in for a targets file\n")
     loaded = SimpleNamespace(
-        path=path, priors=tuple(PRIORS), patterns=(), replicates=1, seed=5,
+        path=path, priors=tuple(PRIORS), patterns=(), replicates=1, seed=5, content_digest="0" * 64,
         targets=tuple(SimpleNamespace(name=n, observed=v, sd=GAUSSIAN_NOISE[n], statistic=n,
                                       label=SimpleNamespace(zh=f"统计{n}", en=f"statistic {n}"),
                                       source="synthetic")

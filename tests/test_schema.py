@@ -57,7 +57,7 @@ def test_metadata_on_a_container_holds_for_its_numbers():
     assert schema.metadata("behavior.alpha.monitor", Param).sources == ("calibrated",)
     assert schema.metadata("behavior.cost.youth", Param).sources == ("calibrated",)
     assert schema.metadata("policy.nowhere", Param) is None
-    assert schema.metadata("structure.building_tie_prob", Label) is None
+    assert schema.metadata("structure.small_world_degree", Label) is None
 
 
 def test_param_and_label_read_as_declared():
@@ -83,8 +83,8 @@ def test_figures_name_parameters_by_their_declared_label_and_unit():
     label = schema.metadata("policy.devolution", schema.Label)
     unit = schema.metadata("policy.devolution", schema.Param).unit
     assert schema.display_name("policy.devolution") == f"{label.en} · policy.devolution ({unit})"
-    beta_unit = schema.metadata("behavior.beta_stake", schema.Param).unit
-    assert schema.display_name("behavior.beta_stake") == f"behavior.beta_stake ({beta_unit})"
+    beta_unit = schema.metadata("behavior.beta_cost", schema.Param).unit
+    assert schema.display_name("behavior.beta_cost") == f"behavior.beta_cost ({beta_unit})"
     assert schema.display_name("x1") == "x1"  # a test function's input: no schema entry
 
 

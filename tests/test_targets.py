@@ -358,3 +358,41 @@ def test_a_yearly_statistic_over_a_run_shorter_than_a_year_is_refused(tmp_path):
         targets.load(short)
     assert "targets.volunteered_in_a_year.statistic: 'volunteer_annual' needs a run of at " \
            "least 12 months" in str(raised.value)
+
+
+def test_the_worked_example_of_the_docs_is_a_valid_targets_file(tmp_path):
+    """docs/calibration.md's own-district example must keep loading as the docs show it: its
+    scenario found in scenarios/, its priors real coefficients, its odds ratio a number the
+    survey shares give."""
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "calibration.md").read_text("utf-8")
+    section = docs.split("## Worked example: your own district", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "my_district.yaml"
+    path.write_text(block, encoding="utf-8")
+    loaded = targets.load(path)
+    assert [t.statistic for t in loaded.targets] == [
+        "volunteer_annual", "deliberation_turnout_all", "deliberation_odds_party_nonparty",
+        "projects_per_community_year"]
+    assert loaded.scenarios["district"].structure.communities_per_street == 12
+    party = next(t for t in loaded.targets if t.statistic.endswith("party_nonparty"))
+    assert party.observed == pytest.approx((0.31 / 0.69) / (0.08 / 0.92), abs=0.05)
+
+
+def test_the_content_digest_ignores_comments_and_sources_but_not_a_scenario(tmp_path):
+    """What a resume must match: editing a comment or a source leaves the digest, a changed
+    observation or a scenario file the targets read changes it."""
+    shipped = Path(__file__).resolve().parents[1] / "calibration" / "anchors.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    original = targets.load(shipped).content_digest
+    commented = tmp_path / "anchors.yaml"
+    commented.write_text("# a note\n" + text.replace("Ledyard, J. O. (1995)", "Ledyard (1995)"),
+                         encoding="utf-8")
+    assert targets.load(commented).content_digest == original
+    moved = tmp_path / "moved.yaml"
+    moved.write_text(text.replace("observed: 0.275", "observed: 0.28"), encoding="utf-8")
+    assert targets.load(moved).content_digest != original
+    scenarios = Path(__file__).resolve().parents[1] / "scenarios"
+    (tmp_path / "baseline.yaml").write_text(
+        (scenarios / "baseline.yaml").read_text(encoding="utf-8").replace("seed: 1 ", "seed: 9 "),
+        encoding="utf-8")
+    assert targets.load(commented).content_digest != original
