@@ -316,11 +316,16 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
                    return [...document.fonts].filter(f => f.family.replace(/["']/g, '')
                            === family).map(f => f.status); }""", fonts.FAMILY)
             heading = page.locator("h2").nth(1).inner_text()
-            words = page.locator("svg text").all_inner_texts()
+            words = page.eval_on_selector_all("svg text", "els => els.map(e => e.textContent)")
+            selected = page.evaluate("""() => { const t = document.querySelector('svg text');
+                const range = document.createRange(); range.selectNodeContents(t);
+                getSelection().removeAllRanges(); getSelection().addRange(range);
+                return [t.textContent, getSelection().toString()]; }""")
         finally:
             browser.close()
     assert all(url.startswith(("data:", "about:")) for url in requests), requests
     assert loaded and set(loaded) == {"loaded"}, loaded
     assert CJK.search(heading)
     assert any("month" in w or "月" in w for w in words)
+    assert selected[1] == selected[0] and selected[0].strip()  # selectable, copyable text
     assert problems == []

@@ -122,6 +122,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "no": ("否", "no"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
+RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
+"""``sim.intervals.RULE`` in Chinese."""
 
 INDEX_COLUMNS = {
     "sobol": (("S1", "S1_low", "S1_high", "S1_wide"), ("ST", "ST_low", "ST_high", "ST_wide")),
@@ -181,6 +183,7 @@ class Page:
     commands: list[tuple[str, str]]  # (caption, command line)
     facts: Table
     manifest_json: str
+    notice: str | None = None  # why the figures are in English when Chinese was asked for
 
 
 def word(key: str, lang: str) -> str:
@@ -265,12 +268,14 @@ def build(directory: str | Path, lang: str = "both") -> str:
     kind, manifest = kind_of(directory)
     from sim import fonts
 
-    fonts.register_matplotlib()  # CJK text measured and laid out with the shipped font
+    # figures in Chinese only where matplotlib can lay the shipped font out (else English and
+    # the notice); the page's own words need no matplotlib font
+    figure_lang, notice = fonts.matplotlib_lang(lang)
     sections = {"run": _run_sections, "compare": _compare_sections,
                 "sweep": _sweep_sections, "calibration": _calibration_sections}[kind](
-        directory, manifest, lang)
+        directory, manifest, lang, figure_lang)
     title = f"{word('report', lang)}: {word(kind, lang)} — {_subject(kind, manifest, directory)}"
-    page = Page(title=title, lang=lang, kind=kind, directory=str(directory),
+    page = Page(title=title, lang=lang, kind=kind, directory=str(directory), notice=notice,
                 sections=sections, commands=_commands(kind, manifest, directory, lang),
                 facts=_facts(kind, manifest, lang),
                 manifest_json=json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -396,8 +401,9 @@ def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
              + ("*" if r.inf else "") + ("†" if r.nan else "") for r in table.itertuples()}
     rows = [[name_of(m, lang), *(cells[s, m] for s in scenarios)]
             for m in dict.fromkeys(table["metric"])]
-    notes = [f"{word('interval_rule', lang)}: {intervals.RULE}."]
-    if (table["n"] < 2).any():
+    rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
+    notes = [f"{word('interval_rule', lang)}: {rule}."]
+    if (table["n"] == 1).any():
         notes.append(word("one_replicate", lang))
     if table["inf"].any():
         notes.append(word("inf_note", lang))
@@ -416,7 +422,8 @@ def _extra_tables(directory: Path, manifest: dict[str, Any], known: Iterable[str
 
 
 # ------------------------------------------------------------------------------ by kind
-def _run_sections(directory: Path, manifest: dict[str, Any], lang: str) -> list[Section]:
+def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
+                  ) -> list[Section]:
     from sim import plots
 
     summary = pd.read_csv(directory / "summary.csv")
@@ -426,7 +433,7 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str) -> list[
     for name in pd.unique(ts["scenario"]):
         one = ts[ts["scenario"] == name]
         for stem, make in plots.RUN_FIGURES.items():
-            figures.append(Figure(f"{name}: {stem}", svg_of(_draw(make, one, lang=lang),
+            figures.append(Figure(f"{name}: {stem}", svg_of(_draw(make, one, lang=figure_lang),
                                                              salt())))
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("summary", lang), lang)]),
@@ -438,13 +445,14 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str) -> list[
     return sections
 
 
-def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str) -> list[Section]:
+def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
+                      ) -> list[Section]:
     from sim import plots
 
     summary = pd.read_csv(directory / "compare.csv")
     ts = pd.read_parquet(directory / "timeseries.parquet")
     figure = Figure(word("compare", lang),
-                    svg_of(_draw(plots.compare_figure, ts, lang=lang), _Salt()()))
+                    svg_of(_draw(plots.compare_figure, ts, lang=figure_lang), _Salt()()))
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("compare", lang), lang)]),
                 Section(word("figures", lang), items=[figure])]
@@ -460,7 +468,8 @@ def _scenario_section(manifest: dict[str, Any], lang: str) -> Section:
     return Section(word("scenario", lang), blocks=blocks)
 
 
-def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str) -> list[Section]:
+def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
+                    ) -> list[Section]:
     from sim import analysis
 
     results = pd.read_parquet(directory / "results.parquet")
@@ -490,7 +499,7 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str) -> lis
                                            points_failed=int(row.points_failed))
             section.items.append(_index_table(method, table, row.metric, lang))
             fig = _draw(analysis.metric_figure, method, table, parameters, row.metric, status,
-                        spec["method"], design_points, lang=lang)
+                        spec["method"], design_points, lang=figure_lang)
             if fig is not None:
                 section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
         shown = statuses[["metric", "status", "detail", "notes"]].assign(
@@ -538,8 +547,8 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
     return Table(caption, header, rows, note)
 
 
-def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str
-                          ) -> list[Section]:
+def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
+                          figure_lang: str) -> list[Section]:
     from sim import calibrate
 
     posterior = pd.read_parquet(directory / "posterior.parquet")
@@ -547,6 +556,7 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str
     settings = manifest.get("settings", {})
     priors = [SimpleNamespace(**p) for p in settings.get("priors", [])]
     labels = {p.key: name_of(p.key, lang) for p in priors}
+    axis_labels = {p.key: name_of(p.key, figure_lang) for p in priors}
     credible = calibrate.credible_intervals(last)
     tables = [Table(word("credible", lang),
                     [word("coefficient", lang), f"{word('median', lang)} [90%]"],
@@ -568,10 +578,10 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str
     figures = []
     if priors:
         figures.append(Figure(word("marginals", lang), svg_of(_draw(
-            calibrate.marginals_figure, last, priors, labels, lang=lang), salt())))
+            calibrate.marginals_figure, last, priors, axis_labels, lang=figure_lang), salt())))
         if 1 < len(priors) <= MAX_PAIRS:
             figures.append(Figure(word("pairs", lang), svg_of(_draw(
-                calibrate.pairs_figure, last, priors, labels, lang=lang), salt())))
+                calibrate.pairs_figure, last, priors, axis_labels, lang=figure_lang), salt())))
     blocks = [("settings", to_yaml({k: v for k, v in manifest.items()
                                     if k in ("settings", "stopping", "stop_reason_text")}))]
     return [Section(word("summary", lang), items=tables),
