@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from test_analysis import ISHIGAMI
-from test_app import CHROMIUM_ARGS, needs_chromium
+from test_app import ARTIFACTS, CHROMIUM_ARGS, needs_chromium
 from test_sweep import SMALL_MODEL
 
 from sim import report
@@ -294,7 +294,8 @@ def test_the_recorded_command_reproduces_the_summary_and_overwrites_with_its_rep
 @needs_chromium
 def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_report):
     """In headless Chromium with the network off, the zh report loads only data: URLs, its
-    font face loads, and the figures' words are selectable text."""
+    font face loads, and the figures' words are selectable text (a screenshot of the whole
+    page goes to test-artifacts/report-zh.png)."""
     from playwright.sync_api import sync_playwright
 
     from sim import fonts
@@ -315,6 +316,8 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
                 """async (family) => { await document.fonts.ready;
                    return [...document.fonts].filter(f => f.family.replace(/["']/g, '')
                            === family).map(f => f.status); }""", fonts.FAMILY)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "report-zh.png", full_page=True)
             heading = page.locator("h2").nth(1).inner_text()
             words = page.eval_on_selector_all("svg text", "els => els.map(e => e.textContent)")
             selected = page.evaluate("""() => { const t = document.querySelector('svg text');
