@@ -334,11 +334,20 @@ def svg_of(fig: Any, salt: str) -> Markup:
     return Markup(text[text.index("<svg"):])
 
 
-def _draw(make: Callable[..., Any], *args: Any, lang: str) -> Any:
-    """``make(*args)``, with ``lang=`` when the figure function takes it."""
-    if "lang" in inspect.signature(make).parameters:
-        return make(*args, lang=lang)
-    return make(*args)
+def _draw(make: Callable[..., Any], *args: Any, **options: Any) -> Any:
+    """``make(*args, **options)``, each option passed only if the figure function takes it
+    (``lang``, a run's schedule ``marks``, a comparison's ``schedules``), so the report draws
+    with the figure functions as they are."""
+    taken = inspect.signature(make).parameters
+    return make(*args, **{k: v for k, v in options.items() if k in taken})
+
+
+def _schedules(manifest: dict[str, Any]) -> dict[str, list[SimpleNamespace]]:
+    """Each scenario's scheduled policy changes (``month``, ``set``), as the manifest records
+    its resolved scenario."""
+    return {run["scenario"]["name"]: [SimpleNamespace(**change) for change in
+                                      run["scenario"].get("policy", {}).get("schedule", [])]
+            for run in manifest["runs"]}
 
 
 class _Salt:
@@ -430,11 +439,14 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
     ts = pd.read_parquet(directory / "timeseries.parquet")
     salt = _Salt()
     figures = []
+    schedules = _schedules(manifest)
     for name in pd.unique(ts["scenario"]):
         one = ts[ts["scenario"] == name]
+        marks = (plots.schedule_marks(schedules.get(name, []), figure_lang)
+                 if hasattr(plots, "schedule_marks") else [])
         for stem, make in plots.RUN_FIGURES.items():
-            figures.append(Figure(f"{name}: {stem}", svg_of(_draw(make, one, lang=figure_lang),
-                                                             salt())))
+            fig = _draw(make, one, lang=figure_lang, marks=marks)
+            figures.append(Figure(f"{name}: {stem}", svg_of(fig, salt())))
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("summary", lang), lang)]),
                 Section(word("figures", lang), items=figures)]
@@ -452,7 +464,8 @@ def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figu
     summary = pd.read_csv(directory / "compare.csv")
     ts = pd.read_parquet(directory / "timeseries.parquet")
     figure = Figure(word("compare", lang),
-                    svg_of(_draw(plots.compare_figure, ts, lang=figure_lang), _Salt()()))
+                    svg_of(_draw(plots.compare_figure, ts, lang=figure_lang,
+                                  schedules=_schedules(manifest)), _Salt()()))
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("compare", lang), lang)]),
                 Section(word("figures", lang), items=[figure])]
