@@ -18,6 +18,7 @@ prints and never exits; bad input raises ``sim.errors.BadInput`` (exit 2 at the 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import io
 import json
@@ -508,8 +509,7 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
             if row.status not in analysis.ANALYSED or not path.exists():
                 continue
             table = pd.read_csv(path)
-            status = analysis.MetricStatus(row.metric, row.status, failed=int(row.failed),
-                                           points_failed=int(row.points_failed))
+            status = _status(analysis.MetricStatus, row, results)
             section.items.append(_index_table(method, table, row.metric, lang))
             fig = _draw(analysis.metric_figure, method, table, parameters, row.metric, status,
                         spec["method"], design_points, lang=figure_lang)
@@ -524,6 +524,18 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
         blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
     sections.append(Section(word("experiment", lang), blocks=blocks))
     return sections
+
+
+def _status(make: type, row: Any, results: pd.DataFrame) -> Any:
+    """A metric's ``sim.analysis.MetricStatus`` as its figure needs it, from its row of
+    ``status_<method>.csv`` and the sweep's results (the replicates per design point)."""
+    ok = results[results["status"] == "ok"]
+    per_point = ok.groupby("point")[row.metric].size()
+    known = {"failed": int(row.failed), "points_failed": int(row.points_failed),
+             "runs": int(row.runs), "points": int(row.points),
+             "replicates": (int(per_point.min()), int(per_point.max()))}
+    fields = {f.name for f in dataclasses.fields(make)}
+    return make(row.metric, row.status, **{k: v for k, v in known.items() if k in fields})
 
 
 def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Table:
