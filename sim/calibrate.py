@@ -635,16 +635,24 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
 @contextlib.contextmanager
 def _quiet_pyabc() -> Iterator[None]:
     """pyABC reports every step at INFO on stderr, where the progress bar says what matters:
-    its "ABC" logger is held at WARNING while a calibration runs, and given back its level."""
+    its "ABC" logger and every "ABC.*" logger (pyABC sets some of their levels itself, so the
+    parent's level alone does not hold them) are held at WARNING while a calibration runs, and
+    given back their levels."""
     import logging
 
-    logger = logging.getLogger("ABC")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    import pyabc  # noqa: F401  (creates its loggers, so that they can be held)
+
+    names = ["ABC", *(name for name in logging.Logger.manager.loggerDict
+                      if name.startswith("ABC."))]
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 ROW_COLUMNS = ["generation", "epsilon", "acceptance_rate", "simulations", "population", "ess",

@@ -9,6 +9,8 @@ The demo's parts by hand: tests/test_demo_*.py, one file per module of sim/demo/
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import socket
 import statistics
@@ -22,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from sim import app
+from sim.demo.page import BUTTONS
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts"
@@ -92,20 +95,35 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(server, browser):
-    """A fresh page (a fresh session and model) on the demo; fails on any console error."""
-    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+@contextlib.contextmanager
+def open_page(browser, url: str, width: int, height: int) -> Iterator:
+    """A fresh page (a fresh session and model) on the demo at ``width`` × ``height`` CSS
+    pixels, once the month and the charts are drawn; fails on any console error."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.goto(server)
+    pg.goto(url)
     pg.locator(".cogov-month").wait_for(timeout=60_000)
     pg.locator(".cogov-charts svg").first.wait_for(timeout=30_000)
     yield pg
     context.close()
     assert errors == [], errors
+
+
+@pytest.fixture
+def page(server, browser):
+    """The demo in a large window (1600 × 1000)."""
+    with open_page(browser, server, 1600, 1000) as pg:
+        yield pg
+
+
+@pytest.fixture
+def projector(server, browser):
+    """The demo at 1280 × 720, the smallest projector it is made for."""
+    with open_page(browser, server, 1280, 720) as pg:
+        yield pg
 
 
 def month_of(pg) -> int:
@@ -124,18 +142,35 @@ def wait_text(pg, selector: str, text: str) -> None:
         arg=[selector, text], timeout=15_000)
 
 
+def button(pg, key: str):
+    """One of the run's buttons (``page.BUTTONS``: reset, step, play, pause)."""
+    return pg.get_by_role("button", name=BUTTONS[key], exact=True)
+
+
 def step(pg) -> None:
-    pg.get_by_role("button", name="Step", exact=True).click()
+    button(pg, "step").click()
+
+
+def open_panel(pg, key: str) -> None:
+    """Open a sidebar panel: ``reset`` or a lever group (``huanquan``, ``funeng``, ...)."""
+    panel = pg.locator(f".panel-{key}")
+    if "v-expansion-panel--active" not in (panel.get_attribute("class") or ""):
+        panel.locator(".v-expansion-panel-header").click()
+    pg.wait_for_function(
+        "k => document.querySelector('.panel-' + k + ' .v-expansion-panel-content')"
+        ".getBoundingClientRect().height > 0", arg=key, timeout=10_000)
+    time.sleep(0.5)  # Vuetify's expand transition (0.3 s) ends
 
 
 @needs_chromium
 def test_page_loads_with_controls_levers_picture_charts_and_explanation(page) -> None:
     assert month_of(page) == 0
-    for name in ("Step", "Reset", "▶"):
-        assert page.get_by_role("button", name=name, exact=True).is_visible()
+    for key in ("step", "reset", "play"):
+        assert button(page, key).is_visible()
     assert page.locator(".cogov-lever [role=slider]").count() == sum(
         lever.kind in ("float", "int") for lever in app.LEVERS)
-    assert page.locator(".cogov-community circle").count() == 2000
+    # every adult drawn once: locals as dots, migrants as diamonds
+    assert page.locator(".cogov-picture circle, .cogov-picture path.m").count() == 2000
     assert page.locator(".cogov-chart svg").count() == 6
     assert "新瓶装老酒" in page.locator(".cogov-explain").inner_text()
     page.screenshot(path=ARTIFACTS / "demo-01-loaded.png")
@@ -143,7 +178,7 @@ def test_page_loads_with_controls_levers_picture_charts_and_explanation(page) ->
 
 @needs_chromium
 def test_step_advances_the_month_and_the_picture_and_charts_change(page) -> None:
-    charts, picture = page.locator(".cogov-charts"), page.locator(".cogov-community svg")
+    charts, picture = page.locator(".cogov-charts"), page.locator(".cogov-picture svg")
     before = charts.inner_html(), picture.inner_html()
     step(page)
     wait_month(page, 1)
@@ -182,6 +217,7 @@ def test_step_advances_the_month_and_the_picture_and_charts_change(page) -> None
 def test_a_slider_moved_mid_run_acts_from_next_month(page) -> None:
     step(page)
     wait_month(page, 1)
+    open_panel(page, "funeng")
     thumb = page.locator(".lever-fund_per_community [role=slider]")
     assert thumb.get_attribute("aria-valuenow") == "10"
     thumb.focus()
@@ -204,6 +240,7 @@ def test_a_slider_moved_mid_run_acts_from_next_month(page) -> None:
 def test_a_preset_loads_at_once(page) -> None:
     step(page)
     wait_month(page, 1)
+    button(page, "play").click()  # loaded while playing: the new run starts paused
     page.locator(".cogov-preset .v-select").click()
     page.get_by_role("option", name="chengdu_reform", exact=True).click()
     wait_month(page, 0)
@@ -214,7 +251,9 @@ def test_a_preset_loads_at_once(page) -> None:
     wait_text(page, ".lever-admin_items .cogov-value", "69")
     assert page.locator(".lever-admin_items .cogov-value").inner_text() == "69"
     assert page.locator(".cogov-pending").count() == 0  # loading moves no lever
-    # SolaraViz's controls still come first in the sidebar, and still work
+    time.sleep(1.0)
+    assert month_of(page) == 0 and button(page, "play").is_visible()
+    # the run's controls still work
     step(page)
     wait_month(page, 1)
     page.screenshot(path=ARTIFACTS / "demo-04-preset.png")
@@ -222,19 +261,255 @@ def test_a_preset_loads_at_once(page) -> None:
 
 @needs_chromium
 def test_play_pause_and_reset_with_a_typed_seed(page) -> None:
-    page.get_by_role("button", name="▶", exact=True).click()
+    button(page, "play").click()
     page.wait_for_function(
         "parseInt(document.querySelector('.cogov-month').innerText.match(/month (\\d+)/)[1]) >= 3",
         timeout=20_000)
-    page.get_by_role("button", name="❚❚", exact=True).click()
+    button(page, "pause").click()
     time.sleep(1.0)
     paused = month_of(page)
     time.sleep(1.0)
     assert month_of(page) == paused >= 3
+    open_panel(page, "reset")
     seed = page.get_by_label("种子 seed ⟲")
     seed.fill("42")
     seed.press("Enter")
-    page.get_by_role("button", name="Reset", exact=True).click()
+    button(page, "reset").click()
     wait_month(page, 0)
     wait_text(page, ".cogov-status", "seed 42")
     page.screenshot(path=ARTIFACTS / "demo-05-reset.png")
+
+
+# ------------------------------------------------------------------ on a projector (issue 11)
+def box(locator) -> dict[str, float]:
+    b = locator.bounding_box()
+    assert b is not None, f"{locator} is not rendered"
+    return b
+
+
+def inside(b: dict[str, float], width: int, height: int) -> bool:
+    return (b["x"] >= 0 and b["y"] >= 0 and b["x"] + b["width"] <= width
+            and b["y"] + b["height"] <= height)
+
+
+def overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+def scrolled(pg) -> list[str]:
+    """Elements of the page scrolled away from their start (should be none)."""
+    return pg.evaluate("""() => [...document.querySelectorAll('*')]
+        .filter(e => e.scrollTop > 0 || e.scrollLeft > 0).map(e => e.className || e.tagName)""")
+
+
+@needs_chromium
+@pytest.mark.parametrize("width, height", [(1280, 720), (1920, 1080)])
+def test_run_controls_and_main_chart_are_on_screen_without_scrolling(server, browser, width,
+                                                                     height) -> None:
+    with open_page(browser, server, width, height) as pg:
+        step(pg)
+        wait_month(pg, 1)
+        pg.wait_for_function("document.querySelectorAll('.cogov-charts polyline').length > 0")
+        assert scrolled(pg) == []
+        top = box(pg.locator(".v-app-bar")).get("height")  # nothing shows under the app bar
+        for key in ("reset", "play", "step"):
+            b = box(button(pg, key))
+            assert inside(b, width, height) and b["y"] >= top, key
+        main_chart = pg.locator(".cogov-chart").first
+        assert "participation by activity" in main_chart.inner_text()
+        chart = box(main_chart)
+        assert inside(chart, width, height) and chart["y"] >= top
+        assert inside(box(pg.locator(".cogov-month")), width, height)
+        if width >= 1920:  # the picture and its legend too, on a full-HD projector
+            assert inside(box(pg.locator(".cogov-community")), width, height)
+        # Mesa's generic controls are not on the page: the run is paced by the speed alone
+        text = pg.locator("body").inner_text()
+        assert "Render Interval" not in text and "Use Threads" not in text
+        pg.screenshot(path=ARTIFACTS / f"demo-{width}x{height}.png")
+        # the longest lever panel open and the sidebar scrolled to its end: the buttons stay
+        open_panel(pg, "funeng")
+        pg.locator(".v-navigation-drawer__content").evaluate(
+            "e => { e.scrollTop = e.scrollHeight; }")
+        for key in ("reset", "play", "step"):
+            b = box(button(pg, key))
+            assert inside(b, width, height) and b["y"] >= top, key
+        assert not overlap(box(pg.locator(".cogov-controls")),
+                           box(pg.locator(".lever-foundation")))
+        pg.screenshot(path=ARTIFACTS / f"demo-{width}x{height}-levers.png")
+
+
+@needs_chromium
+def test_every_slider_shows_its_value_as_text_and_its_bubble_covers_nothing(projector) -> None:
+    pg = projector
+    sliders = 0
+    for key in ["reset", *(group for group, _ in app.GROUPS)]:
+        open_panel(pg, key)
+        panel = pg.locator(f".panel-{key}")
+        for i in range(panel.locator("[role=slider]").count()):
+            thumb = panel.locator("[role=slider]").nth(i)
+            # the label written right above this slider, with the value as text
+            label = thumb.locator("xpath=preceding::*[contains(@class,'cogov-lever-label')][1]")
+            value = label.locator(".cogov-value")
+            assert value.is_visible()
+            shown = float(re.sub(r"[^\d.]", "", value.inner_text()))
+            assert shown == pytest.approx(float(thumb.get_attribute("aria-valuenow")),
+                                          rel=5e-3), label.inner_text()
+            thumb.focus()  # Vuetify shows a slider's bubble while it has the focus
+            bubbles = [box(b) for b in pg.locator(".v-slider__thumb-label").all()
+                       if b.is_visible()]
+            assert not any(overlap(b, box(label)) for b in bubbles), label.inner_text()
+            assert not overlap(box(label), box(thumb)), label.inner_text()
+            sliders += 1
+    levers = sum(lever.kind in ("float", "int") for lever in app.LEVERS)
+    assert sliders == levers + 2  # and the Reset settings' migrant share and months
+    # the speed slider, above the panels
+    speed = pg.locator(".cogov-controls")
+    assert re.search(r"ms a month \d+", speed.inner_text())
+
+
+@needs_chromium
+def test_no_banner_covers_the_last_chart_and_the_main_parts_do_not_overlap(projector) -> None:
+    pg = projector
+    last = pg.locator(".cogov-chart").last
+    # its axis at the bottom of the window, where solara's banner sat
+    last.evaluate("e => e.scrollIntoView({block: 'end'})")
+    b = box(last.locator("svg"))
+    # whatever is drawn at the chart's bottom edge (its month axis) belongs to the chart
+    for fx in (0.1, 0.5, 0.9, 0.99):
+        owner = pg.evaluate(
+            "([x, y]) => { const e = document.elementFromPoint(x, y); "
+            "return !!(e && e.closest('.cogov-chart:last-child')); }",
+            [b["x"] + fx * b["width"], b["y"] + b["height"] - 3])
+        assert owner, f"something covers the last chart's axis at {fx:.0%} of its width"
+    assert pg.get_by_text("This website runs on").count() == 0
+    pg.locator(".cogov-month").scroll_into_view_if_needed()
+    parts = [pg.locator(".cogov-header"), pg.locator(".cogov-status"),
+             pg.locator(".cogov-community"), *pg.locator(".cogov-chart").all(),
+             pg.locator(".cogov-explain")]
+    boxes = [box(p) for p in parts]
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not overlap(a, boxes[j]), (i, j)
+
+
+@needs_chromium
+def test_play_returns_to_play_at_the_horizon(projector) -> None:
+    pg = projector
+    open_panel(pg, "reset")
+    months = pg.locator(".panel-reset [role=slider]").last
+    months.focus()
+    pg.keyboard.press("Home")  # the shortest horizon, 12 months
+    wait_text(pg, ".panel-reset", "months ⟲ 12")
+    speed = pg.locator(".cogov-controls [role=slider]")
+    speed.focus()
+    pg.keyboard.press("Home")
+    button(pg, "reset").click()
+    wait_text(pg, ".cogov-month", "of 12")
+    button(pg, "play").click()
+    pg.wait_for_function(
+        "document.querySelector('.cogov-month').innerText.includes('month 12 ')",
+        timeout=60_000)
+    button(pg, "play").wait_for(timeout=10_000)  # ▶ again, not ❚❚
+    assert button(pg, "pause").count() == 0
+    assert button(pg, "play").is_disabled() and button(pg, "step").is_disabled()
+    assert "Reset to run again" in pg.locator(".cogov-ended").inner_text()
+    time.sleep(1.0)
+    assert month_of(pg) == 12
+    pg.screenshot(path=ARTIFACTS / "demo-06-horizon.png")
+    button(pg, "reset").click()
+    wait_month(pg, 0)
+    assert button(pg, "play").is_enabled()
+
+
+@needs_chromium
+def test_migrants_are_diamonds_with_their_legend_entry(projector) -> None:
+    pg = projector
+    picture = pg.locator(".cogov-picture svg")
+    diamonds = picture.locator("path.m").count()
+    dots = picture.locator("circle").count()
+    open_panel(pg, "reset")
+    share = float(pg.locator(".panel-reset .cogov-value").first.inner_text())
+    # whole households are migrants: about the migrant share of the 2,000 adults
+    assert diamonds + dots == 2000 and abs(diamonds / 2000 - share) < 0.1, (diamonds, share)
+    edge = pg.evaluate("() => [...['path.m', 'circle']].map(s => getComputedStyle("
+                       "document.querySelector('.cogov-picture svg ' + s)).stroke)")
+    assert edge[0] != edge[1]  # a dark edge: the shape shows even on an idle grey fill
+    entry = pg.locator(".cogov-legend .legend-migrant")
+    assert entry.is_visible() and "流动人口 migrant" in entry.inner_text()
+    assert entry.locator("svg path").count() == 1
+
+
+NO_CJK_FONTCONFIG = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <dir>/usr/share/fonts/truetype/dejavu</dir>
+  <dir>/usr/share/fonts/truetype/liberation</dir>
+  <cachedir>{cache}</cachedir>
+</fontconfig>
+"""
+"""A classroom PC without a Chinese font: chromium sees only Latin system fonts."""
+
+
+def rendered_fonts(cdp, selector: str) -> dict[str, int]:
+    """The fonts chromium drew an element's own text with: family → glyphs."""
+    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
+@needs_chromium
+def test_chinese_is_drawn_in_the_shipped_font_offline_with_no_system_cjk_font(
+        server, browser, tmp_path) -> None:
+    from sim.fonts import FAMILY
+
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(NO_CJK_FONTCONFIG.format(cache=tmp_path / "fc-cache"), encoding="utf-8")
+    bare = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                       env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+    try:
+        context = bare.new_context(viewport={"width": 1280, "height": 720})
+        outside: list[str] = []
+
+        def only_the_demo(route) -> None:  # the network is off: only the demo answers
+            if route.request.url.startswith(server):
+                route.continue_()
+            else:
+                outside.append(route.request.url)
+                route.abort()
+
+        context.route(re.compile(r"^(?!data:).*"), only_the_demo)
+        pg = context.new_page()
+        pg.goto(server)
+        pg.locator(".cogov-community .cogov-title").wait_for(timeout=60_000)
+        pg.evaluate("document.fonts.ready")
+        cdp = context.new_cdp_session(pg)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        # the condition holds: a plain sans-serif Chinese text finds no Chinese system font
+        pg.evaluate("""() => { const e = document.createElement('div');
+            e.id = 'probe'; e.style.fontFamily = 'sans-serif'; e.textContent = '参与议事';
+            document.body.appendChild(e); }""")
+        probe = rendered_fonts(cdp, "#probe")
+        assert FAMILY not in probe and not any("WenQuanYi" in f for f in probe), probe
+        # the page's own font is there, loaded from the page, and draws the Chinese labels
+        faces = pg.evaluate("""f => [...document.fonts]
+            .filter(face => face.family.replace(/"/g, '') === f).map(face => face.status)""",
+                            FAMILY)
+        assert faces and set(faces) == {"loaded"}, faces
+        assert pg.evaluate("f => document.fonts.check('16px \"' + f + '\"', '参与')", FAMILY)
+        title = pg.locator(".cogov-community .cogov-title")
+        stack = title.evaluate("e => getComputedStyle(e).fontFamily")
+        assert stack.index(FAMILY) < stack.index("sans-serif"), stack
+        text = title.inner_text()
+        chinese = sum(1 for c in text if ord(c) > 0x2E7F)
+        drawn = rendered_fonts(cdp, ".cogov-community .cogov-title")
+        assert chinese >= 2 and drawn.get(FAMILY, 0) == chinese, (text, drawn)
+        legend = rendered_fonts(cdp, ".legend-migrant")
+        assert legend.get(FAMILY, 0) == 4, legend  # 流动人口
+        assert outside == [], outside
+        pg.screenshot(path=ARTIFACTS / "demo-07-no-system-cjk-font.png")
+        context.close()
+    finally:
+        bare.close()

@@ -318,3 +318,19 @@ def test_a_statistic_that_is_never_finite_stops_the_calibration_at_once(tmp_path
     # before, the sample from the prior drew for ever (the budget was not applied to it)
     with pytest.raises(RunError, match="non-finite statistic"):
         run(tmp_path / "out", simulate=_never_defined, budget=10_000)
+
+
+def test_pyabc_says_nothing_below_a_warning_while_calibrating(tmp_path, caplog):
+    """pyABC logs each step at INFO through "ABC.*" loggers whose levels it sets itself; a
+    calibration (which has its own progress bar) holds them all at WARNING, then gives them
+    back."""
+    import logging
+
+    history = logging.getLogger("ABC.History")
+    history.setLevel(logging.INFO)
+    with caplog.at_level(logging.INFO):
+        run(tmp_path / "quiet", max_generations=1)
+    chatter = [r.getMessage() for r in caplog.records
+               if r.name.startswith("ABC") and r.levelno < logging.WARNING]
+    assert chatter == []
+    assert history.level == logging.INFO

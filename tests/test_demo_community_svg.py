@@ -11,6 +11,7 @@ import pytest
 from sim.demo.adapter import DemoModel, DemoSettings
 from sim.demo.community_svg import (
     BLOCK_GAP,
+    DIAMOND,
     activity_state,
     community_caption,
     community_map,
@@ -20,6 +21,15 @@ from sim.population import build_layout
 from sim.scenario import Structure
 
 SETTINGS = DemoSettings.for_path(None)
+
+
+def _centre(mark: ET.Element) -> tuple[float, float]:
+    """(y, x) of a resident's mark: a circle's centre, a diamond's (its path starts at the top
+    corner, half a diagonal above the centre)."""
+    if mark.get("cx") is not None:
+        return float(mark.get("cy")), float(mark.get("cx"))
+    x, y = (float(v) for v in mark.get("d")[1:].split("l")[0].split())
+    return y + DIAMOND, x
 
 
 def test_activity_state_by_hand() -> None:
@@ -56,12 +66,18 @@ def test_community_svg_draws_every_resident_party_ring_worker_and_self_org_tie()
     cmap = community_map(model.layout, 0)
     svg = ET.fromstring(community_svg(model, cmap))
     ns = "{http://www.w3.org/2000/svg}"
-    circles = svg.findall(f"{ns}circle")
+    circles, diamonds = svg.findall(f"{ns}circle"), svg.findall(f"{ns}path")
     r = model.residents
-    assert len(circles) == len(r)
-    assert sum(" p" in c.get("class") for c in circles) == int(r.party.sum())
+    assert 0 < r.migrant.sum() < len(r)
+    # locals are round dots, migrants diamonds (closed four-point paths), each its resident's
+    assert len(circles) == int((~r.migrant).sum()) and len(diamonds) == int(r.migrant.sum())
+    assert all(d.get("d").count("l") == 1 and d.get("d").endswith("z") for d in diamonds)
+    marks = sorted(circles + diamonds, key=lambda e: _centre(e))
+    order = np.lexsort((cmap.x, cmap.y))
+    assert [e.tag == f"{ns}path" for e in marks] == r.migrant[cmap.residents][order].tolist()
+    assert sum(" p" in e.get("class") for e in marks) == int(r.party.sum())
     state = activity_state(r.took)
-    assert [int(c.get("class")[1]) for c in circles] == state.tolist()
+    assert [int(e.get("class")[1]) for e in marks] == state[cmap.residents][order].tolist()
     assert len(svg.findall(f"{ns}rect[@class='w']")) == int(r.grid_worker.sum())
     members = sum(len(o.members) for o in model.self_orgs.values())
     assert len(svg.findall(f"{ns}line[@class='o']")) == members

@@ -35,10 +35,11 @@ def test_the_page_is_the_one_solara_serves() -> None:
 
 
 def test_only_the_page_imports_the_browser_side() -> None:
-    """The levers, the model adapter, the drawing and the server (until it serves) run without
-    solara, ipyvuetify or Mesa's visualization; so does the command line's ``sim.app``."""
+    """The levers, the model adapter, the drawing, the font and the server (until it serves)
+    run without solara, ipyvuetify or Mesa's visualization; so does the command line's
+    ``sim.app``."""
     code = ("import sys, sim.demo.levers, sim.demo.adapter, sim.demo.community_svg, "
-            "sim.demo.charts_svg, sim.demo.server, sim.app; "
+            "sim.demo.charts_svg, sim.demo.font, sim.demo.server, sim.app; "
             "print(sorted({m.split('.')[0] if not m.startswith('mesa.') else m "
             "for m in sys.modules if m.startswith(('solara', 'ipyvuetify', 'ipywidgets', "
             "'mesa.visualization'))}))")

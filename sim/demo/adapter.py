@@ -1,9 +1,10 @@
 """The model adapter: the demo's presets and a :class:`CoGovModel` built from browser values.
 
-SolaraViz rebuilds the model on Reset as ``DemoModel(**model_params)``, so :class:`DemoModel`
-takes plain browser values (a seed typed in the browser arrives as a string and is converted
-here), and :func:`reset_params` says which values Reset offers. Levers move through
-:meth:`DemoModel.request` and act from the next month, the way a scenario's ``schedule`` does.
+The page's Reset (like Mesa's SolaraViz) rebuilds the model as ``DemoModel(**model_params)``,
+so :class:`DemoModel` takes plain browser values (a seed typed in the browser arrives as a
+string and is converted here), and :func:`reset_params` says which values Reset offers. Levers
+move through :meth:`DemoModel.request` and act from the next month, the way a scenario's
+``schedule`` does.
 No browser import: this module runs and is tested without solara.
 """
 
@@ -166,7 +167,8 @@ class DemoModel(CoGovModel):
 
 
 def reset_params(settings: DemoSettings, preset: str) -> dict[str, Any]:
-    """SolaraViz ``model_params``: the preset (fixed) and what a Reset rebuilds with."""
+    """``model_params`` in SolaraViz's format: the preset (fixed) and what a Reset rebuilds
+    with (seed, migrant share, months; the page's Reset settings panel shows these)."""
     scenario = Scenario.load(settings.path(preset))
     return {
         "preset": preset,

@@ -30,6 +30,9 @@ PARTY_RED = "#C40000"
 SELF_ORG = "#6A3D9A"
 CELL = 10  # SVG units per resident cell
 BLOCK_GAP = 2  # cells between buildings
+DOT_R = 4.3  # a local resident's dot, SVG units: nearly fills its cell, to be seen from the back
+DIAMOND = 5.4  # half-diagonal of a migrant's diamond: about the dot's area, a different shape
+MIGRANT_EDGE = "#303030"  # the diamond's dark edge: the shape shows even on a grey (idle) fill
 
 
 def activity_state(took: np.ndarray) -> np.ndarray:
@@ -80,22 +83,27 @@ def community_map(layout: Any, community: int = 0) -> CommunityMap:
 
 
 def community_svg(model: CoGovModel, cmap: CommunityMap) -> str:
-    """Residents as dots by building and grid, coloured by this month's activity; party
-    members ringed red, grid workers in black squares, self-organizations joined by lines."""
+    """Residents by building and grid, coloured by this month's activity: locals as round dots,
+    migrants (流动人口) as diamonds; party members ringed red, grid workers in black squares,
+    self-organizations joined by lines."""
     r, idx = model.residents, cmap.residents
     grid = model.grid_of_resident[idx]
     grid = (grid - grid.min()) % len(GRID_TINTS)
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-6 -6 {cmap.width * CELL + 2} '
-        f'{cmap.height * CELL + 2}" width="100%" role="img" '
-        'aria-label="residents by building and grid">',
-        "<style>",
+    rules = [
         *(f".a{i}{{fill:{c}}}" for i, (_, _, c) in enumerate(ACTIVITY_STATES)),
         "circle{stroke:#8A8A8A;stroke-width:.4}",
-        f"circle.p{{stroke:{PARTY_RED};stroke-width:1.9}}",
+        f".m{{stroke:{MIGRANT_EDGE};stroke-width:1.2}}",
+        f".p{{stroke:{PARTY_RED};stroke-width:1.9}}",
         ".w{fill:none;stroke:#000;stroke-width:1.7}",
         f".o{{stroke:{SELF_ORG};stroke-width:1.5;stroke-linecap:round}}",
-        "</style>",
+    ]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="-6 -6 {cmap.width * CELL + 2} '
+        f'{cmap.height * CELL + 2}" width="100%" preserveAspectRatio="xMinYMin meet" '
+        'role="img" class="cogov-map" '
+        'aria-label="residents by building and grid">',
+        # an inline SVG's style sheet is the page's: each rule is kept to this picture
+        "<style>", *(f".cogov-map {rule}" for rule in rules), "</style>",
     ]
     # grid tints: one rectangle per run of same-grid cells in a building row
     key = cmap.y * (cmap.width + 1) + cmap.x
@@ -117,10 +125,14 @@ def community_svg(model: CoGovModel, cmap: CommunityMap) -> str:
         parts += [f'<line class="o" x1="{cx:.1f}" y1="{cy:.1f}" x2="{x * CELL}" y2="{y * CELL}"/>'
                   for x, y in zip(cmap.x[local], cmap.y[local], strict=True)]
     state = activity_state(r.took[idx])
-    party = r.party[idx]
-    parts += [f'<circle cx="{x * CELL}" cy="{y * CELL}" r="3.7" class="a{s}{" p" if p else ""}"/>'
-              for x, y, s, p in zip(cmap.x.tolist(), cmap.y.tolist(), state.tolist(),
-                                    party.tolist(), strict=True)]
+    for x, y, s, p, m in zip(cmap.x.tolist(), cmap.y.tolist(), state.tolist(),
+                             r.party[idx].tolist(), r.migrant[idx].tolist(), strict=True):
+        cls = f"a{s} p" if p else f"a{s}"
+        if m:
+            parts.append(f'<path d="M{x * CELL} {y * CELL - DIAMOND}l{DIAMOND} {DIAMOND} '
+                         f'-{DIAMOND} {DIAMOND}-{DIAMOND}-{DIAMOND}z" class="{cls} m"/>')
+        else:
+            parts.append(f'<circle cx="{x * CELL}" cy="{y * CELL}" r="{DOT_R}" class="{cls}"/>')
     workers = np.flatnonzero(r.grid_worker[idx])
     parts += [f'<rect class="w" x="{cmap.x[i] * CELL - 5.5}" y="{cmap.y[i] * CELL - 5.5}" '
               'width="11" height="11"/>' for i in workers]

@@ -67,12 +67,14 @@ EXPLANATION = (
      "Haicang grids of 300–400 households, 1–2 grid workers visiting ≥60 households a month; "
      "party members contact households (党员联系户) and report home (双报到)."),
     ("The picture",
-     "One dot per adult; blocks are buildings (院落), tints are grids (网格). Colour: what the "
-     "resident did this month. Red ring: party member. Black square: grid worker. Purple lines "
-     "join the members of a self-organization (自组织)."),
+     "One mark per adult: a dot for a local resident, a dark-edged diamond for a migrant "
+     "(流动人口); blocks are buildings (院落), tints are grids (网格). Colour: what the resident "
+     "did this month. Red ring: party member. Black square: grid worker. Purple lines join the "
+     "members of a self-organization (自组织)."),
     ("Controls",
-     "Levers act from next month, as a scenario's schedule would; a dashed line marks the "
-     "month. A preset loads at once. ⟲ seed, migrant_share and months apply on Reset."),
+     "▶ plays and ❚❚ pauses; at the last month the run stops and ▶ comes back. Levers act "
+     "from next month, as a scenario's schedule would; a dashed line marks the month. A preset "
+     "loads at once. ⟲ seed, migrant_share and months apply on 重置 Reset."),
 )
 """The explanation panel: (heading, HTML text), from MODEL.md §6 and shared/seeds."""
 

@@ -44,6 +44,9 @@ def serve(scenario_path: str | os.PathLike | None, port: int, open_browser: bool
     os.environ["SOLARA_APP"] = "sim.demo.page:Page"
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")  # no network here
     os.environ.setdefault("SOLARA_MODE", "production")
+    # solara's "This website runs on Solara" banner sits over the bottom right of the page, on
+    # the last chart's axis on a projector
+    os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
     import uvicorn
 
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/"
