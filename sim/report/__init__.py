@@ -284,8 +284,9 @@ def build(directory: str | Path, lang: str = "both") -> str:
     family = Markup(json.dumps(fonts.FAMILY))  # a CSS string: the shipped font's family
     html = template.render(page=page, word=lambda key: word(key, lang), font_css="",
                            family=family)
-    # the font holds the glyphs of every character on the page, and no more
-    font_css = Markup(fonts.font_face_css("".join(sorted(set(html)))))
+    # the font holds the glyphs of every non-ASCII character on the page (Chinese, and marks
+    # such as † ‡ μ σ), and no more; ASCII is left to the Latin font, as in the demo
+    font_css = Markup(fonts.font_face_css("".join(sorted({c for c in html if ord(c) > 0x7E}))))
     return template.render(page=page, word=lambda key: word(key, lang), font_css=font_css,
                            family=family)
 
