@@ -255,6 +255,13 @@ def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing
     empty.mkdir()
     assert main(["report", str(empty)]) == 2
     assert "no manifest.json" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "absent")]) == 2
+    assert "absent: no such directory" in capsys.readouterr().err
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"kind": "patterns"}', encoding="utf-8")
+    assert main(["report", str(other)]) == 2
+    assert "kind 'patterns' has no report" in capsys.readouterr().err
     broken = tmp_path / "broken"
     shutil.copytree(run_dir, broken)
     (broken / "summary.csv").unlink()
@@ -267,7 +274,7 @@ def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing
     (unanalysed / "report.html").unlink()
     assert main(["report", str(unanalysed)]) == 2
     assert f"cogov analyze {unanalysed}" in capsys.readouterr().err
-    for refused in (empty, broken, unanalysed):
+    for refused in (empty, other, broken, unanalysed):
         assert not list(refused.glob("*.html")) and not list(refused.glob(".*.tmp"))
     assert main(["report", str(run_dir), "--out", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err

@@ -297,6 +297,7 @@ def write(directory: str | Path, out: str | Path | None = None, lang: str = "bot
     :class:`ReportInputError` for a directory it cannot report on or an ``out`` that is a
     directory or cannot be created."""
     directory = Path(directory)
+    kind_of(directory)  # the directory's problems first: they explain a missing --out's too
     out = Path(out) if out is not None else directory / REPORT_NAME
     if out.is_dir():
         raise ReportInputError(f"--out {out}: is a directory; give a file name, e.g. "
