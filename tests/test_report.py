@@ -280,6 +280,18 @@ def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing
     assert "is a directory" in capsys.readouterr().err
 
 
+def test_a_full_disk_leaves_no_report_and_no_temporary_file(sobol_dir, tmp_path, monkeypatch,
+                                                            capsys):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report.os, "replace", full)
+    assert main(["report", str(sobol_dir), "--out", str(tmp_path / "r.html")]) == 1
+    assert "r.html: writing the report failed (No space left on device)" in \
+        capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------------------- reproduction
 @pytest.mark.slow  # a run, its plots and its report again: about 25 s on a loaded machine
 def test_the_recorded_command_reproduces_the_summary_and_overwrites_with_its_report(

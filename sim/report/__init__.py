@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from sim.errors import BadInput
+from sim.errors import BadInput, OutputWriteError
 from sim.runner import REPORT
 
 LANGS = ("zh", "en", "both")
@@ -228,7 +228,7 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
         raise ReportInputError(
             f"{path}: kind {kind!r} has no report (report knows the outputs of cogov run, "
             "compare, sweep and calibrate)")
-    missing = [name for name in _needed(kind, directory, manifest)
+    missing = [name for name in _needed(kind, directory)
                if not (directory / name).exists()]
     if missing:
         raise ReportInputError(f"{directory}: incomplete {kind} directory: missing "
@@ -240,7 +240,7 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
     return kind, manifest
 
 
-def _needed(kind: str, directory: Path, manifest: dict[str, Any]) -> list[str]:
+def _needed(kind: str, directory: Path) -> list[str]:
     if kind == "run":
         return ["summary.csv", "timeseries.parquet"]
     if kind == "compare":
@@ -295,7 +295,8 @@ def write(directory: str | Path, out: str | Path | None = None, lang: str = "bot
     """Write the report of ``directory`` to ``out`` (default ``directory/report.html``) whole,
     through a temporary file renamed into place; return its path. Raises
     :class:`ReportInputError` for a directory it cannot report on or an ``out`` that is a
-    directory or cannot be created."""
+    directory or in none, ``sim.errors.OutputWriteError`` (naming ``out``; exit 1) if the
+    file system refuses the file."""
     directory = Path(directory)
     kind_of(directory)  # the directory's problems first: they explain a missing --out's too
     out = Path(out) if out is not None else directory / REPORT_NAME
@@ -309,6 +310,9 @@ def write(directory: str | Path, out: str | Path | None = None, lang: str = "bot
     try:
         tmp.write_text(html, encoding="utf-8")
         os.replace(tmp, out)
+    except OSError as exc:
+        raise OutputWriteError(f"{out}: writing the report failed ({exc.strerror or exc}); "
+                               "nothing was written") from exc
     finally:
         tmp.unlink(missing_ok=True)
     return out
