@@ -78,12 +78,15 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import OutputExistsError, OutputWriteError, RunError, ScenarioError
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 DB = "abc.db"
 CHECKPOINT = "checkpoint.pkl"
@@ -982,59 +985,16 @@ def axis_label(key: str, labels: Mapping[str, str] | None = None) -> str:
 
 def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike],
                  labels: Mapping[str, str] | None) -> None:
-    """``plots/marginals.png`` (weighted histogram of each coefficient over its prior's
-    bounds, with the 90% credible interval) and ``plots/pairs.png`` (weighted scatter of every
-    pair), written into a fresh directory renamed into place."""
-    from matplotlib.figure import Figure
-
+    """``plots/marginals.png`` (:func:`marginals_figure`) and ``plots/pairs.png``
+    (:func:`pairs_figure`), written into a fresh directory renamed into place."""
     from sim import plots as figures
 
-    keys = [p.key for p in priors]
-    weights = posterior["weight"].to_numpy(dtype=float)
-    intervals = credible_intervals(posterior).set_index("key")
     tmp = out / f".{PLOTS}.{os.getpid()}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
     try:
-        columns = min(3, len(keys))
-        rows = math.ceil(len(keys) / columns)
-        fig = Figure(figsize=(4.2 * columns, 3.2 * rows + 0.4), layout="constrained")
-        grid = list(fig.subplots(rows, columns, squeeze=False).ravel())
-        for ax in grid[len(keys):]:
-            ax.set_axis_off()
-        for ax, prior in zip(grid, priors, strict=False):
-            ax.hist(posterior[prior.key], bins=30, range=(prior.low, prior.high),
-                    weights=weights, density=True, color="#4c72b0", alpha=0.8)
-            row = intervals.loc[prior.key]
-            ax.axvspan(row["low"], row["high"], color="#dd8452", alpha=0.15,
-                       label="90% credible interval")
-            ax.axvline(row["median"], color="#dd8452", label="median")
-            ax.set_xlabel(axis_label(prior.key, labels))
-            ax.set_ylabel("posterior density")
-        grid[0].legend(fontsize=7)
-        fig.suptitle("ABC-SMC posterior marginals")
-        figures.save(fig, tmp / "marginals.png")
-        n = len(keys)
-        fig = Figure(figsize=(2.8 * n + 0.5, 2.8 * n + 0.5), layout="constrained")
-        axes = fig.subplots(n, n, squeeze=False)
-        size = 4 + 60 * weights / weights.max()
-        for i, pi in enumerate(priors):
-            for j, pj in enumerate(priors):
-                ax = axes[i][j]
-                if i == j:
-                    ax.hist(posterior[pi.key], bins=30, range=(pi.low, pi.high),
-                            weights=weights, color="#4c72b0")
-                else:
-                    ax.scatter(posterior[pj.key], posterior[pi.key], s=size, alpha=0.4,
-                               color="#4c72b0", linewidths=0)
-                    ax.set_xlim(pj.low, pj.high)
-                    ax.set_ylim(pi.low, pi.high)
-                if i == n - 1:
-                    ax.set_xlabel(axis_label(pj.key, labels), fontsize=7)
-                if j == 0:
-                    ax.set_ylabel(axis_label(pi.key, labels), fontsize=7)
-        fig.suptitle("ABC-SMC posterior, pairs (point size ∝ weight)")
-        figures.save(fig, tmp / "pairs.png")
+        figures.save(marginals_figure(posterior, priors, labels), tmp / "marginals.png")
+        figures.save(pairs_figure(posterior, priors, labels), tmp / "pairs.png")
         old = out / f".{PLOTS}.{os.getpid()}.old"
         if (out / PLOTS).exists():
             os.rename(out / PLOTS, old)
@@ -1042,6 +1002,65 @@ def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike]
         shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def marginals_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
+                     labels: Mapping[str, str] | None = None) -> Figure:
+    """A weighted histogram of each coefficient of ``posterior`` (the last generation's
+    particles) over its prior's bounds, with the 90% credible interval and the median."""
+    from matplotlib.figure import Figure
+
+    keys = [p.key for p in priors]
+    weights = posterior["weight"].to_numpy(dtype=float)
+    intervals = credible_intervals(posterior).set_index("key")
+    columns = min(3, len(keys))
+    rows = math.ceil(len(keys) / columns)
+    fig = Figure(figsize=(4.2 * columns, 3.2 * rows + 0.4), layout="constrained")
+    grid = list(fig.subplots(rows, columns, squeeze=False).ravel())
+    for ax in grid[len(keys):]:
+        ax.set_axis_off()
+    for ax, prior in zip(grid, priors, strict=False):
+        ax.hist(posterior[prior.key], bins=30, range=(prior.low, prior.high),
+                weights=weights, density=True, color="#4c72b0", alpha=0.8)
+        row = intervals.loc[prior.key]
+        ax.axvspan(row["low"], row["high"], color="#dd8452", alpha=0.15,
+                   label="90% credible interval")
+        ax.axvline(row["median"], color="#dd8452", label="median")
+        ax.set_xlabel(axis_label(prior.key, labels))
+        ax.set_ylabel("posterior density")
+    grid[0].legend(fontsize=7)
+    fig.suptitle("ABC-SMC posterior marginals")
+    return fig
+
+
+def pairs_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
+                 labels: Mapping[str, str] | None = None) -> Figure:
+    """A weighted scatter of every pair of coefficients (point size ∝ weight), histograms on
+    the diagonal, each axis over its prior's bounds."""
+    from matplotlib.figure import Figure
+
+    weights = posterior["weight"].to_numpy(dtype=float)
+    n = len(priors)
+    fig = Figure(figsize=(2.8 * n + 0.5, 2.8 * n + 0.5), layout="constrained")
+    axes = fig.subplots(n, n, squeeze=False)
+    size = 4 + 60 * weights / weights.max()
+    for i, pi in enumerate(priors):
+        for j, pj in enumerate(priors):
+            ax = axes[i][j]
+            if i == j:
+                ax.hist(posterior[pi.key], bins=30, range=(pi.low, pi.high),
+                        weights=weights, color="#4c72b0")
+            else:
+                ax.scatter(posterior[pj.key], posterior[pi.key], s=size, alpha=0.4,
+                           color="#4c72b0", linewidths=0)
+                ax.set_xlim(pj.low, pj.high)
+                ax.set_ylim(pi.low, pi.high)
+            if i == n - 1:
+                ax.set_xlabel(axis_label(pj.key, labels), fontsize=7)
+            if j == 0:
+                ax.set_ylabel(axis_label(pi.key, labels), fontsize=7)
+    fig.suptitle("ABC-SMC posterior, pairs (point size ∝ weight)")
+    return fig
 
 
 def _write_manifest(out_dir: Path, command: Sequence[str] | None, settings: Mapping[str, Any],
@@ -1074,4 +1093,5 @@ def _write_manifest(out_dir: Path, command: Sequence[str] | None, settings: Mapp
 
 
 __all__ = ["Calibration", "ObservedSdScale", "PriorLike", "calibrate",
-           "credible_intervals", "pattern_verdicts", "weighted_quantiles"]
+           "credible_intervals", "marginals_figure", "pairs_figure", "pattern_verdicts",
+           "weighted_quantiles"]

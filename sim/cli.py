@@ -62,11 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser("run", help="run replicates of a scenario and write outputs")
     p.add_argument("scenario", metavar="SCENARIO.yaml")
     _add_run_options(p)
+    _add_report_option(p)
     p.set_defaults(handler=cmd_run)
 
     p = commands.add_parser("compare", help="run several scenarios and compare them")
     p.add_argument("scenarios", metavar="SCENARIO.yaml", nargs="+")
     _add_run_options(p)
+    _add_report_option(p)
     p.set_defaults(handler=cmd_compare)
 
     p = commands.add_parser("validate", help="check scenario or experiment files; run nothing")
@@ -83,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="finish an interrupted sweep in --out without redoing finished runs")
     p.add_argument("--out", type=Path, metavar="DIR", help="results directory")
     _add_lang_option(p, "of the analysis and report written at the end")
+    _add_report_option(p, "then analyse the sweep (as `cogov analyze DIR`) and ")
     p.set_defaults(handler=cmd_sweep)
 
     p = commands.add_parser("analyze", help="sensitivity analysis of a finished sweep")
@@ -160,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-browser", dest="open_browser", action="store_false",
                    help="do not open a browser window")
     p.set_defaults(handler=cmd_demo)
+
+    p = commands.add_parser(
+        "report", help="one self-contained HTML file of a run, compare, sweep (analysed) or "
+                       "calibrate directory: tables, figures, scenario, manifest, command")
+    p.add_argument("directory", metavar="DIR", type=Path)
+    p.add_argument("--lang", choices=("zh", "en", "both"), default="both",
+                   help="language of headings, labels and figures (default both: 中文 English)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="default DIR/report.html")
+    p.set_defaults(handler=cmd_report)
     return parser
 
 
@@ -186,6 +198,11 @@ def _figure_lang(args: argparse.Namespace) -> str:
     if notice:
         print(notice, file=sys.stderr)
     return lang
+def _add_report_option(p: argparse.ArgumentParser, first: str = "") -> None:
+    """``--report``: the command ends by writing ``DIR/report.html`` (``cogov report``)."""
+    p.add_argument("--report", action="store_true",
+                   help=f"{first}write the self-contained HTML report DIR/report.html "
+                        "(as `cogov report DIR`)")
 
 
 def _add_executor_options(p: argparse.ArgumentParser) -> None:
@@ -249,6 +266,7 @@ def cmd_run(args: argparse.Namespace, command: list[str]) -> int:
     print(format_table(summary_table(result.summary), args.lang))
     _print_cost_effectiveness(tables)
     print(f"wrote {out}")
+    _report_at_end(args, out)
     return EXIT_OK
 
 
@@ -325,6 +343,23 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
         print(f"{DIFFERENCE_RULE}.")
     _print_cost_effectiveness(tables)
     print(f"wrote {out}")
+    _report_at_end(args, out)
+    return EXIT_OK
+
+
+def _report_at_end(args: argparse.Namespace, out: Path) -> None:
+    """With ``--report``: ``out/report.html``, in the command's ``--lang`` (both without)."""
+    if args.report:
+        from sim import report
+
+        print(f"wrote {report.write(out, lang=getattr(args, 'lang', None) or 'both')}")
+
+
+def cmd_report(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov report``: the self-contained HTML report of an output directory."""
+    from sim import report
+
+    print(f"wrote {report.write(args.directory, args.out, args.lang)}")
     return EXIT_OK
 
 
@@ -418,6 +453,7 @@ def _run_posterior(scenarios: list[Scenario], chosen: Any, args: argparse.Namesp
         with pd.option_context("display.width", 120, "display.max_columns", 20):
             print(probability.round(4).to_string(index=False))
     print(f"wrote {out}")
+    _report_at_end(args, out)
     return EXIT_OK
 
 
@@ -487,7 +523,17 @@ def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
         if len(failed) > 20:
             print(f"cogov: ... and {len(failed) - 20} more (status 'error' in results.parquet)",
                   file=sys.stderr)
+        if args.report:
+            print(f"cogov: no report: runs failed; finish them with --resume, then `cogov "
+                  f"analyze {out}` and `cogov report {out}`", file=sys.stderr)
         return EXIT_FAILED
+    if args.report:
+        from sim.analysis import analyze
+
+        analysis = analyze(out, lang=_figure_lang(args))
+        print(f"wrote {out / 'analysis'} ({len(analysis.analysed)} of {len(analysis.status)} "
+              "metrics analysed; `cogov analyze` prints the tables)")
+        _report_at_end(args, out)
     return EXIT_OK
 
 

@@ -456,9 +456,13 @@ def _not_written_by_cogov(out_dir: Path) -> str | None:
         return "files but no manifest.json of a cogov run or compare"
     for path in sorted(out_dir.rglob("*")):
         name = path.relative_to(out_dir).as_posix()
-        if path.is_file() and name not in listed and name != "manifest.json":
+        if path.is_file() and name not in listed and name not in ("manifest.json", REPORT):
             return f"'{name}'"
     return None
+
+
+REPORT = "report.html"
+"""``--report``'s file (``sim.report.REPORT_NAME``), written after the manifest: its own."""
 
 
 def check_writable(out_dir: str | Path, inside: bool = False) -> None:
@@ -521,9 +525,11 @@ def manifest(kind: str, results: Sequence[RunResult], command: Sequence[str]) ->
 
 def manifest_fields(kind: str, command: Sequence[str] | None, fields: dict[str, Any]
                     ) -> dict[str, Any]:
-    """Every manifest's common fields — kind, command, seeding rule, interval rule, versions,
-    git state — around ``fields`` (the command's own). Used by run, compare and sweep."""
-    return {"kind": kind, "command": list(command or []), **fields, "seeding": SEEDING,
+    """Every manifest's common fields — kind, command and the directory it ran in (its paths
+    are relative to it), seeding rule, interval rule, versions, git state — around ``fields``
+    (the command's own). Used by run, compare, sweep and calibrate."""
+    return {"kind": kind, "command": list(command or []), "cwd": os.getcwd(), **fields,
+            "seeding": SEEDING,
             "interval_rule": intervals.RULE, "versions": versions(), "git": code_state()}
 
 

@@ -1,0 +1,716 @@
+"""One self-contained HTML report of a cogov output directory (issue 11; ``cogov report``).
+
+Reads the ``--out`` directory of ``cogov run``, ``compare``, ``sweep`` (with its ``analyze``
+outputs) or ``calibrate``, recognised by its ``manifest.json``'s ``kind``, and writes one HTML
+file holding: the tables (the run's summary, the comparison, the analysis indices with their
+intervals, the calibration's credible intervals and posterior-predictive table), the figures as
+inline SVG whose words are real, copyable text (matplotlib ``svg.fonttype: none``), the resolved
+scenario YAML, the manifest (versions, seeds, commit) and the command that reproduces the
+directory. The page carries its own font (``sim.fonts.font_face_css`` of the page's text) and
+refers to nothing outside itself, so it opens offline, makes no network request and shows
+Chinese on a computer with no Chinese font.
+
+Built with Jinja2 (``templates/report.html.j2``, autoescaped). Words a reader sees come in
+Chinese, English or both (``lang``, one of :data:`LANGS`): names of metrics, levers and
+statistics from ``sim.labels``, the report's own headings from :data:`WORDS`. This module never
+prints and never exits; bad input raises ``sim.errors.BadInput`` (exit 2 at the command line).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import io
+import json
+import math
+import os
+import shlex
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from sim.errors import BadInput, OutputWriteError
+from sim.runner import REPORT
+
+LANGS = ("zh", "en", "both")
+REPORT_NAME = REPORT
+"""The report's file name in the directory it describes (default of ``--out``)."""
+KINDS = ("run", "compare", "sweep", "calibration")
+MAX_TABLE_ROWS = 200
+"""Rows shown of an extra table (a longer one is cut, and the report says so)."""
+MAX_PAIRS = 6
+"""Coefficients up to which a calibration's pairs plot is drawn (n² panels)."""
+
+WORDS: dict[str, tuple[str, str]] = {
+    "report": ("cogov 报告", "cogov report"),
+    "run": ("运行", "Run"),
+    "compare": ("情景比较", "Comparison"),
+    "sweep": ("参数扫描与敏感性分析", "Sweep and sensitivity analysis"),
+    "calibration": ("ABC-SMC 校准", "ABC-SMC calibration"),
+    "summary": ("结果摘要", "Summary"),
+    "figures": ("图", "Figures"),
+    "tables": ("其他表格", "Other tables"),
+    "scenario": ("情景设定（解析后的 YAML）", "Scenario (resolved YAML)"),
+    "experiment": ("实验设计（YAML）", "Experiment (YAML)"),
+    "settings": ("校准设定（YAML）", "Calibration settings (YAML)"),
+    "manifest": ("运行记录", "Manifest"),
+    "manifest_json": ("完整 manifest.json", "Full manifest.json"),
+    "command": ("复现命令", "Command that reproduces it"),
+    "command_cwd": ("运行目录", "run in"),
+    "command_missing": ("未记录（由程序库而非命令行生成）",
+                        "not recorded (made by the library, not the command line)"),
+    "report_command": ("生成本报告的命令", "Command that made this report"),
+    "analyze_command": ("分析命令", "Analysis command"),
+    "metric": ("指标", "metric"),
+    "parameter": ("参数", "parameter"),
+    "scenario_col": ("情景", "scenario"),
+    "value": ("值", "value"),
+    "field": ("项目", "item"),
+    "kind": ("类型", "kind"),
+    "started": ("开始", "started"),
+    "finished": ("结束", "finished"),
+    "commit": ("代码版本 (git)", "code (git commit)"),
+    "dirty": ("有未提交的修改", "with uncommitted changes"),
+    "seeds": ("随机种子", "seeds"),
+    "seeding": ("种子规则", "seeding rule"),
+    "marginals": ("后验边缘分布", "Posterior marginals"),
+    "pairs": ("后验两两分布", "Posterior pairs"),
+    "versions": ("软件版本", "versions"),
+    "interval_rule": ("区间规则", "interval rule"),
+    "mean_interval": ("均值 [95% 区间]", "mean [95% interval]"),
+    "one_replicate": ("只有一个重复：无区间（请用 --replicates 2 或更多）",
+                      "one replicate: no interval (run --replicates 2 or more)"),
+    "inf_note": ("* 部分重复为无穷大，均值无区间", "* some replicates are infinite: no interval"),
+    "nan_note": ("† 部分重复无定义，未计入均值", "† some replicates are undefined and left out"),
+    "design": ("设计", "design"),
+    "runs": ("运行次数", "runs"),
+    "failed": ("失败", "failed"),
+    "samples": ("样本数", "samples"),
+    "replicates": ("重复次数", "replicates"),
+    "status": ("状态", "status"),
+    "detail": ("说明", "detail"),
+    "noise_share": ("噪声占比", "noise share"),
+    "noise_na": ("无法估计（每个设计点只有一个重复）", "n/a (one replicate per design point)"),
+    "wide": ("区间过宽，无法排序", "too wide to rank"),
+    "out_of_range": ("估计值超出 [0, 1]，不是方差占比", "estimate outside [0, 1]: not a share"),
+    "commands": ("命令", "Commands"),
+    "index_rule": ("区间：SALib 自助法 95% 区间，限于指标的取值范围",
+                   "intervals: SALib's bootstrap 95% interval, within the index's range"),
+    "analysis_of": ("敏感性分析", "sensitivity analysis"),
+    "status_table": ("各指标的分析状态", "Analysis status of each metric"),
+    "generations": ("各代", "Generations"),
+    "credible": ("后验 90% 可信区间", "Posterior 90% credible intervals"),
+    "predictive": ("后验预测检验", "Posterior-predictive check"),
+    "patterns": ("模式检验（后验抽样）", "Patterns at posterior draws"),
+    "holds_share": ("成立比例", "share of draws where it holds"),
+    "median": ("中位数", "median"),
+    "low": ("下限", "low"),
+    "high": ("上限", "high"),
+    "observed": ("观测值", "observed"),
+    "hit": ("命中", "hit"),
+    "miss": ("未命中", "miss"),
+    "coefficient": ("系数", "coefficient"),
+    "target": ("目标", "target"),
+    "truncated": ("仅显示前 {n} 行，共 {total} 行", "first {n} of {total} rows shown"),
+    "made": ("生成于", "made"),
+    "directory": ("目录", "directory"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+}
+"""The report's own words (headings, column names, notes): (Chinese, English)."""
+RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
+"""``sim.intervals.RULE`` in Chinese."""
+
+INDEX_COLUMNS = {
+    "sobol": (("S1", "S1_low", "S1_high", "S1_wide"), ("ST", "ST_low", "ST_high", "ST_wide")),
+    "fast": (("S1", "S1_low", "S1_high", "S1_wide"), ("ST", "ST_low", "ST_high", "ST_wide")),
+    "morris": (("mu_star", "mu_star_low", "mu_star_high", "mu_star_wide"),),
+}
+"""Per method: the indices shown, each as (estimate, low, high, wide flag) columns."""
+WIDE, OUT_OF_RANGE = "‡", "⊘"
+"""Marks of an index too wide to rank (``sim.analysis.WIDE_RULE``) and of a Sobol/FAST
+estimate outside [0, 1]."""
+
+
+class ReportInputError(BadInput):
+    """The directory is no cogov output the report knows, or misses a file it needs (the
+    message names the directory and what is missing)."""
+
+
+# -------------------------------------------------------------------------------- the page
+@dataclass
+class Table:
+    """One table of the page: ``header`` and ``rows`` of display text, ``note`` below it."""
+
+    caption: str
+    header: list[str]
+    rows: list[list[str]]
+    note: str = ""
+    kind: str = "table"
+
+
+@dataclass
+class Figure:
+    """One figure of the page: its caption and its SVG markup."""
+
+    caption: str
+    svg: Markup
+    kind: str = "figure"
+
+
+@dataclass
+class Section:
+    """A titled part of the page: tables and figures in order, then YAML blocks."""
+
+    title: str
+    items: list[Table | Figure] = field(default_factory=list)
+    blocks: list[tuple[str, str]] = field(default_factory=list)  # (caption, text)
+
+
+@dataclass
+class Page:
+    """What the template renders."""
+
+    title: str
+    lang: str
+    kind: str
+    directory: str
+    sections: list[Section]
+    commands: list[tuple[str, str]]  # (caption, command line)
+    facts: Table
+    manifest_json: str
+    notice: str | None = None  # why the figures are in English when Chinese was asked for
+
+
+def word(key: str, lang: str) -> str:
+    """The report's word ``key`` (:data:`WORDS`) in ``lang``: "中文 English" for ``both``."""
+    zh, en = WORDS[key]
+    return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
+
+
+def name_of(name: str, lang: str) -> str:
+    """A metric's, lever's or statistic's label (``sim.labels.label``); the name itself where
+    it has none (a test function's output, a coefficient outside the schema)."""
+    from sim import labels
+
+    try:
+        return labels.label(name, lang)
+    except KeyError:
+        return name
+
+
+# ------------------------------------------------------------------------------- the entry
+def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
+    """The kind (one of :data:`KINDS`) and manifest of a cogov output directory.
+
+    Raises :class:`ReportInputError` naming the directory and what is missing when it is no
+    directory, has no readable ``manifest.json``, is of another kind, or is incomplete (an
+    unfinished sweep or calibration, a missing table, a sweep not yet analysed)."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ReportInputError(f"{directory}: no such directory")
+    path = directory / "manifest.json"
+    if not path.is_file():
+        raise ReportInputError(
+            f"{directory}: not a cogov output directory: no manifest.json (report reads the "
+            "--out directory of cogov run, compare, sweep or calibrate)")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ReportInputError(f"{path}: cannot be read as JSON ({exc})") from None
+    kind = manifest.get("kind") if isinstance(manifest, dict) else None
+    if kind not in KINDS:
+        raise ReportInputError(
+            f"{path}: kind {kind!r} has no report (report knows the outputs of cogov run, "
+            "compare, sweep and calibrate)")
+    missing = [name for name in _needed(kind, directory)
+               if not (directory / name).exists()]
+    if missing:
+        raise ReportInputError(f"{directory}: incomplete {kind} directory: missing "
+                               f"{', '.join(missing)}{_remedy(kind, missing, directory)}")
+    if kind in ("sweep", "calibration") and not manifest.get("finished"):
+        again = "sweep --resume" if kind == "sweep" else "calibrate --resume"
+        raise ReportInputError(f"{path}: the {kind} has not finished (no 'finished' time): "
+                               f"finish it with cogov {again} --out {directory}")
+    return kind, manifest
+
+
+def _needed(kind: str, directory: Path) -> list[str]:
+    if kind == "run":
+        return ["summary.csv", "timeseries.parquet"]
+    if kind == "compare":
+        return ["compare.csv", "timeseries.parquet"]
+    if kind == "sweep":
+        status = sorted((directory / "analysis").glob("status_*.csv"))
+        return ["results.parquet", *([] if status else ["analysis/status_<method>.csv"])]
+    return ["generations.csv", "posterior.parquet"]
+
+
+def _remedy(kind: str, missing: list[str], directory: Path) -> str:
+    if any(name.startswith("analysis/") for name in missing):
+        return f" (run `cogov analyze {directory}` first)"
+    if kind == "calibration" and "posterior.parquet" in missing:
+        return " (no generation finished: there is no posterior to report)"
+    return ""
+
+
+def build(directory: str | Path, lang: str = "both") -> str:
+    """The report of ``directory`` as one HTML document (a str). Raises
+    :class:`ReportInputError` as :func:`kind_of` does, and ``ValueError`` for an unknown
+    ``lang``."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}, got {lang!r}")
+    directory = Path(directory)
+    kind, manifest = kind_of(directory)
+    from sim import fonts
+
+    # figures in Chinese only where matplotlib can lay the shipped font out (else English and
+    # the notice); the page's own words need no matplotlib font
+    figure_lang, notice = fonts.matplotlib_lang(lang)
+    sections = {"run": _run_sections, "compare": _compare_sections,
+                "sweep": _sweep_sections, "calibration": _calibration_sections}[kind](
+        directory, manifest, lang, figure_lang)
+    title = f"{word('report', lang)}: {word(kind, lang)} — {_subject(kind, manifest, directory)}"
+    page = Page(title=title, lang=lang, kind=kind, directory=str(directory), notice=notice,
+                sections=sections, commands=_commands(kind, manifest, directory, lang),
+                facts=_facts(kind, manifest, lang),
+                manifest_json=json.dumps(manifest, indent=2, ensure_ascii=False))
+    template = _environment().get_template("report.html.j2")
+    family = Markup(json.dumps(fonts.FAMILY))  # a CSS string: the shipped font's family
+    html = template.render(page=page, word=lambda key: word(key, lang), font_css="",
+                           family=family)
+    # the font holds the glyphs of every non-ASCII character on the page (Chinese, and marks
+    # such as † ‡ μ σ), and no more; ASCII is left to the Latin font, as in the demo
+    font_css = Markup(fonts.font_face_css("".join(sorted({c for c in html if ord(c) > 0x7E}))))
+    return template.render(page=page, word=lambda key: word(key, lang), font_css=font_css,
+                           family=family)
+
+
+def write(directory: str | Path, out: str | Path | None = None, lang: str = "both") -> Path:
+    """Write the report of ``directory`` to ``out`` (default ``directory/report.html``) whole,
+    through a temporary file renamed into place; return its path. Raises
+    :class:`ReportInputError` for a directory it cannot report on or an ``out`` that is a
+    directory or in none, ``sim.errors.OutputWriteError`` (naming ``out``; exit 1) if the
+    file system refuses the file."""
+    directory = Path(directory)
+    kind_of(directory)  # the directory's problems first: they explain a missing --out's too
+    out = Path(out) if out is not None else directory / REPORT_NAME
+    if out.is_dir():
+        raise ReportInputError(f"--out {out}: is a directory; give a file name, e.g. "
+                               f"{out / REPORT_NAME}")
+    if not out.parent.is_dir():
+        raise ReportInputError(f"--out {out}: its directory {out.parent} does not exist")
+    html = build(directory, lang)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(html, encoding="utf-8")
+        os.replace(tmp, out)
+    except OSError as exc:
+        raise OutputWriteError(f"{out}: writing the report failed ({exc.strerror or exc}); "
+                               "nothing was written") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
+    return out
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    return Environment(loader=PackageLoader("sim.report", "templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+# ------------------------------------------------------------------------------- figures
+def svg_of(fig: Any, salt: str) -> Markup:
+    """``fig`` as inline SVG markup (no XML prolog) whose words are ``<text>`` elements; its
+    ids are made distinct by ``salt`` so that several SVGs can share one page. Closes the
+    figure."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    text = buffer.getvalue()
+    return Markup(text[text.index("<svg"):])
+
+
+def _draw(make: Callable[..., Any], *args: Any, **options: Any) -> Any:
+    """``make(*args, **options)``, each option passed only if the figure function takes it
+    (``lang``, a run's schedule ``marks``, a comparison's ``schedules``), so the report draws
+    with the figure functions as they are."""
+    taken = inspect.signature(make).parameters
+    return make(*args, **{k: v for k, v in options.items() if k in taken})
+
+
+def _schedules(manifest: dict[str, Any]) -> dict[str, list[SimpleNamespace]]:
+    """Each scenario's scheduled policy changes (``month``, ``set``), as the manifest records
+    its resolved scenario."""
+    return {run["scenario"]["name"]: [SimpleNamespace(**change) for change in
+                                      run["scenario"].get("policy", {}).get("schedule", [])]
+            for run in manifest["runs"]}
+
+
+class _Salt:
+    """Distinct SVG id salts for the figures of one page."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> str:
+        self.count += 1
+        return f"cogov-figure-{self.count}"
+
+
+# ------------------------------------------------------------------------------- tables
+def number(value: Any) -> str:
+    """A number as shown: 4 significant digits; ``inf``/``-inf``; ``n/a`` when undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def interval(estimate: Any, low: Any, high: Any) -> str:
+    """``estimate [low, high]``; the estimate alone when there is no interval."""
+    text = number(estimate)
+    if _finite(low) and _finite(high):
+        text += f" [{number(low)}, {number(high)}]"
+    return text
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
+
+
+def frame_table(frame: pd.DataFrame, caption: str, note: str = "") -> Table:
+    """Any DataFrame as a :class:`Table` (numbers by :func:`number`), cut at
+    :data:`MAX_TABLE_ROWS` rows with a note saying so."""
+    shown = frame.head(MAX_TABLE_ROWS)
+    rows = [[number(v) for v in row] for row in shown.itertuples(index=False)]
+    if len(frame) > MAX_TABLE_ROWS:
+        note = " ".join(filter(None, [note, f"({len(shown)} / {len(frame)})"]))
+    return Table(caption, [str(c) for c in frame.columns], rows, note)
+
+
+def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
+    """Metrics as rows, scenarios as columns, cells ``mean [low, high]`` by the interval rule
+    of ``sim.intervals`` (``sim.runner.summary_table``), marked ``*`` where some replicate is
+    infinite and ``†`` where some is undefined."""
+    from sim import intervals
+    from sim.runner import summary_table as tidy
+
+    table = tidy(summary)
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    cells = {(r.scenario, r.metric): interval(r.mean, r.ci_low, r.ci_high)
+             + ("*" if r.inf else "") + ("†" if r.nan else "") for r in table.itertuples()}
+    rows = [[name_of(m, lang), *(cells[s, m] for s in scenarios)]
+            for m in dict.fromkeys(table["metric"])]
+    rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
+    notes = [f"{word('interval_rule', lang)}: {rule}."]
+    if (table["n"] == 1).any():
+        notes.append(word("one_replicate", lang))
+    if table["inf"].any():
+        notes.append(word("inf_note", lang))
+    if table["nan"].any():
+        notes.append(word("nan_note", lang))
+    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *map(str, scenarios)]
+    return Table(caption, header, rows, " ".join(notes))
+
+
+def _extra_tables(directory: Path, manifest: dict[str, Any], known: Iterable[str]
+                  ) -> list[Table]:
+    """The directory's other CSV tables its manifest lists (cost-effectiveness, posterior
+    intervals, …), as they are."""
+    names = [n for n in manifest.get("files", []) if n.endswith(".csv") and n not in known]
+    return [frame_table(pd.read_csv(directory / n), n) for n in names if (directory / n).exists()]
+
+
+# ------------------------------------------------------------------------------ by kind
+def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
+                  ) -> list[Section]:
+    from sim import plots
+
+    summary = pd.read_csv(directory / "summary.csv")
+    ts = pd.read_parquet(directory / "timeseries.parquet")
+    salt = _Salt()
+    figures = []
+    schedules = _schedules(manifest)
+    for name in pd.unique(ts["scenario"]):
+        one = ts[ts["scenario"] == name]
+        marks = (plots.schedule_marks(schedules.get(name, []), figure_lang)
+                 if hasattr(plots, "schedule_marks") else [])
+        for stem, make in plots.RUN_FIGURES.items():
+            fig = _draw(make, one, lang=figure_lang, marks=marks)
+            figures.append(Figure(f"{name}: {stem}", svg_of(fig, salt())))
+    sections = [Section(word("summary", lang),
+                        items=[summary_table(summary, word("summary", lang), lang)]),
+                Section(word("figures", lang), items=figures)]
+    extra = _extra_tables(directory, manifest, ["summary.csv", "timeseries.csv"])
+    if extra:
+        sections.append(Section(word("tables", lang), items=extra))
+    sections.append(_scenario_section(manifest, lang))
+    return sections
+
+
+def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
+                      ) -> list[Section]:
+    from sim import plots
+
+    summary = pd.read_csv(directory / "compare.csv")
+    ts = pd.read_parquet(directory / "timeseries.parquet")
+    figure = Figure(word("compare", lang),
+                    svg_of(_draw(plots.compare_figure, ts, lang=figure_lang,
+                                  schedules=_schedules(manifest)), _Salt()()))
+    sections = [Section(word("summary", lang),
+                        items=[summary_table(summary, word("compare", lang), lang)]),
+                Section(word("figures", lang), items=[figure])]
+    extra = _extra_tables(directory, manifest, ["compare.csv"])
+    if extra:
+        sections.append(Section(word("tables", lang), items=extra))
+    sections.append(_scenario_section(manifest, lang))
+    return sections
+
+
+def _scenario_section(manifest: dict[str, Any], lang: str) -> Section:
+    blocks = [(run["scenario"]["name"], to_yaml(run["scenario"])) for run in manifest["runs"]]
+    return Section(word("scenario", lang), blocks=blocks)
+
+
+def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
+                    ) -> list[Section]:
+    from sim import analysis
+
+    results = pd.read_parquet(directory / "results.parquet")
+    spec = manifest["experiment"]
+    parameters = manifest["parameters"]
+    design_points = results.groupby("point").first()
+    ok = int((results["status"] == "ok").sum())
+    overview = Table(word("design", lang), [word("field", lang), word("value", lang)], [
+        [word("design", lang), str(spec["method"])],
+        [word("samples", lang), number(spec.get("samples"))],
+        [word("replicates", lang), number(spec.get("replicates"))],
+        [word("runs", lang), f"{len(results)} ({word('failed', lang)}: {len(results) - ok})"],
+        [word("parameter", lang), ", ".join(name_of(p["name"], lang) for p in parameters)],
+    ])
+    sections = [Section(word("summary", lang), items=[overview])]
+    salt = _Salt()
+    for status_path in sorted((directory / "analysis").glob("status_*.csv")):
+        method = status_path.stem.removeprefix("status_")
+        statuses = pd.read_csv(status_path, keep_default_na=False)
+        section = Section(f"{word('analysis_of', lang)}: {method}")
+        for row in statuses.itertuples(index=False):
+            path = directory / "analysis" / f"{method}_{row.metric}.csv"
+            if row.status not in analysis.ANALYSED or not path.exists():
+                continue
+            table = pd.read_csv(path)
+            status = _status(analysis.MetricStatus, row, results)
+            section.items.append(_index_table(method, table, row.metric, lang))
+            fig = _draw(analysis.metric_figure, method, table, parameters, row.metric, status,
+                        spec["method"], design_points, lang=figure_lang)
+            if fig is not None:
+                section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
+        shown = statuses[["metric", "status", "detail", "notes"]].assign(
+            metric=[name_of(m, lang) for m in statuses["metric"]])
+        section.items.append(frame_table(shown, word("status_table", lang)))
+        sections.append(section)
+    blocks = [("experiment", to_yaml(spec))]
+    if manifest.get("base_scenario"):
+        blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
+    sections.append(Section(word("experiment", lang), blocks=blocks))
+    return sections
+
+
+def _status(make: type, row: Any, results: pd.DataFrame) -> Any:
+    """A metric's ``sim.analysis.MetricStatus`` as its figure needs it, from its row of
+    ``status_<method>.csv`` and the sweep's results (the replicates per design point)."""
+    ok = results[results["status"] == "ok"]
+    per_point = ok.groupby("point")[row.metric].size()
+    known = {"failed": int(row.failed), "points_failed": int(row.points_failed),
+             "runs": int(row.runs), "points": int(row.points),
+             "replicates": (int(per_point.min()), int(per_point.max()))}
+    fields = {f.name for f in dataclasses.fields(make)}
+    return make(row.metric, row.status, **{k: v for k, v in known.items() if k in fields})
+
+
+def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Table:
+    """Sensitivity indices with their intervals (Sobol, FAST, Morris), or the grid's means
+    with their intervals, one row per parameter or design point."""
+    noise = float(table["noise_share"].iloc[0]) if "noise_share" in table else math.nan
+    note = f"{word('noise_share', lang)}: " + (number(noise) if math.isfinite(noise)
+                                                else word("noise_na", lang))
+    caption = name_of(metric, lang)
+    if method in INDEX_COLUMNS:
+        header = [word("parameter", lang), *(f"{c[0]} [95%]" for c in INDEX_COLUMNS[method])]
+        if method == "morris":
+            header.append("sigma")
+        rows = []
+        for row in table.to_dict("records"):
+            cells = [name_of(row["parameter"], lang)]
+            for estimate, low, high, wide in INDEX_COLUMNS[method]:
+                outside = row.get(f"{estimate}_out_of_range") in (True,)
+                cells.append(interval(row[estimate], row[low], row[high])
+                             + (OUT_OF_RANGE if outside else "")
+                             + (WIDE if row.get(wide) in (True,) else ""))
+            if method == "morris":
+                cells.append(number(row["sigma"]))
+            rows.append(cells)
+        marks = (f"{WIDE}: {word('wide', lang)}; {OUT_OF_RANGE}: {word('out_of_range', lang)}. "
+                 f"{word('index_rule', lang)}.")
+        return Table(caption, header, rows, f"{note}. {marks}")
+    params = [c for c in table.columns if c.startswith("param:")]
+    header = [*(name_of(c.removeprefix("param:"), lang) for c in params), "n",
+              word("mean_interval", lang)]
+    rows = [[*(number(r[c]) for c in params), number(r["n"]), interval(r["mean"], r["low"],
+                                                                          r["high"])]
+            for r in table.head(MAX_TABLE_ROWS).to_dict("records")]
+    return Table(caption, header, rows, note)
+
+
+def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
+                          figure_lang: str) -> list[Section]:
+    from sim import calibrate
+
+    posterior = pd.read_parquet(directory / "posterior.parquet")
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    settings = manifest.get("settings", {})
+    priors = [SimpleNamespace(**p) for p in settings.get("priors", [])]
+    labels = {p.key: name_of(p.key, lang) for p in priors}
+    axis_labels = {p.key: name_of(p.key, figure_lang) for p in priors}
+    credible = calibrate.credible_intervals(last)
+    tables = [Table(word("credible", lang),
+                    [word("coefficient", lang), f"{word('median', lang)} [90%]"],
+                    [[labels.get(r.key, r.key), interval(r.median, r.low, r.high)]
+                     for r in credible.itertuples()],
+                    manifest.get("credible_rule", calibrate.CREDIBLE_RULE))]
+    if (directory / "predictive.csv").exists():
+        tables.append(_predictive_table(pd.read_csv(directory / "predictive.csv"), lang,
+                                        manifest.get("predictive_rule", "")))
+    if (directory / "patterns.csv").exists():
+        patterns = pd.read_csv(directory / "patterns.csv")
+        shares = patterns.drop(columns=["draw"], errors="ignore").mean(numeric_only=True)
+        tables.append(Table(word("patterns", lang),
+                            [word("field", lang), word("holds_share", lang)],
+                            [[name_of(k, lang), f"{v:.0%}"] for k, v in shares.items()]))
+    tables.append(frame_table(pd.read_csv(directory / "generations.csv"),
+                              word("generations", lang)))
+    salt = _Salt()
+    figures = []
+    if priors:
+        figures.append(Figure(word("marginals", lang), svg_of(_draw(
+            calibrate.marginals_figure, last, priors, axis_labels, lang=figure_lang), salt())))
+        if 1 < len(priors) <= MAX_PAIRS:
+            figures.append(Figure(word("pairs", lang), svg_of(_draw(
+                calibrate.pairs_figure, last, priors, axis_labels, lang=figure_lang), salt())))
+    blocks = [("settings", to_yaml({k: v for k, v in manifest.items()
+                                    if k in ("settings", "stopping", "stop_reason_text")}))]
+    return [Section(word("summary", lang), items=tables),
+            Section(word("figures", lang), items=figures),
+            Section(word("settings", lang), blocks=blocks)]
+
+
+def _predictive_table(table: pd.DataFrame, lang: str, rule: str) -> Table:
+    """Per target: its label, the observed value and the model's median [90% interval],
+    hit or miss."""
+    label_column = {"zh": "label_zh", "en": "label_en"}.get(lang)
+    rows = []
+    for r in table.to_dict("records"):
+        if label_column and isinstance(r.get(label_column), str):
+            label = r[label_column]
+        elif isinstance(r.get("label_zh"), str) and isinstance(r.get("label_en"), str):
+            label = f"{r['label_zh']} {r['label_en']}"
+        else:
+            label = str(r["target"])
+        hit = r.get("hit")
+        verdict = (word("hit", lang) if hit is True or hit == "True" else
+                   word("miss", lang) if hit is False or hit == "False" else "n/a")
+        rows.append([label, number(r["observed"]), interval(r["median"], r["low"], r["high"]),
+                     verdict])
+    header = [word("target", lang), word("observed", lang), f"{word('median', lang)} [90%]",
+              word("hit", lang)]
+    return Table(word("predictive", lang), header, rows, rule)
+
+
+# ---------------------------------------------------------------------- manifest, commands
+def _subject(kind: str, manifest: dict[str, Any], directory: Path) -> str:
+    """What the page is about: the scenarios, the experiment file or the targets file (the
+    directory's name when the manifest names none)."""
+    if kind in ("run", "compare"):
+        return ", ".join(run["scenario"]["name"] for run in manifest["runs"])
+    if kind == "sweep":
+        subject = manifest.get("experiment_file")
+    else:
+        subject = manifest.get("settings", {}).get("targets_file")
+    return Path(subject).name if subject else directory.name
+
+
+def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
+    """Kind, times, code version, seeds and package versions, as a two-column table."""
+    git = manifest.get("git") or {}
+    commit = git.get("commit") or "n/a"
+    if git.get("dirty"):
+        commit += f" ({word('dirty', lang)})"
+    if kind in ("run", "compare"):
+        seeds = "; ".join(f"{r['scenario']['name']}: {r['seed']} × {r['replicates']}"
+                          for r in manifest["runs"])
+    elif kind == "sweep":
+        seeds = str(manifest["experiment"].get("seed"))
+    else:
+        seeds = str(manifest.get("settings", {}).get("seed"))
+    rows = [[word("kind", lang), kind],
+            [word("started", lang), str(manifest.get("started") or "n/a")],
+            [word("finished", lang), str(manifest.get("finished") or "n/a")],
+            [word("commit", lang), commit],
+            [word("seeds", lang), seeds],
+            [word("versions", lang), ", ".join(f"{k} {v}" for k, v in
+                                               (manifest.get("versions") or {}).items())]]
+    if manifest.get("seeding"):
+        rows.append([word("seeding", lang), str(manifest["seeding"])])
+    return Table(word("manifest", lang), [word("field", lang), word("value", lang)], rows)
+
+
+def _commands(kind: str, manifest: dict[str, Any], directory: Path, lang: str
+              ) -> list[tuple[str, str]]:
+    command = manifest.get("command") or []
+    recorded = command_line(command) if command else word("command_missing", lang)
+    if manifest.get("cwd"):
+        recorded = f"cd {shlex.quote(manifest['cwd'])} && {recorded}"
+    commands = [(word("command", lang), recorded)]
+    if kind == "sweep":
+        for status in sorted((directory / "analysis").glob("status_*.csv")):
+            method = status.stem.removeprefix("status_")
+            commands.append((word("analyze_command", lang),
+                             command_line(["cogov", "analyze", str(directory), "--method",
+                                           method])))
+    commands.append((word("report_command", lang),
+                     command_line(["cogov", "report", str(directory), "--lang", lang])))
+    return commands
+
+
+def command_line(argv: Sequence[str]) -> str:
+    """A command as one shell line, each argument quoted where the shell needs it."""
+    return shlex.join(str(a) for a in argv)
+
+
+def to_yaml(data: Any) -> str:
+    """``data`` (JSON-like) as block YAML, keys in their order, Chinese kept as written."""
+    from ruamel.yaml import YAML
+
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    yaml.allow_unicode = True
+    yaml.sort_base_mapping_type_on_output = False
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    return buffer.getvalue()

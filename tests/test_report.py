@@ -1,0 +1,353 @@
+"""The self-contained HTML report (sim/report, ``cogov report``, ``--report``): one page per
+output directory, parsed as a reader's browser would; offline in Chromium with no request."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_analysis import ISHIGAMI
+from test_app import ARTIFACTS, CHROMIUM_ARGS, needs_chromium
+from test_sweep import SMALL_MODEL
+
+from sim import report
+from sim.cli import main
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+RUN_YAML = """\
+name: 小社区
+description: "<b>not markup</b> & kept as text"
+seed: 7
+months: 12
+structure: {street_offices: 1, communities_per_street: 2, residents_per_community: 200}
+policy: {devolution: 0.8, fund_per_community: 200000}
+"""
+OTHER_YAML = RUN_YAML.replace("name: 小社区", "name: no_fund").replace(
+    "fund_per_community: 200000", "fund_per_community: 0, foundation: true")
+
+
+class Page(HTMLParser):
+    """What a browser would see of a page: headings, the text inside SVG ``<text>`` elements,
+    ``<pre>`` blocks by class, every tag and every attribute that could make a request."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.headings: list[str] = []
+        self.svg_text: list[str] = []
+        self.pre: dict[str, list[str]] = {}
+        self.links: list[str] = []
+        self._open: list[tuple[str, dict]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        self.links += [v for k, v in attrs.items() if k in ("src", "href", "xlink:href") and v]
+        if tag not in ("meta", "br", "img", "input", "link"):
+            self._open.append((tag, attrs))
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if self._open and self._open[-1][0] == tag:
+            self._open.pop()
+
+    def handle_endtag(self, tag):
+        while self._open:
+            if self._open.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        names = [t for t, _ in self._open]
+        if names and names[-1] in ("h1", "h2", "h3"):
+            self.headings.append(data.strip())
+        if "svg" in names and "text" in names:
+            self.svg_text.append(data)
+        pres = [a.get("class", "") for t, a in self._open if t == "pre"]
+        if pres:
+            self.pre.setdefault(pres[-1], []).append(data)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """``cogov run --report`` of a scenario named in Chinese (2 replicates, 12 months)."""
+    tmp = tmp_path_factory.mktemp("run")
+    (tmp / "small.yaml").write_text(RUN_YAML, encoding="utf-8")
+    assert main(["run", str(tmp / "small.yaml"), "--replicates", "2", "--out",
+                 str(tmp / "out"), "--report"]) == 0
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def compare_dir(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("compare")
+    (tmp / "a.yaml").write_text(RUN_YAML, encoding="utf-8")
+    (tmp / "b.yaml").write_text(OTHER_YAML, encoding="utf-8")
+    assert main(["compare", str(tmp / "a.yaml"), str(tmp / "b.yaml"), "--replicates", "2",
+                 "--months", "6", "--out", str(tmp / "out"), "--report"]) == 0
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def sweep_dir(tmp_path_factory) -> Path:
+    """``cogov sweep --report`` of a 3-point random design of the model: analysed, then
+    reported."""
+    tmp = tmp_path_factory.mktemp("sweep")
+    (tmp / "exp.yaml").write_text(SMALL_MODEL, encoding="utf-8")
+    assert main(["sweep", str(tmp / "exp.yaml"), "--workers", "1", "--out", str(tmp / "out"),
+                 "--report"]) == 0
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def sobol_dir(tmp_path_factory) -> Path:
+    """A Sobol sweep of the Ishigami function, analysed by ``cogov analyze`` (no report)."""
+    tmp = tmp_path_factory.mktemp("sobol")
+    (tmp / "exp.yaml").write_text(ISHIGAMI.format(method="sobol", samples=64),
+                                    encoding="utf-8")
+    assert main(["sweep", str(tmp / "exp.yaml"), "--workers", "1", "--out",
+                 str(tmp / "out")]) == 0
+    assert main(["analyze", str(tmp / "out")]) == 0
+    return tmp / "out"
+
+
+@pytest.fixture(scope="module")
+def calibration_dir(tmp_path_factory) -> Path:
+    """A two-generation ABC-SMC calibration of the known Gaussian model."""
+    engine = pytest.importorskip("sim.calibrate")
+    pytest.importorskip("pyabc")
+    from sim.testfunctions import GAUSSIAN_NOISE, UniformPrior, gaussian_pair
+
+    out = tmp_path_factory.mktemp("calibration") / "out"
+    engine.calibrate([UniformPrior("a", -5.0, 5.0), UniformPrior("b", -5.0, 5.0)],
+                     {"y1": 1.0, "y2": -150.0}, GAUSSIAN_NOISE, gaussian_pair, out_dir=out,
+                     seed=5, population=20, max_generations=2, predictive_draws=10,
+                     command=["cogov", "calibrate", "targets.yaml", "--out", str(out)])
+    return out
+
+
+def manifest_of(directory: Path) -> dict:
+    return json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+
+
+def read(path: Path) -> tuple[str, Page]:
+    html = path.read_text(encoding="utf-8")
+    return html, Page(html)
+
+
+def assert_self_contained(page: Page, html: str) -> None:
+    """Nothing that a browser would fetch: no script, no stylesheet link, no external URL in
+    an attribute or a CSS url()."""
+    assert "script" not in page.tags and "link" not in page.tags and "iframe" not in page.tags
+    assert all(link.startswith(("data:", "#")) for link in page.links), page.links
+    urls = re.findall(r"url\(\s*['\"]?([^'\")]+)", html)
+    assert all(u.startswith(("data:", "#")) for u in urls), [u[:40] for u in urls]
+
+
+def assert_command_recorded(page: Page, directory: Path) -> None:
+    shown = " ".join(page.pre["command"])
+    assert shlex.join(manifest_of(directory)["command"]) in shown
+
+
+# ------------------------------------------------------------------------------- each kind
+def test_run_report_has_table_figures_with_real_text_yaml_manifest_and_command(run_dir):
+    html, page = read(run_dir / "report.html")
+    assert_self_contained(page, html)
+    assert page.tags.count("svg") >= 6  # every run figure, inline
+    svg_words = " ".join(page.svg_text)
+    assert "Participation by activity" in svg_words and "month" in svg_words
+    assert_command_recorded(page, run_dir)
+    yaml_text = "".join(page.pre["yaml"])
+    assert "name: 小社区" in yaml_text and "devolution: 0.8" in yaml_text
+    assert "<b>not markup</b> & kept as text" in yaml_text  # escaped: text, never markup
+    assert "b" not in page.tags
+    summary = pd.read_csv(run_dir / "summary.csv")
+    mean = summary["participation_any_last12"].mean()
+    assert f"{mean:.4g} [" in html  # the summary's mean and its interval
+    commit = (manifest_of(run_dir)["git"] or {}).get("commit")
+    assert commit is None or commit in html
+
+
+def test_compare_report_shows_both_scenarios(compare_dir):
+    html, page = read(compare_dir / "report.html")
+    assert_self_contained(page, html)
+    assert "svg" in page.tags
+    assert "Scenarios compared" in " ".join(page.svg_text)
+    assert "小社区" in " ".join(page.headings + page.svg_text)
+    yaml_text = "".join(page.pre["yaml"])
+    assert "name: 小社区" in yaml_text and "name: no_fund" in yaml_text
+    assert_command_recorded(page, compare_dir)
+
+
+def test_sweep_report_has_the_analysis_design_and_base_scenario(sweep_dir):
+    assert (sweep_dir / "analysis" / "status_grid.csv").exists()  # --report analysed it
+    html, page = read(sweep_dir / "report.html")
+    assert_self_contained(page, html)
+    assert "svg" in page.tags and page.svg_text
+    yaml_text = "".join(page.pre["yaml"])
+    assert "method: random" in yaml_text and "name: baseline" in yaml_text
+    assert_command_recorded(page, sweep_dir)
+    assert f"cogov analyze {sweep_dir} --method grid" in " ".join(page.pre["command"])
+
+
+def test_sobol_report_gives_each_index_with_its_interval(sobol_dir):
+    out = report.write(sobol_dir, lang="en")
+    html, page = read(out)
+    table = pd.read_csv(sobol_dir / "analysis" / "sobol_y.csv")
+    for row in table.itertuples():
+        assert f"{row.S1:.4g} [{row.S1_low:.4g}, {row.S1_high:.4g}]" in html
+        assert f"{row.ST:.4g} [{row.ST_low:.4g}, {row.ST_high:.4g}]" in html
+    assert "S1 (first order)" in " ".join(page.svg_text)
+
+
+def test_calibration_report_has_credible_and_predictive_tables(calibration_dir):
+    from sim.calibrate import credible_intervals
+
+    out = report.write(calibration_dir, lang="en")
+    html, page = read(out)
+    assert_self_contained(page, html)
+    posterior = pd.read_parquet(calibration_dir / "posterior.parquet")
+    last = posterior[posterior["generation"] == posterior["generation"].max()]
+    for row in credible_intervals(last).itertuples():
+        assert f"{row.median:.4g} [{row.low:.4g}, {row.high:.4g}]" in html
+    predictive = pd.read_csv(calibration_dir / "predictive.csv")
+    for row in predictive.itertuples():
+        assert f"{row.median:.4g} [{row.low:.4g}, {row.high:.4g}]" in html
+    assert "ABC-SMC posterior marginals" in " ".join(page.svg_text)
+    assert "population: 20" in "".join(page.pre["yaml"])
+    assert_command_recorded(page, calibration_dir)
+
+
+# -------------------------------------------------------------------------------- language
+@pytest.fixture(scope="module")
+def zh_report(run_dir, tmp_path_factory) -> Path:
+    return report.write(run_dir, tmp_path_factory.mktemp("zh") / "zh.html", lang="zh")
+
+
+def sections(page: Page) -> list[str]:
+    """The page's headings but those naming a scenario (a name is in its own language)."""
+    return [h for h in page.headings if h and "小社区" not in h and "no_fund" not in h]
+
+
+def test_lang_zh_gives_chinese_headings(zh_report):
+    _, zh = read(zh_report)
+    assert sections(zh) and all(CJK.search(h) for h in sections(zh))
+    assert not any(re.search(r"\b(Summary|Figures|Manifest|Commands)\b", h)
+                   for h in sections(zh))
+
+
+def test_lang_en_gives_english_headings(compare_dir, tmp_path):
+    _, en = read(report.write(compare_dir, tmp_path / "en.html", lang="en"))
+    assert sections(en) and not any(CJK.search(h) for h in sections(en))
+
+
+# ------------------------------------------------------------------------------ bad input
+def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing(
+        run_dir, sweep_dir, tmp_path, capsys):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["report", str(empty)]) == 2
+    assert "no manifest.json" in capsys.readouterr().err
+    assert main(["report", str(tmp_path / "absent")]) == 2
+    assert "absent: no such directory" in capsys.readouterr().err
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "manifest.json").write_text('{"kind": "patterns"}', encoding="utf-8")
+    assert main(["report", str(other)]) == 2
+    assert "kind 'patterns' has no report" in capsys.readouterr().err
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / "summary.csv").unlink()
+    (broken / "report.html").unlink()
+    assert main(["report", str(broken)]) == 2
+    assert "missing summary.csv" in capsys.readouterr().err
+    unanalysed = tmp_path / "unanalysed"
+    shutil.copytree(sweep_dir, unanalysed)
+    shutil.rmtree(unanalysed / "analysis")
+    (unanalysed / "report.html").unlink()
+    assert main(["report", str(unanalysed)]) == 2
+    assert f"cogov analyze {unanalysed}" in capsys.readouterr().err
+    for refused in (empty, other, broken, unanalysed):
+        assert not list(refused.glob("*.html")) and not list(refused.glob(".*.tmp"))
+    assert main(["report", str(run_dir), "--out", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_a_full_disk_leaves_no_report_and_no_temporary_file(sobol_dir, tmp_path, monkeypatch,
+                                                            capsys):
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(report.os, "replace", full)
+    assert main(["report", str(sobol_dir), "--out", str(tmp_path / "r.html")]) == 1
+    assert "r.html: writing the report failed (No space left on device)" in \
+        capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---------------------------------------------------------------------------- reproduction
+@pytest.mark.slow  # a run, its plots and its report again: about 25 s on a loaded machine
+def test_the_recorded_command_reproduces_the_summary_and_overwrites_with_its_report(
+        run_dir, tmp_path):
+    """The command shown in the report, run again (its --out replaced with --overwrite, as
+    a reader would), gives the same summary; the earlier report.html is cogov's own."""
+    before = pd.read_csv(run_dir / "summary.csv")
+    _, page = read(run_dir / "report.html")
+    line = page.pre["command"][0].split(" && ")[-1]
+    argv = shlex.split(line)
+    assert argv[0] == "cogov"
+    assert main([*argv[1:], "--overwrite"]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(run_dir / "summary.csv"), before)
+    assert (run_dir / "report.html").exists()
+
+
+# -------------------------------------------------------------------------------- browser
+@pytest.mark.slow  # about 20 s on a loaded machine: Chromium's start and a page of 6 figures
+@needs_chromium
+def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_report):
+    """In headless Chromium with the network off, the zh report loads only data: URLs, its
+    font face loads, and the figures' words are selectable text (a screenshot of the whole
+    page goes to test-artifacts/report-zh.png)."""
+    from playwright.sync_api import sync_playwright
+
+    from sim import fonts
+
+    html = zh_report.read_text(encoding="utf-8")
+    requests: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context()
+            context.set_offline(True)
+            page = context.new_page()
+            page.on("request", lambda r: requests.append(r.url))
+            problems: list[str] = []
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.set_content(html, wait_until="load")
+            loaded = page.evaluate(
+                """async (family) => { await document.fonts.ready;
+                   return [...document.fonts].filter(f => f.family.replace(/["']/g, '')
+                           === family).map(f => f.status); }""", fonts.FAMILY)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "report-zh.png", full_page=True)
+            heading = page.locator("h2").nth(1).inner_text()
+            words = page.eval_on_selector_all("svg text", "els => els.map(e => e.textContent)")
+            selected = page.evaluate("""() => { const t = document.querySelector('svg text');
+                const range = document.createRange(); range.selectNodeContents(t);
+                getSelection().removeAllRanges(); getSelection().addRange(range);
+                return [t.textContent, getSelection().toString()]; }""")
+        finally:
+            browser.close()
+    assert all(url.startswith(("data:", "about:")) for url in requests), requests
+    assert loaded and set(loaded) == {"loaded"}, loaded
+    assert CJK.search(heading)
+    assert any("month" in w or "月" in w for w in words)
+    assert selected[1] == selected[0] and selected[0].strip()  # selectable, copyable text
+    assert problems == []
