@@ -911,14 +911,15 @@ def _pattern_table(draws: list[dict[str, float]],
 def pattern_verdicts(pattern_ids: Sequence[str], replicates: int, workers: int,
                      theta: Mapping[str, float], seed: int) -> dict[str, bool]:
     """Whether each pattern of ``pattern_ids`` holds (``sim.patterns.HOLD_RULE``) with the
-    coefficients ``theta`` set in every arm, at each pattern's shipped scenario, over
-    ``replicates`` paired replicates of master ``seed``. Bind the first three arguments with
+    coefficients ``theta`` set in every arm, at each pattern's shipped scenario in the centre
+    of the context design (``sim.patterns.central_context``), over ``replicates`` paired
+    replicates of master ``seed``. Bind the first three arguments with
     ``functools.partial`` to make a ``pattern_check`` for :func:`calibrate`."""
     from sim import patterns
 
     chosen = patterns.select(list(pattern_ids), steady=True)
     chosen = [p for p in chosen if p.id in pattern_ids]
-    evaluation = patterns.evaluate(chosen, pd.DataFrame([{"context": 0}]),
+    evaluation = patterns.evaluate(chosen, patterns.central_context(),
                                    replicates=replicates, seed=seed, workers=workers,
                                    fixed=dict(theta))
     rows = evaluation.rows

@@ -354,6 +354,16 @@ CONTEXT: tuple[ContextVariable, ...] = (
 hold, each over the span between the shipped scenarios (or the issue's bounds)."""
 
 
+def central_context() -> pd.DataFrame:
+    """The centre of the context design, one row (``context`` 0, every :data:`CONTEXT` key at
+    the middle of its range): where a check of one context stands for the design, as in
+    ``cogov calibrate``'s pattern check. Patterns whose arms set only part of a lever (e.g.
+    ``fund_lever`` sets devolution and takes the fund from the context) need a context: at a
+    shipped scenario's own values their arms can be the same run."""
+    return pd.DataFrame([{"context": 0, **{v.key: v.value(0.5) for v in CONTEXT}}],
+                        columns=["context", *(v.key for v in CONTEXT)])
+
+
 def design(n: int, seed: int) -> pd.DataFrame:
     """``n`` contexts, one row each (columns: ``context`` then every :data:`CONTEXT` key): a
     Latin hypercube (every variable's range cut into ``n`` equal strata, one context in each),

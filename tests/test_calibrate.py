@@ -334,3 +334,11 @@ def test_pyabc_says_nothing_below_a_warning_while_calibrating(tmp_path, caplog):
                if r.name.startswith("ABC") and r.levelno < logging.WARNING]
     assert chatter == []
     assert history.level == logging.INFO
+
+
+def test_the_pattern_check_of_a_calibration_runs_each_pattern_in_a_context():
+    """At the shipped baseline the fund is 0, so fund_lever's two arms (devolution 1 with the
+    context's fund; no fund) were the same run and the pattern "failed" at every posterior
+    draw. In the centre of the context design the fund lever works at the defaults."""
+    verdicts = engine.pattern_verdicts(("fund_lever",), 2, 1, {}, 1)
+    assert verdicts == {"fund_lever": True}

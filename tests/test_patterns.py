@@ -82,3 +82,12 @@ def test_the_replicates_differ():
     (identical replicates would give SE 0 and every nonzero difference would 'hold')."""
     rows = evaluation()
     assert (rows["se"] > 0).all()
+
+
+def test_the_central_context_is_the_middle_of_every_range():
+    centre = patterns.central_context()
+    assert len(centre) == 1 and centre["context"].iloc[0] == 0
+    for v in patterns.CONTEXT:
+        value = centre[v.key].iloc[0]
+        assert v.low <= value <= v.high
+        assert abs(value - (v.low + v.high) / 2) <= (0.5 if v.integer else 1e-9)
