@@ -4,6 +4,7 @@ output directory, parsed as a reader's browser would; offline in Chromium with n
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser_fonts import no_cjk_font_env, rendered_fonts
 from test_analysis import ISHIGAMI
 from test_app import ARTIFACTS, CHROMIUM_ARGS, needs_chromium
 from test_sweep import SMALL_MODEL
@@ -77,10 +79,11 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
-    """``cogov run --report`` of a scenario named in Chinese (2 replicates, 12 months)."""
+    """``cogov run --report`` of a scenario named in Chinese, from a file named in Chinese
+    (2 replicates, 12 months)."""
     tmp = tmp_path_factory.mktemp("run")
-    (tmp / "small.yaml").write_text(RUN_YAML, encoding="utf-8")
-    assert main(["run", str(tmp / "small.yaml"), "--replicates", "2", "--out",
+    (tmp / "小社区.yaml").write_text(RUN_YAML, encoding="utf-8")
+    assert main(["run", str(tmp / "小社区.yaml"), "--replicates", "2", "--out",
                  str(tmp / "out"), "--report"]) == 0
     return tmp / "out"
 
@@ -351,3 +354,37 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
     assert any("month" in w or "月" in w for w in words)
     assert selected[1] == selected[0] and selected[0].strip()  # selectable, copyable text
     assert problems == []
+
+
+@needs_chromium
+def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(zh_report, tmp_path):
+    """Offline, with only Latin system fonts: every Chinese character of the title, a
+    heading, a table cell and the command (a monospace block) is drawn by the page's own
+    font, none by a system font's missing glyph (the boxes a new user saw)."""
+    from playwright.sync_api import sync_playwright
+
+    from sim.fonts import FAMILY
+
+    html = zh_report.read_text(encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                    env=no_cjk_font_env(tmp_path, dict(os.environ)))
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context.set_offline(True)
+            page = context.new_page()
+            page.set_content(html, wait_until="load")
+            page.evaluate("document.fonts.ready")
+            cdp = context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            drawn = {}
+            for selector in ("h1", "section#command h2", "tbody td", "pre.command code"):
+                text = page.locator(selector).first.inner_text()
+                drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
+        finally:
+            browser.close()
+    for selector, (chinese, fonts) in drawn.items():
+        assert chinese >= 2 and fonts.get(FAMILY, 0) >= chinese, (selector, chinese, fonts)

@@ -19,6 +19,7 @@ prints and never exits; bad input raises ``sim.errors.BadInput`` (exit 2 at the 
 from __future__ import annotations
 
 import dataclasses
+import html as htmllib
 import inspect
 import io
 import json
@@ -286,7 +287,9 @@ def build(directory: str | Path, lang: str = "both") -> str:
                            family=family)
     # the font holds the glyphs of every non-ASCII character on the page (Chinese, and marks
     # such as † ‡ μ σ), and no more; ASCII is left to the Latin font, as in the demo
-    font_css = Markup(fonts.font_face_css("".join(sorted({c for c in html if ord(c) > 0x7E}))))
+    # (block: text waits for the font rather than being laid out in a system font first)
+    shown = {c for c in htmllib.unescape(html) if ord(c) > 0x7E}
+    font_css = Markup(fonts.font_face_css("".join(sorted(shown)), display="block"))
     return template.render(page=page, word=lambda key: word(key, lang), font_css=font_css,
                            family=family)
 
