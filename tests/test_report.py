@@ -228,6 +228,30 @@ def test_calibration_report_has_credible_and_predictive_tables(calibration_dir):
     assert_command_recorded(page, calibration_dir)
 
 
+def test_compare_report_gives_means_and_paired_differences_with_labels(compare_dir):
+    from sim import labels
+    from sim.runner import KEY_METRICS
+
+    html, page = read(compare_dir / "report.html")
+    table = pd.read_csv(compare_dir / "compare_table.csv")
+    first = table[table["scenario"] == "小社区"].set_index("metric")
+    other = table[table["scenario"] == "no_fund"].set_index("metric")
+    shown = [m for m in KEY_METRICS if pd.notna(other.loc[m, "diff_low"])]
+    assert shown  # paired runs: differences with their intervals
+    for metric in shown:
+        a, b = first.loc[metric], other.loc[metric]
+        row = re.search(rf"<tr><td>{re.escape(labels.label(metric, 'both'))}</td>(.*?)</tr>",
+                        html)
+        assert row, metric
+        assert f"{a['mean']:.4g} [{a['ci_low']:.4g}, {a['ci_high']:.4g}]" in row.group(1)
+        assert (f"{b['difference']:.4g} [{b['diff_low']:.4g}, {b['diff_high']:.4g}]"
+                in row.group(1))
+    assert "no_fund − 小社区" in html
+    # the whole CSV stays, folded and scrolling sideways, not as the page's main table
+    assert re.search(r"<details><summary>compare_table.csv</summary>\s*<div class=\"scroll\">",
+                     html)
+
+
 # -------------------------------------------------------------------------------- language
 @pytest.fixture(scope="module")
 def zh_report(run_dir, tmp_path_factory) -> Path:
@@ -281,6 +305,42 @@ def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing
         assert not list(refused.glob("*.html")) and not list(refused.glob(".*.tmp"))
     assert main(["report", str(run_dir), "--out", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+    assert main(["report", str(run_dir / "summary.csv")]) == 2
+    assert "summary.csv: is a file, not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("timeseries.parquet", b"not parquet at all", "cannot be read as Parquet"),
+    ("summary.csv", b"", "is empty"),
+])
+def test_an_unreadable_table_is_named_with_what_is_wrong(run_dir, tmp_path, capsys, name,
+                                                         content, says):
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / "report.html").unlink()
+    (broken / name).write_bytes(content)
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / name}: {says}" in err and "Traceback" not in err
+    assert not list(broken.glob("*.html"))
+
+
+def test_a_compare_directory_needs_its_table_unless_drawn_from_a_posterior(compare_dir,
+                                                                            tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(compare_dir, broken)
+    (broken / "compare_table.csv").unlink()
+    (broken / "report.html").unlink()
+    assert main(["report", str(broken)]) == 2
+    assert "missing compare_table.csv" in capsys.readouterr().err
+    manifest = manifest_of(broken)
+    manifest["posterior"] = {"draws": 2}
+    (broken / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["report", str(broken)]) == 2
+    assert "missing posterior_compare.csv" in capsys.readouterr().err
+    pd.DataFrame({"metric": ["mean_trust_last12"], "p_above": [0.5]}).to_csv(
+        broken / "posterior_compare.csv", index=False)
+    assert main(["report", str(broken)]) == 0
 
 
 def test_a_full_disk_leaves_no_report_and_no_temporary_file(sobol_dir, tmp_path, monkeypatch,

@@ -121,11 +121,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "made": ("生成于", "made"),
     "directory": ("目录", "directory"),
     "yes": ("是", "yes"),
+    "difference": ("差值", "difference"),
     "no": ("否", "no"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
 RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
 """``sim.intervals.RULE`` in Chinese."""
+DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种子与重复编号，即共同随机数）求差，"
+                      "取差值均值的 95% t 区间，截取在差值的取值范围内；种子不同的情景不配对："
+                      "只给均值之差，无区间")
+"""``sim.runner.DIFFERENCE_RULE`` in Chinese."""
+FOLD_COLUMNS, FOLD_ROWS = 8, 30
+"""An extra table wider or longer than this is shown folded and scrolls sideways."""
 
 INDEX_COLUMNS = {
     "sobol": (("S1", "S1_low", "S1_high", "S1_wide"), ("ST", "ST_low", "ST_high", "ST_wide")),
@@ -153,6 +160,7 @@ class Table:
     rows: list[list[str]]
     note: str = ""
     kind: str = "table"
+    folded: bool = False  # shown folded (a <details>), for raw data a reader may open
 
 
 @dataclass
@@ -213,6 +221,10 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
     directory, has no readable ``manifest.json``, is of another kind, or is incomplete (an
     unfinished sweep or calibration, a missing table, a sweep not yet analysed)."""
     directory = Path(directory)
+    if directory.is_file():
+        raise ReportInputError(
+            f"{directory}: is a file, not a directory (report reads the --out directory of "
+            f"cogov run, compare, sweep or calibrate, e.g. {directory.parent})")
     if not directory.is_dir():
         raise ReportInputError(f"{directory}: no such directory")
     path = directory / "manifest.json"
@@ -229,7 +241,7 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
         raise ReportInputError(
             f"{path}: kind {kind!r} has no report (report knows the outputs of cogov run, "
             "compare, sweep and calibrate)")
-    missing = [name for name in _needed(kind, directory)
+    missing = [name for name in _needed(kind, directory, manifest)
                if not (directory / name).exists()]
     if missing:
         raise ReportInputError(f"{directory}: incomplete {kind} directory: missing "
@@ -241,11 +253,12 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
     return kind, manifest
 
 
-def _needed(kind: str, directory: Path) -> list[str]:
+def _needed(kind: str, directory: Path, manifest: dict[str, Any]) -> list[str]:
     if kind == "run":
         return ["summary.csv", "timeseries.parquet"]
-    if kind == "compare":
-        return ["compare.csv", "timeseries.parquet"]
+    if kind == "compare":  # runs drawn from a posterior are compared over draws instead
+        table = "posterior_compare.csv" if manifest.get("posterior") else "compare_table.csv"
+        return ["compare.csv", table, "timeseries.parquet"]
     if kind == "sweep":
         status = sorted((directory / "analysis").glob("status_*.csv"))
         return ["results.parquet", *([] if status else ["analysis/status_<method>.csv"])]
@@ -326,6 +339,28 @@ def _environment():
 
     return Environment(loader=PackageLoader("sim.report", "templates"), autoescape=True,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def read_table(path: Path, **options: Any) -> pd.DataFrame:
+    """A CSV or Parquet file of the directory (by its suffix) as a DataFrame. Raises
+    :class:`ReportInputError` naming the file and what is wrong when it cannot be read (empty,
+    corrupt, not CSV/Parquet)."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path, **options)
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError:
+        raise ReportInputError(f"{path}: is empty (no header, no rows); make the directory "
+                               "again") from None
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        what = "Parquet" if path.suffix == ".parquet" else "CSV"
+        raise ReportInputError(f"{path}: cannot be read as {what} ({_first_line(exc)}); "
+                               "make the directory again") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------------------- figures
@@ -435,9 +470,52 @@ def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
 def _extra_tables(directory: Path, manifest: dict[str, Any], known: Iterable[str]
                   ) -> list[Table]:
     """The directory's other CSV tables its manifest lists (cost-effectiveness, posterior
-    intervals, …), as they are."""
+    intervals, …), as they are; a wide or long one folded (:data:`FOLD_COLUMNS`,
+    :data:`FOLD_ROWS`)."""
     names = [n for n in manifest.get("files", []) if n.endswith(".csv") and n not in known]
-    return [frame_table(pd.read_csv(directory / n), n) for n in names if (directory / n).exists()]
+    tables = []
+    for name in names:
+        if (directory / name).exists():
+            frame = read_table(directory / name)
+            table = frame_table(frame, name)
+            table.folded = len(frame.columns) > FOLD_COLUMNS or len(frame) > FOLD_ROWS
+            tables.append(table)
+    return tables
+
+
+def difference_table(table: pd.DataFrame, lang: str, names: Sequence[str]) -> Table:
+    """The comparison a reader reads (``compare_table.csv``, ``sim.runner.compare_table``):
+    per metric of ``names`` (those ``cogov compare`` prints), each scenario's mean [95%
+    interval] and each other scenario's difference from the first with its interval (paired
+    runs) or none (unpaired)."""
+    from sim import intervals
+    from sim.runner import DIFFERENCE_RULE
+
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    first = scenarios[0]
+    rows_of = {(r.scenario, r.metric): r for r in table.itertuples(index=False)}
+    rows = []
+    for metric in [m for m in names if (first, m) in rows_of]:
+        cells = [name_of(metric, lang)]
+        for name in scenarios:
+            r = rows_of[name, metric]
+            cells.append(interval(r.mean, r.ci_low, r.ci_high) + ("*" if r.inf else "")
+                         + ("†" if r.nan else ""))
+        for name in scenarios[1:]:
+            r = rows_of[name, metric]
+            cells.append(interval(r.difference, r.diff_low, r.diff_high))
+        rows.append(cells)
+    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *scenarios,
+              *(f"{word('difference', lang)}: {name} − {first}" for name in scenarios[1:])]
+    rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
+    difference = {"zh": DIFFERENCE_RULE_ZH, "en": DIFFERENCE_RULE}.get(
+        lang, f"{DIFFERENCE_RULE_ZH} {DIFFERENCE_RULE}")
+    notes = [f"{word('interval_rule', lang)}: {rule}.", f"{difference}."]
+    if table["inf"].any():
+        notes.append(word("inf_note", lang))
+    if table["nan"].any():
+        notes.append(word("nan_note", lang))
+    return Table(word("compare", lang), header, rows, " ".join(notes))
 
 
 # ------------------------------------------------------------------------------ by kind
@@ -445,8 +523,8 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
                   ) -> list[Section]:
     from sim import plots
 
-    summary = pd.read_csv(directory / "summary.csv")
-    ts = pd.read_parquet(directory / "timeseries.parquet")
+    summary = read_table(directory / "summary.csv")
+    ts = read_table(directory / "timeseries.parquet")
     salt = _Salt()
     figures = []
     schedules = _schedules(manifest)
@@ -471,13 +549,19 @@ def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figu
                       ) -> list[Section]:
     from sim import plots
 
-    summary = pd.read_csv(directory / "compare.csv")
-    ts = pd.read_parquet(directory / "timeseries.parquet")
+    from sim.runner import KEY_METRICS
+
+    summary = read_table(directory / "compare.csv")
+    ts = read_table(directory / "timeseries.parquet")
     figure = Figure(word("compare", lang),
                     svg_of(_draw(plots.compare_figure, ts, lang=figure_lang,
                                   schedules=_schedules(manifest)), _Salt()()))
-    sections = [Section(word("summary", lang),
-                        items=[summary_table(summary, word("compare", lang), lang)]),
+    if (directory / "compare_table.csv").exists():
+        table = difference_table(read_table(directory / "compare_table.csv"), lang,
+                                 KEY_METRICS)
+    else:  # a --posterior comparison: its posterior_compare.csv is among the other tables
+        table = summary_table(summary, word("compare", lang), lang)
+    sections = [Section(word("summary", lang), items=[table]),
                 Section(word("figures", lang), items=[figure])]
     extra = _extra_tables(directory, manifest, ["compare.csv"])
     if extra:
@@ -495,7 +579,7 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
                     ) -> list[Section]:
     from sim import analysis
 
-    results = pd.read_parquet(directory / "results.parquet")
+    results = read_table(directory / "results.parquet")
     spec = manifest["experiment"]
     parameters = manifest["parameters"]
     design_points = results.groupby("point").first()
@@ -511,13 +595,13 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
     salt = _Salt()
     for status_path in sorted((directory / "analysis").glob("status_*.csv")):
         method = status_path.stem.removeprefix("status_")
-        statuses = pd.read_csv(status_path, keep_default_na=False)
+        statuses = read_table(status_path, keep_default_na=False)
         section = Section(f"{word('analysis_of', lang)}: {method}")
         for row in statuses.itertuples(index=False):
             path = directory / "analysis" / f"{method}_{row.metric}.csv"
             if row.status not in analysis.ANALYSED or not path.exists():
                 continue
-            table = pd.read_csv(path)
+            table = read_table(path)
             status = _status(analysis.MetricStatus, row, results)
             section.items.append(_index_table(method, table, row.metric, lang))
             fig = _draw(analysis.metric_figure, method, table, parameters, row.metric, status,
@@ -585,7 +669,7 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                           figure_lang: str) -> list[Section]:
     from sim import calibrate
 
-    posterior = pd.read_parquet(directory / "posterior.parquet")
+    posterior = read_table(directory / "posterior.parquet")
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     settings = manifest.get("settings", {})
     priors = [SimpleNamespace(**p) for p in settings.get("priors", [])]
@@ -598,15 +682,15 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                      for r in credible.itertuples()],
                     manifest.get("credible_rule", calibrate.CREDIBLE_RULE))]
     if (directory / "predictive.csv").exists():
-        tables.append(_predictive_table(pd.read_csv(directory / "predictive.csv"), lang,
+        tables.append(_predictive_table(read_table(directory / "predictive.csv"), lang,
                                         manifest.get("predictive_rule", "")))
     if (directory / "patterns.csv").exists():
-        patterns = pd.read_csv(directory / "patterns.csv")
+        patterns = read_table(directory / "patterns.csv")
         shares = patterns.drop(columns=["draw"], errors="ignore").mean(numeric_only=True)
         tables.append(Table(word("patterns", lang),
                             [word("field", lang), word("holds_share", lang)],
                             [[name_of(k, lang), f"{v:.0%}"] for k, v in shares.items()]))
-    tables.append(frame_table(pd.read_csv(directory / "generations.csv"),
+    tables.append(frame_table(read_table(directory / "generations.csv"),
                               word("generations", lang)))
     salt = _Salt()
     figures = []
