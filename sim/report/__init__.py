@@ -548,7 +548,6 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
 def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
                       ) -> list[Section]:
     from sim import plots
-
     from sim.runner import KEY_METRICS
 
     summary = read_table(directory / "compare.csv")
