@@ -24,7 +24,9 @@ from sim.cli import main
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RUN_YAML = """\
 name: 小社区
-description: "<b>not markup</b> & kept as text"
+description: |
+  <b>not markup</b> & kept as text
+  on two lines
 seed: 7
 months: 12
 structure: {street_offices: 1, communities_per_street: 2, residents_per_community: 200}
@@ -170,6 +172,8 @@ def test_run_report_has_table_figures_with_real_text_yaml_manifest_and_command(r
     yaml_text = "".join(page.pre["yaml"])
     assert "name: 小社区" in yaml_text and "devolution: 0.8" in yaml_text
     assert "<b>not markup</b> & kept as text" in yaml_text  # escaped: text, never markup
+    # a text of several lines reads as written: a literal block, not "…\n…" in quotes
+    assert "description: |\n  <b>not markup</b> & kept as text\n  on two lines\n" in yaml_text
     assert "b" not in page.tags
     summary = pd.read_csv(run_dir / "summary.csv")
     mean = summary["participation_any_last12"].mean()
@@ -356,19 +360,58 @@ def test_a_full_disk_leaves_no_report_and_no_temporary_file(sobol_dir, tmp_path,
 
 
 # ---------------------------------------------------------------------------- reproduction
-@pytest.mark.slow  # a run, its plots and its report again: about 25 s on a loaded machine
-def test_the_recorded_command_reproduces_the_summary_and_overwrites_with_its_report(
-        run_dir, tmp_path):
-    """The command shown in the report, run again (its --out replaced with --overwrite, as
-    a reader would), gives the same summary; the earlier report.html is cogov's own."""
-    before = pd.read_csv(run_dir / "summary.csv")
-    _, page = read(run_dir / "report.html")
-    line = page.pre["command"][0].split(" && ")[-1]
-    argv = shlex.split(line)
-    assert argv[0] == "cogov"
-    assert main([*argv[1:], "--overwrite"]) == 0
-    pd.testing.assert_frame_equal(pd.read_csv(run_dir / "summary.csv"), before)
-    assert (run_dir / "report.html").exists()
+def reproduction(html: str) -> tuple[dict[str, bytes], list[str]]:
+    """The files the report offers for download (name → bytes, from their data: URLs) and
+    the argv of its command that reproduces the run from them."""
+    import base64
+    import html as htmllib
+
+    files = {name: base64.b64decode(data) for name, data in re.findall(
+        r'<a download="([^"]+)" href="data:[^,"]+;base64,([^"]+)"', html)}
+    block = re.search(r'<p class="downloads">.*?</p>\s*<pre class="command"><code>(.*?)</code>',
+                      html, re.S)
+    return files, shlex.split(htmllib.unescape(block.group(1)))
+
+
+def test_the_resolved_scenario_downloads_and_validates_as_it_ran(run_dir, tmp_path):
+    from sim.scenario import Scenario
+
+    html, _ = read(run_dir / "report.html")
+    files, argv = reproduction(html)
+    assert list(files) == ["scenario.yaml"] and argv[:3] == ["cogov", "run", "scenario.yaml"]
+    (tmp_path / "scenario.yaml").write_bytes(files["scenario.yaml"])
+    ran = manifest_of(run_dir)["runs"][0]
+    assert Scenario.load(tmp_path / "scenario.yaml").to_dict() == ran["scenario"]
+    assert argv[argv.index("--seed") + 1] == str(ran["seed"])
+    assert argv[argv.index("--replicates") + 1] == str(ran["replicates"])
+    assert not (run_dir.parent / argv[argv.index("--out") + 1]).exists()  # a new directory
+
+
+def test_pasted_commands_run_where_they_were_recorded_and_in_order(sweep_dir):
+    """The recorded command runs in a subshell of its directory, so that the analysis after
+    it and anything pasted later run in the right place."""
+    _, page = read(sweep_dir / "report.html")
+    line = page.pre["command"][0]
+    manifest = manifest_of(sweep_dir)
+    assert line.startswith(f"(cd {shlex.quote(manifest['cwd'])} && ") and line.endswith(")")
+    steps = line[1:-1].split(" && ")
+    out = manifest["command"][manifest["command"].index("--out") + 1]
+    assert steps[1] == shlex.join(manifest["command"])
+    assert steps[2] == shlex.join(["cogov", "analyze", out, "--method", "grid"])
+
+
+@pytest.mark.slow  # a run again from the downloaded file: about 15 s on a loaded machine
+def test_the_report_alone_reproduces_the_summary_bit_for_bit(run_dir, tmp_path, monkeypatch):
+    """The scenario file downloaded from the page and the command shown beside it, run in a
+    fresh folder, give the very same summary.csv."""
+    html, _ = read(run_dir / "report.html")
+    files, argv = reproduction(html)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv[1:]) == 0
+    out = tmp_path / argv[argv.index("--out") + 1]
+    assert (out / "summary.csv").read_bytes() == (run_dir / "summary.csv").read_bytes()
 
 
 # -------------------------------------------------------------------------------- browser

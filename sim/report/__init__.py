@@ -18,6 +18,7 @@ prints and never exits; bad input raises ``sim.errors.BadInput`` (exit 2 at the 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import html as htmllib
 import inspect
@@ -61,7 +62,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "settings": ("校准设定（YAML）", "Calibration settings (YAML)"),
     "manifest": ("运行记录", "Manifest"),
     "manifest_json": ("完整 manifest.json", "Full manifest.json"),
-    "command": ("复现命令", "Command that reproduces it"),
+    "command": ("记录的命令（在其运行目录中）", "Command as recorded (in its directory)"),
+    "reproduce": ("从本报告复现：下载情景文件，在其所在目录运行",
+                  "Reproduce from this report: download the scenario file, run in its folder"),
+    "download": ("下载", "download"),
     "command_cwd": ("运行目录", "run in"),
     "command_missing": ("未记录（由程序库而非命令行生成）",
                         "not recorded (made by the library, not the command line)"),
@@ -182,6 +186,16 @@ class Section:
 
 
 @dataclass
+class Command:
+    """A command to paste into a shell, under its caption, with the files it needs offered
+    for download from the page itself: (file name, ``data:`` URL)."""
+
+    caption: str
+    line: str
+    downloads: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
 class Page:
     """What the template renders."""
 
@@ -190,7 +204,7 @@ class Page:
     kind: str
     directory: str
     sections: list[Section]
-    commands: list[tuple[str, str]]  # (caption, command line)
+    commands: list[Command]
     facts: Table
     manifest_json: str
     notice: str | None = None  # why the figures are in English when Chinese was asked for
@@ -767,21 +781,76 @@ def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
 
 
 def _commands(kind: str, manifest: dict[str, Any], directory: Path, lang: str
-              ) -> list[tuple[str, str]]:
-    command = manifest.get("command") or []
-    recorded = command_line(command) if command else word("command_missing", lang)
-    if manifest.get("cwd"):
-        recorded = f"cd {shlex.quote(manifest['cwd'])} && {recorded}"
-    commands = [(word("command", lang), recorded)]
-    if kind == "sweep":
+              ) -> list[Command]:
+    """The recorded command (in a subshell of its directory, so that what is pasted after it
+    runs where the reader is), the command that reproduces a run or comparison from the
+    report alone (its resolved scenarios as downloads), and the report's own command."""
+    command = [str(a) for a in manifest.get("command") or []]
+    cwd = manifest.get("cwd")
+    steps = [command_line(command)] if command else []
+    if kind == "sweep" and command:  # analyse the directory the sweep writes, in order
+        out = _option(command, "--out")
+        target = out if out is not None else str(directory.resolve())
         for status in sorted((directory / "analysis").glob("status_*.csv")):
             method = status.stem.removeprefix("status_")
-            commands.append((word("analyze_command", lang),
-                             command_line(["cogov", "analyze", str(directory), "--method",
-                                           method])))
-    commands.append((word("report_command", lang),
-                     command_line(["cogov", "report", str(directory), "--lang", lang])))
+            steps.append(command_line(["cogov", "analyze", target, "--method", method]))
+    if not steps:
+        recorded = word("command_missing", lang)
+    elif cwd:
+        recorded = f"(cd {shlex.quote(cwd)} && {' && '.join(steps)})"
+    else:
+        recorded = " && ".join(steps)
+    commands = [Command(word("command", lang), recorded)]
+    if kind in ("run", "compare") and not manifest.get("posterior"):
+        commands.append(_reproduce(kind, manifest, directory, lang))
+    if kind == "sweep" and not command:
+        commands.append(Command(word("analyze_command", lang), command_line(
+            ["cogov", "analyze", str(directory.resolve())])))
+    commands.append(Command(word("report_command", lang), command_line(
+        ["cogov", "report", str(directory.resolve()), "--lang", lang])))
     return commands
+
+
+def _option(argv: Sequence[str], name: str) -> str | None:
+    """The value of option ``name`` in ``argv`` (``--out DIR`` or ``--out=DIR``), or None."""
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _reproduce(kind: str, manifest: dict[str, Any], directory: Path, lang: str) -> Command:
+    """``cogov run scenario.yaml --seed S --replicates R --months M --out NEW`` (or ``cogov
+    compare``) on the scenario files the page offers for download: the resolved scenarios
+    of the manifest, so that the command reproduces the directory's results from the report
+    alone, into a new directory."""
+    from sim.runner import safe_name
+
+    runs = manifest["runs"]
+    names = (["scenario.yaml"] if len(runs) == 1 else
+             [f"{i + 1}-{safe_name(run['scenario']['name'])}.yaml" for i, run in enumerate(runs)])
+    downloads = [(name, data_url(to_yaml(run["scenario"]), "application/yaml"))
+                 for name, run in zip(names, runs, strict=True)]
+    first = runs[0]
+    argv = ["cogov", kind, *names]
+    seeds = {run["seed"] for run in runs}
+    if len(seeds) == 1:
+        argv += ["--seed", str(first["seed"])]
+    argv += ["--replicates", str(first["replicates"]), "--months",
+             str(first["scenario"]["months"])]
+    replicates = [r["replicate"] for r in first.get("replicate_seeds") or []]
+    if replicates and min(replicates) > 0:
+        argv += ["--first-replicate", str(min(replicates))]
+    argv += ["--out", f"{directory.resolve().name}-rerun"]
+    return Command(word("reproduce", lang), command_line(argv), downloads)
+
+
+def data_url(text: str, media_type: str) -> str:
+    """``text`` (UTF-8) as a base64 ``data:`` URL: a download that needs no network."""
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f"data:{media_type};charset=utf-8;base64,{encoded}"
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -790,13 +859,24 @@ def command_line(argv: Sequence[str]) -> str:
 
 
 def to_yaml(data: Any) -> str:
-    """``data`` (JSON-like) as block YAML, keys in their order, Chinese kept as written."""
+    """``data`` (JSON-like) as block YAML, keys in their order, Chinese kept as written, a
+    text of several lines as a literal block (``|``) that reads as it was written."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
 
-    yaml = YAML(typ="safe", pure=True)
+    def blocks(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: blocks(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blocks(v) for v in value]
+        if isinstance(value, str) and "\n" in value.rstrip("\n"):
+            return LiteralScalarString(value)
+        return value
+
+    yaml = YAML(typ="rt", pure=True)
     yaml.default_flow_style = False
     yaml.allow_unicode = True
-    yaml.sort_base_mapping_type_on_output = False
+    yaml.width = 4096  # long lines stay whole: no folding inside a sentence
     buffer = io.StringIO()
-    yaml.dump(data, buffer)
+    yaml.dump(blocks(data), buffer)
     return buffer.getvalue()
