@@ -114,8 +114,12 @@ def sweep_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def sobol_dir(tmp_path_factory) -> Path:
     """A Sobol sweep of the Ishigami function, analysed by ``cogov analyze`` (no report)."""
-    tmp = tmp_path_factory.mktemp("sobol")
-    (tmp / "exp.yaml").write_text(ISHIGAMI.format(method="sobol", samples=64),
+    return ishigami_sweep(tmp_path_factory.mktemp("sobol"), "sobol", 64)
+
+
+def ishigami_sweep(tmp: Path, method: str, samples: int) -> Path:
+    """``tmp/out``: a sweep of the Ishigami function by ``method``, analysed."""
+    (tmp / "exp.yaml").write_text(ISHIGAMI.format(method=method, samples=samples),
                                     encoding="utf-8")
     assert main(["sweep", str(tmp / "exp.yaml"), "--workers", "1", "--out",
                  str(tmp / "out")]) == 0
@@ -277,6 +281,38 @@ def test_lang_zh_gives_chinese_headings(zh_report):
 def test_lang_en_gives_english_headings(compare_dir, tmp_path):
     _, en = read(report.write(compare_dir, tmp_path / "en.html", lang="en"))
     assert sections(en) and not any(CJK.search(h) for h in sections(en))
+
+
+@pytest.fixture(scope="module")
+def morris_zh(tmp_path_factory) -> tuple[str, Page]:
+    """The zh report of a Morris sweep of the Ishigami function."""
+    tmp = tmp_path_factory.mktemp("morris")
+    return read(report.write(ishigami_sweep(tmp, "morris", 20), tmp / "zh.html", lang="zh"))
+
+
+def table_headers(html: str) -> list[list[str]]:
+    return [re.findall(r"<th>(.*?)</th>", head) for head in re.findall(r"<thead>(.*?)</thead>",
+                                                                       html)]
+
+
+def test_a_zh_morris_report_names_its_indices_and_status_in_chinese(morris_zh):
+    html, _ = morris_zh
+    headers = table_headers(html)
+    assert ["参数", "μ*（平均绝对基本效应） [95%]", "σ（基本效应的标准差）"] in headers
+    status = [h for h in headers if "状态" in h]
+    assert status and all(CJK.search(cell) for cell in status[0])
+    assert "⊘" not in html  # only a Sobol or FAST share can lie outside [0, 1]
+    assert not re.search(r"\b(mu_star|sigma|detail|notes|ok)\b",
+                         " ".join(cell for h in headers for cell in h))
+
+
+def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
+    html, _ = read(zh_report)
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    assert captions and all(re.fullmatch(r"小社区: [^A-Za-z]+", c) for c in captions), captions
+    facts = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", html))
+    assert facts["类型"] == "运行"
+    assert CJK.search(facts["种子规则"]) and "replicate r of" not in facts["种子规则"]
 
 
 # ------------------------------------------------------------------------------ bad input

@@ -125,12 +125,37 @@ WORDS: dict[str, tuple[str, str]] = {
     "made": ("生成于", "made"),
     "directory": ("目录", "directory"),
     "yes": ("是", "yes"),
-    "difference": ("差值", "difference"),
-    "no": ("否", "no"),
+    "notes": ("备注", "notes"),
+    "S1": ("S1（一阶效应）", "S1 (first order)"),
+    "ST": ("ST（总效应）", "ST (total)"),
+    "mu_star": ("μ*（平均绝对基本效应）", "μ* (mean absolute elementary effect)"),
+    "sigma": ("σ（基本效应的标准差）", "σ (standard deviation of elementary effects)"),
+    "status_ok": ("已分析", "analysed"),
+    "status_partly-failed": ("已分析（部分运行失败，表格基于其余运行）",
+                             "analysed (some runs failed; the table covers the rest)"),
+    "status_partly-non-finite": ("已分析（部分值非有限）", "analysed (some values not finite)"),
+    "status_non-finite": ("未分析：值非有限", "not analysed: values not finite"),
+    "status_constant": ("未分析：指标在设计中不变，无可归因的变化",
+                        "not analysed: the metric is constant over the design"),
+    "status_no-runs": ("未分析：没有成功的运行", "not analysed: no successful run"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
 RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
 """``sim.intervals.RULE`` in Chinese."""
+SEEDING_ZH = ("主种子 s 的第 r 个重复使用 numpy.random.Generator(PCG64(SeedSequence(s, "
+              "spawn_key=(r,))))，即 SeedSequence(s).spawn(R)[r]；cogov run、compare、扫描（s 为"
+              "实验的种子）和演示（重复 0）都用此规则")
+"""``sim.runner.SEEDING`` in Chinese."""
+NOTES_ZH = {
+    "one_replicate": ("每个设计点只有一个重复：无法估计噪声占比；请在实验中设 replicates: 2 或更多"
+                      "后重新扫描"),
+    "noisy": ("噪声占比 {v}：大部分变化来自同一设计点的重复之间，参数的效应难以看出；请增加重复"
+              "次数或选择噪声较小的指标"),
+    "wide": "{n}/{total} 个指数区间过宽，无法排序；请增加样本数（或重复次数）后重新扫描",
+    "outside": ("{parameter} 的 {index} 为 {v}，超出 [0, 1]：样本太少时的原始估计，不是方差占比；"
+                "请增加样本数后重新扫描"),
+}
+"""The notes of ``sim.analysis`` on what limits a metric's indices, in Chinese."""
 DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种子与重复编号，即共同随机数）求差，"
                       "取差值均值的 95% t 区间，截取在差值的取值范围内；种子不同的情景不配对："
                       "只给均值之差，无区间")
@@ -213,6 +238,18 @@ class Page:
 def word(key: str, lang: str) -> str:
     """The report's word ``key`` (:data:`WORDS`) in ``lang``: "中文 English" for ``both``."""
     zh, en = WORDS[key]
+    return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
+
+
+def figure_title(stem: str, lang: str) -> str:
+    """The title of run figure ``stem`` (a key of ``sim.plots.RUN_FIGURES``) in ``lang``, from
+    ``sim.plots.WORDS``; the stem itself if it has none."""
+    from sim import plots
+
+    words = plots.WORDS.get({"participation_groups": "groups"}.get(stem, stem))
+    if words is None:
+        return stem
+    zh, en = words
     return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
 
 
@@ -548,7 +585,7 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
                  if hasattr(plots, "schedule_marks") else [])
         for stem, make in plots.RUN_FIGURES.items():
             fig = _draw(make, one, lang=figure_lang, marks=marks)
-            figures.append(Figure(f"{name}: {stem}", svg_of(fig, salt())))
+            figures.append(Figure(f"{name}: {figure_title(stem, lang)}", svg_of(fig, salt())))
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("summary", lang), lang)]),
                 Section(word("figures", lang), items=figures)]
@@ -610,26 +647,77 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
         method = status_path.stem.removeprefix("status_")
         statuses = read_table(status_path, keep_default_na=False)
         section = Section(f"{word('analysis_of', lang)}: {method}")
+        tables: dict[str, pd.DataFrame] = {}
         for row in statuses.itertuples(index=False):
             path = directory / "analysis" / f"{method}_{row.metric}.csv"
             if row.status not in analysis.ANALYSED or not path.exists():
                 continue
             table = read_table(path)
+            tables[row.metric] = table
             status = _status(analysis.MetricStatus, row, results)
             section.items.append(_index_table(method, table, row.metric, lang))
             fig = _draw(analysis.metric_figure, method, table, parameters, row.metric, status,
                         spec["method"], design_points, lang=figure_lang)
             if fig is not None:
                 section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
-        shown = statuses[["metric", "status", "detail", "notes"]].assign(
-            metric=[name_of(m, lang) for m in statuses["metric"]])
-        section.items.append(frame_table(shown, word("status_table", lang)))
+        section.items.append(_status_table(statuses, tables, lang))
         sections.append(section)
     blocks = [("experiment", to_yaml(spec))]
     if manifest.get("base_scenario"):
         blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
     sections.append(Section(word("experiment", lang), blocks=blocks))
     return sections
+
+
+def _status_table(statuses: pd.DataFrame, tables: dict[str, pd.DataFrame], lang: str) -> Table:
+    """Each metric's analysis status, with what limits its indices, in ``lang``: the status
+    and the notes in the report's words (from the status row and the metric's table), the
+    analysis's own English sentences where English is shown."""
+    rows = []
+    for row in statuses.to_dict("records"):
+        status = str(row["status"])
+        key = f"status_{status}"
+        said = word(key, lang) if key in WORDS else status
+        notes = _notes_zh(row, tables.get(row["metric"]))
+        english = [str(row.get(k) or "") for k in ("detail", "notes")]
+        if lang == "zh":
+            detail, note = "", "；".join(notes)
+        elif lang == "en":
+            detail, note = english
+        else:
+            detail, note = english[0], " ".join(filter(None, ["；".join(notes), english[1]]))
+        rows.append([name_of(row["metric"], lang), said, detail, note])
+    header = [word("metric", lang), word("status", lang), word("detail", lang),
+              word("notes", lang)]
+    if lang == "zh":  # the details are the analysis's English sentences: the status says it
+        header, rows = [header[0], header[1], header[3]], [[r[0], r[1], r[3]] for r in rows]
+    return Table(word("status_table", lang), header, rows)
+
+
+def _notes_zh(row: dict[str, Any], table: pd.DataFrame | None) -> list[str]:
+    """The notes of a metric's analysis (``sim.analysis``) in Chinese, from its status row
+    and its table: one replicate, a noisy metric, intervals too wide, estimates outside
+    [0, 1]."""
+    from sim import analysis
+
+    notes = []
+    text = str(row.get("notes") or "")
+    if "one replicate per design point" in text:
+        notes.append(NOTES_ZH["one_replicate"])
+    if table is not None and "noise_share" in table:
+        noise = float(table["noise_share"].iloc[0])
+        if math.isfinite(noise) and noise > analysis.NOISY:
+            notes.append(NOTES_ZH["noisy"].format(v=f"{noise:.2f}"))
+    if table is not None:
+        wide = table[[c for c in table.columns if c.endswith("_wide")]].to_numpy(dtype=bool)
+        if wide.any():
+            notes.append(NOTES_ZH["wide"].format(n=int(wide.sum()), total=wide.size))
+        for index in ("S1", "ST"):
+            flag = f"{index}_out_of_range"
+            for r in table[table[flag].astype(bool)].itertuples() if flag in table else ():
+                notes.append(NOTES_ZH["outside"].format(index=index, v=f"{getattr(r, index):.3g}",
+                                                        parameter=name_of(r.parameter, "zh")))
+    return notes
 
 
 def _status(make: type, row: Any, results: pd.DataFrame) -> Any:
@@ -652,9 +740,10 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
                                                 else word("noise_na", lang))
     caption = name_of(metric, lang)
     if method in INDEX_COLUMNS:
-        header = [word("parameter", lang), *(f"{c[0]} [95%]" for c in INDEX_COLUMNS[method])]
+        header = [word("parameter", lang),
+                  *(f"{word(c[0], lang)} [95%]" for c in INDEX_COLUMNS[method])]
         if method == "morris":
-            header.append("sigma")
+            header.append(word("sigma", lang))
         rows = []
         for row in table.to_dict("records"):
             cells = [name_of(row["parameter"], lang)]
@@ -666,8 +755,10 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
             if method == "morris":
                 cells.append(number(row["sigma"]))
             rows.append(cells)
-        marks = (f"{WIDE}: {word('wide', lang)}; {OUT_OF_RANGE}: {word('out_of_range', lang)}. "
-                 f"{word('index_rule', lang)}.")
+        marks = f"{WIDE}: {word('wide', lang)}; "
+        if method != "morris":  # only a share of variance can lie outside [0, 1]
+            marks += f"{OUT_OF_RANGE}: {word('out_of_range', lang)}; "
+        marks = f"{marks.removesuffix('; ')}. {word('index_rule', lang)}."
         return Table(caption, header, rows, f"{note}. {marks}")
     params = [c for c in table.columns if c.startswith("param:")]
     header = [*(name_of(c.removeprefix("param:"), lang) for c in params), "n",
@@ -768,7 +859,7 @@ def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
         seeds = str(manifest["experiment"].get("seed"))
     else:
         seeds = str(manifest.get("settings", {}).get("seed"))
-    rows = [[word("kind", lang), kind],
+    rows = [[word("kind", lang), word(kind, lang)],
             [word("started", lang), str(manifest.get("started") or "n/a")],
             [word("finished", lang), str(manifest.get("finished") or "n/a")],
             [word("commit", lang), commit],
@@ -776,8 +867,18 @@ def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
             [word("versions", lang), ", ".join(f"{k} {v}" for k, v in
                                                (manifest.get("versions") or {}).items())]]
     if manifest.get("seeding"):
-        rows.append([word("seeding", lang), str(manifest["seeding"])])
+        rows.append([word("seeding", lang), _seeding(str(manifest["seeding"]), lang)])
     return Table(word("manifest", lang), [word("field", lang), word("value", lang)], rows)
+
+
+def _seeding(rule: str, lang: str) -> str:
+    """The manifest's seeding rule in ``lang``: cogov's own rule (``sim.runner.SEEDING``) in
+    Chinese too; another text as recorded."""
+    from sim.runner import SEEDING
+
+    if rule != SEEDING or lang == "en":
+        return rule
+    return SEEDING_ZH if lang == "zh" else f"{SEEDING_ZH} {rule}"
 
 
 def _commands(kind: str, manifest: dict[str, Any], directory: Path, lang: str
