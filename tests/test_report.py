@@ -496,10 +496,13 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
 
 
 @needs_chromium
-def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(zh_report, tmp_path):
+def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
+        zh_report, compare_dir, tmp_path):
     """Offline, with only Latin system fonts: every Chinese character of the title, a
     heading, a table cell and the command (a monospace block) is drawn by the page's own
-    font, none by a system font's missing glyph (the boxes a new user saw)."""
+    font, none by a system font's missing glyph (the boxes a new user saw). At 1280 px the
+    figures fill the column, keeping their shape, and the compare report (150 rows of raw
+    CSV folded) does not overflow the page."""
     from playwright.sync_api import sync_playwright
 
     from sim.fonts import FAMILY
@@ -523,7 +526,17 @@ def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(zh_re
                 drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
+            column, width, height, box_width, box_height = page.evaluate("""() => {
+                const f = document.querySelector('figure'), s = f.querySelector('svg');
+                const r = s.getBoundingClientRect(), box = s.viewBox.baseVal;
+                return [f.clientWidth, r.width, r.height, box.width, box.height]; }""")
+            page.set_content((compare_dir / "report.html").read_text(encoding="utf-8"),
+                             wait_until="load")
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
         finally:
             browser.close()
     for selector, (chinese, fonts) in drawn.items():
         assert chinese >= 2 and fonts.get(FAMILY, 0) >= chinese, (selector, chinese, fonts)
+    assert abs(width - column) < 1 and column > 900, (width, column)
+    assert height / width == pytest.approx(box_height / box_width, rel=0.01)
+    assert overflow <= 0, overflow

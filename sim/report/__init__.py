@@ -125,6 +125,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "made": ("生成于", "made"),
     "directory": ("目录", "directory"),
     "yes": ("是", "yes"),
+    "no": ("否", "no"),
     "notes": ("备注", "notes"),
     "S1": ("S1（一阶效应）", "S1 (first order)"),
     "ST": ("ST（总效应）", "ST (total)"),
@@ -138,6 +139,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "status_constant": ("未分析：指标在设计中不变，无可归因的变化",
                         "not analysed: the metric is constant over the design"),
     "status_no-runs": ("未分析：没有成功的运行", "not analysed: no successful run"),
+    "difference": ("差值", "difference"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
 RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
