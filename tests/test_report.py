@@ -315,6 +315,28 @@ def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
     assert CJK.search(facts["种子规则"]) and "replicate r of" not in facts["种子规则"]
 
 
+def test_the_page_font_holds_every_character_of_the_page_the_font_has(zh_report):
+    """The inline font is subset to the page: every non-ASCII character of its text — the
+    headings, tables, YAML, manifest, command and the figures' SVG text — is in it, unless
+    the shipped font itself lacks it."""
+    import base64
+    import html as htmllib
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from sim import fonts
+
+    html = zh_report.read_text(encoding="utf-8")
+    woff = re.search(r'url\("data:font/woff;base64,([^"]+)"\)', html).group(1)
+    inline = set(TTFont(io.BytesIO(base64.b64decode(woff))).getBestCmap())
+    shipped = set(TTFont(fonts.FONT_FILE, lazy=True).getBestCmap())
+    text = htmllib.unescape(re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+    wanted = {ord(c) for c in text if ord(c) > 0x7E}
+    assert {0x5C0F, 0x793E, 0x533A} <= wanted  # 小社区, in the YAML, command and figures
+    assert wanted & shipped <= inline, sorted(chr(c) for c in (wanted & shipped) - inline)
+
+
 # ------------------------------------------------------------------------------ bad input
 def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing(
         run_dir, sweep_dir, tmp_path, capsys):
