@@ -499,7 +499,6 @@ def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
     """Metrics as rows, scenarios as columns, cells ``mean [low, high]`` by the interval rule
     of ``sim.intervals`` (``sim.runner.summary_table``), marked ``*`` where some replicate is
     infinite and ``†`` where some is undefined."""
-    from sim import intervals
     from sim.runner import summary_table as tidy
 
     table = tidy(summary)
@@ -508,16 +507,30 @@ def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
              + ("*" if r.inf else "") + ("†" if r.nan else "") for r in table.itertuples()}
     rows = [[name_of(m, lang), *(cells[s, m] for s in scenarios)]
             for m in dict.fromkeys(table["metric"])]
+    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *map(str, scenarios)]
+    return Table(caption, header, rows, _interval_notes(table, lang))
+
+
+def _interval_notes(table: pd.DataFrame, lang: str, *more: str) -> str:
+    """The note under a table of means (``sim.runner.summary_table`` rows): the interval
+    rule, ``more``, and what its marks mean."""
+    from sim import intervals
+
     rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
-    notes = [f"{word('interval_rule', lang)}: {rule}."]
+    notes = [f"{word('interval_rule', lang)}: {rule}", *more]
     if (table["n"] == 1).any():
         notes.append(word("one_replicate", lang))
     if table["inf"].any():
         notes.append(word("inf_note", lang))
     if table["nan"].any():
         notes.append(word("nan_note", lang))
-    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *map(str, scenarios)]
-    return Table(caption, header, rows, " ".join(notes))
+    return sentences(notes, lang)
+
+
+def sentences(parts: Iterable[str], lang: str) -> str:
+    """``parts`` as sentences: each closed by "。" in Chinese, by ". " otherwise."""
+    stop = "。" if lang == "zh" else ". "
+    return "".join(f"{part}{stop}" for part in parts if part).strip()
 
 
 def _extra_tables(directory: Path, manifest: dict[str, Any], known: Iterable[str]
@@ -541,7 +554,6 @@ def difference_table(table: pd.DataFrame, lang: str, names: Sequence[str]) -> Ta
     per metric of ``names`` (those ``cogov compare`` prints), each scenario's mean [95%
     interval] and each other scenario's difference from the first with its interval (paired
     runs) or none (unpaired)."""
-    from sim import intervals
     from sim.runner import DIFFERENCE_RULE
 
     scenarios = list(dict.fromkeys(table["scenario"]))
@@ -560,15 +572,10 @@ def difference_table(table: pd.DataFrame, lang: str, names: Sequence[str]) -> Ta
         rows.append(cells)
     header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *scenarios,
               *(f"{word('difference', lang)}: {name} − {first}" for name in scenarios[1:])]
-    rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
     difference = {"zh": DIFFERENCE_RULE_ZH, "en": DIFFERENCE_RULE}.get(
         lang, f"{DIFFERENCE_RULE_ZH} {DIFFERENCE_RULE}")
-    notes = [f"{word('interval_rule', lang)}: {rule}.", f"{difference}."]
-    if table["inf"].any():
-        notes.append(word("inf_note", lang))
-    if table["nan"].any():
-        notes.append(word("nan_note", lang))
-    return Table(word("compare", lang), header, rows, " ".join(notes))
+    return Table(word("compare", lang), header, rows,
+                 _interval_notes(table, lang, difference))
 
 
 # ------------------------------------------------------------------------------ by kind
@@ -757,11 +764,11 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
             if method == "morris":
                 cells.append(number(row["sigma"]))
             rows.append(cells)
-        marks = f"{WIDE}: {word('wide', lang)}; "
+        marks = [f"{WIDE}: {word('wide', lang)}"]
         if method != "morris":  # only a share of variance can lie outside [0, 1]
-            marks += f"{OUT_OF_RANGE}: {word('out_of_range', lang)}; "
-        marks = f"{marks.removesuffix('; ')}. {word('index_rule', lang)}."
-        return Table(caption, header, rows, f"{note}. {marks}")
+            marks.append(f"{OUT_OF_RANGE}: {word('out_of_range', lang)}")
+        return Table(caption, header, rows,
+                     sentences([note, *marks, word("index_rule", lang)], lang))
     params = [c for c in table.columns if c.startswith("param:")]
     header = [*(name_of(c.removeprefix("param:"), lang) for c in params), "n",
               word("mean_interval", lang)]
