@@ -5,10 +5,12 @@ outputs) or ``calibrate``, recognised by its ``manifest.json``'s ``kind``, and w
 file holding: the tables (the run's summary, the comparison, the analysis indices with their
 intervals, the calibration's credible intervals and posterior-predictive table), the figures as
 inline SVG whose words are real, copyable text (matplotlib ``svg.fonttype: none``), the resolved
-scenario YAML, the manifest (versions, seeds, commit) and the command that reproduces the
-directory. The page carries its own font (``sim.fonts.font_face_css`` of the page's text) and
-refers to nothing outside itself, so it opens offline, makes no network request and shows
-Chinese on a computer with no Chinese font.
+scenario YAML, the manifest (versions, seeds, commit), the command as recorded (in a subshell
+of its directory) and, for a run or comparison, a command that reproduces it from the page
+alone, with the resolved scenarios offered as ``data:`` downloads. The page carries its own
+font (``sim.fonts.font_face_css`` of the page's text, first in every font stack) and refers to
+nothing outside itself, so it opens offline, makes no network request and shows Chinese on a
+computer with no Chinese font.
 
 Built with Jinja2 (``templates/report.html.j2``, autoescaped). Words a reader sees come in
 Chinese, English or both (``lang``, one of :data:`LANGS`): names of metrics, levers and
