@@ -458,7 +458,6 @@ def test_pasted_commands_run_where_they_were_recorded_and_in_order(sweep_dir):
     assert steps[2] == shlex.join(["cogov", "analyze", out, "--method", "grid"])
 
 
-@pytest.mark.slow  # a run again from the downloaded file: about 15 s on a loaded machine
 def test_the_report_alone_reproduces_the_summary_bit_for_bit(run_dir, tmp_path, monkeypatch):
     """The scenario file downloaded from the page and the command shown beside it, run in a
     fresh folder, give the very same summary.csv."""
