@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_fonts import no_cjk_font_env, rendered_fonts
 
 from sim import app
 from sim.demo.page import BUTTONS
@@ -440,34 +441,13 @@ def test_migrants_are_diamonds_with_their_legend_entry(projector) -> None:
     assert entry.locator("svg path").count() == 1
 
 
-NO_CJK_FONTCONFIG = """<?xml version="1.0"?>
-<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
-<fontconfig>
-  <dir>/usr/share/fonts/truetype/dejavu</dir>
-  <dir>/usr/share/fonts/truetype/liberation</dir>
-  <cachedir>{cache}</cachedir>
-</fontconfig>
-"""
-"""A classroom PC without a Chinese font: chromium sees only Latin system fonts."""
-
-
-def rendered_fonts(cdp, selector: str) -> dict[str, int]:
-    """The fonts chromium drew an element's own text with: family → glyphs."""
-    root = cdp.send("DOM.getDocument")["root"]["nodeId"]
-    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
-    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
-    return {f["familyName"]: f["glyphCount"] for f in fonts}
-
-
 @needs_chromium
 def test_chinese_is_drawn_in_the_shipped_font_offline_with_no_system_cjk_font(
         server, browser, tmp_path) -> None:
     from sim.fonts import FAMILY
 
-    conf = tmp_path / "fonts.conf"
-    conf.write_text(NO_CJK_FONTCONFIG.format(cache=tmp_path / "fc-cache"), encoding="utf-8")
     bare = browser.browser_type.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                       env={**os.environ, "FONTCONFIG_FILE": str(conf)})
+                                       env=no_cjk_font_env(tmp_path, dict(os.environ)))
     try:
         context = bare.new_context(viewport={"width": 1280, "height": 720})
         outside: list[str] = []

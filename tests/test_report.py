@@ -4,6 +4,7 @@ output directory, parsed as a reader's browser would; offline in Chromium with n
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from browser_fonts import no_cjk_font_env, rendered_fonts
 from test_analysis import ISHIGAMI
 from test_app import ARTIFACTS, CHROMIUM_ARGS, needs_chromium
 from test_sweep import SMALL_MODEL
@@ -22,7 +24,9 @@ from sim.cli import main
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RUN_YAML = """\
 name: 小社区
-description: "<b>not markup</b> & kept as text"
+description: |
+  <b>not markup</b> & kept as text
+  on two lines
 seed: 7
 months: 12
 structure: {street_offices: 1, communities_per_street: 2, residents_per_community: 200}
@@ -77,10 +81,11 @@ class Page(HTMLParser):
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
-    """``cogov run --report`` of a scenario named in Chinese (2 replicates, 12 months)."""
+    """``cogov run --report`` of a scenario named in Chinese, from a file named in Chinese
+    (2 replicates, 12 months)."""
     tmp = tmp_path_factory.mktemp("run")
-    (tmp / "small.yaml").write_text(RUN_YAML, encoding="utf-8")
-    assert main(["run", str(tmp / "small.yaml"), "--replicates", "2", "--out",
+    (tmp / "小社区.yaml").write_text(RUN_YAML, encoding="utf-8")
+    assert main(["run", str(tmp / "小社区.yaml"), "--replicates", "2", "--out",
                  str(tmp / "out"), "--report"]) == 0
     return tmp / "out"
 
@@ -109,8 +114,12 @@ def sweep_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def sobol_dir(tmp_path_factory) -> Path:
     """A Sobol sweep of the Ishigami function, analysed by ``cogov analyze`` (no report)."""
-    tmp = tmp_path_factory.mktemp("sobol")
-    (tmp / "exp.yaml").write_text(ISHIGAMI.format(method="sobol", samples=64),
+    return ishigami_sweep(tmp_path_factory.mktemp("sobol"), "sobol", 64)
+
+
+def ishigami_sweep(tmp: Path, method: str, samples: int) -> Path:
+    """``tmp/out``: a sweep of the Ishigami function by ``method``, analysed."""
+    (tmp / "exp.yaml").write_text(ISHIGAMI.format(method=method, samples=samples),
                                     encoding="utf-8")
     assert main(["sweep", str(tmp / "exp.yaml"), "--workers", "1", "--out",
                  str(tmp / "out")]) == 0
@@ -167,6 +176,8 @@ def test_run_report_has_table_figures_with_real_text_yaml_manifest_and_command(r
     yaml_text = "".join(page.pre["yaml"])
     assert "name: 小社区" in yaml_text and "devolution: 0.8" in yaml_text
     assert "<b>not markup</b> & kept as text" in yaml_text  # escaped: text, never markup
+    # a text of several lines reads as written: a literal block, not "…\n…" in quotes
+    assert "description: |\n  <b>not markup</b> & kept as text\n  on two lines\n" in yaml_text
     assert "b" not in page.tags
     summary = pd.read_csv(run_dir / "summary.csv")
     mean = summary["participation_any_last12"].mean()
@@ -225,6 +236,30 @@ def test_calibration_report_has_credible_and_predictive_tables(calibration_dir):
     assert_command_recorded(page, calibration_dir)
 
 
+def test_compare_report_gives_means_and_paired_differences_with_labels(compare_dir):
+    from sim import labels
+    from sim.runner import KEY_METRICS
+
+    html, page = read(compare_dir / "report.html")
+    table = pd.read_csv(compare_dir / "compare_table.csv")
+    first = table[table["scenario"] == "小社区"].set_index("metric")
+    other = table[table["scenario"] == "no_fund"].set_index("metric")
+    shown = [m for m in KEY_METRICS if pd.notna(other.loc[m, "diff_low"])]
+    assert shown  # paired runs: differences with their intervals
+    for metric in shown:
+        a, b = first.loc[metric], other.loc[metric]
+        row = re.search(rf"<tr><td>{re.escape(labels.label(metric, 'both'))}</td>(.*?)</tr>",
+                        html)
+        assert row, metric
+        assert f"{a['mean']:.4g} [{a['ci_low']:.4g}, {a['ci_high']:.4g}]" in row.group(1)
+        assert (f"{b['difference']:.4g} [{b['diff_low']:.4g}, {b['diff_high']:.4g}]"
+                in row.group(1))
+    assert "no_fund − 小社区" in html
+    # the whole CSV stays, folded and scrolling sideways, not as the page's main table
+    assert re.search(r"<details><summary>compare_table.csv</summary>\s*<div class=\"scroll\">",
+                     html)
+
+
 # -------------------------------------------------------------------------------- language
 @pytest.fixture(scope="module")
 def zh_report(run_dir, tmp_path_factory) -> Path:
@@ -246,6 +281,60 @@ def test_lang_zh_gives_chinese_headings(zh_report):
 def test_lang_en_gives_english_headings(compare_dir, tmp_path):
     _, en = read(report.write(compare_dir, tmp_path / "en.html", lang="en"))
     assert sections(en) and not any(CJK.search(h) for h in sections(en))
+
+
+@pytest.fixture(scope="module")
+def morris_zh(tmp_path_factory) -> tuple[str, Page]:
+    """The zh report of a Morris sweep of the Ishigami function."""
+    tmp = tmp_path_factory.mktemp("morris")
+    return read(report.write(ishigami_sweep(tmp, "morris", 20), tmp / "zh.html", lang="zh"))
+
+
+def table_headers(html: str) -> list[list[str]]:
+    return [re.findall(r"<th>(.*?)</th>", head) for head in re.findall(r"<thead>(.*?)</thead>",
+                                                                       html)]
+
+
+def test_a_zh_morris_report_names_its_indices_and_status_in_chinese(morris_zh):
+    html, _ = morris_zh
+    headers = table_headers(html)
+    assert ["参数", "μ*（平均绝对基本效应） [95%]", "σ（基本效应的标准差）"] in headers
+    status = [h for h in headers if "状态" in h]
+    assert status and all(CJK.search(cell) for cell in status[0])
+    assert "⊘" not in html  # only a Sobol or FAST share can lie outside [0, 1]
+    assert not re.search(r"\b(mu_star|sigma|detail|notes|ok)\b",
+                         " ".join(cell for h in headers for cell in h))
+
+
+def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
+    html, _ = read(zh_report)
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    assert captions and all(re.fullmatch(r"小社区: [^A-Za-z]+", c) for c in captions), captions
+    facts = dict(re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", html))
+    assert facts["类型"] == "运行"
+    assert CJK.search(facts["种子规则"]) and "replicate r of" not in facts["种子规则"]
+
+
+def test_the_page_font_holds_every_character_of_the_page_the_font_has(zh_report):
+    """The inline font is subset to the page: every non-ASCII character of its text — the
+    headings, tables, YAML, manifest, command and the figures' SVG text — is in it, unless
+    the shipped font itself lacks it."""
+    import base64
+    import html as htmllib
+    import io
+
+    from fontTools.ttLib import TTFont
+
+    from sim import fonts
+
+    html = zh_report.read_text(encoding="utf-8")
+    woff = re.search(r'url\("data:font/woff;base64,([^"]+)"\)', html).group(1)
+    inline = set(TTFont(io.BytesIO(base64.b64decode(woff))).getBestCmap())
+    shipped = set(TTFont(fonts.FONT_FILE, lazy=True).getBestCmap())
+    text = htmllib.unescape(re.sub(r"<style>.*?</style>", "", html, flags=re.S))
+    wanted = {ord(c) for c in text if ord(c) > 0x7E}
+    assert {0x5C0F, 0x793E, 0x533A} <= wanted  # 小社区, in the YAML, command and figures
+    assert wanted & shipped <= inline, sorted(chr(c) for c in (wanted & shipped) - inline)
 
 
 # ------------------------------------------------------------------------------ bad input
@@ -278,6 +367,42 @@ def test_directories_that_are_no_known_output_are_refused_naming_what_is_missing
         assert not list(refused.glob("*.html")) and not list(refused.glob(".*.tmp"))
     assert main(["report", str(run_dir), "--out", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+    assert main(["report", str(run_dir / "summary.csv")]) == 2
+    assert "summary.csv: is a file, not a directory" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name, content, says", [
+    ("timeseries.parquet", b"not parquet at all", "cannot be read as Parquet"),
+    ("summary.csv", b"", "is empty"),
+])
+def test_an_unreadable_table_is_named_with_what_is_wrong(run_dir, tmp_path, capsys, name,
+                                                         content, says):
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / "report.html").unlink()
+    (broken / name).write_bytes(content)
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / name}: {says}" in err and "Traceback" not in err
+    assert not list(broken.glob("*.html"))
+
+
+def test_a_compare_directory_needs_its_table_unless_drawn_from_a_posterior(compare_dir,
+                                                                            tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(compare_dir, broken)
+    (broken / "compare_table.csv").unlink()
+    (broken / "report.html").unlink()
+    assert main(["report", str(broken)]) == 2
+    assert "missing compare_table.csv" in capsys.readouterr().err
+    manifest = manifest_of(broken)
+    manifest["posterior"] = {"draws": 2}
+    (broken / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert main(["report", str(broken)]) == 2
+    assert "missing posterior_compare.csv" in capsys.readouterr().err
+    pd.DataFrame({"metric": ["mean_trust_last12"], "p_above": [0.5]}).to_csv(
+        broken / "posterior_compare.csv", index=False)
+    assert main(["report", str(broken)]) == 0
 
 
 def test_a_full_disk_leaves_no_report_and_no_temporary_file(sobol_dir, tmp_path, monkeypatch,
@@ -293,19 +418,57 @@ def test_a_full_disk_leaves_no_report_and_no_temporary_file(sobol_dir, tmp_path,
 
 
 # ---------------------------------------------------------------------------- reproduction
-@pytest.mark.slow  # a run, its plots and its report again: about 25 s on a loaded machine
-def test_the_recorded_command_reproduces_the_summary_and_overwrites_with_its_report(
-        run_dir, tmp_path):
-    """The command shown in the report, run again (its --out replaced with --overwrite, as
-    a reader would), gives the same summary; the earlier report.html is cogov's own."""
-    before = pd.read_csv(run_dir / "summary.csv")
-    _, page = read(run_dir / "report.html")
-    line = page.pre["command"][0].split(" && ")[-1]
-    argv = shlex.split(line)
-    assert argv[0] == "cogov"
-    assert main([*argv[1:], "--overwrite"]) == 0
-    pd.testing.assert_frame_equal(pd.read_csv(run_dir / "summary.csv"), before)
-    assert (run_dir / "report.html").exists()
+def reproduction(html: str) -> tuple[dict[str, bytes], list[str]]:
+    """The files the report offers for download (name → bytes, from their data: URLs) and
+    the argv of its command that reproduces the run from them."""
+    import base64
+    import html as htmllib
+
+    files = {name: base64.b64decode(data) for name, data in re.findall(
+        r'<a download="([^"]+)" href="data:[^,"]+;base64,([^"]+)"', html)}
+    block = re.search(r'<p class="downloads">.*?</p>\s*<pre class="command"><code>(.*?)</code>',
+                      html, re.S)
+    return files, shlex.split(htmllib.unescape(block.group(1)))
+
+
+def test_the_resolved_scenario_downloads_and_validates_as_it_ran(run_dir, tmp_path):
+    from sim.scenario import Scenario
+
+    html, _ = read(run_dir / "report.html")
+    files, argv = reproduction(html)
+    assert list(files) == ["scenario.yaml"] and argv[:3] == ["cogov", "run", "scenario.yaml"]
+    (tmp_path / "scenario.yaml").write_bytes(files["scenario.yaml"])
+    ran = manifest_of(run_dir)["runs"][0]
+    assert Scenario.load(tmp_path / "scenario.yaml").to_dict() == ran["scenario"]
+    assert argv[argv.index("--seed") + 1] == str(ran["seed"])
+    assert argv[argv.index("--replicates") + 1] == str(ran["replicates"])
+    assert not (run_dir.parent / argv[argv.index("--out") + 1]).exists()  # a new directory
+
+
+def test_pasted_commands_run_where_they_were_recorded_and_in_order(sweep_dir):
+    """The recorded command runs in a subshell of its directory, so that the analysis after
+    it and anything pasted later run in the right place."""
+    _, page = read(sweep_dir / "report.html")
+    line = page.pre["command"][0]
+    manifest = manifest_of(sweep_dir)
+    assert line.startswith(f"(cd {shlex.quote(manifest['cwd'])} && ") and line.endswith(")")
+    steps = line[1:-1].split(" && ")
+    out = manifest["command"][manifest["command"].index("--out") + 1]
+    assert steps[1] == shlex.join(manifest["command"])
+    assert steps[2] == shlex.join(["cogov", "analyze", out, "--method", "grid"])
+
+
+def test_the_report_alone_reproduces_the_summary_bit_for_bit(run_dir, tmp_path, monkeypatch):
+    """The scenario file downloaded from the page and the command shown beside it, run in a
+    fresh folder, give the very same summary.csv."""
+    html, _ = read(run_dir / "report.html")
+    files, argv = reproduction(html)
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    assert main(argv[1:]) == 0
+    out = tmp_path / argv[argv.index("--out") + 1]
+    assert (out / "summary.csv").read_bytes() == (run_dir / "summary.csv").read_bytes()
 
 
 # -------------------------------------------------------------------------------- browser
@@ -351,3 +514,50 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
     assert any("month" in w or "月" in w for w in words)
     assert selected[1] == selected[0] and selected[0].strip()  # selectable, copyable text
     assert problems == []
+
+
+@needs_chromium
+def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
+        zh_report, compare_dir, tmp_path):
+    """Offline, with only Latin system fonts: every Chinese character of the title, a
+    heading, a table cell and the command (a monospace block) is drawn by the page's own
+    font, none by a system font's missing glyph (the boxes a new user saw). At 1280 px the
+    figures fill the column, keeping their shape, and the compare report (150 rows of raw
+    CSV folded) does not overflow the page."""
+    from playwright.sync_api import sync_playwright
+
+    from sim.fonts import FAMILY
+
+    html = zh_report.read_text(encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                    env=no_cjk_font_env(tmp_path, dict(os.environ)))
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context.set_offline(True)
+            page = context.new_page()
+            page.set_content(html, wait_until="load")
+            page.evaluate("document.fonts.ready")
+            cdp = context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            drawn = {}
+            for selector in ("h1", "section#command h2", "tbody td", "pre.command code"):
+                text = page.locator(selector).first.inner_text()
+                drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
+            column, width, height, box_width, box_height = page.evaluate("""() => {
+                const f = document.querySelector('figure'), s = f.querySelector('svg');
+                const r = s.getBoundingClientRect(), box = s.viewBox.baseVal;
+                return [f.clientWidth, r.width, r.height, box.width, box.height]; }""")
+            page.set_content((compare_dir / "report.html").read_text(encoding="utf-8"),
+                             wait_until="load")
+            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+        finally:
+            browser.close()
+    for selector, (chinese, fonts) in drawn.items():
+        assert chinese >= 2 and fonts.get(FAMILY, 0) >= chinese, (selector, chinese, fonts)
+    assert abs(width - column) < 1 and column > 900, (width, column)
+    assert height / width == pytest.approx(box_height / box_width, rel=0.01)
+    assert overflow <= 0, overflow

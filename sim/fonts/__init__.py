@@ -110,10 +110,11 @@ def _whole_woff() -> bytes:
     return out.getvalue()
 
 
-def font_face_css(text: str | None = None) -> str:
+def font_face_css(text: str | None = None, display: str | None = None) -> str:
     """An ``@font-face`` rule for :data:`FAMILY` with the font inline as a base64 ``data:``
     URL: the subset of ``text``'s characters if given (a few kB for a page's words), else the
     whole font (~1.8 MB of base64). Use it with ``font-family: "<FAMILY>", sans-serif``.
+    ``display`` (``block``, ``swap``, ...) adds a ``font-display`` descriptor.
 
     Raises FileNotFoundError if the font file is missing."""
     data = woff_subset(text) if text is not None else _whole_woff()
@@ -122,5 +123,6 @@ def font_face_css(text: str | None = None) -> str:
             f'  font-family: "{FAMILY}";\n'
             "  font-style: normal;\n"
             "  font-weight: 400;\n"
+            + (f"  font-display: {display};\n" if display else "") +
             f'  src: url("data:font/woff;base64,{encoded}") format("woff");\n'
             "}\n")

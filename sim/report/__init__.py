@@ -5,10 +5,12 @@ outputs) or ``calibrate``, recognised by its ``manifest.json``'s ``kind``, and w
 file holding: the tables (the run's summary, the comparison, the analysis indices with their
 intervals, the calibration's credible intervals and posterior-predictive table), the figures as
 inline SVG whose words are real, copyable text (matplotlib ``svg.fonttype: none``), the resolved
-scenario YAML, the manifest (versions, seeds, commit) and the command that reproduces the
-directory. The page carries its own font (``sim.fonts.font_face_css`` of the page's text) and
-refers to nothing outside itself, so it opens offline, makes no network request and shows
-Chinese on a computer with no Chinese font.
+scenario YAML, the manifest (versions, seeds, commit), the command as recorded (in a subshell
+of its directory) and, for a run or comparison, a command that reproduces it from the page
+alone, with the resolved scenarios offered as ``data:`` downloads. The page carries its own
+font (``sim.fonts.font_face_css`` of the page's text, first in every font stack) and refers to
+nothing outside itself, so it opens offline, makes no network request and shows Chinese on a
+computer with no Chinese font.
 
 Built with Jinja2 (``templates/report.html.j2``, autoescaped). Words a reader sees come in
 Chinese, English or both (``lang``, one of :data:`LANGS`): names of metrics, levers and
@@ -18,7 +20,9 @@ prints and never exits; bad input raises ``sim.errors.BadInput`` (exit 2 at the 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import html as htmllib
 import inspect
 import io
 import json
@@ -60,7 +64,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "settings": ("校准设定（YAML）", "Calibration settings (YAML)"),
     "manifest": ("运行记录", "Manifest"),
     "manifest_json": ("完整 manifest.json", "Full manifest.json"),
-    "command": ("复现命令", "Command that reproduces it"),
+    "command": ("记录的命令（在其运行目录中）", "Command as recorded (in its directory)"),
+    "reproduce": ("从本报告复现：下载情景文件，在其所在目录运行",
+                  "Reproduce from this report: download the scenario file, run in its folder"),
+    "download": ("下载", "download"),
     "command_cwd": ("运行目录", "run in"),
     "command_missing": ("未记录（由程序库而非命令行生成）",
                         "not recorded (made by the library, not the command line)"),
@@ -121,10 +128,44 @@ WORDS: dict[str, tuple[str, str]] = {
     "directory": ("目录", "directory"),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
+    "notes": ("备注", "notes"),
+    "S1": ("S1（一阶效应）", "S1 (first order)"),
+    "ST": ("ST（总效应）", "ST (total)"),
+    "mu_star": ("μ*（平均绝对基本效应）", "μ* (mean absolute elementary effect)"),
+    "sigma": ("σ（基本效应的标准差）", "σ (standard deviation of elementary effects)"),
+    "status_ok": ("已分析", "analysed"),
+    "status_partly-failed": ("已分析（部分运行失败，表格基于其余运行）",
+                             "analysed (some runs failed; the table covers the rest)"),
+    "status_partly-non-finite": ("已分析（部分值非有限）", "analysed (some values not finite)"),
+    "status_non-finite": ("未分析：值非有限", "not analysed: values not finite"),
+    "status_constant": ("未分析：指标在设计中不变，无可归因的变化",
+                        "not analysed: the metric is constant over the design"),
+    "status_no-runs": ("未分析：没有成功的运行", "not analysed: no successful run"),
+    "difference": ("差值", "difference"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
 RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
 """``sim.intervals.RULE`` in Chinese."""
+SEEDING_ZH = ("主种子 s 的第 r 个重复使用 numpy.random.Generator(PCG64(SeedSequence(s, "
+              "spawn_key=(r,))))，即 SeedSequence(s).spawn(R)[r]；cogov run、compare、扫描（s 为"
+              "实验的种子）和演示（重复 0）都用此规则")
+"""``sim.runner.SEEDING`` in Chinese."""
+NOTES_ZH = {
+    "one_replicate": ("每个设计点只有一个重复：无法估计噪声占比；请在实验中设 replicates: 2 或更多"
+                      "后重新扫描"),
+    "noisy": ("噪声占比 {v}：大部分变化来自同一设计点的重复之间，参数的效应难以看出；请增加重复"
+              "次数或选择噪声较小的指标"),
+    "wide": "{n}/{total} 个指数区间过宽，无法排序；请增加样本数（或重复次数）后重新扫描",
+    "outside": ("{parameter} 的 {index} 为 {v}，超出 [0, 1]：样本太少时的原始估计，不是方差占比；"
+                "请增加样本数后重新扫描"),
+}
+"""The notes of ``sim.analysis`` on what limits a metric's indices, in Chinese."""
+DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种子与重复编号，即共同随机数）求差，"
+                      "取差值均值的 95% t 区间，截取在差值的取值范围内；种子不同的情景不配对："
+                      "只给均值之差，无区间")
+"""``sim.runner.DIFFERENCE_RULE`` in Chinese."""
+FOLD_COLUMNS, FOLD_ROWS = 8, 30
+"""An extra table wider or longer than this is shown folded and scrolls sideways."""
 
 INDEX_COLUMNS = {
     "sobol": (("S1", "S1_low", "S1_high", "S1_wide"), ("ST", "ST_low", "ST_high", "ST_wide")),
@@ -152,6 +193,7 @@ class Table:
     rows: list[list[str]]
     note: str = ""
     kind: str = "table"
+    folded: bool = False  # shown folded (a <details>), for raw data a reader may open
 
 
 @dataclass
@@ -173,6 +215,16 @@ class Section:
 
 
 @dataclass
+class Command:
+    """A command to paste into a shell, under its caption, with the files it needs offered
+    for download from the page itself: (file name, ``data:`` URL)."""
+
+    caption: str
+    line: str
+    downloads: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
 class Page:
     """What the template renders."""
 
@@ -181,7 +233,7 @@ class Page:
     kind: str
     directory: str
     sections: list[Section]
-    commands: list[tuple[str, str]]  # (caption, command line)
+    commands: list[Command]
     facts: Table
     manifest_json: str
     notice: str | None = None  # why the figures are in English when Chinese was asked for
@@ -190,6 +242,18 @@ class Page:
 def word(key: str, lang: str) -> str:
     """The report's word ``key`` (:data:`WORDS`) in ``lang``: "中文 English" for ``both``."""
     zh, en = WORDS[key]
+    return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
+
+
+def figure_title(stem: str, lang: str) -> str:
+    """The title of run figure ``stem`` (a key of ``sim.plots.RUN_FIGURES``) in ``lang``, from
+    ``sim.plots.WORDS``; the stem itself if it has none."""
+    from sim import plots
+
+    words = plots.WORDS.get({"participation_groups": "groups"}.get(stem, stem))
+    if words is None:
+        return stem
+    zh, en = words
     return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
 
 
@@ -212,6 +276,10 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
     directory, has no readable ``manifest.json``, is of another kind, or is incomplete (an
     unfinished sweep or calibration, a missing table, a sweep not yet analysed)."""
     directory = Path(directory)
+    if directory.is_file():
+        raise ReportInputError(
+            f"{directory}: is a file, not a directory (report reads the --out directory of "
+            f"cogov run, compare, sweep or calibrate, e.g. {directory.parent})")
     if not directory.is_dir():
         raise ReportInputError(f"{directory}: no such directory")
     path = directory / "manifest.json"
@@ -228,7 +296,7 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
         raise ReportInputError(
             f"{path}: kind {kind!r} has no report (report knows the outputs of cogov run, "
             "compare, sweep and calibrate)")
-    missing = [name for name in _needed(kind, directory)
+    missing = [name for name in _needed(kind, directory, manifest)
                if not (directory / name).exists()]
     if missing:
         raise ReportInputError(f"{directory}: incomplete {kind} directory: missing "
@@ -240,11 +308,12 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
     return kind, manifest
 
 
-def _needed(kind: str, directory: Path) -> list[str]:
+def _needed(kind: str, directory: Path, manifest: dict[str, Any]) -> list[str]:
     if kind == "run":
         return ["summary.csv", "timeseries.parquet"]
-    if kind == "compare":
-        return ["compare.csv", "timeseries.parquet"]
+    if kind == "compare":  # runs drawn from a posterior are compared over draws instead
+        table = "posterior_compare.csv" if manifest.get("posterior") else "compare_table.csv"
+        return ["compare.csv", table, "timeseries.parquet"]
     if kind == "sweep":
         status = sorted((directory / "analysis").glob("status_*.csv"))
         return ["results.parquet", *([] if status else ["analysis/status_<method>.csv"])]
@@ -286,7 +355,9 @@ def build(directory: str | Path, lang: str = "both") -> str:
                            family=family)
     # the font holds the glyphs of every non-ASCII character on the page (Chinese, and marks
     # such as † ‡ μ σ), and no more; ASCII is left to the Latin font, as in the demo
-    font_css = Markup(fonts.font_face_css("".join(sorted({c for c in html if ord(c) > 0x7E}))))
+    # (block: text waits for the font rather than being laid out in a system font first)
+    shown = {c for c in htmllib.unescape(html) if ord(c) > 0x7E}
+    font_css = Markup(fonts.font_face_css("".join(sorted(shown)), display="block"))
     return template.render(page=page, word=lambda key: word(key, lang), font_css=font_css,
                            family=family)
 
@@ -323,6 +394,28 @@ def _environment():
 
     return Environment(loader=PackageLoader("sim.report", "templates"), autoescape=True,
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def read_table(path: Path, **options: Any) -> pd.DataFrame:
+    """A CSV or Parquet file of the directory (by its suffix) as a DataFrame. Raises
+    :class:`ReportInputError` naming the file and what is wrong when it cannot be read (empty,
+    corrupt, not CSV/Parquet)."""
+    try:
+        if path.suffix == ".parquet":
+            return pd.read_parquet(path, **options)
+        return pd.read_csv(path, **options)
+    except pd.errors.EmptyDataError:
+        raise ReportInputError(f"{path}: is empty (no header, no rows); make the directory "
+                               "again") from None
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        what = "Parquet" if path.suffix == ".parquet" else "CSV"
+        raise ReportInputError(f"{path}: cannot be read as {what} ({_first_line(exc)}); "
+                               "make the directory again") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 # ------------------------------------------------------------------------------- figures
@@ -408,7 +501,6 @@ def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
     """Metrics as rows, scenarios as columns, cells ``mean [low, high]`` by the interval rule
     of ``sim.intervals`` (``sim.runner.summary_table``), marked ``*`` where some replicate is
     infinite and ``†`` where some is undefined."""
-    from sim import intervals
     from sim.runner import summary_table as tidy
 
     table = tidy(summary)
@@ -417,24 +509,75 @@ def summary_table(summary: pd.DataFrame, caption: str, lang: str) -> Table:
              + ("*" if r.inf else "") + ("†" if r.nan else "") for r in table.itertuples()}
     rows = [[name_of(m, lang), *(cells[s, m] for s in scenarios)]
             for m in dict.fromkeys(table["metric"])]
+    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *map(str, scenarios)]
+    return Table(caption, header, rows, _interval_notes(table, lang))
+
+
+def _interval_notes(table: pd.DataFrame, lang: str, *more: str) -> str:
+    """The note under a table of means (``sim.runner.summary_table`` rows): the interval
+    rule, ``more``, and what its marks mean."""
+    from sim import intervals
+
     rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
-    notes = [f"{word('interval_rule', lang)}: {rule}."]
+    notes = [f"{word('interval_rule', lang)}: {rule}", *more]
     if (table["n"] == 1).any():
         notes.append(word("one_replicate", lang))
     if table["inf"].any():
         notes.append(word("inf_note", lang))
     if table["nan"].any():
         notes.append(word("nan_note", lang))
-    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *map(str, scenarios)]
-    return Table(caption, header, rows, " ".join(notes))
+    return sentences(notes, lang)
+
+
+def sentences(parts: Iterable[str], lang: str) -> str:
+    """``parts`` as sentences: each closed by "。" in Chinese, by ". " otherwise."""
+    stop = "。" if lang == "zh" else ". "
+    return "".join(f"{part}{stop}" for part in parts if part).strip()
 
 
 def _extra_tables(directory: Path, manifest: dict[str, Any], known: Iterable[str]
                   ) -> list[Table]:
     """The directory's other CSV tables its manifest lists (cost-effectiveness, posterior
-    intervals, …), as they are."""
+    intervals, …), as they are; a wide or long one folded (:data:`FOLD_COLUMNS`,
+    :data:`FOLD_ROWS`)."""
     names = [n for n in manifest.get("files", []) if n.endswith(".csv") and n not in known]
-    return [frame_table(pd.read_csv(directory / n), n) for n in names if (directory / n).exists()]
+    tables = []
+    for name in names:
+        if (directory / name).exists():
+            frame = read_table(directory / name)
+            table = frame_table(frame, name)
+            table.folded = len(frame.columns) > FOLD_COLUMNS or len(frame) > FOLD_ROWS
+            tables.append(table)
+    return tables
+
+
+def difference_table(table: pd.DataFrame, lang: str, names: Sequence[str]) -> Table:
+    """The comparison a reader reads (``compare_table.csv``, ``sim.runner.compare_table``):
+    per metric of ``names`` (those ``cogov compare`` prints), each scenario's mean [95%
+    interval] and each other scenario's difference from the first with its interval (paired
+    runs) or none (unpaired)."""
+    from sim.runner import DIFFERENCE_RULE
+
+    scenarios = list(dict.fromkeys(table["scenario"]))
+    first = scenarios[0]
+    rows_of = {(r.scenario, r.metric): r for r in table.itertuples(index=False)}
+    rows = []
+    for metric in [m for m in names if (first, m) in rows_of]:
+        cells = [name_of(metric, lang)]
+        for name in scenarios:
+            r = rows_of[name, metric]
+            cells.append(interval(r.mean, r.ci_low, r.ci_high) + ("*" if r.inf else "")
+                         + ("†" if r.nan else ""))
+        for name in scenarios[1:]:
+            r = rows_of[name, metric]
+            cells.append(interval(r.difference, r.diff_low, r.diff_high))
+        rows.append(cells)
+    header = [f"{word('metric', lang)} — {word('mean_interval', lang)}", *scenarios,
+              *(f"{word('difference', lang)}: {name} − {first}" for name in scenarios[1:])]
+    difference = {"zh": DIFFERENCE_RULE_ZH, "en": DIFFERENCE_RULE}.get(
+        lang, f"{DIFFERENCE_RULE_ZH} {DIFFERENCE_RULE}")
+    return Table(word("compare", lang), header, rows,
+                 _interval_notes(table, lang, difference))
 
 
 # ------------------------------------------------------------------------------ by kind
@@ -442,8 +585,8 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
                   ) -> list[Section]:
     from sim import plots
 
-    summary = pd.read_csv(directory / "summary.csv")
-    ts = pd.read_parquet(directory / "timeseries.parquet")
+    summary = read_table(directory / "summary.csv")
+    ts = read_table(directory / "timeseries.parquet")
     salt = _Salt()
     figures = []
     schedules = _schedules(manifest)
@@ -453,7 +596,7 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
                  if hasattr(plots, "schedule_marks") else [])
         for stem, make in plots.RUN_FIGURES.items():
             fig = _draw(make, one, lang=figure_lang, marks=marks)
-            figures.append(Figure(f"{name}: {stem}", svg_of(fig, salt())))
+            figures.append(Figure(f"{name}: {figure_title(stem, lang)}", svg_of(fig, salt())))
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("summary", lang), lang)]),
                 Section(word("figures", lang), items=figures)]
@@ -467,14 +610,19 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
 def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
                       ) -> list[Section]:
     from sim import plots
+    from sim.runner import KEY_METRICS
 
-    summary = pd.read_csv(directory / "compare.csv")
-    ts = pd.read_parquet(directory / "timeseries.parquet")
+    summary = read_table(directory / "compare.csv")
+    ts = read_table(directory / "timeseries.parquet")
     figure = Figure(word("compare", lang),
                     svg_of(_draw(plots.compare_figure, ts, lang=figure_lang,
                                   schedules=_schedules(manifest)), _Salt()()))
-    sections = [Section(word("summary", lang),
-                        items=[summary_table(summary, word("compare", lang), lang)]),
+    if (directory / "compare_table.csv").exists():
+        table = difference_table(read_table(directory / "compare_table.csv"), lang,
+                                 KEY_METRICS)
+    else:  # a --posterior comparison: its posterior_compare.csv is among the other tables
+        table = summary_table(summary, word("compare", lang), lang)
+    sections = [Section(word("summary", lang), items=[table]),
                 Section(word("figures", lang), items=[figure])]
     extra = _extra_tables(directory, manifest, ["compare.csv"])
     if extra:
@@ -492,7 +640,7 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
                     ) -> list[Section]:
     from sim import analysis
 
-    results = pd.read_parquet(directory / "results.parquet")
+    results = read_table(directory / "results.parquet")
     spec = manifest["experiment"]
     parameters = manifest["parameters"]
     design_points = results.groupby("point").first()
@@ -508,28 +656,79 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
     salt = _Salt()
     for status_path in sorted((directory / "analysis").glob("status_*.csv")):
         method = status_path.stem.removeprefix("status_")
-        statuses = pd.read_csv(status_path, keep_default_na=False)
+        statuses = read_table(status_path, keep_default_na=False)
         section = Section(f"{word('analysis_of', lang)}: {method}")
+        tables: dict[str, pd.DataFrame] = {}
         for row in statuses.itertuples(index=False):
             path = directory / "analysis" / f"{method}_{row.metric}.csv"
             if row.status not in analysis.ANALYSED or not path.exists():
                 continue
-            table = pd.read_csv(path)
+            table = read_table(path)
+            tables[row.metric] = table
             status = _status(analysis.MetricStatus, row, results)
             section.items.append(_index_table(method, table, row.metric, lang))
             fig = _draw(analysis.metric_figure, method, table, parameters, row.metric, status,
                         spec["method"], design_points, lang=figure_lang)
             if fig is not None:
                 section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
-        shown = statuses[["metric", "status", "detail", "notes"]].assign(
-            metric=[name_of(m, lang) for m in statuses["metric"]])
-        section.items.append(frame_table(shown, word("status_table", lang)))
+        section.items.append(_status_table(statuses, tables, lang))
         sections.append(section)
     blocks = [("experiment", to_yaml(spec))]
     if manifest.get("base_scenario"):
         blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
     sections.append(Section(word("experiment", lang), blocks=blocks))
     return sections
+
+
+def _status_table(statuses: pd.DataFrame, tables: dict[str, pd.DataFrame], lang: str) -> Table:
+    """Each metric's analysis status, with what limits its indices, in ``lang``: the status
+    and the notes in the report's words (from the status row and the metric's table), the
+    analysis's own English sentences where English is shown."""
+    rows = []
+    for row in statuses.to_dict("records"):
+        status = str(row["status"])
+        key = f"status_{status}"
+        said = word(key, lang) if key in WORDS else status
+        notes = _notes_zh(row, tables.get(row["metric"]))
+        english = [str(row.get(k) or "") for k in ("detail", "notes")]
+        if lang == "zh":
+            detail, note = "", "；".join(notes)
+        elif lang == "en":
+            detail, note = english
+        else:
+            detail, note = english[0], " ".join(filter(None, ["；".join(notes), english[1]]))
+        rows.append([name_of(row["metric"], lang), said, detail, note])
+    header = [word("metric", lang), word("status", lang), word("detail", lang),
+              word("notes", lang)]
+    if lang == "zh":  # the details are the analysis's English sentences: the status says it
+        header, rows = [header[0], header[1], header[3]], [[r[0], r[1], r[3]] for r in rows]
+    return Table(word("status_table", lang), header, rows)
+
+
+def _notes_zh(row: dict[str, Any], table: pd.DataFrame | None) -> list[str]:
+    """The notes of a metric's analysis (``sim.analysis``) in Chinese, from its status row
+    and its table: one replicate, a noisy metric, intervals too wide, estimates outside
+    [0, 1]."""
+    from sim import analysis
+
+    notes = []
+    text = str(row.get("notes") or "")
+    if "one replicate per design point" in text:
+        notes.append(NOTES_ZH["one_replicate"])
+    if table is not None and "noise_share" in table:
+        noise = float(table["noise_share"].iloc[0])
+        if math.isfinite(noise) and noise > analysis.NOISY:
+            notes.append(NOTES_ZH["noisy"].format(v=f"{noise:.2f}"))
+    if table is not None:
+        wide = table[[c for c in table.columns if c.endswith("_wide")]].to_numpy(dtype=bool)
+        if wide.any():
+            notes.append(NOTES_ZH["wide"].format(n=int(wide.sum()), total=wide.size))
+        for index in ("S1", "ST"):
+            flag = f"{index}_out_of_range"
+            for r in table[table[flag].astype(bool)].itertuples() if flag in table else ():
+                notes.append(NOTES_ZH["outside"].format(index=index, v=f"{getattr(r, index):.3g}",
+                                                        parameter=name_of(r.parameter, "zh")))
+    return notes
 
 
 def _status(make: type, row: Any, results: pd.DataFrame) -> Any:
@@ -552,9 +751,10 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
                                                 else word("noise_na", lang))
     caption = name_of(metric, lang)
     if method in INDEX_COLUMNS:
-        header = [word("parameter", lang), *(f"{c[0]} [95%]" for c in INDEX_COLUMNS[method])]
+        header = [word("parameter", lang),
+                  *(f"{word(c[0], lang)} [95%]" for c in INDEX_COLUMNS[method])]
         if method == "morris":
-            header.append("sigma")
+            header.append(word("sigma", lang))
         rows = []
         for row in table.to_dict("records"):
             cells = [name_of(row["parameter"], lang)]
@@ -566,9 +766,11 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
             if method == "morris":
                 cells.append(number(row["sigma"]))
             rows.append(cells)
-        marks = (f"{WIDE}: {word('wide', lang)}; {OUT_OF_RANGE}: {word('out_of_range', lang)}. "
-                 f"{word('index_rule', lang)}.")
-        return Table(caption, header, rows, f"{note}. {marks}")
+        marks = [f"{WIDE}: {word('wide', lang)}"]
+        if method != "morris":  # only a share of variance can lie outside [0, 1]
+            marks.append(f"{OUT_OF_RANGE}: {word('out_of_range', lang)}")
+        return Table(caption, header, rows,
+                     sentences([note, *marks, word("index_rule", lang)], lang))
     params = [c for c in table.columns if c.startswith("param:")]
     header = [*(name_of(c.removeprefix("param:"), lang) for c in params), "n",
               word("mean_interval", lang)]
@@ -582,7 +784,7 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                           figure_lang: str) -> list[Section]:
     from sim import calibrate
 
-    posterior = pd.read_parquet(directory / "posterior.parquet")
+    posterior = read_table(directory / "posterior.parquet")
     last = posterior[posterior["generation"] == posterior["generation"].max()]
     settings = manifest.get("settings", {})
     priors = [SimpleNamespace(**p) for p in settings.get("priors", [])]
@@ -595,15 +797,15 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                      for r in credible.itertuples()],
                     manifest.get("credible_rule", calibrate.CREDIBLE_RULE))]
     if (directory / "predictive.csv").exists():
-        tables.append(_predictive_table(pd.read_csv(directory / "predictive.csv"), lang,
+        tables.append(_predictive_table(read_table(directory / "predictive.csv"), lang,
                                         manifest.get("predictive_rule", "")))
     if (directory / "patterns.csv").exists():
-        patterns = pd.read_csv(directory / "patterns.csv")
+        patterns = read_table(directory / "patterns.csv")
         shares = patterns.drop(columns=["draw"], errors="ignore").mean(numeric_only=True)
         tables.append(Table(word("patterns", lang),
                             [word("field", lang), word("holds_share", lang)],
                             [[name_of(k, lang), f"{v:.0%}"] for k, v in shares.items()]))
-    tables.append(frame_table(pd.read_csv(directory / "generations.csv"),
+    tables.append(frame_table(read_table(directory / "generations.csv"),
                               word("generations", lang)))
     salt = _Salt()
     figures = []
@@ -668,7 +870,7 @@ def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
         seeds = str(manifest["experiment"].get("seed"))
     else:
         seeds = str(manifest.get("settings", {}).get("seed"))
-    rows = [[word("kind", lang), kind],
+    rows = [[word("kind", lang), word(kind, lang)],
             [word("started", lang), str(manifest.get("started") or "n/a")],
             [word("finished", lang), str(manifest.get("finished") or "n/a")],
             [word("commit", lang), commit],
@@ -676,26 +878,91 @@ def _facts(kind: str, manifest: dict[str, Any], lang: str) -> Table:
             [word("versions", lang), ", ".join(f"{k} {v}" for k, v in
                                                (manifest.get("versions") or {}).items())]]
     if manifest.get("seeding"):
-        rows.append([word("seeding", lang), str(manifest["seeding"])])
+        rows.append([word("seeding", lang), _seeding(str(manifest["seeding"]), lang)])
     return Table(word("manifest", lang), [word("field", lang), word("value", lang)], rows)
 
 
+def _seeding(rule: str, lang: str) -> str:
+    """The manifest's seeding rule in ``lang``: cogov's own rule (``sim.runner.SEEDING``) in
+    Chinese too; another text as recorded."""
+    from sim.runner import SEEDING
+
+    if rule != SEEDING or lang == "en":
+        return rule
+    return SEEDING_ZH if lang == "zh" else f"{SEEDING_ZH} {rule}"
+
+
 def _commands(kind: str, manifest: dict[str, Any], directory: Path, lang: str
-              ) -> list[tuple[str, str]]:
-    command = manifest.get("command") or []
-    recorded = command_line(command) if command else word("command_missing", lang)
-    if manifest.get("cwd"):
-        recorded = f"cd {shlex.quote(manifest['cwd'])} && {recorded}"
-    commands = [(word("command", lang), recorded)]
-    if kind == "sweep":
+              ) -> list[Command]:
+    """The recorded command (in a subshell of its directory, so that what is pasted after it
+    runs where the reader is), the command that reproduces a run or comparison from the
+    report alone (its resolved scenarios as downloads), and the report's own command."""
+    command = [str(a) for a in manifest.get("command") or []]
+    cwd = manifest.get("cwd")
+    steps = [command_line(command)] if command else []
+    if kind == "sweep" and command:  # analyse the directory the sweep writes, in order
+        out = _option(command, "--out")
+        target = out if out is not None else str(directory.resolve())
         for status in sorted((directory / "analysis").glob("status_*.csv")):
             method = status.stem.removeprefix("status_")
-            commands.append((word("analyze_command", lang),
-                             command_line(["cogov", "analyze", str(directory), "--method",
-                                           method])))
-    commands.append((word("report_command", lang),
-                     command_line(["cogov", "report", str(directory), "--lang", lang])))
+            steps.append(command_line(["cogov", "analyze", target, "--method", method]))
+    if not steps:
+        recorded = word("command_missing", lang)
+    elif cwd:
+        recorded = f"(cd {shlex.quote(cwd)} && {' && '.join(steps)})"
+    else:
+        recorded = " && ".join(steps)
+    commands = [Command(word("command", lang), recorded)]
+    if kind in ("run", "compare") and not manifest.get("posterior"):
+        commands.append(_reproduce(kind, manifest, directory, lang))
+    if kind == "sweep" and not command:
+        commands.append(Command(word("analyze_command", lang), command_line(
+            ["cogov", "analyze", str(directory.resolve())])))
+    commands.append(Command(word("report_command", lang), command_line(
+        ["cogov", "report", str(directory.resolve()), "--lang", lang])))
     return commands
+
+
+def _option(argv: Sequence[str], name: str) -> str | None:
+    """The value of option ``name`` in ``argv`` (``--out DIR`` or ``--out=DIR``), or None."""
+    for i, arg in enumerate(argv):
+        if arg == name and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def _reproduce(kind: str, manifest: dict[str, Any], directory: Path, lang: str) -> Command:
+    """``cogov run scenario.yaml --seed S --replicates R --months M --out NEW`` (or ``cogov
+    compare``) on the scenario files the page offers for download: the resolved scenarios
+    of the manifest, so that the command reproduces the directory's results from the report
+    alone, into a new directory."""
+    from sim.runner import safe_name
+
+    runs = manifest["runs"]
+    names = (["scenario.yaml"] if len(runs) == 1 else
+             [f"{i + 1}-{safe_name(run['scenario']['name'])}.yaml" for i, run in enumerate(runs)])
+    downloads = [(name, data_url(to_yaml(run["scenario"]), "application/yaml"))
+                 for name, run in zip(names, runs, strict=True)]
+    first = runs[0]
+    argv = ["cogov", kind, *names]
+    seeds = {run["seed"] for run in runs}
+    if len(seeds) == 1:
+        argv += ["--seed", str(first["seed"])]
+    argv += ["--replicates", str(first["replicates"]), "--months",
+             str(first["scenario"]["months"])]
+    replicates = [r["replicate"] for r in first.get("replicate_seeds") or []]
+    if replicates and min(replicates) > 0:
+        argv += ["--first-replicate", str(min(replicates))]
+    argv += ["--out", f"{directory.resolve().name}-rerun"]
+    return Command(word("reproduce", lang), command_line(argv), downloads)
+
+
+def data_url(text: str, media_type: str) -> str:
+    """``text`` (UTF-8) as a base64 ``data:`` URL: a download that needs no network."""
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
+    return f"data:{media_type};charset=utf-8;base64,{encoded}"
 
 
 def command_line(argv: Sequence[str]) -> str:
@@ -704,13 +971,24 @@ def command_line(argv: Sequence[str]) -> str:
 
 
 def to_yaml(data: Any) -> str:
-    """``data`` (JSON-like) as block YAML, keys in their order, Chinese kept as written."""
+    """``data`` (JSON-like) as block YAML, keys in their order, Chinese kept as written, a
+    text of several lines as a literal block (``|``) that reads as it was written."""
     from ruamel.yaml import YAML
+    from ruamel.yaml.scalarstring import LiteralScalarString
 
-    yaml = YAML(typ="safe", pure=True)
+    def blocks(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: blocks(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [blocks(v) for v in value]
+        if isinstance(value, str) and "\n" in value.rstrip("\n"):
+            return LiteralScalarString(value)
+        return value
+
+    yaml = YAML(typ="rt", pure=True)
     yaml.default_flow_style = False
     yaml.allow_unicode = True
-    yaml.sort_base_mapping_type_on_output = False
+    yaml.width = 4096  # long lines stay whole: no folding inside a sentence
     buffer = io.StringIO()
-    yaml.dump(data, buffer)
+    yaml.dump(blocks(data), buffer)
     return buffer.getvalue()
