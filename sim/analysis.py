@@ -490,14 +490,15 @@ def _indices(method: str, problem: dict, spec: dict, y: np.ndarray, out_dir: Pat
         res = morris.analyze(problem, x, y, num_levels=spec["morris_levels"], seed=seed)
         mu_star = np.asarray(res["mu_star"], dtype=float) * scale
         conf = np.asarray(res["mu_star_conf"], dtype=float) * scale
-        scale = float(np.nanmax(mu_star)) if np.isfinite(mu_star).any() else float("nan")
+        # the wide rule's scale is the largest mu*; mu and sigma stay in the metric's units
+        largest = float(np.nanmax(mu_star)) if np.isfinite(mu_star).any() else float("nan")
         table = pd.DataFrame({"parameter": names,
                               "mu": np.asarray(res["mu"], dtype=float) * scale,
                               "mu_star": mu_star,
                               "mu_star_conf": conf,
                               "mu_star_low": np.maximum(mu_star - conf, 0.0),
                               "mu_star_high": mu_star + conf,
-                              "mu_star_wide": _wide(conf, scale),
+                              "mu_star_wide": _wide(conf, largest),
                               "sigma": np.asarray(res["sigma"], dtype=float) * scale})
     else:
         res = fast.analyze(problem, y, M=spec["fast_m"], seed=seed)
