@@ -318,14 +318,16 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
         shared = first_of_unit.setdefault(UNITS.get(metric, metric), ax)
         if shared is not ax:
             ax.sharey(shared)
-    scenarios = list(pd.unique(ts["scenario"]))
+    shown = _scenario_names(ts)
+    scenarios = list(shown)
     color = {name: f"C{i}" for i, name in enumerate(scenarios)}
     marks = [mark for name, schedule in (schedules or {}).items() if name in color
              for mark in schedule_marks(schedule, lang, color[name],
-                                        name if len(scenarios) > 1 else None)]
+                                        shown[name] if len(scenarios) > 1 else None)]
     for ax, metric in zip(axes, names, strict=False):
         for i, name in enumerate(scenarios):
-            draw_band(ax, ts[ts["scenario"] == name], metric, label=str(name), color=color[name],
+            draw_band(ax, ts[ts["scenario"] == name], metric, label=shown[name],
+                      color=color[name],
                       dodge=0.08 * (i - (len(scenarios) - 1) / 2))
         _label_axes(ax, metric, lang, title=labels.label(metric, lang))
         _mark_changes(ax, marks, short=True)
@@ -357,7 +359,7 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     lang = fonts.matplotlib_lang(lang)[0]
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
-    scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
+    scenarios = ", ".join(_scenario_names(ts).values())
     fig.suptitle(f"{word(title, lang)}\n{scenarios}: {_band_note(ts, lang)}", fontsize="medium")
     for ax, (panel_title, names) in zip(axes, panels, strict=True):
         for i, name in enumerate(names):
@@ -369,6 +371,13 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     _only_bottom_xlabels(axes, 1)
     _year_axis(axes[0], lang)
     return fig
+
+
+def _scenario_names(ts: pd.DataFrame) -> dict[Any, str]:
+    """Each scenario of ``ts`` (in order) → its name as a figure shows it: the name, or
+    ``scenario <i>`` where it holds Chinese and no CJK font can be had (``fonts.drawable``)."""
+    return {name: fonts.drawable(str(name), f"scenario {i}")
+            for i, name in enumerate(pd.unique(ts["scenario"]), start=1)}
 
 
 def _unit(metric: str, lang: str) -> str:
