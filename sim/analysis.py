@@ -766,23 +766,18 @@ def place_labels(ax, points: list[tuple[float, float, str, str]],
 
 
 def _place(ax, x, y, text, offsets, placed, inside, renderer) -> bool:
-    for dx, dy in offsets:
+    from sim.plots import place_text
+
+    def at(dx, dy):
         far = abs(dx) + abs(dy) > 10
-        label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                            fontsize=7, ha="left" if dx > 0 else ("right" if dx < 0 else
-                                                                  "center"),
-                            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
-                            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5,
-                                        "shrinkA": 0, "shrinkB": 3} if far else None)
-        label.set_in_layout(False)  # inside the axes: the layout stays as placed
-        box = label.get_window_extent(renderer)
-        within = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
-                  and box.y1 <= inside.y1)
-        if within and not any(box.overlaps(other) for other in placed):
-            placed.append(box)
-            return True
-        label.remove()
-    return False
+        return {"xy": (x, y), "xytext": (dx, dy), "textcoords": "offset points",
+                "ha": "left" if dx > 0 else ("right" if dx < 0 else "center"),
+                "va": "bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                "arrowprops": {"arrowstyle": "-", "color": "0.5", "lw": 0.5, "shrinkA": 0,
+                               "shrinkB": 3} if far else None}
+
+    return place_text(ax, text, (at(dx, dy) for dx, dy in offsets), placed, inside, renderer,
+                      fontsize=7) is not None
 
 
 def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, lang: str = "both"):

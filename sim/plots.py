@@ -11,13 +11,14 @@ and the metrics of ``sim.metrics.METRICS``), never a live model, and draws for a
 axis labels from ``sim.labels`` in ``lang`` (``zh``, ``en`` or ``both``; English where no CJK
 font can be had, ``sim.fonts.matplotlib_lang``). A scenario's scheduled policy changes
 (``policy.schedule``) are marked on every time axis by a dashed line and a label at the first
-month observed under the change. Figures are built on ``matplotlib.figure.Figure`` directly, so
+month observed under the change, placed after the layout so that no label covers another or
+leaves its panel. Figures are built on ``matplotlib.figure.Figure`` directly, so
 no pyplot state or interactive backend is involved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -235,12 +236,9 @@ def groups_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = 
 def attitudes_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
     """The six attitude means (efficacy, trust, public spirit, dependency, attachment,
     satisfaction), each in [0, 1]."""
-    fig = _run_figure(ts, "attitudes", [(None, ["mean_efficacy", "mean_trust",
-                                                "mean_public_spirit", "mean_dependency",
-                                                "mean_attachment", "mean_satisfaction"])],
-                      lang, marks)
-    fig.axes[0].set_ylim(0, 1)
-    return fig
+    panels = [(None, ["mean_efficacy", "mean_trust", "mean_public_spirit", "mean_dependency",
+                      "mean_attachment", "mean_satisfaction"])]
+    return _run_figure(ts, "attitudes", panels, lang, marks, whole_share=(0,))
 
 
 def funds_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
@@ -260,9 +258,7 @@ def organizations_figure(ts: pd.DataFrame, lang: str = "both",
     panels = (("orgs", ["self_orgs_active", "social_orgs_active", "social_orgs_zombie"]),
               ("projects", ["projects_delivered"]),
               ("needs", ["needs_met", "delivered_quality"]))
-    fig = _run_figure(ts, "organizations", panels, lang, marks)
-    fig.axes[2].set_ylim(0, 1)
-    return fig
+    return _run_figure(ts, "organizations", panels, lang, marks, whole_share=(2,))
 
 
 def problems_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
@@ -270,9 +266,7 @@ def problems_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] 
     street office's backlog, and the spread of trust across residents."""
     panels = (("open_problems", ["problems_open"]), ("resolved", ["problems_resolved", "backlog"]),
               ("trust_spread", ["sd_trust"]))
-    fig = _run_figure(ts, "problems", panels, lang, marks)
-    fig.axes[0].set_ylim(0, 1)
-    return fig
+    return _run_figure(ts, "problems", panels, lang, marks, whole_share=(0,))
 
 
 RUN_FIGURES: dict[str, Callable[..., Figure]] = {
@@ -330,7 +324,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
                       color=color[name],
                       dodge=0.08 * (i - (len(scenarios) - 1) / 2))
         _label_axes(ax, metric, lang, title=labels.label(metric, lang))
-        _mark_changes(ax, marks, short=True)
+        _mark_changes(ax, marks)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     _only_bottom_xlabels(axes[:len(names)], columns)
@@ -342,6 +336,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     fig.legend(handles, texts, loc="outside lower center", frameon=False, fontsize="small",
                ncols=1 if marks else min(len(scenarios), 3))
     fig.suptitle(f"{word('compared', lang)}\n{_band_note(ts, lang)}", fontsize="medium")
+    _label_marks(fig, axes[:len(names)], marks, short=True)
     return fig
 
 
@@ -354,8 +349,10 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
 
 # ---------------------------------------------------------------------------------- helpers
 def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
-                marks: Sequence[Mark], sharey: bool = False) -> Figure:
-    """Panels stacked on one month axis, each with its legend at the right."""
+                marks: Sequence[Mark], sharey: bool = False,
+                whole_share: Sequence[int] = ()) -> Figure:
+    """Panels stacked on one month axis, each with its legend at the right; the panels of
+    ``whole_share`` (indices) show all of [0, 1]."""
     lang = fonts.matplotlib_lang(lang)[0]
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
@@ -368,8 +365,11 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
         _label_axes(ax, names[0], lang, title=word(panel_title, lang) if panel_title else None)
         _mark_changes(ax, marks)
         ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    for index in whole_share:
+        axes[index].set_ylim(0, 1)
     _only_bottom_xlabels(axes, 1)
     _year_axis(axes[0], lang)
+    _label_marks(fig, axes, marks)
     return fig
 
 
@@ -420,28 +420,69 @@ def _only_bottom_xlabels(axes: Sequence[Axes], columns: int) -> None:
         ax.tick_params(labelbottom=False)
 
 
-def _mark_changes(ax: Axes, marks: Sequence[Mark], short: bool = False) -> None:
-    """A dashed line at each mark's month and its label beside it at the top of the axes (on
-    the left of the line in the last third of the run), on a pale box so lines stay readable
-    under it; several marks of one month stack their labels. ``short``: the label is the month
-    alone (small panels; the figure's legend says what changed). Labels are clipped to the
-    axes and take no part in the layout, so a long one never squeezes the panels."""
-    low, high = ax.get_xlim()
-    stacked: dict[int, int] = {}
+def _mark_changes(ax: Axes, marks: Sequence[Mark]) -> None:
+    """A dashed line at each mark's month (labelled by :func:`_label_marks` once the figure is
+    laid out)."""
     for mark in marks:
         ax.axvline(mark.month, color=mark.color, linestyle="--", linewidth=1, zorder=1,
                    label="_schedule")
-        left = mark.month > low + 2 * (high - low) / 3
-        row = stacked[mark.month] = stacked.get(mark.month, -1) + 1
-        text = ax.annotate(str(mark.month) if short else mark.text,
-                           xy=(mark.month, 1), xycoords=("data", "axes fraction"),
-                           xytext=(-3 if left else 3, -3 - 9 * row), textcoords="offset points",
-                           ha="right" if left else "left", va="top", fontsize=6.5,
-                           color=mark.color, annotation_clip=False,
+
+
+MARK_FONTSIZE = 6.5
+MARK_STEP = 3.0
+"""Points between the rows a mark's label may take, down from the top of the axes."""
+
+
+def _label_marks(fig: Figure, axes: Sequence[Axes], marks: Sequence[Mark],
+                 short: bool = False) -> None:
+    """Label each mark on each of ``axes`` at the top of the axes beside its line: right of
+    it, else left of it, in the highest row where the label's drawn box (measured after the
+    figure's layout) stays inside the axes and covers no label placed before
+    (:func:`place_text`); failing that, its month alone the same way; failing that, no label.
+    ``short``: the month alone from the start (small panels; the figure's legend says what
+    changed). Labels sit on a pale box so lines stay readable under them and take no part in
+    the layout, so a long one never squeezes the panels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()  # final layout, so that boxes are where they will be drawn
+    for ax in axes:
+        inside = ax.get_window_extent(renderer)
+        rows = range(int(inside.height * 72 / fig.dpi / MARK_STEP))
+        placed: list = []
+        for mark in sorted(marks, key=lambda m: m.month):
+            candidates = [{"xy": (mark.month, 1), "xycoords": ("data", "axes fraction"),
+                           "xytext": (side * 3, -3 - MARK_STEP * row),
+                           "textcoords": "offset points", "ha": "left" if side > 0 else "right",
+                           "va": "top"}
+                          for row in rows for side in (1, -1)]
+            texts = [str(mark.month)] if short else [mark.text, str(mark.month)]
+            any(place_text(ax, text, candidates, placed, inside, renderer,
+                           fontsize=MARK_FONTSIZE, color=mark.color, annotation_clip=False,
                            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
-                                 "alpha": 0.8, "linewidth": 0})
-        text.set_in_layout(False)
-        text.set_clip_on(True)
+                                 "alpha": 0.8, "linewidth": 0}) is not None
+                for text in texts)
+
+
+def place_text(ax: Axes, text: str, candidates: Iterable[dict], placed: list, inside: Any,
+               renderer: Any, **style: Any) -> Any:
+    """Annotate ``ax`` with ``text`` at the first of ``candidates`` (keyword arguments of
+    ``Axes.annotate``: ``xy``, ``xytext`` …, merged with ``style``) whose drawn box lies within
+    ``inside`` (a display-space ``Bbox``) and overlaps no box of ``placed``; that box is
+    appended to ``placed``. Returns the annotation, or None (nothing drawn) when no candidate
+    fits. Measure after the figure's layout (``fig.draw_without_rendering()``); the
+    annotation takes no part in a later layout, so it stays where it was measured."""
+    for candidate in candidates:
+        label = ax.annotate(text, **candidate, **style)
+        label.set_in_layout(False)
+        box = label.get_window_extent(renderer)
+        within = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
+                  and box.y1 <= inside.y1)
+        if within and not any(box.overlaps(other) for other in placed):
+            placed.append(box)
+            return label
+        label.remove()
+    return None
 
 
 YEARLY = 24

@@ -177,6 +177,34 @@ def test_two_changes_in_one_month_do_not_share_one_label_position(make_result) -
     assert not first.overlaps(second)
 
 
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+@pytest.mark.parametrize("make", [plots.participation_figure, plots.funds_figure])
+def test_labels_of_nearby_changes_cover_nothing_and_stay_inside_the_panel(make_result, make,
+                                                                          lang) -> None:
+    """Changes at months 6, 7 and 22 once gave "自第自第7月: 培训 = 0.自第22月…", and
+    "from month 13: community fund = 0" ran off the right edge under --lang both."""
+    schedule = [ScheduledChange(month=6, set={"fund_per_community": 0}),
+                ScheduledChange(month=7, set={"devolution": 0.2}),
+                ScheduledChange(month=13, set={"fund_per_community": 0}),
+                ScheduledChange(month=22, set={"transparency": 0.9})]
+    ts = make_result("near", replicates=2, months=24).timeseries
+    marks = plots.schedule_marks(schedule, lang)
+    fig = make(ts, lang, marks)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if ax.get_label() == "secondary":
+            continue
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        assert len(boxes) == len(marks)  # every change labelled (by its text or its month)
+        assert sum(t.get_text() in [m.text for m in marks] for t in ax.texts) >= 2
+        inside = ax.get_window_extent(renderer)
+        for i, box in enumerate(boxes):
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1, (lang, ax.texts[i].get_text())
+            assert inside.y0 <= box.y0 and box.y1 <= inside.y1
+            assert not any(box.overlaps(other) for other in boxes[i + 1:])
+
+
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
 
 
