@@ -708,6 +708,8 @@ def _morris_plot(ax, key, table: pd.DataFrame, lang: str = "both") -> None:
     """mu* against sigma with mu*'s whiskers. Points that stand out (:data:`STANDS_OUT`) are
     labelled by name where a label fits without covering another (else by their number, keyed
     at the right); the rest, crowded near the origin, are listed at the right."""
+    from matplotlib.ticker import MaxNLocator
+
     from sim.plots import word
 
     ax.plot(table["mu_star"], table["sigma"], "o", markersize=4)
@@ -717,6 +719,10 @@ def _morris_plot(ax, key, table: pd.DataFrame, lang: str = "both") -> None:
     ax.set_ylabel(word("sigma_axis", lang, sep="\n"), fontsize=8)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
+    # at most five ticks, large or small values as a power of ten at the axis' end: the
+    # labels of a 7-inch figure's narrower panel do not run into each other
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.ticklabel_format(style="sci", scilimits=(-3, 4), useMathText=True)
     mu, sigma = table["mu_star"].to_numpy(dtype=float), table["sigma"].to_numpy(dtype=float)
     stands = ((mu >= STANDS_OUT * np.nanmax(mu)) | (sigma >= STANDS_OUT * np.nanmax(sigma))) \
         if np.isfinite(mu).any() else np.zeros(len(table), bool)

@@ -28,6 +28,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
@@ -200,13 +201,18 @@ def draw_band(
                     label=label,
                     color=color, marker="o", capsize=4, linestyle="none")
         return
-    (line,) = ax.plot(band["month"], band["mean"], label=label, color=color, linewidth=1.6)
+    (line,) = ax.plot(band["month"], band["mean"], label=label, color=color,
+                      linewidth=ANY_WIDTH)
     split = "noise_low" in band
     ax.fill_between(band["month"], band["low"], band["high"], color=line.get_color(),
                     alpha=0.12 if split else 0.2, linewidth=0)
     if split:  # the part of the band that noise alone would give, darker
         ax.fill_between(band["month"], band["noise_low"], band["noise_high"],
                         color=line.get_color(), alpha=0.25, linewidth=0)
+
+
+ANY_WIDTH = 1.6
+"""Points: the width of a mean line."""
 
 
 # ------------------------------------------------------------------------------- run figures
@@ -216,10 +222,14 @@ Panels = Sequence[tuple[str | None, Sequence[str]]]
 def participation_figure(ts: pd.DataFrame, lang: str = "both",
                          marks: Sequence[Mark] = ()) -> Figure:
     """Participation by activity: any, deliberate (议事), volunteer (志愿), monitor (监督)."""
-    return _run_figure(ts, "participation", [(None, ["participation_any",
-                                                     "participation_deliberate",
-                                                     "participation_volunteer",
-                                                     "participation_monitor"])], lang, marks)
+    fig = _run_figure(ts, "participation", [(None, ["participation_any",
+                                                    "participation_deliberate",
+                                                    "participation_volunteer",
+                                                    "participation_monitor"])], lang, marks)
+    # 'any' is often the same as one activity (all who take part volunteer): drawn wider and
+    # underneath, it shows on both sides of the line that covers it
+    fig.axes[0].lines[0].set(linewidth=2 * ANY_WIDTH, zorder=1.9)
+    return fig
 
 
 def groups_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
@@ -328,8 +338,8 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     for ax in axes[len(names):]:
         ax.set_visible(False)
     _only_bottom_xlabels(axes[:len(names)], columns)
-    for ax in axes[:columns]:
-        _year_axis(ax, lang)
+    for column, ax in enumerate(axes[:columns]):
+        _year_axis(ax, lang, word_too=column == 0)
     handles, texts = axes[0].get_legend_handles_labels()
     handles += [Line2D([], [], color=mark.color, linestyle="--", linewidth=1) for mark in marks]
     texts += [mark.text for mark in marks]
@@ -365,6 +375,8 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
         _label_axes(ax, names[0], lang, title=word(panel_title, lang) if panel_title else None)
         _mark_changes(ax, marks)
         ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    if sharey:  # one limit holding every panel's bands (each panel's own was set too early)
+        _share_limits(axes)
     for index in whole_share:
         axes[index].set_ylim(0, 1)
     _only_bottom_xlabels(axes, 1)
@@ -378,6 +390,16 @@ def _scenario_names(ts: pd.DataFrame) -> dict[Any, str]:
     ``scenario <i>`` where it holds Chinese and no CJK font can be had (``fonts.drawable``)."""
     return {name: fonts.drawable(str(name), f"scenario {i}")
             for i, name in enumerate(pd.unique(ts["scenario"]), start=1)}
+
+
+def _share_limits(axes: Sequence[Axes]) -> None:
+    """Set the shared y limits of ``axes`` to hold the data (lines and bands) of every one of
+    them, from 0 where the first panel starts at 0, with matplotlib's usual 5% margin."""
+    low = min(ax.dataLim.y0 for ax in axes)
+    high = max(ax.dataLim.y1 for ax in axes)
+    bottom = 0.0 if axes[0].get_ylim()[0] == 0 else low
+    margin = 0.05 * (high - bottom) if high > bottom else 0.05
+    axes[0].set_ylim(bottom if bottom == 0 else bottom - margin, high + margin)
 
 
 def _unit(metric: str, lang: str) -> str:
@@ -407,6 +429,10 @@ def _label_axes(ax: Axes, metric: str, lang: str, title: str | None = None) -> N
     _month_ticks(ax)
     if range_of(metric)[0] == 0:  # shares, counts and yuan: no axis below zero
         ax.set_ylim(bottom=0)
+    if UNITS.get(metric, "").startswith(("count", "projects")):  # whole numbers: 0, 1, 2 …
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax.get_ylim()[1] < 1:  # all zero: not 0.00–0.05
+            ax.set_ylim(top=1)
     if metric in YUAN_METRICS:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + 0.0:,.0f}"))
     if title:
@@ -507,13 +533,19 @@ def _month_ticks(ax: Axes) -> None:
         ax.set_xlim(first - 1, last)
 
 
-def _year_axis(ax: Axes, lang: str) -> None:
-    """Years on top of ``ax`` (the top panel) on runs of two years or more."""
+def _year_axis(ax: Axes, lang: str, word_too: bool = True) -> None:
+    """Years on top of ``ax`` (the top panel) on runs of two years or more; ``word_too``: the
+    word "year" at the left end of their tick labels."""
     if _months_drawn(ax)[1] < YEARLY:
         return
     years = ax.secondary_xaxis("top", functions=(lambda m: m / 12, lambda y: y * 12))
-    years.set_xlabel(word("year", lang), fontsize="small")
     years.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if word_too:  # beside the tick labels, left of the panel: not under the panel's title
+        pad = years.xaxis.get_major_ticks()[0].get_pad() + years.xaxis.get_tick_padding()
+        ax.figure.add_artist(Annotation(word("year", lang, sep="\n"), xy=(0, 1),
+                                        xycoords=ax.transAxes, xytext=(-4, pad),
+                                        textcoords="offset points", ha="right", va="bottom",
+                                        fontsize="small"))
 
 
 def _months_drawn(ax: Axes) -> tuple[float, float]:

@@ -717,3 +717,24 @@ def test_morris_indices_are_salibs_on_the_same_design_in_the_metrics_units(tmp_p
                                np.maximum(expected["mu_star"] - expected["mu_star_conf"], 0))
     np.testing.assert_allclose(table["mu_star_high"],
                                expected["mu_star"] + expected["mu_star_conf"])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1.234567e6])
+def test_morris_x_tick_labels_keep_apart_at_paper_width(scale):
+    """Ten labels such as 0.000025 ran into each other on the 7-inch figure's μ* axis."""
+    from sim.analysis import MetricStatus, metric_figure
+
+    table = _morris_table()
+    for column in ("mu", "mu_star", "mu_star_conf", "mu_star_low", "mu_star_high", "sigma"):
+        table[column] *= scale
+    status = MetricStatus("fund_spent_last12", "ok", replicates=(2, 2))
+    fig = metric_figure("morris", table, [], "fund_spent_last12", status, lang="both")
+    fig.draw_without_rendering()
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    low, high = ax.get_xlim()
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels()
+                    if t.get_text() and low <= t.get_position()[0] <= high),
+                   key=lambda box: box.x0)
+    assert 3 <= len(boxes) <= 6
+    gaps_pt = [(b.x0 - a.x1) * 72 / fig.dpi for a, b in zip(boxes, boxes[1:], strict=False)]
+    assert min(gaps_pt) >= 20  # two ems of the tick labels' 10 pt at least
