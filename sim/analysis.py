@@ -490,14 +490,15 @@ def _indices(method: str, problem: dict, spec: dict, y: np.ndarray, out_dir: Pat
         res = morris.analyze(problem, x, y, num_levels=spec["morris_levels"], seed=seed)
         mu_star = np.asarray(res["mu_star"], dtype=float) * scale
         conf = np.asarray(res["mu_star_conf"], dtype=float) * scale
-        scale = float(np.nanmax(mu_star)) if np.isfinite(mu_star).any() else float("nan")
+        # the wide rule's scale is the largest mu*; mu and sigma stay in the metric's units
+        largest = float(np.nanmax(mu_star)) if np.isfinite(mu_star).any() else float("nan")
         table = pd.DataFrame({"parameter": names,
                               "mu": np.asarray(res["mu"], dtype=float) * scale,
                               "mu_star": mu_star,
                               "mu_star_conf": conf,
                               "mu_star_low": np.maximum(mu_star - conf, 0.0),
                               "mu_star_high": mu_star + conf,
-                              "mu_star_wide": _wide(conf, scale),
+                              "mu_star_wide": _wide(conf, largest),
                               "sigma": np.asarray(res["sigma"], dtype=float) * scale})
     else:
         res = fast.analyze(problem, y, M=spec["fast_m"], seed=seed)
@@ -707,6 +708,8 @@ def _morris_plot(ax, key, table: pd.DataFrame, lang: str = "both") -> None:
     """mu* against sigma with mu*'s whiskers. Points that stand out (:data:`STANDS_OUT`) are
     labelled by name where a label fits without covering another (else by their number, keyed
     at the right); the rest, crowded near the origin, are listed at the right."""
+    from matplotlib.ticker import MaxNLocator
+
     from sim.plots import word
 
     ax.plot(table["mu_star"], table["sigma"], "o", markersize=4)
@@ -716,6 +719,10 @@ def _morris_plot(ax, key, table: pd.DataFrame, lang: str = "both") -> None:
     ax.set_ylabel(word("sigma_axis", lang, sep="\n"), fontsize=8)
     ax.set_xlim(left=0)
     ax.set_ylim(bottom=0)
+    # at most five ticks, large or small values as a power of ten at the axis' end: the
+    # labels of a 7-inch figure's narrower panel do not run into each other
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.ticklabel_format(style="sci", scilimits=(-3, 4), useMathText=True)
     mu, sigma = table["mu_star"].to_numpy(dtype=float), table["sigma"].to_numpy(dtype=float)
     stands = ((mu >= STANDS_OUT * np.nanmax(mu)) | (sigma >= STANDS_OUT * np.nanmax(sigma))) \
         if np.isfinite(mu).any() else np.zeros(len(table), bool)
@@ -765,23 +772,18 @@ def place_labels(ax, points: list[tuple[float, float, str, str]],
 
 
 def _place(ax, x, y, text, offsets, placed, inside, renderer) -> bool:
-    for dx, dy in offsets:
+    from sim.plots import place_text
+
+    def at(dx, dy):
         far = abs(dx) + abs(dy) > 10
-        label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                            fontsize=7, ha="left" if dx > 0 else ("right" if dx < 0 else
-                                                                  "center"),
-                            va="bottom" if dy > 0 else ("top" if dy < 0 else "center"),
-                            arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5,
-                                        "shrinkA": 0, "shrinkB": 3} if far else None)
-        label.set_in_layout(False)  # inside the axes: the layout stays as placed
-        box = label.get_window_extent(renderer)
-        within = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
-                  and box.y1 <= inside.y1)
-        if within and not any(box.overlaps(other) for other in placed):
-            placed.append(box)
-            return True
-        label.remove()
-    return False
+        return {"xy": (x, y), "xytext": (dx, dy), "textcoords": "offset points",
+                "ha": "left" if dx > 0 else ("right" if dx < 0 else "center"),
+                "va": "bottom" if dy > 0 else ("top" if dy < 0 else "center"),
+                "arrowprops": {"arrowstyle": "-", "color": "0.5", "lw": 0.5, "shrinkA": 0,
+                               "shrinkB": 3} if far else None}
+
+    return place_text(ax, text, (at(dx, dy) for dx, dy in offsets), placed, inside, renderer,
+                      fontsize=7) is not None
 
 
 def _scatter_plot(table: pd.DataFrame, parameters: list[dict], name: str, lang: str = "both"):

@@ -11,13 +11,14 @@ and the metrics of ``sim.metrics.METRICS``), never a live model, and draws for a
 axis labels from ``sim.labels`` in ``lang`` (``zh``, ``en`` or ``both``; English where no CJK
 font can be had, ``sim.fonts.matplotlib_lang``). A scenario's scheduled policy changes
 (``policy.schedule``) are marked on every time axis by a dashed line and a label at the first
-month observed under the change. Figures are built on ``matplotlib.figure.Figure`` directly, so
+month observed under the change, placed after the layout so that no label covers another or
+leaves its panel. Figures are built on ``matplotlib.figure.Figure`` directly, so
 no pyplot state or interactive backend is involved.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
@@ -199,13 +201,18 @@ def draw_band(
                     label=label,
                     color=color, marker="o", capsize=4, linestyle="none")
         return
-    (line,) = ax.plot(band["month"], band["mean"], label=label, color=color, linewidth=1.6)
+    (line,) = ax.plot(band["month"], band["mean"], label=label, color=color,
+                      linewidth=ANY_WIDTH)
     split = "noise_low" in band
     ax.fill_between(band["month"], band["low"], band["high"], color=line.get_color(),
                     alpha=0.12 if split else 0.2, linewidth=0)
     if split:  # the part of the band that noise alone would give, darker
         ax.fill_between(band["month"], band["noise_low"], band["noise_high"],
                         color=line.get_color(), alpha=0.25, linewidth=0)
+
+
+ANY_WIDTH = 1.6
+"""Points: the width of a mean line."""
 
 
 # ------------------------------------------------------------------------------- run figures
@@ -215,10 +222,14 @@ Panels = Sequence[tuple[str | None, Sequence[str]]]
 def participation_figure(ts: pd.DataFrame, lang: str = "both",
                          marks: Sequence[Mark] = ()) -> Figure:
     """Participation by activity: any, deliberate (议事), volunteer (志愿), monitor (监督)."""
-    return _run_figure(ts, "participation", [(None, ["participation_any",
-                                                     "participation_deliberate",
-                                                     "participation_volunteer",
-                                                     "participation_monitor"])], lang, marks)
+    fig = _run_figure(ts, "participation", [(None, ["participation_any",
+                                                    "participation_deliberate",
+                                                    "participation_volunteer",
+                                                    "participation_monitor"])], lang, marks)
+    # 'any' is often the same as one activity (all who take part volunteer): drawn wider and
+    # underneath, it shows on both sides of the line that covers it
+    fig.axes[0].lines[0].set(linewidth=2 * ANY_WIDTH, zorder=1.9)
+    return fig
 
 
 def groups_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
@@ -235,12 +246,9 @@ def groups_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = 
 def attitudes_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
     """The six attitude means (efficacy, trust, public spirit, dependency, attachment,
     satisfaction), each in [0, 1]."""
-    fig = _run_figure(ts, "attitudes", [(None, ["mean_efficacy", "mean_trust",
-                                                "mean_public_spirit", "mean_dependency",
-                                                "mean_attachment", "mean_satisfaction"])],
-                      lang, marks)
-    fig.axes[0].set_ylim(0, 1)
-    return fig
+    panels = [(None, ["mean_efficacy", "mean_trust", "mean_public_spirit", "mean_dependency",
+                      "mean_attachment", "mean_satisfaction"])]
+    return _run_figure(ts, "attitudes", panels, lang, marks, whole_share=(0,))
 
 
 def funds_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
@@ -260,9 +268,7 @@ def organizations_figure(ts: pd.DataFrame, lang: str = "both",
     panels = (("orgs", ["self_orgs_active", "social_orgs_active", "social_orgs_zombie"]),
               ("projects", ["projects_delivered"]),
               ("needs", ["needs_met", "delivered_quality"]))
-    fig = _run_figure(ts, "organizations", panels, lang, marks)
-    fig.axes[2].set_ylim(0, 1)
-    return fig
+    return _run_figure(ts, "organizations", panels, lang, marks, whole_share=(2,))
 
 
 def problems_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
@@ -270,9 +276,7 @@ def problems_figure(ts: pd.DataFrame, lang: str = "both", marks: Sequence[Mark] 
     street office's backlog, and the spread of trust across residents."""
     panels = (("open_problems", ["problems_open"]), ("resolved", ["problems_resolved", "backlog"]),
               ("trust_spread", ["sd_trust"]))
-    fig = _run_figure(ts, "problems", panels, lang, marks)
-    fig.axes[0].set_ylim(0, 1)
-    return fig
+    return _run_figure(ts, "problems", panels, lang, marks, whole_share=(0,))
 
 
 RUN_FIGURES: dict[str, Callable[..., Figure]] = {
@@ -318,28 +322,31 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
         shared = first_of_unit.setdefault(UNITS.get(metric, metric), ax)
         if shared is not ax:
             ax.sharey(shared)
-    scenarios = list(pd.unique(ts["scenario"]))
+    shown = _scenario_names(ts)
+    scenarios = list(shown)
     color = {name: f"C{i}" for i, name in enumerate(scenarios)}
     marks = [mark for name, schedule in (schedules or {}).items() if name in color
              for mark in schedule_marks(schedule, lang, color[name],
-                                        name if len(scenarios) > 1 else None)]
+                                        shown[name] if len(scenarios) > 1 else None)]
     for ax, metric in zip(axes, names, strict=False):
         for i, name in enumerate(scenarios):
-            draw_band(ax, ts[ts["scenario"] == name], metric, label=str(name), color=color[name],
+            draw_band(ax, ts[ts["scenario"] == name], metric, label=shown[name],
+                      color=color[name],
                       dodge=0.08 * (i - (len(scenarios) - 1) / 2))
         _label_axes(ax, metric, lang, title=labels.label(metric, lang))
-        _mark_changes(ax, marks, short=True)
+        _mark_changes(ax, marks)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     _only_bottom_xlabels(axes[:len(names)], columns)
-    for ax in axes[:columns]:
-        _year_axis(ax, lang)
+    for column, ax in enumerate(axes[:columns]):
+        _year_axis(ax, lang, word_too=column == 0)
     handles, texts = axes[0].get_legend_handles_labels()
     handles += [Line2D([], [], color=mark.color, linestyle="--", linewidth=1) for mark in marks]
     texts += [mark.text for mark in marks]
     fig.legend(handles, texts, loc="outside lower center", frameon=False, fontsize="small",
                ncols=1 if marks else min(len(scenarios), 3))
     fig.suptitle(f"{word('compared', lang)}\n{_band_note(ts, lang)}", fontsize="medium")
+    _label_marks(fig, axes[:len(names)], marks, short=True)
     return fig
 
 
@@ -352,12 +359,14 @@ def save(fig: Figure, path: str | Path, dpi: int = 200) -> Path:
 
 # ---------------------------------------------------------------------------------- helpers
 def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
-                marks: Sequence[Mark], sharey: bool = False) -> Figure:
-    """Panels stacked on one month axis, each with its legend at the right."""
+                marks: Sequence[Mark], sharey: bool = False,
+                whole_share: Sequence[int] = ()) -> Figure:
+    """Panels stacked on one month axis, each with its legend at the right; the panels of
+    ``whole_share`` (indices) show all of [0, 1]."""
     lang = fonts.matplotlib_lang(lang)[0]
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
-    scenarios = ", ".join(str(s) for s in pd.unique(ts["scenario"]))
+    scenarios = ", ".join(_scenario_names(ts).values())
     fig.suptitle(f"{word(title, lang)}\n{scenarios}: {_band_note(ts, lang)}", fontsize="medium")
     for ax, (panel_title, names) in zip(axes, panels, strict=True):
         for i, name in enumerate(names):
@@ -366,9 +375,31 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
         _label_axes(ax, names[0], lang, title=word(panel_title, lang) if panel_title else None)
         _mark_changes(ax, marks)
         ax.legend(fontsize="small", frameon=False, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    if sharey:  # one limit holding every panel's bands (each panel's own was set too early)
+        _share_limits(axes)
+    for index in whole_share:
+        axes[index].set_ylim(0, 1)
     _only_bottom_xlabels(axes, 1)
     _year_axis(axes[0], lang)
+    _label_marks(fig, axes, marks)
     return fig
+
+
+def _scenario_names(ts: pd.DataFrame) -> dict[Any, str]:
+    """Each scenario of ``ts`` (in order) → its name as a figure shows it: the name, or
+    ``scenario <i>`` where it holds Chinese and no CJK font can be had (``fonts.drawable``)."""
+    return {name: fonts.drawable(str(name), f"scenario {i}")
+            for i, name in enumerate(pd.unique(ts["scenario"]), start=1)}
+
+
+def _share_limits(axes: Sequence[Axes]) -> None:
+    """Set the shared y limits of ``axes`` to hold the data (lines and bands) of every one of
+    them, from 0 where the first panel starts at 0, with matplotlib's usual 5% margin."""
+    low = min(ax.dataLim.y0 for ax in axes)
+    high = max(ax.dataLim.y1 for ax in axes)
+    bottom = 0.0 if axes[0].get_ylim()[0] == 0 else low
+    margin = 0.05 * (high - bottom) if high > bottom else 0.05
+    axes[0].set_ylim(bottom if bottom == 0 else bottom - margin, high + margin)
 
 
 def _unit(metric: str, lang: str) -> str:
@@ -398,6 +429,10 @@ def _label_axes(ax: Axes, metric: str, lang: str, title: str | None = None) -> N
     _month_ticks(ax)
     if range_of(metric)[0] == 0:  # shares, counts and yuan: no axis below zero
         ax.set_ylim(bottom=0)
+    if UNITS.get(metric, "").startswith(("count", "projects")):  # whole numbers: 0, 1, 2 …
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax.get_ylim()[1] < 1:  # all zero: not 0.00–0.05
+            ax.set_ylim(top=1)
     if metric in YUAN_METRICS:
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v + 0.0:,.0f}"))
     if title:
@@ -411,28 +446,69 @@ def _only_bottom_xlabels(axes: Sequence[Axes], columns: int) -> None:
         ax.tick_params(labelbottom=False)
 
 
-def _mark_changes(ax: Axes, marks: Sequence[Mark], short: bool = False) -> None:
-    """A dashed line at each mark's month and its label beside it at the top of the axes (on
-    the left of the line in the last third of the run), on a pale box so lines stay readable
-    under it; several marks of one month stack their labels. ``short``: the label is the month
-    alone (small panels; the figure's legend says what changed). Labels are clipped to the
-    axes and take no part in the layout, so a long one never squeezes the panels."""
-    low, high = ax.get_xlim()
-    stacked: dict[int, int] = {}
+def _mark_changes(ax: Axes, marks: Sequence[Mark]) -> None:
+    """A dashed line at each mark's month (labelled by :func:`_label_marks` once the figure is
+    laid out)."""
     for mark in marks:
         ax.axvline(mark.month, color=mark.color, linestyle="--", linewidth=1, zorder=1,
                    label="_schedule")
-        left = mark.month > low + 2 * (high - low) / 3
-        row = stacked[mark.month] = stacked.get(mark.month, -1) + 1
-        text = ax.annotate(str(mark.month) if short else mark.text,
-                           xy=(mark.month, 1), xycoords=("data", "axes fraction"),
-                           xytext=(-3 if left else 3, -3 - 9 * row), textcoords="offset points",
-                           ha="right" if left else "left", va="top", fontsize=6.5,
-                           color=mark.color, annotation_clip=False,
+
+
+MARK_FONTSIZE = 6.5
+MARK_STEP = 3.0
+"""Points between the rows a mark's label may take, down from the top of the axes."""
+
+
+def _label_marks(fig: Figure, axes: Sequence[Axes], marks: Sequence[Mark],
+                 short: bool = False) -> None:
+    """Label each mark on each of ``axes`` at the top of the axes beside its line: right of
+    it, else left of it, in the highest row where the label's drawn box (measured after the
+    figure's layout) stays inside the axes and covers no label placed before
+    (:func:`place_text`); failing that, its month alone the same way; failing that, no label.
+    ``short``: the month alone from the start (small panels; the figure's legend says what
+    changed). Labels sit on a pale box so lines stay readable under them and take no part in
+    the layout, so a long one never squeezes the panels."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()  # final layout, so that boxes are where they will be drawn
+    for ax in axes:
+        inside = ax.get_window_extent(renderer)
+        rows = range(int(inside.height * 72 / fig.dpi / MARK_STEP))
+        placed: list = []
+        for mark in sorted(marks, key=lambda m: m.month):
+            candidates = [{"xy": (mark.month, 1), "xycoords": ("data", "axes fraction"),
+                           "xytext": (side * 3, -3 - MARK_STEP * row),
+                           "textcoords": "offset points", "ha": "left" if side > 0 else "right",
+                           "va": "top"}
+                          for row in rows for side in (1, -1)]
+            texts = [str(mark.month)] if short else [mark.text, str(mark.month)]
+            any(place_text(ax, text, candidates, placed, inside, renderer,
+                           fontsize=MARK_FONTSIZE, color=mark.color, annotation_clip=False,
                            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
-                                 "alpha": 0.8, "linewidth": 0})
-        text.set_in_layout(False)
-        text.set_clip_on(True)
+                                 "alpha": 0.8, "linewidth": 0}) is not None
+                for text in texts)
+
+
+def place_text(ax: Axes, text: str, candidates: Iterable[dict], placed: list, inside: Any,
+               renderer: Any, **style: Any) -> Any:
+    """Annotate ``ax`` with ``text`` at the first of ``candidates`` (keyword arguments of
+    ``Axes.annotate``: ``xy``, ``xytext`` …, merged with ``style``) whose drawn box lies within
+    ``inside`` (a display-space ``Bbox``) and overlaps no box of ``placed``; that box is
+    appended to ``placed``. Returns the annotation, or None (nothing drawn) when no candidate
+    fits. Measure after the figure's layout (``fig.draw_without_rendering()``); the
+    annotation takes no part in a later layout, so it stays where it was measured."""
+    for candidate in candidates:
+        label = ax.annotate(text, **candidate, **style)
+        label.set_in_layout(False)
+        box = label.get_window_extent(renderer)
+        within = (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0
+                  and box.y1 <= inside.y1)
+        if within and not any(box.overlaps(other) for other in placed):
+            placed.append(box)
+            return label
+        label.remove()
+    return None
 
 
 YEARLY = 24
@@ -457,13 +533,19 @@ def _month_ticks(ax: Axes) -> None:
         ax.set_xlim(first - 1, last)
 
 
-def _year_axis(ax: Axes, lang: str) -> None:
-    """Years on top of ``ax`` (the top panel) on runs of two years or more."""
+def _year_axis(ax: Axes, lang: str, word_too: bool = True) -> None:
+    """Years on top of ``ax`` (the top panel) on runs of two years or more; ``word_too``: the
+    word "year" at the left end of their tick labels."""
     if _months_drawn(ax)[1] < YEARLY:
         return
     years = ax.secondary_xaxis("top", functions=(lambda m: m / 12, lambda y: y * 12))
-    years.set_xlabel(word("year", lang), fontsize="small")
     years.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if word_too:  # beside the tick labels, left of the panel: not under the panel's title
+        pad = years.xaxis.get_major_ticks()[0].get_pad() + years.xaxis.get_tick_padding()
+        ax.figure.add_artist(Annotation(word("year", lang, sep="\n"), xy=(0, 1),
+                                        xycoords=ax.transAxes, xytext=(-4, pad),
+                                        textcoords="offset points", ha="right", va="bottom",
+                                        fontsize="small"))
 
 
 def _months_drawn(ax: Axes) -> tuple[float, float]:

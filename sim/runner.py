@@ -303,7 +303,8 @@ def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
     """:func:`summary_table` with each scenario's difference from the first (the reference):
     columns ``scenario, metric, n, mean, ci_low, ci_high, nan, inf, reference, paired,
     diff_n, difference, diff_low, diff_high`` (the difference columns empty on the
-    reference's own rows).
+    reference's own rows), then the metric's ``label_zh`` and ``label_en``
+    (``sim.labels.label``).
 
     Rule (:data:`DIFFERENCE_RULE`): a scenario that ran the same replicates on the same seed
     as the reference is paired with it run by run (common random numbers: the same residents
@@ -312,6 +313,8 @@ def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
     [low − high, high − low] of the metric's range; an infinite or undefined d is counted as
     the rule counts them). Unpaired scenarios get the difference of the means and no
     interval (``paired`` False). Summary rows need ``scenario``, ``replicate`` and ``seed``."""
+    from sim import labels
+
     table = summary_table(summary, names)
     scenarios = list(pd.unique(summary["scenario"]))
     runs = {name: summary[summary["scenario"] == name].set_index("replicate").sort_index()
@@ -338,8 +341,11 @@ def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
                              & (table["metric"] == row.metric)]["mean"].iloc[0]
                 extra.update(paired=False, difference=row.mean - mean)
         rows.append({**row._asdict(), **extra})
-    return pd.DataFrame(rows, columns=[*table.columns, "reference", "paired", "diff_n",
-                                       "difference", "diff_low", "diff_high"])
+    out = pd.DataFrame(rows, columns=[*table.columns, "reference", "paired", "diff_n",
+                                      "difference", "diff_low", "diff_high"])
+    for lang in ("zh", "en"):  # added after the columns scripts read: their places stay
+        out[f"label_{lang}"] = [labels.label(metric, lang) for metric in out["metric"]]
+    return out
 
 
 # -------------------------------------------------------------------------------------- output

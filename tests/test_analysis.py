@@ -687,3 +687,54 @@ def test_a_title_counts_replicates_even_when_the_noise_share_is_undefined():
                             MetricStatus("y", "ok", replicates=replicates), lang="en")
         title = " ".join(fig.get_suptitle().split())
         assert said in title and ("one replicate" in title) == (replicates == (1, 1))
+
+
+@pytest.mark.parametrize("scale", [1.0, 37.0])
+def test_morris_indices_are_salibs_on_the_same_design_in_the_metrics_units(tmp_path, scale):
+    """mu, mu*, sigma and mu*'s bounds are exactly what SALib's ``morris.analyze`` gives for the
+    sweep's design and per-point mean outputs (sigma and mu were once multiplied by the largest
+    mu* instead of the metric's scale: off by a factor of hundreds)."""
+    import json
+
+    from SALib.analyze import morris
+
+    out = run_sweep(tmp_path, ISHIGAMI.format(method="morris", samples=8))
+    results = pd.read_parquet(out / "results.parquet")
+    if scale != 1.0:
+        spoil(out, list(results.index), results["y"] * scale)
+        results = pd.read_parquet(out / "results.parquet")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    y = results.groupby("point")["y"].mean().sort_index().to_numpy()
+    expected = morris.analyze(manifest["problem"], np.load(out / "design.npy"), y,
+                              num_levels=manifest["experiment"]["morris_levels"],
+                              seed=analysis_seed(manifest["experiment"]["seed"]))
+    table = analyze(out).tables["y"]
+    for column in ("mu", "mu_star", "sigma", "mu_star_conf"):
+        largest = float(np.abs(expected[column]).max())  # x2's sigma is 0 up to rounding
+        np.testing.assert_allclose(table[column], expected[column], rtol=1e-9,
+                                   atol=1e-12 * largest, err_msg=column)
+    np.testing.assert_allclose(table["mu_star_low"],
+                               np.maximum(expected["mu_star"] - expected["mu_star_conf"], 0))
+    np.testing.assert_allclose(table["mu_star_high"],
+                               expected["mu_star"] + expected["mu_star_conf"])
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-3, 1.234567e6])
+def test_morris_x_tick_labels_keep_apart_at_paper_width(scale):
+    """Ten labels such as 0.000025 ran into each other on the 7-inch figure's μ* axis."""
+    from sim.analysis import MetricStatus, metric_figure
+
+    table = _morris_table()
+    for column in ("mu", "mu_star", "mu_star_conf", "mu_star_low", "mu_star_high", "sigma"):
+        table[column] *= scale
+    status = MetricStatus("fund_spent_last12", "ok", replicates=(2, 2))
+    fig = metric_figure("morris", table, [], "fund_spent_last12", status, lang="both")
+    fig.draw_without_rendering()
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    low, high = ax.get_xlim()
+    boxes = sorted((t.get_window_extent(renderer) for t in ax.get_xticklabels()
+                    if t.get_text() and low <= t.get_position()[0] <= high),
+                   key=lambda box: box.x0)
+    assert 3 <= len(boxes) <= 6
+    gaps_pt = [(b.x0 - a.x1) * 72 / fig.dpi for a, b in zip(boxes, boxes[1:], strict=False)]
+    assert min(gaps_pt) >= 20  # two ems of the tick labels' 10 pt at least

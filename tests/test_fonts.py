@@ -10,6 +10,8 @@ import re
 import subprocess
 import sys
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -97,17 +99,26 @@ def save_chinese_figure(tmp_path: Path, suffix: str, **savefig) -> list[str]:
     ax.set_xlabel(f"{labels.label('months', 'zh')}（month）")
     ax.set_ylabel(labels.unit("participation_any", "zh"))
     ax.legend()
+    with glyph_warnings() as messages:
+        fig.savefig(tmp_path / f"figure{suffix}", **savefig)
+    return messages
+
+
+@contextmanager
+def glyph_warnings() -> Iterator[list[str]]:
+    """The glyph and font warnings (warnings or log records) that came inside the block."""
     handler = GlyphWarnings()
     logger = logging.getLogger("matplotlib")
     logger.addHandler(handler)
+    found: list[str] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fig.savefig(tmp_path / f"figure{suffix}", **savefig)
+            yield found
     finally:
         logger.removeHandler(handler)
     messages = [str(w.message) for w in caught] + handler.messages
-    return [m for m in messages if re.search(r"[Gg]lyph|missing from|findfont", m)]
+    found += [m for m in messages if re.search(r"[Gg]lyph|missing from|findfont", m)]
 
 
 FORMATS = [(".png", {}), (".pdf", {}), (".svg", {})]
@@ -134,7 +145,8 @@ def test_registering_twice_is_registering_once(rc):
     once = list(rc["font.family"])
     assert fonts.register_matplotlib()
     assert list(rc["font.family"]) == once
-    assert once[-1] == fonts.FAMILY and once[0] == "sans-serif"  # Latin drawn as before
+    assert once[0] == "sans-serif"  # Latin drawn as before
+    assert once[1:] == [fonts.FAMILY, *fonts.system_cjk_families()]  # then the shipped font
     entries = [f for f in font_manager.fontManager.ttflist if Path(f.fname) == fonts.FONT_FILE]
     assert len(entries) == 1 and entries[0].name == fonts.FAMILY
 
@@ -147,6 +159,63 @@ def test_no_font_means_english_labels_and_a_notice_never_boxes(rc, monkeypatch, 
     assert fonts.matplotlib_lang("zh") == ("en", fonts.NO_FONT_NOTICE)
     assert fonts.matplotlib_lang("both") == ("en", fonts.NO_FONT_NOTICE)
     assert "\n" not in fonts.NO_FONT_NOTICE
+
+
+def test_an_english_run_of_a_chinese_named_scenario_draws_no_box(rc, small_yaml, tmp_path):
+    """A scenario's name is user data: under --lang en it is Chinese all the same."""
+    from conftest import SMALL_YAML
+
+    from sim import cli
+
+    rc["font.family"] = ["sans-serif"]  # as in a fresh process
+    small_yaml.write_text(SMALL_YAML.replace("name: small", "name: 海沧共同缔造试点"),
+                          encoding="utf-8")
+    with glyph_warnings() as messages:
+        assert cli.main(["run", str(small_yaml), "--out", str(tmp_path / "out"),
+                         "--lang", "en", "--months", "12"]) == 0
+    assert messages == []
+    assert len(list((tmp_path / "out" / "plots").glob("*.png"))) == 6
+
+
+def test_without_the_font_a_chinese_scenario_name_gives_way_to_an_ascii_one(rc, monkeypatch,
+                                                                          tmp_path, make_result):
+    from sim import plots
+
+    rc["font.family"] = ["sans-serif"]
+    monkeypatch.setattr(fonts, "FONT_FILE", tmp_path / "gone.ttf")
+    assert fonts.drawable("baseline", "scenario 1") == "baseline"
+    ts = make_result("海沧试点").timeseries
+    with glyph_warnings() as messages:
+        fig = plots.participation_figure(ts, lang="en")
+        fig.savefig(tmp_path / "figure.png")
+    assert messages == []
+    assert "scenario 1:" in fig.get_suptitle() and "海" not in fig.get_suptitle()
+
+
+HU = "\u9120"  # Hu of Huyi district (Xi'an): outside GB2312 and the shipped font; escaped,
+# since every character written in the repository must be in the shipped font
+RARE = f"{HU}邑区试点"
+OTHERS = "\u5803 \u5586 \u8d5f"  # kun, zhe, yun of person names, outside GB2312 too
+
+
+def test_hanzi_outside_the_shipped_font_come_from_an_installed_cjk_font(rc, tmp_path):
+    from matplotlib.ft2font import FT2Font
+
+    assert fonts.register_matplotlib()
+    shipped = FT2Font(str(fonts.FONT_FILE)).get_charmap()
+    assert ord(HU) not in shipped  # else this test shows nothing
+    covering = [e for e in font_manager.fontManager.ttflist
+                if e.name in fonts.system_cjk_families()
+                and ord(HU) in FT2Font(e.fname).get_charmap()]
+    if not covering:
+        pytest.skip("no installed CJK font has the rare hanzi")
+    families = list(rc["font.family"])
+    assert families.index(fonts.FAMILY) < families.index(covering[0].name)  # shipped first
+    fig = Figure(figsize=(4, 1))
+    fig.suptitle(f"{RARE} pilot, {OTHERS}")
+    with glyph_warnings() as messages:
+        fig.savefig(tmp_path / "rare.png")
+    assert messages == []
 
 
 def test_with_the_font_the_asked_language_is_kept(rc):

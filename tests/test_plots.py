@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_hex
 from matplotlib.image import imread
 from matplotlib.text import Text
 
@@ -126,10 +127,12 @@ def test_a_one_month_run_draws_markers_on_a_whole_month_axis(make_result) -> Non
 
 def test_long_runs_have_yearly_ticks_and_a_year_axis(make_result) -> None:
     ts = make_result("long", replicates=2, months=72).timeseries
-    ax = plots.attitudes_figure(ts, "en").axes[0]
+    fig = plots.attitudes_figure(ts, "en")
+    ax = fig.axes[0]
     ticks = [t for t in ax.get_xticks() if 1 <= t <= 72]
     assert ticks == [12, 24, 36, 48, 60, 72]
-    assert any(child.get_xlabel() == "year" for child in ax.child_axes)
+    assert len(ax.child_axes) == 1  # the year axis, its word beside its ticks:
+    assert [a.get_text() for a in fig.artists if isinstance(a, Text)] == ["year"]
 
 
 @pytest.mark.parametrize("months", [24, 120])
@@ -175,6 +178,87 @@ def test_two_changes_in_one_month_do_not_share_one_label_position(make_result) -
     fig.draw_without_rendering()
     first, second = (t.get_window_extent() for t in fig.axes[0].texts)
     assert not first.overlaps(second)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+@pytest.mark.parametrize("make", [plots.participation_figure, plots.funds_figure])
+def test_labels_of_nearby_changes_cover_nothing_and_stay_inside_the_panel(make_result, make,
+                                                                          lang) -> None:
+    """Changes at months 6, 7 and 22 once gave "自第自第7月: 培训 = 0.自第22月…", and
+    "from month 13: community fund = 0" ran off the right edge under --lang both."""
+    schedule = [ScheduledChange(month=6, set={"fund_per_community": 0}),
+                ScheduledChange(month=7, set={"devolution": 0.2}),
+                ScheduledChange(month=13, set={"fund_per_community": 0}),
+                ScheduledChange(month=22, set={"transparency": 0.9})]
+    ts = make_result("near", replicates=2, months=24).timeseries
+    marks = plots.schedule_marks(schedule, lang)
+    fig = make(ts, lang, marks)
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    for ax in fig.axes:
+        if ax.get_label() == "secondary":
+            continue
+        boxes = [t.get_window_extent(renderer) for t in ax.texts]
+        assert len(boxes) == len(marks)  # every change labelled (by its text or its month)
+        assert sum(t.get_text() in [m.text for m in marks] for t in ax.texts) >= 2
+        inside = ax.get_window_extent(renderer)
+        for i, box in enumerate(boxes):
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1, (lang, ax.texts[i].get_text())
+            assert inside.y0 <= box.y0 and box.y1 <= inside.y1
+            assert not any(box.overlaps(other) for other in boxes[i + 1:])
+
+
+def test_a_shared_y_limit_holds_every_panels_band(make_result) -> None:
+    """The party members' band (0.9) was cut off by a limit taken from the first panel's."""
+    ts = make_result("g", replicates=3, months=24).timeseries
+    for name in ("participation_local", "participation_migrant"):
+        ts[name] = ts[name] * 0.1
+    ts["participation_party"] = 0.85 + 0.1 * ts["replicate"] / 2
+    fig = plots.groups_figure(ts, "en")
+    highest = max(ax.dataLim.y1 for ax in fig.axes[:3])
+    assert highest >= 0.95  # the party band's top
+    for ax in fig.axes[:3]:
+        assert ax.get_ylim()[0] == 0 and ax.get_ylim()[1] >= highest
+
+
+def test_overall_participation_shows_beside_an_identical_activity(make_result, tmp_path):
+    """Where everyone who takes part volunteers, the two lines coincide: 'any' must show."""
+    ts = make_result("v", replicates=1, months=24).timeseries  # one replicate: no bands
+    ts["participation_volunteer"] = ts["participation_any"]
+    fig = plots.participation_figure(ts, "en")
+    fig.legends.clear()
+    fig.axes[0].get_legend().remove()
+    plots.save(fig, tmp_path / "p.png", dpi=100)
+    pixels = imread(tmp_path / "p.png")[..., :3]
+    blue = np.array([0x1F, 0x77, 0xB4]) / 255  # C0, the colour of 'any'
+    shown = (np.abs(pixels - blue).max(axis=-1) < 0.02).sum()
+    assert to_hex(fig.axes[0].lines[0].get_color()) == "#1f77b4"
+    assert shown > 300, shown  # a line of 24 months, not a few anti-aliased pixels
+
+
+def test_all_zero_counts_get_whole_number_ticks(make_result) -> None:
+    ts = make_result("z", replicates=2, months=24).timeseries
+    for name in ("self_orgs_active", "social_orgs_active", "social_orgs_zombie",
+                 "projects_delivered"):
+        ts[name] = 0
+    fig = plots.organizations_figure(ts, "en")
+    for ax in fig.axes[:2]:
+        low, high = ax.get_ylim()
+        ticks = [t for t in ax.get_yticks() if low <= t <= high]
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+
+
+@pytest.mark.parametrize("make", [plots.participation_figure, plots.compare_figure])
+def test_the_year_word_is_beside_the_year_ticks_not_under_the_title(make, make_result):
+    ts = make_result("y", replicates=2, months=36).timeseries
+    fig = make(ts, lang="en")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    top = fig.axes[0].get_window_extent(renderer)
+    years = [t for t in fig.findobj(Text) if t.get_text() == "year" and t.get_visible()]
+    assert len(years) == 1
+    box = years[0].get_window_extent(renderer)
+    assert box.x1 <= top.x0 and box.y0 >= top.y1  # left of the panel, above its top
 
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")

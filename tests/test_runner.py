@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim import cli, metrics, runner
+from sim import cli, labels, metrics, runner
 from sim.scenario import Scenario, ScenarioError
 
 TS_COLUMNS = ["scenario", "replicate", "seed", "month", *metrics.METRICS]
@@ -372,6 +372,20 @@ def test_compare_table_differences_are_paired_per_replicate_on_a_common_seed() -
     assert np.isnan(c["diff_low"]) and np.isnan(c["diff_high"])
     # the scenarios' own means and intervals are those of the run table
     assert table["ci_low"].tolist() == runner.summary_table(summary, [name])["ci_low"].tolist()
+
+
+def test_compare_table_csv_names_each_metric_in_both_languages_after_the_old_columns(
+        tmp_path, make_result) -> None:
+    old = ["scenario", "metric", "n", "mean", "ci_low", "ci_high", "nan", "inf", "reference",
+           "paired", "diff_n", "difference", "diff_low", "diff_high"]
+    results = [make_result("A"), make_result("B")]
+    runner.write_comparison(tmp_path / "cmp", results, ["cogov", "compare"])
+    table = pd.read_csv(tmp_path / "cmp" / "compare_table.csv", encoding="utf-8")
+    assert list(table.columns) == [*old, "label_zh", "label_en"]
+    row = table.set_index(["scenario", "metric"]).loc[("B", "participation_migrant_last12")]
+    assert row["label_zh"] == labels.label("participation_migrant_last12", "zh")
+    assert row["label_en"] == labels.label("participation_migrant_last12", "en")
+    assert table["label_zh"].str.contains(r"[\u4e00-\u9fff]").all()
 
 
 def test_compare_table_interval_of_a_share_difference_stays_within_minus_one_to_one() -> None:
