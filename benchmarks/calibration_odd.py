@@ -58,10 +58,15 @@ def render(out_dir: Path) -> str:
         f"Produced at commit `{commit}` on {manifest.get('finished', '')[:10]} by", "",
         "```text", command, "```", "",
         f"{len(generations)} generations, {manifest['simulations']} simulations (the "
-        f"calibration sample from the prior included), {manifest['wall_time_s'] / 60:.1f} "
-        f"minutes of wall time for the ABC-SMC on this machine's 2 cores (shared with other "
-        f"work: see §9.8's text for CPU time); stopped: "
-        f"{engine.STOP_REASONS.get(reason, reason)}.",
+        f"calibration sample from the prior included), "
+        f"{generations['wall_time_s'].sum() / 60:.1f} minutes of wall time in its generations "
+        f"on this machine's 2 cores (shared with other work: see §9.8's text for CPU time); "
+        f"stopped: {engine.STOP_REASONS.get(reason, reason)}.",
+        *[f"Resumed by `{' '.join(r['command'])}` at commit "
+          f"`{((r.get('git') or {}).get('commit') or 'unknown')[:7]}` "
+          f"({r.get('generations_run_now', 0)} generations run then; the outputs after the "
+          f"last generation, predictive table and pattern check, are from this run)."
+          for r in manifest.get("resumed", [])],
         "", f"Coefficients ({engine.CREDIBLE_RULE}):", "",
         "| coefficient | prior | posterior median [90% CI] | default at this commit | "
         "default inside the CI |", "|---|---|---|---|---|"]

@@ -622,7 +622,7 @@ def calibrate(priors: Sequence[PriorLike], observed: Mapping[str, float],
             ran_now=outcome["ran_now"])
         try:
             _write_outputs(result, outcome["all_generations"], priors, labels)
-            _write_manifest(out_dir, command, settings, stopping, result)
+            _write_manifest(out_dir, command, settings, stopping, result, resumed=resume)
         except OSError as exc:
             raise OutputWriteError(
                 f"{out_dir}: writing the calibration's outputs failed ({exc.strerror or exc}); "
@@ -1065,7 +1065,11 @@ def pairs_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
 
 
 def _write_manifest(out_dir: Path, command: Sequence[str] | None, settings: Mapping[str, Any],
-                    stopping: Mapping[str, Any], result: Calibration | None) -> None:
+                    stopping: Mapping[str, Any], result: Calibration | None,
+                    resumed: bool = False) -> None:
+    """The manifest. After a ``--resume`` the ``command`` stays the one that started the
+    calibration, each resume is listed under ``resumed`` (its command, when it finished, its
+    git commit, the generations it ran) and ``wall_time_s`` adds up every invocation's."""
     from importlib import metadata
 
     from sim.runner import manifest_fields, now_iso, write_manifest
@@ -1090,7 +1094,24 @@ def _write_manifest(out_dir: Path, command: Sequence[str] | None, settings: Mapp
         })
     data = manifest_fields("calibration", command, fields)
     data["kind"] = "calibration"
+    before = _previous_manifest(out_dir) if resumed else {}
+    if before.get("command"):
+        data["command"] = before["command"]
+        data["resumed"] = [*before.get("resumed", []),
+                           {"command": list(command or []), "finished": fields["finished"],
+                            "git": data.get("git"),
+                            "generations_run_now": fields.get("generations_run_now")}]
+        if result is not None and before.get("wall_time_s") is not None:
+            data["wall_time_s"] = float(before["wall_time_s"]) + result.wall_time_s
     write_manifest(out_dir, data)
+
+
+def _previous_manifest(out_dir: Path) -> dict[str, Any]:
+    """The calibration's manifest as it was before this invocation (empty if unreadable)."""
+    try:
+        return json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 __all__ = ["Calibration", "ObservedSdScale", "PriorLike", "calibrate",

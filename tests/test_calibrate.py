@@ -120,11 +120,18 @@ def test_dask_executor_gives_the_local_posterior(tmp_path):
 
 def test_resume_equals_an_uninterrupted_run(tmp_path):
     run(tmp_path / "whole", max_generations=3)
-    first = run(tmp_path / "parts", max_generations=2)
+    first = run(tmp_path / "parts", max_generations=2,
+                command=["cogov", "calibrate", "t.yaml", "--out", "parts"])
     assert first.stop_reason == "max_generations" and len(first.generations) == 2
-    resumed = run(tmp_path / "parts", max_generations=3, resume=True)
+    resumed = run(tmp_path / "parts", max_generations=3, resume=True,
+                  command=["cogov", "calibrate", "t.yaml", "--resume"])
     assert resumed.ran_now == 1
     assert_same(tmp_path / "whole", tmp_path / "parts")
+    manifest = json.loads((tmp_path / "parts" / "manifest.json").read_text())
+    assert manifest["command"] == ["cogov", "calibrate", "t.yaml", "--out", "parts"]
+    assert [r["command"] for r in manifest["resumed"]] == [
+        ["cogov", "calibrate", "t.yaml", "--resume"]]
+    assert manifest["resumed"][0]["generations_run_now"] == 1
 
 
 def test_sigkill_then_resume_loses_no_finished_generation(tmp_path):

@@ -366,7 +366,9 @@ def test_newcomers_ties_become_real_at_the_acquaintance_rate_and_leavers_lose_al
 def test_grown_ties_settle_under_mobility_and_used_tie_decay():
     """Reform with a steady fund (fund_growth 0), 1,000 adults, 240 months, 3 seeds: the slope
     of mean_degree over months 120–240 is within ±0.04 ties a year (measured 0.004); with
-    nobody moving and used ties never decaying it stays at least 0.07 (measured 0.11)."""
+    nobody moving and used ties never decaying it stays above that band, at least 0.05
+    (measured 0.11 at public_spirit_fatigue 0.02, 0.058 at 0.03: fewer take part, so fewer
+    ties grow)."""
     from sim.model import CoGovModel
     from sim.scenario import Scenario
 
@@ -383,7 +385,7 @@ def test_grown_ties_settle_under_mobility_and_used_tie_decay():
 
     assert abs(slope({})) <= 0.04
     assert slope({"behavior.tie_decay_used": 0.0, "population.mobility.local_rate": 0.0,
-                  "population.mobility.migrant_rate": 0.0}) >= 0.07
+                  "population.mobility.migrant_rate": 0.0}) >= 0.05
 
 
 def test_shares_and_degrees_match_the_whole_matrix_under_mobility():
