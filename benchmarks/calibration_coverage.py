@@ -1,19 +1,19 @@
 """Do the 90% credible intervals of ``cogov calibrate`` contain the truth 90% of the time?
 (issue 10 §4, on cogov's own model; the tiny-model version is in tests/test_calibrate.py).
 
-    python benchmarks/calibration_coverage.py [--trials 20] [--jobs 2] [--out results/coverage]
+    python benchmarks/calibration_coverage.py [--trials 20] [--budget 3000] [--jobs 2] [--out DIR]
 
 Trial k draws true coefficients from the priors of ``calibration/coverage.yaml`` (four
 coefficients; its own generator, ``SeedSequence(SEED, spawn_key=(k,))``), simulates the six
 statistics once at them (model seed from the same sequence), calibrates against that simulation
-with the engine of ``cogov calibrate`` (seed k, population 100, at most ``--budget``
-simulations, the first sample from the prior included) and records for each coefficient whether
-its 90% credible interval (``sim.calibrate.CREDIBLE_RULE``) contains the truth, and the
-interval's width as a share of the prior's range. Each trial writes ``trial-KK.json`` when it
-finishes; a rerun with the same ``--out`` skips finished trials (a kill loses only the trials in
-flight). At the end, ``coverage.csv`` (one row per trial and coefficient) and a Markdown summary:
-hits of 20 × 4 intervals with the Clopper–Pearson 95% interval of the coverage, per coefficient
-and together.
+with the engine of ``cogov calibrate`` (seed k, population 100, at most ``--budget`` (3,000; the
+issue allows 5,000) simulations, the first sample from the prior included) and records for each
+coefficient whether its 90% credible interval (``sim.calibrate.CREDIBLE_RULE``) contains the
+truth, and the interval's width as a share of the prior's range. Each trial writes
+``trial-KK.json`` when it finishes; a rerun with the same ``--out`` skips finished trials (a
+kill loses only the trials in flight). At the end, ``coverage.csv`` (one row per trial and
+coefficient) and a Markdown summary: hits of 20 × 4 intervals with the Clopper–Pearson 95%
+interval of the coverage, per coefficient and together.
 
 The truth is drawn from the whole prior, as the check assumes: an exact posterior's 90%
 intervals then contain it with probability 0.90 exactly, whatever the data say. An ABC posterior
@@ -80,25 +80,35 @@ def clopper_pearson(hits: int, n: int, level: float = 0.95) -> tuple[float, floa
     return float(low), float(high)
 
 
+def coverage(trials: int, budget: int, jobs: int, out: Path,
+             report: bool = False) -> tuple[pd.DataFrame, list[dict]]:
+    """Run the trials not yet finished in ``out`` (``jobs`` at a time) and return the table of
+    all ``trials`` (one row per trial and coefficient: ``trial, key, truth, low, high, hit,
+    width_share``) and the trial records; ``coverage.csv`` written into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    todo = [(k, budget, str(out)) for k in range(trials)
+            if not (out / f"trial-{k:02d}.json").exists()]
+    for _, record in in_processes(run_trial, todo, jobs):
+        if report:
+            hits = sum(r["hit"] for r in record["rows"])
+            print(f"trial {record['trial']:2d}: {hits}/{len(record['rows'])} intervals hold the "
+                  f"truth; {record['simulations']} simulations, {record['generations']} "
+                  f"generations, {record['seconds']:.0f} s ({record['stop_reason']})",
+                  flush=True)
+    records = [json.loads((out / f"trial-{k:02d}.json").read_text()) for k in range(trials)]
+    table = pd.DataFrame([row for record in records for row in record["rows"]])
+    table.to_csv(out / "coverage.csv", index=False)
+    return table, records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--budget", type=int, default=5000)
+    parser.add_argument("--budget", type=int, default=3000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("results/coverage"))
     args = parser.parse_args()
-    args.out.mkdir(parents=True, exist_ok=True)
-    todo = [(k, args.budget, str(args.out)) for k in range(args.trials)
-            if not (args.out / f"trial-{k:02d}.json").exists()]
-    for _, record in in_processes(run_trial, todo, args.jobs):
-        hits = sum(r["hit"] for r in record["rows"])
-        print(f"trial {record['trial']:2d}: {hits}/{len(record['rows'])} intervals hold the "
-              f"truth; {record['simulations']} simulations, {record['generations']} "
-              f"generations, {record['seconds']:.0f} s ({record['stop_reason']})", flush=True)
-    records = [json.loads((args.out / f"trial-{k:02d}.json").read_text())
-               for k in range(args.trials)]
-    table = pd.DataFrame([row for record in records for row in record["rows"]])
-    table.to_csv(args.out / "coverage.csv", index=False)
+    table, records = coverage(args.trials, args.budget, args.jobs, args.out, report=True)
     print("\n| coefficient | hits | coverage [95% CI] | median width ÷ prior range |")
     print("|---|---|---|---|")
     for key, group in [*table.groupby("key", sort=False), ("together", table)]:

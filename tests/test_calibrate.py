@@ -349,3 +349,23 @@ def test_the_pattern_check_of_a_calibration_runs_each_pattern_in_a_context():
     draw. In the centre of the context design the fund lever works at the defaults."""
     verdicts = engine.pattern_verdicts(("fund_lever",), 2, 1, {}, 1)
     assert verdicts == {"fund_lever": True}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("COGOV_COVERAGE_MODEL"),
+                    reason="about 50 CPU-minutes: run with COGOV_COVERAGE_MODEL=1 (kept out of "
+                    "CI); figures in docs/calibration.md")
+def test_credible_intervals_of_cogovs_own_model_cover_the_truth(tmp_path, monkeypatch):
+    """Issue 10 §4 on cogov's model (benchmarks/calibration_coverage.py): 20 trials of four
+    coefficients and six statistics, truth drawn from the whole prior, at most 3,000
+    simulations each. The issue asks that 85–95% of the 80 nominal 90% intervals hold the
+    truth: 68–76 of 80."""
+    import importlib
+
+    # on sys.path (not loaded from its file) so that the trials' worker processes import it
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    bench = importlib.import_module("calibration_coverage")
+    table, records = bench.coverage(20, 3000, 2, tmp_path)
+    assert all(r["simulations"] + r["abandoned"] <= 3000 for r in records)
+    assert len(table) == 80
+    assert 68 <= int(table["hit"].sum()) <= 76
