@@ -268,8 +268,10 @@ RICH = Scenario.from_dict({
                "foundation": True, "foundation_match": 0.5, "incentive": {"scheme": "time_bank"},
                "grid": {"workers_per_grid": 2}, "party": {"contacts_per_month": 0,
                                                           "dual_registration": True}},
-    # donations large enough that a foundation alone funds projects within two cycles
-    "behavior": {"donation_yuan_per_month": 100.0},
+    # donations large enough that a foundation alone funds projects within two cycles; fatigue
+    # at its pre-issue-10 default (at 0.03, under a foundation alone, self_org_capacity
+    # changed nothing by month 39: this world is built to bring every key to life)
+    "behavior": {"donation_yuan_per_month": 100.0, "public_spirit_fatigue": 0.02},
 })
 
 
