@@ -39,7 +39,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.errors import BadInput, OutputWriteError
-from sim.runner import REPORT
+from sim.runner import KEY_METRICS, REPORT
 
 LANGS = ("zh", "en", "both")
 REPORT_NAME = REPORT
@@ -291,7 +291,10 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReportInputError(f"{path}: cannot be read as JSON ({exc})") from None
-    kind = manifest.get("kind") if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        raise ReportInputError(f"{path}: manifest.json is not a JSON object (it holds a "
+                               f"{type(manifest).__name__}); make the directory again")
+    kind = manifest.get("kind")
     if kind not in KINDS:
         raise ReportInputError(
             f"{path}: kind {kind!r} has no report (report knows the outputs of cogov run, "
@@ -389,6 +392,17 @@ def write(directory: str | Path, out: str | Path | None = None, lang: str = "bot
     return out
 
 
+TIMESERIES_COLUMNS = ("scenario", "replicate", "month")
+"""Columns a ``timeseries.parquet`` needs (the figures draw its metric columns)."""
+COMPARE_TABLE_COLUMNS = ("scenario", "metric", "n", "mean", "ci_low", "ci_high", "nan", "inf",
+                         "difference", "diff_low", "diff_high")
+"""Columns of ``compare_table.csv`` (``sim.runner.compare_table``) its table shows."""
+
+
+SUMMARY_COLUMNS = ("scenario", *KEY_METRICS)
+"""Columns a ``summary.csv``/``compare.csv`` needs: the key metrics its table of means shows."""
+
+
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -396,14 +410,15 @@ def _environment():
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def read_table(path: Path, **options: Any) -> pd.DataFrame:
-    """A CSV or Parquet file of the directory (by its suffix) as a DataFrame. Raises
-    :class:`ReportInputError` naming the file and what is wrong when it cannot be read (empty,
-    corrupt, not CSV/Parquet)."""
+def read_table(path: Path, columns: Iterable[str] = (), **options: Any) -> pd.DataFrame:
+    """A CSV or Parquet file of the directory (by its suffix) as a DataFrame with (at least)
+    ``columns``. Raises :class:`ReportInputError` naming the file and what is wrong when it
+    cannot be read (empty, corrupt, not CSV/Parquet) or lacks some of ``columns``."""
     try:
         if path.suffix == ".parquet":
-            return pd.read_parquet(path, **options)
-        return pd.read_csv(path, **options)
+            frame = pd.read_parquet(path, **options)
+        else:
+            frame = pd.read_csv(path, **options)
     except pd.errors.EmptyDataError:
         raise ReportInputError(f"{path}: is empty (no header, no rows); make the directory "
                                "again") from None
@@ -411,6 +426,12 @@ def read_table(path: Path, **options: Any) -> pd.DataFrame:
         what = "Parquet" if path.suffix == ".parquet" else "CSV"
         raise ReportInputError(f"{path}: cannot be read as {what} ({_first_line(exc)}); "
                                "make the directory again") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ReportInputError(f"{path}: lacks the column{'s' * (len(missing) > 1)} "
+                               f"{', '.join(missing)} (it has {', '.join(map(str, frame.columns))}"
+                               "); make the directory again")
+    return frame
 
 
 def _first_line(exc: BaseException) -> str:
@@ -585,8 +606,8 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
                   ) -> list[Section]:
     from sim import plots
 
-    summary = read_table(directory / "summary.csv")
-    ts = read_table(directory / "timeseries.parquet")
+    summary = read_table(directory / "summary.csv", SUMMARY_COLUMNS)
+    ts = read_table(directory / "timeseries.parquet", TIMESERIES_COLUMNS)
     salt = _Salt()
     figures = []
     schedules = _schedules(manifest)
@@ -610,15 +631,15 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
 def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
                       ) -> list[Section]:
     from sim import plots
-    from sim.runner import KEY_METRICS
 
-    summary = read_table(directory / "compare.csv")
-    ts = read_table(directory / "timeseries.parquet")
+    summary = read_table(directory / "compare.csv", SUMMARY_COLUMNS)
+    ts = read_table(directory / "timeseries.parquet", TIMESERIES_COLUMNS)
     figure = Figure(word("compare", lang),
                     svg_of(_draw(plots.compare_figure, ts, lang=figure_lang,
                                   schedules=_schedules(manifest)), _Salt()()))
     if (directory / "compare_table.csv").exists():
-        table = difference_table(read_table(directory / "compare_table.csv"), lang,
+        table = difference_table(read_table(directory / "compare_table.csv",
+                                            COMPARE_TABLE_COLUMNS), lang,
                                  KEY_METRICS)
     else:  # a --posterior comparison: its posterior_compare.csv is among the other tables
         table = summary_table(summary, word("compare", lang), lang)
