@@ -926,14 +926,15 @@ def scenario_problems(path: Path) -> list[str]:
 
 
 def _scenario_check(path: Path) -> tuple[list[str], list[str]]:
-    """(problems, warnings): warnings name settings that have no effect (their switch is off)."""
-    from sim.scenario import inert_settings, load_located
+    """(problems, warnings): warnings name settings that have no effect (their switch is off)
+    and scheduled changes that wait for the next fund cycle."""
+    from sim.scenario import load_located, setting_warnings
 
     try:
         scenario, where = load_located(path)
     except errors.ScenarioError as exc:
         return exc.problems, []
-    return [], inert_settings(scenario, where, str(path))
+    return [], setting_warnings(scenario, where, str(path))
 
 
 def experiment_problems(path: Path) -> list[str]:
@@ -965,7 +966,7 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
     (a scheduled change is judged against the horizon that will run); ScenarioError if bad.
     Settings with no effect (their switch is off) are warned about on stderr."""
     from sim.experiment import is_experiment_file
-    from sim.scenario import inert_settings, load_located, parse_assignments
+    from sim.scenario import load_located, parse_assignments, setting_warnings
 
     overrides = parse_assignments(args.overrides)
     origin = dict.fromkeys(overrides, "--set")
@@ -987,7 +988,7 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
                 f"{path}: is a calibration targets file (targets:, priors:); run it with "
                 "`cogov calibrate`") from None
         raise
-    for warning in inert_settings(scenario, where, str(path)):
+    for warning in setting_warnings(scenario, where, str(path)):
         print(warning, file=sys.stderr)
     return scenario
 

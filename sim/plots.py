@@ -79,7 +79,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "compared": ("情景比较", "Scenarios compared"),
     "total": ("全区合计", "district total"),
     "unallocated": ("未拨付到项目的结余", "not yet committed to projects"),
-    "from_month": ("自第{m}月", "from month {m}"),
+    "from_month": ("自第{m}个月起", "from month {m}"),
+    "from_cycle": ("自第{m}个月起（第{s}个月排定，待下一基金周期）",
+                   "from month {m} (set for month {s}: next fund cycle)"),
     # sensitivity analysis (sim.analysis)
     "sobol": ("Sobol 敏感性指数", "Sobol indices"),
     "fast": ("FAST 敏感性指数", "FAST indices"),
@@ -148,18 +150,31 @@ def schedule_marks(schedule: Sequence[Any], lang: str = "both", color: str = "0.
                    scenario: str | None = None) -> list[Mark]:
     """One :class:`Mark` per scheduled change (objects with ``month`` and ``set``, as
     ``Scenario.policy.schedule``): e.g. ``from month 37: community fund = 0``, each key named
-    by its label (its key path where it has none), prefixed with ``scenario`` if given."""
+    by its label (its key path where it has none), prefixed with ``scenario`` if given. A key
+    that acts only at the next fund cycle (``sim.fund.takes_effect``) is marked at the month
+    it takes effect, its label saying so, on a mark of its own."""
+    from sim.fund import takes_effect
+
     out = []
     for change in schedule:
-        if lang == "both":  # one line per language: a label half as long
-            text = "\n".join(m.text for one in ("zh", "en")
-                             for m in schedule_marks([change], one))
-        else:
-            parts = [f"{_key_label(key, lang)} = {_value_text(value)}"
-                     for key, value in change.set.items()]
-            text = f"{word('from_month', lang, m=change.month)}: {', '.join(parts)}"
-        out.append(Mark(int(change.month), f"{scenario}: {text}" if scenario else text, color))
+        effects: dict[int, dict[str, Any]] = {}
+        for key, value in change.set.items():
+            effects.setdefault(takes_effect(str(key), int(change.month)), {})[key] = value
+        for month, keys in sorted(effects.items()):
+            if lang == "both":  # one line per language: a label half as long
+                text = "\n".join(_mark_text(change.month, month, keys, one)
+                                 for one in ("zh", "en"))
+            else:
+                text = _mark_text(change.month, month, keys, lang)
+            out.append(Mark(month, f"{scenario}: {text}" if scenario else text, color))
     return out
+
+
+def _mark_text(scheduled: int, month: int, keys: dict[str, Any], lang: str) -> str:
+    parts = [f"{_key_label(key, lang)} = {_value_text(value)}" for key, value in keys.items()]
+    when = (word("from_month", lang, m=month) if month == scheduled
+            else word("from_cycle", lang, m=month, s=scheduled))
+    return f"{when}: {', '.join(parts)}"
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:

@@ -279,6 +279,24 @@ def test_chinese_titles_in_zh_none_in_en(make, make_result) -> None:
     assert CJK.search(both) and "95% t CI" in both
 
 
+def test_a_fund_change_mid_cycle_is_marked_at_the_month_it_takes_effect(make_result):
+    """Issue 11 new-user check: the fund set to 0 at month 7 acts from the next fund cycle
+    (month 13), yet every figure marked "from month 7: community fund = 0"."""
+    schedule = [ScheduledChange(month=7, set={"fund_per_community": 0, "devolution": 0.5})]
+    fund = labels.label("policy.fund_per_community", "en")
+    at_once, delayed = plots.schedule_marks(schedule, "en")
+    assert (at_once.month, delayed.month) == (7, 13)
+    assert fund not in at_once.text and at_once.text.startswith("from month 7:")
+    assert delayed.text == f"from month 13 (set for month 7: next fund cycle): {fund} = 0"
+    (zh,) = plots.schedule_marks([ScheduledChange(month=7, set={"fund_per_community": 0})],
+                                 "zh")
+    assert zh.text.startswith("自第13个月起（第7个月排定")
+    ts = make_result("fund", replicates=2, months=24).timeseries
+    fig = plots.funds_figure(ts, "en", [delayed])
+    dashed = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
+    assert [list(line.get_xdata()) for line in dashed] == [[13, 13]]
+
+
 def test_a_scenario_named_in_chinese_draws_without_a_missing_glyph(make_result):
     """Issue 11: 40 missing-glyph warnings and boxes in every title."""
     ts = make_result("资金撤出情景", replicates=2, months=48).timeseries
