@@ -39,7 +39,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.errors import BadInput, OutputWriteError
-from sim.runner import KEY_METRICS, REPORT
+from sim.intervals import RULE_ZH
+from sim.runner import DIFFERENCE_RULE_ZH, KEY_METRICS, REPORT
 
 LANGS = ("zh", "en", "both")
 REPORT_NAME = REPORT
@@ -144,8 +145,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "difference": ("差值", "difference"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
-RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
-"""``sim.intervals.RULE`` in Chinese."""
 SEEDING_ZH = ("主种子 s 的第 r 个重复使用 numpy.random.Generator(PCG64(SeedSequence(s, "
               "spawn_key=(r,))))，即 SeedSequence(s).spawn(R)[r]；cogov run、compare、扫描（s 为"
               "实验的种子）和演示（重复 0）都用此规则")
@@ -160,10 +159,6 @@ NOTES_ZH = {
                 "请增加样本数后重新扫描"),
 }
 """The notes of ``sim.analysis`` on what limits a metric's indices, in Chinese."""
-DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种子与重复编号，即共同随机数）求差，"
-                      "取差值均值的 95% t 区间，截取在差值的取值范围内；种子不同的情景不配对："
-                      "只给均值之差，无区间")
-"""``sim.runner.DIFFERENCE_RULE`` in Chinese."""
 FOLD_COLUMNS, FOLD_ROWS = 8, 30
 """An extra table wider or longer than this is shown folded and scrolls sideways."""
 
