@@ -284,6 +284,7 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
 
     from sim.runner import (
         DIFFERENCE_RULE,
+        DIFFERENCE_RULE_ZH,
         check_out_dir,
         check_writable,
         compare_table,
@@ -336,11 +337,13 @@ def cmd_compare(args: argparse.Namespace, command: list[str]) -> int:
     print(format_table(table, args.lang))
     if len(scenarios) > 1:
         first = scenarios[0].name
-        print(f"\nDifference from {first} (scenario − {first}; every summary metric in "
-              "compare_table.csv):")
+        print("\n" + in_lang(
+            args.lang, f"与 {first} 之差（情景 − {first}；全部汇总指标见 compare_table.csv）：",
+            f"Difference from {first} (scenario − {first}; every summary metric in "
+            "compare_table.csv):", sep="\n"))
         print(format_table(_differences(table), args.lang, interval_note=False,
                            value="difference"))
-        print(f"{DIFFERENCE_RULE}.")
+        print(in_lang(args.lang, f"{DIFFERENCE_RULE_ZH}。", f"{DIFFERENCE_RULE}.", sep="\n"))
     _print_cost_effectiveness(tables)
     print(f"wrote {out}")
     _report_at_end(args, out)
@@ -926,14 +929,15 @@ def scenario_problems(path: Path) -> list[str]:
 
 
 def _scenario_check(path: Path) -> tuple[list[str], list[str]]:
-    """(problems, warnings): warnings name settings that have no effect (their switch is off)."""
-    from sim.scenario import inert_settings, load_located
+    """(problems, warnings): warnings name settings that have no effect (their switch is off)
+    and scheduled changes that wait for the next fund cycle."""
+    from sim.scenario import load_located, setting_warnings
 
     try:
         scenario, where = load_located(path)
     except errors.ScenarioError as exc:
         return exc.problems, []
-    return [], inert_settings(scenario, where, str(path))
+    return [], setting_warnings(scenario, where, str(path))
 
 
 def experiment_problems(path: Path) -> list[str]:
@@ -965,7 +969,7 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
     (a scheduled change is judged against the horizon that will run); ScenarioError if bad.
     Settings with no effect (their switch is off) are warned about on stderr."""
     from sim.experiment import is_experiment_file
-    from sim.scenario import inert_settings, load_located, parse_assignments
+    from sim.scenario import load_located, parse_assignments, setting_warnings
 
     overrides = parse_assignments(args.overrides)
     origin = dict.fromkeys(overrides, "--set")
@@ -987,7 +991,7 @@ def load_scenario(path: str | Path, args: argparse.Namespace) -> Scenario:
                 f"{path}: is a calibration targets file (targets:, priors:); run it with "
                 "`cogov calibrate`") from None
         raise
-    for warning in inert_settings(scenario, where, str(path)):
+    for warning in setting_warnings(scenario, where, str(path)):
         print(warning, file=sys.stderr)
     return scenario
 
@@ -1016,9 +1020,14 @@ def format_table(table: pd.DataFrame, lang: str | None = None,
              for r in table.itertuples()}
     some_interval = table["ci_low"].notna().any()
     short = intervals.SPLIT_RULE_SHORT if split else intervals.RULE_SHORT
-    header = f"metric: {value} [{short}]" if some_interval else f"metric: {value}"
+    short_zh = intervals.SPLIT_RULE_SHORT_ZH if split else intervals.RULE_SHORT_ZH
+    zh, en = f"指标：{TABLE_WORDS[value][0]}", f"metric: {TABLE_WORDS[value][1]}"
+    if some_interval:
+        zh, en = f"{zh} [{short_zh}]", f"{en} [{short}]"
+    header = in_lang(lang, zh, en, sep="  ")
     named = lang is not None
-    rows = [[header, *(["label"] if named else []), *map(str, scenarios)]]
+    rows = [[header, *([in_lang(lang, "名称", "label")] if named else []),
+             *map(str, scenarios)]]
     rows += [[m, *([_label_text(m, lang)] if named else []), *(cells[s, m] for s in scenarios)]
              for m in dict.fromkeys(table["metric"])]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -1030,7 +1039,17 @@ def format_table(table: pd.DataFrame, lang: str | None = None,
     notes = _table_notes(table)
     if not interval_note and some_interval:
         notes = notes[1:]
-    return "\n".join([*lines, *notes])
+    return "\n".join([*lines, *(in_lang(lang, zh, en, sep="\n") for zh, en in notes)])
+
+
+TABLE_WORDS = {"mean": ("均值", "mean"), "difference": ("差值", "difference")}
+"""What the cells of a printed table hold (``format_table``'s ``value``): (Chinese, English)."""
+
+
+def in_lang(lang: str | None, zh: str, en: str, sep: str = " ") -> str:
+    """``zh`` or ``en`` as ``lang`` asks (``None``: English); ``both``: ``zh``, ``sep``,
+    ``en``."""
+    return {"zh": zh, "both": f"{zh}{sep}{en}"}.get(lang or "en", en)
 
 
 def _width(text: str) -> int:
@@ -1080,29 +1099,43 @@ def _share(row: Any) -> str:
     return "" if math.isnan(row.share_coefficients) else f" c={row.share_coefficients:.0%}"
 
 
-def _table_notes(table: pd.DataFrame) -> list[str]:
+def _table_notes(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The notes under a printed table, each as (Chinese, English); the interval rule
+    first."""
     from sim import intervals
 
     split = "share_coefficients" in table
-    short, rule = ((intervals.SPLIT_RULE_SHORT, intervals.SPLIT_RULE) if split else
-                   (intervals.RULE_SHORT, intervals.RULE))
-    notes = [f"[{short}]: {rule}."] if table["ci_low"].notna().any() else []
+    short, rule, short_zh, rule_zh = (
+        (intervals.SPLIT_RULE_SHORT, intervals.SPLIT_RULE, intervals.SPLIT_RULE_SHORT_ZH,
+         intervals.SPLIT_RULE_ZH) if split else
+        (intervals.RULE_SHORT, intervals.RULE, intervals.RULE_SHORT_ZH, intervals.RULE_ZH))
+    notes = ([(f"[{short_zh}]：{rule_zh}。", f"[{short}]: {rule}.")]
+             if table["ci_low"].notna().any() else [])
     if split:
-        notes.append("c=: share of a run's variance from coefficient uncertainty (the rest is "
-                     "stochastic noise); predictive intervals and both standard deviations "
-                     "in posterior_intervals.csv.")
-        notes += sorted({f"{r.scenario} {r.metric}: no split: {r.note}"
+        notes.append(("c=：单次运行的方差中来自系数不确定性的比例（其余为随机噪声）；预测区间与两个"
+                      "标准差见 posterior_intervals.csv。",
+                      "c=: share of a run's variance from coefficient uncertainty (the rest is "
+                      "stochastic noise); predictive intervals and both standard deviations "
+                      "in posterior_intervals.csv."))
+        notes += sorted({(f"{r.scenario} {r.metric}：无法拆分：{r.note}",
+                          f"{r.scenario} {r.metric}: no split: {r.note}")
                          for r in table.itertuples() if r.note})
     if (table["n"] == 1).any():
-        notes.append("No interval where a scenario has one replicate: run --replicates 2 or "
-                     "more (4 or more for a useful width).")
+        notes.append(("情景只有一个重复时无区间：请用 --replicates 2 或更多"
+                      "（4 或更多区间才有用）。",
+                      "No interval where a scenario has one replicate: run --replicates 2 or "
+                      "more (4 or more for a useful width)."))
     if table["inf"].any():
-        notes.append("* some replicates are infinite (e.g. money spent for no satisfaction "
-                     "gain): the mean is infinite or undefined and has no interval.")
+        notes.append(("* 部分重复为无穷大（如花了钱而满意度没有提高）："
+                      "均值为无穷大或无定义，无区间。",
+                      "* some replicates are infinite (e.g. money spent for no satisfaction "
+                      "gain): the mean is infinite or undefined and has no interval."))
     if table["nan"].any():
-        notes.append("† some replicates are undefined (NaN, e.g. no participants for the "
-                     "representation gap, or no money spent for yuan_per_satisfaction) and are "
-                     "left out of the mean; n/a† where all are.")
+        notes.append(("† 部分重复无定义（NaN，如代表性差距无参与者，或 yuan_per_satisfaction 没有"
+                      "支出），不计入均值；全部无定义时为 n/a†。",
+                      "† some replicates are undefined (NaN, e.g. no participants for the "
+                      "representation gap, or no money spent for yuan_per_satisfaction) and are "
+                      "left out of the mean; n/a† where all are."))
     return notes
 
 

@@ -25,6 +25,27 @@ def cycle_month(month: int) -> int:
     return (month - 1) % CYCLE_MONTHS + 1
 
 
+CYCLE_KEYS: dict[str, tuple[int, ...]] = {
+    "fund_per_community": DELIBERATION_MONTHS,
+    "fund_growth": DELIBERATION_MONTHS,
+    "purchase_share": (VOTE_MONTH,),
+}
+"""Policy keys read only in some months of the fund cycle → those cycle months: the yearly
+fund (``sim.fund_cycle.yearly_fund``) is the deliberators' stake in months 1–3 and is paid in at
+the vote; ``purchase_share`` decides the contracts let at the vote. A change of one of them
+later in a cycle acts from the next cycle."""
+
+
+def takes_effect(key: str, month: int) -> int:
+    """The first run month (≥ ``month``) in which a policy change of ``key`` (a key of
+    ``Policy``, top level) scheduled at ``month`` acts: ``month`` itself unless ``key`` is one
+    of :data:`CYCLE_KEYS`, then the next month of the cycle that reads it."""
+    acts = CYCLE_KEYS.get(key)
+    if acts is None:
+        return month
+    return month + min((m - cycle_month(month)) % CYCLE_MONTHS for m in acts)
+
+
 @dataclass
 class Project:
     """A funded project. ``implementer`` has ``capacity`` in [0, 1] (an organization or office)."""

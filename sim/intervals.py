@@ -64,6 +64,15 @@ SPLIT_RULE = (
     "predictive interval for one run: mean ± t(0.975, K − 1)·√(σ²_c + σ²_n + MSB/N), within "
     "range")
 SPLIT_RULE_SHORT = "95% t CI over draws; coefficient share of variance"
+RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
+RULE_SHORT_ZH = "95% t 置信区间"
+SPLIT_RULE_ZH = (
+    "K 个后验抽样各自均值的均值的 95% t 区间（自由度 K − 1），截取在该量的取值范围内；单次运行的"
+    "方差用单因素随机效应方差分析（矩估计，截断于 0）分为系数（抽样之间）与噪声（抽样之内）两部分；"
+    "单次运行的预测区间：均值 ± t(0.975, K − 1)·√(σ²_c + σ²_n + MSB/N)，截取在取值范围内")
+SPLIT_RULE_SHORT_ZH = "各抽样间的 95% t 置信区间；系数所占方差比例"
+""":data:`RULE`, :data:`RULE_SHORT`, :data:`SPLIT_RULE` and :data:`SPLIT_RULE_SHORT` in
+Chinese."""
 
 
 @dataclass(frozen=True)

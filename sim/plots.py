@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
 from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
@@ -79,7 +80,9 @@ WORDS: dict[str, tuple[str, str]] = {
     "compared": ("情景比较", "Scenarios compared"),
     "total": ("全区合计", "district total"),
     "unallocated": ("未拨付到项目的结余", "not yet committed to projects"),
-    "from_month": ("自第{m}月", "from month {m}"),
+    "from_month": ("自第{m}个月起", "from month {m}"),
+    "from_cycle": ("自第{m}个月起（第{s}个月排定，待下一基金周期）",
+                   "from month {m} (set for month {s}: next fund cycle)"),
     # sensitivity analysis (sim.analysis)
     "sobol": ("Sobol 敏感性指数", "Sobol indices"),
     "fast": ("FAST 敏感性指数", "FAST indices"),
@@ -142,24 +145,44 @@ class Mark:
     month: int
     text: str
     color: str = "0.3"
+    linestyle: Any = "--"
+
+
+MARK_STYLES: tuple[Any, ...] = ("--", ":", "-.", (0, (5, 1, 1, 1, 1, 1)))
+"""Line styles of the schedule marks of the 1st, 2nd, … scenario of a comparison, so that
+marks tell their scenario apart by more than colour."""
 
 
 def schedule_marks(schedule: Sequence[Any], lang: str = "both", color: str = "0.3",
-                   scenario: str | None = None) -> list[Mark]:
+                   scenario: str | None = None, linestyle: Any = "--") -> list[Mark]:
     """One :class:`Mark` per scheduled change (objects with ``month`` and ``set``, as
     ``Scenario.policy.schedule``): e.g. ``from month 37: community fund = 0``, each key named
-    by its label (its key path where it has none), prefixed with ``scenario`` if given."""
+    by its label (its key path where it has none), prefixed with ``scenario`` if given. A key
+    that acts only at the next fund cycle (``sim.fund.takes_effect``) is marked at the month
+    it takes effect, its label saying so, on a mark of its own."""
+    from sim.fund import takes_effect
+
     out = []
     for change in schedule:
-        if lang == "both":  # one line per language: a label half as long
-            text = "\n".join(m.text for one in ("zh", "en")
-                             for m in schedule_marks([change], one))
-        else:
-            parts = [f"{_key_label(key, lang)} = {_value_text(value)}"
-                     for key, value in change.set.items()]
-            text = f"{word('from_month', lang, m=change.month)}: {', '.join(parts)}"
-        out.append(Mark(int(change.month), f"{scenario}: {text}" if scenario else text, color))
+        effects: dict[int, dict[str, Any]] = {}
+        for key, value in change.set.items():
+            effects.setdefault(takes_effect(str(key), int(change.month)), {})[key] = value
+        for month, keys in sorted(effects.items()):
+            if lang == "both":  # one line per language: a label half as long
+                text = "\n".join(_mark_text(change.month, month, keys, one)
+                                 for one in ("zh", "en"))
+            else:
+                text = _mark_text(change.month, month, keys, lang)
+            out.append(Mark(month, f"{scenario}: {text}" if scenario else text, color,
+                            linestyle))
     return out
+
+
+def _mark_text(scheduled: int, month: int, keys: dict[str, Any], lang: str) -> str:
+    parts = [f"{_key_label(key, lang)} = {_value_text(value)}" for key, value in keys.items()]
+    when = (word("from_month", lang, m=month) if month == scheduled
+            else word("from_cycle", lang, m=month, s=scheduled))
+    return f"{when}: {', '.join(parts)}"
 
 
 def mean_band(ts: pd.DataFrame, metric: str) -> pd.DataFrame:
@@ -325,9 +348,11 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     shown = _scenario_names(ts)
     scenarios = list(shown)
     color = {name: f"C{i}" for i, name in enumerate(scenarios)}
-    marks = [mark for name, schedule in (schedules or {}).items() if name in color
-             for mark in schedule_marks(schedule, lang, color[name],
-                                        shown[name] if len(scenarios) > 1 else None)]
+    style = {name: MARK_STYLES[i % len(MARK_STYLES)] for i, name in enumerate(scenarios)}
+    marks = _within(ts, [
+        mark for name, schedule in (schedules or {}).items() if name in color
+        for mark in schedule_marks(schedule, lang, color[name],
+                                   shown[name] if len(scenarios) > 1 else None, style[name])])
     for ax, metric in zip(axes, names, strict=False):
         for i, name in enumerate(scenarios):
             draw_band(ax, ts[ts["scenario"] == name], metric, label=shown[name],
@@ -335,13 +360,18 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
                       dodge=0.08 * (i - (len(scenarios) - 1) / 2))
         _label_axes(ax, metric, lang, title=labels.label(metric, lang))
         _mark_changes(ax, marks)
+    for shared in first_of_unit.values():  # one limit holding every band of the unit's panels
+        group = [ax for ax in axes[:len(names)] if ax.get_shared_y_axes().joined(ax, shared)]
+        if len(group) > 1:
+            _share_limits(group)
     for ax in axes[len(names):]:
         ax.set_visible(False)
     _only_bottom_xlabels(axes[:len(names)], columns)
     for column, ax in enumerate(axes[:columns]):
         _year_axis(ax, lang, word_too=column == 0)
     handles, texts = axes[0].get_legend_handles_labels()
-    handles += [Line2D([], [], color=mark.color, linestyle="--", linewidth=1) for mark in marks]
+    handles += [Line2D([], [], color=mark.color, linestyle=mark.linestyle, linewidth=1)
+                for mark in marks]
     texts += [mark.text for mark in marks]
     fig.legend(handles, texts, loc="outside lower center", frameon=False, fontsize="small",
                ncols=1 if marks else min(len(scenarios), 3))
@@ -364,6 +394,7 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     """Panels stacked on one month axis, each with its legend at the right; the panels of
     ``whole_share`` (indices) show all of [0, 1]."""
     lang = fonts.matplotlib_lang(lang)[0]
+    marks = _within(ts, marks)
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())
     scenarios = ", ".join(_scenario_names(ts).values())
@@ -446,15 +477,25 @@ def _only_bottom_xlabels(axes: Sequence[Axes], columns: int) -> None:
         ax.tick_params(labelbottom=False)
 
 
+def _within(ts: pd.DataFrame, marks: Sequence[Mark]) -> list[Mark]:
+    """The marks inside the months drawn: a change in the last month (or later, as a fund
+    change that waits for a cycle beyond the run) would be a line on the right edge with its
+    label beside another's, for a month that shows nothing after it."""
+    last = ts["month"].max() if len(ts) else 0
+    return [mark for mark in marks if mark.month < last]
+
+
 def _mark_changes(ax: Axes, marks: Sequence[Mark]) -> None:
-    """A dashed line at each mark's month (labelled by :func:`_label_marks` once the figure is
-    laid out)."""
+    """A line at each mark's month, in its style (labelled by :func:`_label_marks` once the
+    figure is laid out)."""
     for mark in marks:
-        ax.axvline(mark.month, color=mark.color, linestyle="--", linewidth=1, zorder=1,
-                   label="_schedule")
+        ax.axvline(mark.month, color=mark.color, linestyle=mark.linestyle, linewidth=1,
+                   zorder=1, label="_schedule")
 
 
 MARK_FONTSIZE = 6.5
+MARK_BOX_ALPHA = 0.6
+"""Opacity of the white box under a mark's label: the label reads, the bands show through."""
 MARK_STEP = 3.0
 """Points between the rows a mark's label may take, down from the top of the axes."""
 
@@ -486,7 +527,7 @@ def _label_marks(fig: Figure, axes: Sequence[Axes], marks: Sequence[Mark],
             any(place_text(ax, text, candidates, placed, inside, renderer,
                            fontsize=MARK_FONTSIZE, color=mark.color, annotation_clip=False,
                            bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
-                                 "alpha": 0.8, "linewidth": 0}) is not None
+                                 "alpha": MARK_BOX_ALPHA, "linewidth": 0}) is not None
                 for text in texts)
 
 
@@ -542,8 +583,10 @@ def _year_axis(ax: Axes, lang: str, word_too: bool = True) -> None:
     years.xaxis.set_major_locator(MaxNLocator(integer=True))
     if word_too:  # beside the tick labels, left of the panel: not under the panel's title
         pad = years.xaxis.get_major_ticks()[0].get_pad() + years.xaxis.get_tick_padding()
+        # right of the word: half the width of the tick label "0" at the panel's left edge
+        room = 4 + 0.5 * FontProperties(size="small").get_size_in_points()
         ax.figure.add_artist(Annotation(word("year", lang, sep="\n"), xy=(0, 1),
-                                        xycoords=ax.transAxes, xytext=(-4, pad),
+                                        xycoords=ax.transAxes, xytext=(-room, pad),
                                         textcoords="offset points", ha="right", va="bottom",
                                         fontsize="small"))
 

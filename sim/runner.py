@@ -297,6 +297,10 @@ DIFFERENCE_RULE = ("difference from the first scenario: per replicate (paired: t
                    "and replicate, so common random numbers) and its 95% t interval of the "
                    "mean over replicates, within the difference's range; scenarios that ran "
                    "on other seeds are not paired: the difference of the means, no interval")
+DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种子与重复编号，即共同随机数）求差，"
+                      "取差值均值的 95% t 区间，截取在差值的取值范围内；种子不同的情景不配对："
+                      "只给均值之差，无区间")
+""":data:`DIFFERENCE_RULE` in Chinese."""
 
 
 def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> pd.DataFrame:

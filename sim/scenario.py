@@ -141,3 +141,43 @@ def inert_settings(scenario: Scenario, where: Mapping | None = None,
             keys, f"warning: has no effect: it acts only when {dep.condition()}, and "
             f"{state} here{scheduled}", where or {}, source)))
     return warnings
+
+
+CYCLE_RULES = {
+    "fund_per_community": "the fund is set once a year, at the start of each fund cycle",
+    "fund_growth": "the fund is set once a year, at the start of each fund cycle",
+    "purchase_share": "contracts are let once a year, at the vote of each fund cycle",
+}
+"""Why a change of each of ``sim.fund.CYCLE_KEYS`` waits for the next fund cycle."""
+
+
+def delayed_changes(scenario: Scenario, where: Mapping | None = None,
+                    source: str = "<scenario>") -> list[str]:
+    """Warnings, one per scheduled change of a key read only in some months of the fund cycle
+    (``sim.fund.CYCLE_KEYS``) that is scheduled for a month when it cannot act yet:
+    ``file:line policy.schedule[i].set.key: warning: ...: this change takes effect at month
+    N``. Empty when every scheduled change acts in its month."""
+    from sim import fund
+
+    warnings = []
+    for i, change in enumerate(scenario.policy.schedule):
+        for key in change.set:
+            effect = fund.takes_effect(str(key), change.month)
+            if effect == change.month:
+                continue
+            first = fund.CYCLE_KEYS[key][0]
+            months = ", ".join(str(first + fund.CYCLE_MONTHS * n) for n in range(3))
+            late = (f", after the horizon (months: {scenario.months}), so it never acts in this "
+                    "run" if effect > scenario.months else "")
+            warnings.append(str(problem_at(
+                ("policy", "schedule", i, "set", key),
+                f"warning: {CYCLE_RULES[key]} (months {months}, …): this change takes effect "
+                f"at month {effect}{late}", where or {}, source)))
+    return warnings
+
+
+def setting_warnings(scenario: Scenario, where: Mapping | None = None,
+                     source: str = "<scenario>") -> list[str]:
+    """Every located warning about ``scenario``'s settings: :func:`inert_settings`, then
+    :func:`delayed_changes`."""
+    return inert_settings(scenario, where, source) + delayed_changes(scenario, where, source)

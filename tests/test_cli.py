@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 from sim import cli, labels, metrics, runner
+from sim.runner import DIFFERENCE_RULE, DIFFERENCE_RULE_ZH
 
 SMALL = ["--months", "12", "--set", "structure.residents_per_community=200"]
 SCENARIOS = sorted((Path(__file__).parents[1] / "scenarios").glob("*.yaml"))
@@ -305,6 +307,36 @@ def test_format_table_puts_scenarios_in_columns_and_blanks_single_replicate_ci()
     assert lines[1].split() == ["x", "0.5", "[0.4,", "0.6]", "0.25"]
     assert "95% t interval of the mean over replicates" in lines[2]  # the rule is named
     assert "one replicate" in lines[3] and "--replicates 2" in lines[3]
+
+
+def test_format_table_speaks_the_language_asked() -> None:
+    """New-user check: under --lang zh the table's heading and notes were English."""
+    table = pd.DataFrame(
+        {"scenario": ["a", "b"], "metric": ["mean_trust_last12"] * 2, "n": [3, 1],
+         "mean": [0.5, 0.25], "ci_low": [0.4, float("nan")], "ci_high": [0.6, float("nan")],
+         "nan": [0, 1], "inf": [0, 0]})
+    zh = cli.format_table(table, "zh").splitlines()
+    assert zh[0].startswith("指标：均值 [95% t 置信区间]") and "名称" in zh[0]
+    english = re.compile(r"(?<!-)\b(metric|label|interval|replicates?)\b")
+    assert not [line for line in zh if english.search(line)]
+    assert len(zh) == 5 and all(re.search(r"[\u4e00-\u9fff]", line) for line in zh[2:])
+    both = cli.format_table(table, "both").splitlines()
+    assert "指标：均值" in both[0] and "metric: mean [95% t CI]" in both[0]
+    assert both[2:] == [line for pair in zip(zh[2:], cli.format_table(table, "en")
+                                             .splitlines()[2:], strict=True) for line in pair]
+
+
+def test_compare_in_chinese_prints_its_difference_heading_in_chinese(small_yaml, tmp_path,
+                                                                     capsys) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text(f"extends: {small_yaml.name}\nname: other\npolicy: {{devolution: 0}}\n")
+    assert cli.main(cogov("compare", small_yaml, other, "--replicates", 2, "--out",
+                          tmp_path / "cmp", "--lang", "zh", *SMALL)) == 0
+    printed = capsys.readouterr().out
+    assert "与 small 之差（情景 − small" in printed and "指标：差值 [95% t 置信区间]" in printed
+    assert DIFFERENCE_RULE_ZH in printed
+    assert "Difference from" not in printed and "metric:" not in printed
+    assert DIFFERENCE_RULE not in printed
 
 
 def test_one_replicate_claims_no_interval_anywhere() -> None:

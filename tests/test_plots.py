@@ -259,6 +259,10 @@ def test_the_year_word_is_beside_the_year_ticks_not_under_the_title(make, make_r
     assert len(years) == 1
     box = years[0].get_window_extent(renderer)
     assert box.x1 <= top.x0 and box.y0 >= top.y1  # left of the panel, above its top
+    ticks = [label.get_window_extent(renderer) for axis in fig.axes[0].child_axes
+             for label in axis.xaxis.get_ticklabels() if label.get_visible() and label.get_text()]
+    gap = min(tick.x0 for tick in ticks) - box.x1  # "year0" read as one word
+    assert gap >= 2 * fig.dpi / 72, gap
 
 
 CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef]")
@@ -277,6 +281,73 @@ def test_chinese_titles_in_zh_none_in_en(make, make_result) -> None:
     assert not [text for text in _texts(en) if CJK.search(text)]
     both = make(ts, lang="both").get_suptitle()
     assert CJK.search(both) and "95% t CI" in both
+
+
+def test_a_fund_change_mid_cycle_is_marked_at_the_month_it_takes_effect(make_result):
+    """Issue 11 new-user check: the fund set to 0 at month 7 acts from the next fund cycle
+    (month 13), yet every figure marked "from month 7: community fund = 0"."""
+    schedule = [ScheduledChange(month=7, set={"fund_per_community": 0, "devolution": 0.5})]
+    fund = labels.label("policy.fund_per_community", "en")
+    at_once, delayed = plots.schedule_marks(schedule, "en")
+    assert (at_once.month, delayed.month) == (7, 13)
+    assert fund not in at_once.text and at_once.text.startswith("from month 7:")
+    assert delayed.text == f"from month 13 (set for month 7: next fund cycle): {fund} = 0"
+    (zh,) = plots.schedule_marks([ScheduledChange(month=7, set={"fund_per_community": 0})],
+                                 "zh")
+    assert zh.text.startswith("自第13个月起（第7个月排定")
+    ts = make_result("fund", replicates=2, months=24).timeseries
+    fig = plots.funds_figure(ts, "en", [delayed])
+    dashed = [line for line in fig.axes[0].lines if line.get_linestyle() == "--"]
+    assert [list(line.get_xdata()) for line in dashed] == [[13, 13]]
+
+
+def test_a_change_in_the_last_month_draws_no_mark_on_the_right_edge(make_result) -> None:
+    """New-user check: a change in month 24 of 24 was a line on the right edge, its label
+    floating beside another change's."""
+    ts = make_result("end", replicates=2, months=24).timeseries
+    schedule = [ScheduledChange(month=12, set={"devolution": 0.5}),
+                ScheduledChange(month=24, set={"transparency": 0.9})]
+    marks = plots.schedule_marks(schedule, "en")
+    compare = plots.compare_figure(ts, lang="en", schedules={"end": schedule})
+    for fig in [plots.attitudes_figure(ts, "en", marks), compare]:
+        for ax in [a for a in fig.axes if a.get_visible() and a.get_label() != "secondary"]:
+            drawn = [line.get_xdata()[0] for line in ax.lines if line.get_label() == "_schedule"]
+            assert drawn == [12]
+            assert not any("24" in text.get_text() for text in ax.texts)
+    assert not any("month 24" in t.get_text() for t in compare.legends[0].get_texts())
+
+
+def test_a_mark_label_lets_the_bands_show_through(make_result) -> None:
+    ts = make_result("see", replicates=2, months=24).timeseries
+    fig = plots.participation_figure(
+        ts, "en", plots.schedule_marks([ScheduledChange(month=6, set={"devolution": 0.5})],
+                                       "en"))
+    (label,) = fig.axes[0].texts
+    assert label.get_bbox_patch().get_alpha() <= 0.6
+
+
+def test_compare_panels_sharing_an_axis_hold_every_band(make_result) -> None:
+    """New-user check: a band reaching 1 was cut at 0.68, the limit of the first panel of
+    the unit."""
+    ts = pd.concat([make_result("A", 3).timeseries, make_result("B", 3).timeseries])
+    ts["participation_any"] = 0.3
+    ts["participation_deliberate"] = np.where(ts["replicate"] == 0, 0.5, 1.0)
+    names = ["participation_any", "mean_trust", "participation_deliberate"]
+    first, _, third = plots.compare_figure(ts, names, lang="en").axes[:3]
+    highest = max(ax.dataLim.y1 for ax in (first, third))
+    assert highest == 1.0  # the deliberators' band, within [0, 1]
+    assert third.get_ylim()[1] >= highest and first.get_ylim() == third.get_ylim()
+
+
+def test_compare_marks_of_two_scenarios_differ_by_more_than_colour(make_result) -> None:
+    ts = pd.concat([make_result("A", 2, months=24).timeseries,
+                    make_result("B", 2, months=24).timeseries])
+    change = [ScheduledChange(month=6, set={"devolution": 0.5})]
+    fig = plots.compare_figure(ts, lang="en", schedules={"A": change, "B": change})
+    legend = fig.legends[0]
+    styles = [str(h.get_linestyle()) for h, t in zip(legend.legend_handles, legend.get_texts(),
+                                                     strict=True) if "month 6" in t.get_text()]
+    assert len(styles) == 2 and styles[0] != styles[1]
 
 
 def test_a_scenario_named_in_chinese_draws_without_a_missing_glyph(make_result):

@@ -387,6 +387,43 @@ def test_an_unreadable_table_is_named_with_what_is_wrong(run_dir, tmp_path, caps
     assert not list(broken.glob("*.html"))
 
 
+def test_a_table_without_the_columns_it_needs_is_refused_naming_them(run_dir, compare_dir,
+                                                                      tmp_path, capsys):
+    broken = tmp_path / "run"
+    shutil.copytree(run_dir, broken)
+    (broken / "report.html").unlink()
+    (broken / "summary.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / 'summary.csv'}: lacks the columns scenario, " in err
+    assert "Traceback" not in err and not list(broken.glob("*.html"))
+    shutil.copy(run_dir / "summary.csv", broken / "summary.csv")
+    pd.read_parquet(run_dir / "timeseries.parquet").drop(columns=["scenario"]).to_parquet(
+        broken / "timeseries.parquet")
+    assert main(["report", str(broken)]) == 2
+    assert f"{broken / 'timeseries.parquet'}: lacks the column scenario " in (
+        capsys.readouterr().err)
+    compared = tmp_path / "compare"
+    shutil.copytree(compare_dir, compared)
+    (compared / "report.html").unlink()
+    (compared / "compare_table.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert main(["report", str(compared)]) == 2
+    assert f"{compared / 'compare_table.csv'}: lacks the columns scenario, metric, " in (
+        capsys.readouterr().err)
+    assert not list(compared.glob("*.html"))
+
+
+def test_a_manifest_that_is_no_json_object_is_refused(run_dir, tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir, broken)
+    (broken / "report.html").unlink()
+    (broken / "manifest.json").write_text("[]", encoding="utf-8")
+    assert main(["report", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"{broken / 'manifest.json'}: manifest.json is not a JSON object" in err
+    assert not list(broken.glob("*.html"))
+
+
 def test_a_compare_directory_needs_its_table_unless_drawn_from_a_posterior(compare_dir,
                                                                             tmp_path, capsys):
     broken = tmp_path / "broken"

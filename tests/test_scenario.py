@@ -20,6 +20,7 @@ from sim.scenario import (
     Problem,
     Scenario,
     ScenarioError,
+    delayed_changes,
     dependencies,
     inert_settings,
     load_located,
@@ -386,6 +387,44 @@ behavior: {base_leakage: 0.4, override_propensity: 0.9}"""))
             scenario.with_overrides(on)))
     assert inert_settings(scenario.with_overrides({"policy.party.contacts_per_month": 6,
                                                    "policy.foundation": True})) == []
+
+
+def test_a_fund_change_mid_cycle_warns_when_it_takes_effect(tmp_path, capsys):
+    """Issue 11 new-user check: a fund set to 0 at month 7 ran on until month 13, yet nothing
+    said so; a change in the cycle's deliberation months acts at once and does not warn."""
+    path = write(tmp_path, BASE.replace("months: 13", "months: 24").replace(
+        "policy: {fund_per_community: 200000}", """policy:
+  fund_per_community: 200000
+  schedule:
+    - {month: 7, set: {fund_per_community: 0, devolution: 0.5}}
+    - {month: 14, set: {fund_growth: 0.1}}
+    - {month: 16, set: {purchase_share: 0.5}}"""))
+    scenario, where = load_located(path)
+    assert delayed_changes(scenario, where, str(path)) == [
+        f"{path}:8 policy.schedule[0].set.fund_per_community: warning: the fund is set once a "
+        "year, at the start of each fund cycle (months 1, 13, 25, …): this change takes effect "
+        "at month 13",
+        f"{path}:10 policy.schedule[2].set.purchase_share: warning: contracts are let once a "
+        "year, at the vote of each fund cycle (months 3, 15, 27, …): this change takes effect "
+        "at month 27, after the horizon (months: 24), so it never acts in this run"]
+    assert cli.main(["validate", str(path)]) == 0
+    assert "policy.schedule[0].set.fund_per_community: warning" in capsys.readouterr().err
+
+
+def test_a_fund_change_waits_for_the_next_cycle_bit_for_bit():
+    """What the warning says: the fund set to 0 at month 4 or at month 13 is the same run, and
+    at month 3 (the vote) another one."""
+    def run(month: int) -> Any:
+        scenario = Scenario.from_dict({"seed": 1, "months": 15,
+                                       "structure": {"residents_per_community": 60},
+                                       "policy": {"fund_per_community": 200000, "schedule": [
+                                           {"month": month,
+                                            "set": {"fund_per_community": 0}}]}})
+        return run_replicate(scenario, 0)[0].drop(columns=["scenario"])
+
+    later = run(13)
+    assert run(4).equals(later)
+    assert not run(3).equals(later)
 
 
 def test_defaults_never_warn():

@@ -39,7 +39,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from sim.errors import BadInput, OutputWriteError
-from sim.runner import REPORT
+from sim.intervals import RULE_ZH
+from sim.runner import DIFFERENCE_RULE_ZH, KEY_METRICS, REPORT
 
 LANGS = ("zh", "en", "both")
 REPORT_NAME = REPORT
@@ -144,8 +145,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "difference": ("差值", "difference"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
-RULE_ZH = "各重复均值的 95% t 区间，截取在该量的取值范围内"
-"""``sim.intervals.RULE`` in Chinese."""
 SEEDING_ZH = ("主种子 s 的第 r 个重复使用 numpy.random.Generator(PCG64(SeedSequence(s, "
               "spawn_key=(r,))))，即 SeedSequence(s).spawn(R)[r]；cogov run、compare、扫描（s 为"
               "实验的种子）和演示（重复 0）都用此规则")
@@ -160,10 +159,6 @@ NOTES_ZH = {
                 "请增加样本数后重新扫描"),
 }
 """The notes of ``sim.analysis`` on what limits a metric's indices, in Chinese."""
-DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种子与重复编号，即共同随机数）求差，"
-                      "取差值均值的 95% t 区间，截取在差值的取值范围内；种子不同的情景不配对："
-                      "只给均值之差，无区间")
-"""``sim.runner.DIFFERENCE_RULE`` in Chinese."""
 FOLD_COLUMNS, FOLD_ROWS = 8, 30
 """An extra table wider or longer than this is shown folded and scrolls sideways."""
 
@@ -291,7 +286,10 @@ def kind_of(directory: str | Path) -> tuple[str, dict[str, Any]]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise ReportInputError(f"{path}: cannot be read as JSON ({exc})") from None
-    kind = manifest.get("kind") if isinstance(manifest, dict) else None
+    if not isinstance(manifest, dict):
+        raise ReportInputError(f"{path}: manifest.json is not a JSON object (it holds a "
+                               f"{type(manifest).__name__}); make the directory again")
+    kind = manifest.get("kind")
     if kind not in KINDS:
         raise ReportInputError(
             f"{path}: kind {kind!r} has no report (report knows the outputs of cogov run, "
@@ -389,6 +387,17 @@ def write(directory: str | Path, out: str | Path | None = None, lang: str = "bot
     return out
 
 
+TIMESERIES_COLUMNS = ("scenario", "replicate", "month")
+"""Columns a ``timeseries.parquet`` needs (the figures draw its metric columns)."""
+COMPARE_TABLE_COLUMNS = ("scenario", "metric", "n", "mean", "ci_low", "ci_high", "nan", "inf",
+                         "difference", "diff_low", "diff_high")
+"""Columns of ``compare_table.csv`` (``sim.runner.compare_table``) its table shows."""
+
+
+SUMMARY_COLUMNS = ("scenario", *KEY_METRICS)
+"""Columns a ``summary.csv``/``compare.csv`` needs: the key metrics its table of means shows."""
+
+
 def _environment():
     from jinja2 import Environment, PackageLoader, StrictUndefined
 
@@ -396,14 +405,15 @@ def _environment():
                        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def read_table(path: Path, **options: Any) -> pd.DataFrame:
-    """A CSV or Parquet file of the directory (by its suffix) as a DataFrame. Raises
-    :class:`ReportInputError` naming the file and what is wrong when it cannot be read (empty,
-    corrupt, not CSV/Parquet)."""
+def read_table(path: Path, columns: Iterable[str] = (), **options: Any) -> pd.DataFrame:
+    """A CSV or Parquet file of the directory (by its suffix) as a DataFrame with (at least)
+    ``columns``. Raises :class:`ReportInputError` naming the file and what is wrong when it
+    cannot be read (empty, corrupt, not CSV/Parquet) or lacks some of ``columns``."""
     try:
         if path.suffix == ".parquet":
-            return pd.read_parquet(path, **options)
-        return pd.read_csv(path, **options)
+            frame = pd.read_parquet(path, **options)
+        else:
+            frame = pd.read_csv(path, **options)
     except pd.errors.EmptyDataError:
         raise ReportInputError(f"{path}: is empty (no header, no rows); make the directory "
                                "again") from None
@@ -411,6 +421,12 @@ def read_table(path: Path, **options: Any) -> pd.DataFrame:
         what = "Parquet" if path.suffix == ".parquet" else "CSV"
         raise ReportInputError(f"{path}: cannot be read as {what} ({_first_line(exc)}); "
                                "make the directory again") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ReportInputError(f"{path}: lacks the column{'s' * (len(missing) > 1)} "
+                               f"{', '.join(missing)} (it has {', '.join(map(str, frame.columns))}"
+                               "); make the directory again")
+    return frame
 
 
 def _first_line(exc: BaseException) -> str:
@@ -585,8 +601,8 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
                   ) -> list[Section]:
     from sim import plots
 
-    summary = read_table(directory / "summary.csv")
-    ts = read_table(directory / "timeseries.parquet")
+    summary = read_table(directory / "summary.csv", SUMMARY_COLUMNS)
+    ts = read_table(directory / "timeseries.parquet", TIMESERIES_COLUMNS)
     salt = _Salt()
     figures = []
     schedules = _schedules(manifest)
@@ -610,15 +626,15 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
 def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
                       ) -> list[Section]:
     from sim import plots
-    from sim.runner import KEY_METRICS
 
-    summary = read_table(directory / "compare.csv")
-    ts = read_table(directory / "timeseries.parquet")
+    summary = read_table(directory / "compare.csv", SUMMARY_COLUMNS)
+    ts = read_table(directory / "timeseries.parquet", TIMESERIES_COLUMNS)
     figure = Figure(word("compare", lang),
                     svg_of(_draw(plots.compare_figure, ts, lang=figure_lang,
                                   schedules=_schedules(manifest)), _Salt()()))
     if (directory / "compare_table.csv").exists():
-        table = difference_table(read_table(directory / "compare_table.csv"), lang,
+        table = difference_table(read_table(directory / "compare_table.csv",
+                                            COMPARE_TABLE_COLUMNS), lang,
                                  KEY_METRICS)
     else:  # a --posterior comparison: its posterior_compare.csv is among the other tables
         table = summary_table(summary, word("compare", lang), lang)
