@@ -1047,9 +1047,10 @@ TABLE_WORDS = {"mean": ("均值", "mean"), "difference": ("差值", "difference"
 
 
 def in_lang(lang: str | None, zh: str, en: str, sep: str = " ") -> str:
-    """``zh`` or ``en`` as ``lang`` asks (``None``: English); ``both``: ``zh``, ``sep``,
-    ``en``."""
-    return {"zh": zh, "both": f"{zh}{sep}{en}"}.get(lang or "en", en)
+    """``sim.labels.in_lang`` (kept here for the table code that calls it by this name)."""
+    from sim.labels import in_lang as pick
+
+    return pick(lang, zh, en, sep)
 
 
 def _width(text: str) -> int:

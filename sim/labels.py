@@ -265,15 +265,23 @@ def _words(name: str) -> Words:
     return found
 
 
-def _pick(words: Words, lang: str) -> str:
+def in_lang(lang: str | None, zh: str, en: str, sep: str = " ") -> str:
+    """``zh`` or ``en`` as ``lang`` (one of :data:`LANGS`; None: English) asks; ``both``:
+    ``zh``, ``sep``, ``en`` (one of them when they are the same). The one place the three
+    languages are told apart: labels, figure words, report words and printed tables use it.
+    Raises ValueError for another ``lang``."""
+    lang = lang or "en"
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}, not {lang!r}")
-    zh, en = words
     if lang == "zh":
         return zh
     if lang == "en":
         return en
-    return zh if zh == en else f"{zh} {en}"
+    return zh if zh == en else f"{zh}{sep}{en}"
+
+
+def _pick(words: Words, lang: str) -> str:
+    return in_lang(lang, *words)
 
 
 def label(name: str, lang: str = "both") -> str:

@@ -133,8 +133,10 @@ TOTALLED = ("count", "yuan", "projects", "hours")
 
 def word(key: str, lang: str = "both", sep: str = " ", **fields: Any) -> str:
     """A word of :data:`WORDS` in ``lang`` (``both``: Chinese, ``sep``, English)."""
+    from sim.labels import in_lang
+
     zh, en = (text.format(**fields) for text in WORDS[key])
-    return {"zh": zh, "en": en, "both": f"{zh}{sep}{en}"}[lang]
+    return in_lang(lang, zh, en, sep)
 
 
 @dataclass(frozen=True)

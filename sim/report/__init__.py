@@ -236,8 +236,9 @@ class Page:
 
 def word(key: str, lang: str) -> str:
     """The report's word ``key`` (:data:`WORDS`) in ``lang``: "中文 English" for ``both``."""
-    zh, en = WORDS[key]
-    return {"zh": zh, "en": en}.get(lang, f"{zh} {en}")
+    from sim.labels import in_lang
+
+    return in_lang(lang, *WORDS[key])
 
 
 def figure_title(stem: str, lang: str) -> str:
