@@ -168,15 +168,14 @@ def replicate_frames(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, 
     one (:func:`has_communities`), each gains ``LEVEL_COLUMNS`` after the id columns and one
     row per community (``CoGovModel.community_timeseries``/``community_summary``) after the
     district's rows (:func:`with_communities`)."""
-    ts, row, communities = _replicate(scenario, replicate,
-                                      communities=has_communities(scenario))
-    summary = pd.DataFrame([row])
-    if communities is None:
-        return ts, summary
+    if not has_communities(scenario):
+        ts, row = run_replicate(scenario, replicate)
+        return ts, pd.DataFrame([row])
+    ts, row, communities = _replicate(scenario, replicate, communities=True)
     community_ts, community_summary = communities
     ids = {column: row[column] for column in ID_COLUMNS}
     return (with_communities(ts, community_ts.assign(**ids)),
-            with_communities(summary, community_summary.assign(**ids)))
+            with_communities(pd.DataFrame([row]), community_summary.assign(**ids)))
 
 
 def _replicate(scenario: Scenario, replicate: int, communities: bool
