@@ -217,3 +217,27 @@ def test_a_table_s_outputs_carry_one_row_per_community(tabled, tmp_path):
     written = pd.read_csv(out / "summary.csv", keep_default_na=False)
     assert list(written.level) == list(summary.level)
     assert len(pd.read_parquet(out / "timeseries.parquet")) == len(ts)
+
+
+def test_cost_effectiveness_per_community_adds_up_to_the_district(tabled):
+    # each community is paired with itself in the no-fund run: its extra yuan are its own, so
+    # the communities' extra yuan add up to the district's, and the district's rows are what
+    # the district's summaries alone give
+    from sim import cost_effectiveness
+
+    result = runner.run(tabled, replicates=2)
+    table = cost_effectiveness.evaluate(result)
+    assert list(table.columns[:4]) == ["scenario", *runner.LEVEL_COLUMNS]
+    district = table[table.level == "district"]
+    communities = table[table.level == "community"]
+    assert len(district) == len(cost_effectiveness.METRICS)
+    assert len(communities) == 6 * len(cost_effectiveness.METRICS)
+    extra = communities.groupby("metric", sort=False)["yuan"].sum()
+    assert extra.to_numpy() == pytest.approx(district["yuan"].to_numpy(), rel=1e-9)
+    assert (district["yuan"] > 0).all()
+    matched = runner.run(cost_effectiveness.no_fund_counterpart(tabled), replicates=2)
+    alone = cost_effectiveness.effects(runner.district_rows(result.summary),
+                                       runner.district_rows(matched.summary),
+                                       scenario=tabled.name)
+    pd.testing.assert_frame_equal(district.drop(columns=list(runner.LEVEL_COLUMNS))
+                                  .reset_index(drop=True), alone)
