@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import Problem, ScenarioError
 from sim.loading import dotted, flatten, get_path, read_yaml, set_path
@@ -44,6 +44,9 @@ from sim.schema import (
     name_text,
     range_words,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 TABLE = ("structure", "communities")
 """The key path of the table in a scenario."""
@@ -424,3 +427,36 @@ def replaced_warnings(where: Mapping, source: str = "<scenario>") -> list[str]:
                 f"warning: replaces the column {column} of {file}: the district-wide value "
                 "holds in every community", label, None, dotted(loc))))
     return warnings
+
+
+# ------------------------------------------------------------------------------ in the model
+def community_settings(scenario: Any, n_communities: int) -> dict[str, np.ndarray]:
+    """Key path → (C,) value of every key of :data:`COMMUNITY_KEYS` in each community at the
+    start of a run: the table's cell where it gives one, else the scenario's value (the
+    model's ``community_settings``; shares in [0, 1], the fund in yuan a year)."""
+    import numpy as np  # here: reading and checking a table (cogov validate) needs no numpy
+
+    data = {"population": scenario.population, "policy": scenario.policy}
+    rows = scenario.structure.communities
+    out = {}
+    for key in COMMUNITY_KEYS:
+        section, *rest = key.split(".")
+        value = data[section]
+        for part in rest:
+            value = getattr(value, part)
+        if rows is None:
+            out[key] = np.full(n_communities, float(value))
+        else:
+            out[key] = np.array([row.settings.get(key, value) for row in rows], dtype=float)
+    return out
+
+
+def target_mask(layout: Any, kind: str, name: str) -> np.ndarray:
+    """(C,) bool: the communities a scheduled change for ``kind`` ("community" or
+    "street_office") ``name`` applies to (names as in ``layout``)."""
+    import numpy as np
+
+    if kind == "community":
+        return np.asarray(layout.community_names) == name
+    street = layout.street_names.index(name)
+    return layout.street_of_community == street
