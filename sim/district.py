@@ -60,6 +60,8 @@ COLUMNS = (*IDENTITY, *COMMUNITY_KEYS)
 DEFAULT_STREET = "1"
 """The street office of a row that names none."""
 
+SETTINGS = frozenset(COMMUNITY_KEYS)
+
 AGE_KEYS = tuple(f"population.age_shares.{group}" for group in AGE_GROUPS)
 
 
@@ -108,8 +110,8 @@ def resolve(data: dict, where: dict, source: str,
         clean, problems = [], exc.located
     for row in rows if not problems else ():
         where.setdefault((*TABLE, row.index), (row.file, row.line))
-        for column in COMMUNITY_KEYS:  # given cells, replaced or not (replaced_warnings)
-            if not _blank(row.cells.get(column)):
+        for column, cell in row.cells.items():  # given, replaced or not (replaced_warnings)
+            if column in SETTINGS and not _blank(cell):
                 where[(*TABLE, row.index, "settings", column)] = (
                     row.file, row.cell_lines.get(column) or row.line)
     set_path(data, TABLE, None if problems else clean)
@@ -328,10 +330,10 @@ def check(rows: list[RawRow], district_ages: Any,
         if bad_size:
             problems.append(row.at("residents", bad_size, name=name))
         settings = {}
-        for column in COMMUNITY_KEYS:
-            if column in dropped or _blank(cells.get(column)):
+        for column, cell in cells.items():
+            if column not in SETTINGS or column in dropped or _blank(cell):
                 continue
-            value, message = _number(cells[column])
+            value, message = _number(cell)
             if message is None:
                 k_low, k_high = key_bounds(column)
                 if (k_low is not None and value < k_low) or (k_high is not None
