@@ -273,10 +273,10 @@ def community_names(layout: Layout) -> tuple[tuple[str, ...], tuple[str, ...]]:
     communities "<street>-<k>", k = 1, 2, … within the street ("2-3")."""
     street = layout.street_of_community
     streets = getattr(layout, "street_names", None)
-    if streets is None:
+    if not streets:
         streets = tuple(str(s + 1) for s in range(int(street.max()) + 1))
     names = getattr(layout, "community_names", None)
-    if names is None:
+    if not names:
         first = np.searchsorted(street, street)  # the layout numbers a street's communities
         names = tuple(f"{s + 1}-{c - f + 1}"      # one after another
                       for c, (s, f) in enumerate(zip(street.tolist(), first.tolist(),
