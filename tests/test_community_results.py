@@ -241,3 +241,33 @@ def test_cost_effectiveness_per_community_adds_up_to_the_district(tabled):
                                        scenario=tabled.name)
     pd.testing.assert_frame_equal(district.drop(columns=list(runner.LEVEL_COLUMNS))
                                   .reset_index(drop=True), alone)
+
+
+def test_a_real_table_gives_named_uneven_communities_that_add_up(tmp_path):
+    # uneven communities from a table: a migrant-heavy resettled village beside an old local
+    # community and an estate; the outputs carry their names and the identity still holds
+    from sim.scenario import Scenario
+
+    (tmp_path / "communities.csv").write_text(
+        "name,street_office,residents,population.migrant_share,policy.fund_per_community\n"
+        "Old town,Haicang,200,0.1,200000\nVillage,Haicang,500,0.8,0\n"
+        "Estate,Songyu,300,0.4,200000\n", encoding="utf-8")
+    (tmp_path / "d.yaml").write_text(
+        "name: d\nseed: 3\nmonths: 13\nstructure:\n  communities: communities.csv\n"
+        "policy: {purchase_share: 0.8, foundation: true, incentive: {scheme: points}}\n",
+        encoding="utf-8")
+    s = Scenario.load(tmp_path / "d.yaml")
+    assert runner.has_communities(s)
+    m = CoGovModel(s)
+    for _ in range(13):
+        m.step()
+        for name, value in district_from(m.observer.community_history[-1], m).items():
+            assert value == pytest.approx(m.current[name], rel=1e-9, abs=1e-9), (m.month, name)
+    table = m.community_summary()
+    assert list(table.community) == ["Old town", "Village", "Estate"]
+    assert list(table.street_office) == ["Haicang", "Haicang", "Songyu"]
+    assert table.set_index("community").loc["Village", "yuan_paid_total"] < table.set_index(
+        "community").loc["Old town", "yuan_paid_total"]  # the village has no fund
+    result = runner.run(s, replicates=1)
+    assert list(result.summary.level) == ["district", "community", "community", "community"]
+    assert list(result.summary.community) == ["", "Old town", "Village", "Estate"]
