@@ -124,7 +124,7 @@ def district_html(history: Sequence[np.ndarray], names: Sequence[str],
         for c in np.flatnonzero(np.asarray(street_of) == s):
             fill = colour(now[c], top) if now is not None else NO_DATA
             text = ink(fill)
-            shown = f"{now[c]:.0%}" if now is not None else "–"
+            shown = f"{100 * now[c]:.1f}%" if now is not None else "–"
             share = f"{now[c]:.4f}" if now is not None else ""
             frame = " cogov-lowest" if c == lowest else ""
             tiles.append(
@@ -133,8 +133,9 @@ def district_html(history: Sequence[np.ndarray], names: Sequence[str],
                 f'<div class="cogov-tile-name">{escape(names[c])}</div>'
                 f'<div class="cogov-tile-value">{shown}</div>'
                 f"{spark_svg(values[:, c], horizon, top, text)}</div>")
+        label = f"街道 {street}" if street.isdigit() else street  # a uniform district's "1"
         rows.append(f'<div class="cogov-street"><div class="cogov-street-name">'
-                    f'{escape(street)}</div><div class="cogov-tiles">{"".join(tiles)}</div>'
+                    f'{escape(label)}</div><div class="cogov-tiles">{"".join(tiles)}</div>'
                     "</div>")
     return f'<div class="cogov-district">{"".join(rows)}</div>'
 
@@ -145,7 +146,7 @@ def district_legend_html(history: Sequence[np.ndarray]) -> str:
     top = scale_top(np.asarray(history, dtype=float))
     swatches = "".join(
         f'<span class="cogov-scale-step" style="background:{colour(v, top)};'
-        f'color:{ink(colour(v, top))}">{v:.0%}</span>'
+        f'color:{ink(colour(v, top))}">{100 * v:.3g}%</span>'
         for v in np.linspace(0, top, LEGEND_STEPS))
     return (f'<span class="cogov-scale-title">颜色：本月参与率 colour: share of adults taking '
             f"part this month</span>"
