@@ -462,6 +462,11 @@ def write_outputs(
                 figures.write_run_plots(district_rows(result.timeseries), tmp / "plots",
                                         prefix=prefix,
                                         lang=lang, schedule=result.scenario.policy.schedule)
+                # a community table: the spread between communities too (its rows are there)
+                if getattr(result.scenario.structure, "communities", None) is not None:
+                    figures.write_community_plots(result.timeseries, tmp / "plots",
+                                                  prefix=prefix, lang=lang,
+                                                  schedule=result.scenario.policy.schedule)
         _write_manifest(tmp, "run", results, command, extra)
     return Path(out_dir)
 
