@@ -267,21 +267,34 @@ rounding (tests/test_community_results.py)."""
 
 
 def community_names(layout: Layout) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(street office of each community, name of each community), both (C,) in layout order:
-    ``layout.street_names``/``community_names`` where the layout has them (a table of
-    communities), else the uniform structure's names: street offices "1" … "S" and
-    communities "<street>-<k>", k = 1, 2, … within the street ("2-3")."""
-    street = layout.street_of_community
-    streets = getattr(layout, "street_names", None)
-    if not streets:
-        streets = tuple(str(s + 1) for s in range(int(street.max()) + 1))
-    names = getattr(layout, "community_names", None)
-    if not names:
-        first = np.searchsorted(street, street)  # the layout numbers a street's communities
-        names = tuple(f"{s + 1}-{c - f + 1}"      # one after another
-                      for c, (s, f) in enumerate(zip(street.tolist(), first.tolist(),
-                                                     strict=True)))
-    return tuple(streets[s] for s in street.tolist()), tuple(names)
+    """(street office of each community, name of each community), both (C,) in layout order,
+    from ``layout.street_names``/``community_names`` (a table's names, or for a uniform
+    structure street offices "1" … "S" and communities "<street>-<k>", e.g. "2-3")."""
+    streets = layout.street_names
+    return (tuple(streets[s] for s in layout.street_of_community.tolist()),
+            tuple(layout.community_names))
+
+
+LEVEL_COLUMNS = ("level", "street_office", "community")
+"""Columns a scenario with a table of communities adds to its timeseries and summary rows:
+``level`` "district" or "community", and the community's street office and name (empty on
+district rows)."""
+
+
+def district_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The district's rows of a timeseries or summary frame, without :data:`LEVEL_COLUMNS`
+    (``frame`` itself when it has no ``level`` column): what tables and figures of district
+    means read."""
+    if "level" not in frame:
+        return frame
+    own = frame[frame["level"] == "district"]
+    return own.drop(columns=[c for c in LEVEL_COLUMNS if c in own]).reset_index(drop=True)
+
+
+def community_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The community rows of ``frame``: those of ``level`` "community" where it has a
+    ``level`` column (a run's tidy output), else all of it (a community time series)."""
+    return frame[frame["level"] == "community"] if "level" in frame else frame
 
 
 OPEN_IN: dict[str, tuple[int, ...]] = {

@@ -33,7 +33,7 @@ from matplotlib.text import Annotation
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from scipy import stats
 
-from sim import fonts, intervals, labels
+from sim import fonts, intervals, labels, metrics
 from sim.metrics import UNITS, range_of
 
 COMPARE_METRICS = (
@@ -355,24 +355,13 @@ STREET_COLOURS = ("tab10", "tab20")
 
 
 def community_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The community rows of ``frame``: those of ``level`` "community" where the frame has a
-    ``level`` column (a run's tidy output), else all of it (a community time series).
-    Raises ValueError naming the missing columns of :data:`COMMUNITY_COLUMNS`."""
+    """The community rows of ``frame`` (``metrics.community_rows``). Raises ValueError naming
+    the missing columns of :data:`COMMUNITY_COLUMNS`."""
     missing = [c for c in COMMUNITY_COLUMNS if c not in frame.columns]
     if missing:
         raise ValueError(f"a community time series needs the columns "
                          f"{', '.join(COMMUNITY_COLUMNS)}; missing {', '.join(missing)}")
-    if "level" in frame.columns:
-        frame = frame[frame["level"] == "community"]
-    return frame
-
-
-def district_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The district rows of a run's tidy output (``level`` "district"), or the whole frame
-    where it has no ``level`` column (a scenario without a community table)."""
-    if "level" in frame.columns:
-        return frame[frame["level"] == "district"]
-    return frame
+    return metrics.community_rows(frame)
 
 
 def community_ranking(frame: pd.DataFrame, metric: str = "participation_any") -> pd.DataFrame:
@@ -517,7 +506,7 @@ def _draw_community_lines(ax: Axes, rows: pd.DataFrame, frame: pd.DataFrame, met
                 linewidth=COMMUNITY_WIDTH * (2 if wide else 1), alpha=1 if wide else 0.6,
                 label=f"_community {row.community}", zorder=2.1 if wide else 2)
     if _has_district(frame):
-        district = district_rows(frame).groupby("month")[metric].mean()
+        district = metrics.district_rows(frame).groupby("month")[metric].mean()
     else:  # the plain mean of the communities: without residents it is not the district's
         district = means.groupby(level="month").mean()
     ax.plot(district.index, district.to_numpy(), color="black", linewidth=DISTRICT_WIDTH,
@@ -602,7 +591,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     ``schedules`` maps a scenario's name to its ``policy.schedule``: each change is marked in
     the scenario's colour (named in the label when several scenarios are drawn)."""
     lang = fonts.matplotlib_lang(lang)[0]
-    ts = district_rows(ts)  # scenarios with a community table: the districts compared
+    ts = metrics.district_rows(ts)  # scenarios with a community table: the districts compared
     columns = min(2, len(names))
     rows = -(-len(names) // columns)
     fig = Figure(figsize=(PAGE_WIDTH, 2.1 * rows + 1.1), layout="constrained")
@@ -661,7 +650,7 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     """Panels stacked on one month axis, each with its legend at the right; the panels of
     ``whole_share`` (indices) show all of [0, 1]."""
     lang = fonts.matplotlib_lang(lang)[0]
-    ts = district_rows(ts)  # a run with a community table: the district's figures
+    ts = metrics.district_rows(ts)  # a run with a community table: the district's figures
     marks = _within(ts, marks)
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())

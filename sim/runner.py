@@ -37,6 +37,7 @@ from tqdm import tqdm
 
 from sim import intervals, metrics
 from sim.errors import OutputExistsError, OutputNotWritableError, OutputWriteError, RunError
+from sim.metrics import LEVEL_COLUMNS, district_rows
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario
 
@@ -196,12 +197,6 @@ def _replicate(scenario: Scenario, replicate: int, communities: bool
     return ts, {**ids, **{name: summary[name] for name in metrics.summary_names()}}, by_community
 
 
-LEVEL_COLUMNS = ("level", "street_office", "community")
-"""Columns a scenario with a table of communities adds to its timeseries and summary rows:
-``level`` "district" or "community", and the community's street office and name (empty on
-district rows)."""
-
-
 def has_communities(scenario: Scenario) -> bool:
     """Whether ``scenario`` gives its communities as a table (``structure.communities``): then
     its outputs carry a row per community beside the district's (:data:`LEVEL_COLUMNS`)."""
@@ -217,16 +212,6 @@ def with_communities(district: pd.DataFrame, communities: pd.DataFrame) -> pd.Da
     columns = [*ID_COLUMNS, *LEVEL_COLUMNS,
                *[c for c in district.columns if c not in (*ID_COLUMNS, *LEVEL_COLUMNS)]]
     return pd.concat([district[columns], communities[columns]], ignore_index=True)
-
-
-def district_rows(frame: pd.DataFrame) -> pd.DataFrame:
-    """The district's rows of a timeseries or summary frame, without :data:`LEVEL_COLUMNS`
-    (``frame`` itself when it has no ``level`` column): what tables and figures of district
-    means read."""
-    if "level" not in frame:
-        return frame
-    own = frame[frame["level"] == "district"]
-    return own.drop(columns=[c for c in LEVEL_COLUMNS if c in own]).reset_index(drop=True)
 
 
 def release(model: mesa.Model) -> None:

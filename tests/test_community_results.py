@@ -12,6 +12,8 @@ from worlds import scenario
 
 from sim import labels, metrics, runner
 from sim.model import CoGovModel
+from sim.population import build_layout
+from sim.scenario import Structure
 
 # two street offices × three communities of 300 adults, with money moving every way the
 # metrics count it: the fund, points redeemed, a foundation, bought services
@@ -111,9 +113,10 @@ def test_names_come_from_the_layout_when_it_has_them():
                              community_names=("Haicang-1", "Haicang-2", "Songyu-1"))
     assert metrics.community_names(layout) == (("Xinyang", "Xinyang", "Songyu"),
                                                ("Haicang-1", "Haicang-2", "Songyu-1"))
-    uneven = SimpleNamespace(street_of_community=np.array([0, 1, 1, 1, 2]))
-    assert metrics.community_names(uneven) == (("1", "2", "2", "2", "3"),
-                                               ("1-1", "2-1", "2-2", "2-3", "3-1"))
+    uniform = build_layout(Structure(street_offices=2, communities_per_street=2,
+                                     residents_per_community=50))
+    assert metrics.community_names(uniform) == (("1", "1", "2", "2"),
+                                                ("1-1", "1-2", "2-1", "2-2"))
 
 
 def test_one_community_is_the_district_to_the_bit():

@@ -27,15 +27,16 @@ from sim.scenario import Structure
 SETTINGS = DemoSettings.for_path(None)
 
 
-def test_community_participation_by_hand() -> None:
+def test_community_participation_is_each_communitys_share_of_adults_who_took_part() -> None:
     model = CoGovModel(scenario(structure={"street_offices": 1, "communities_per_street": 3,
                                            "residents_per_community": 200}))
-    took = np.zeros((model.layout.n_residents, 3), dtype=bool)
-    start = model.layout.community_start
-    took[start[0]:start[0] + 20, 0] = True  # 20 of community 1's 200 deliberate
-    took[start[2]:start[2] + 50, 1:] = True  # 50 of community 3's volunteer and monitor
-    model.residents.record_participation(took)
-    assert community_participation(model) == pytest.approx([0.1, 0.0, 0.25])
+    for _ in range(3):
+        model.step()
+    history = community_participation(model)
+    assert len(history) == 3
+    took = np.bincount(model.layout.community, weights=model.residents.took_any, minlength=3)
+    assert history[-1] == pytest.approx(took / 200)
+    assert history[-1].std() > 0  # the communities differ: not one number repeated
 
 
 def test_a_uniform_layout_names_its_communities_street_dash_number() -> None:

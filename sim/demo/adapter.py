@@ -114,8 +114,6 @@ class DemoModel(CoGovModel):
         self.lever_log: list[tuple[int, dict[str, Any]]] = []  # (month applied, changes)
         self._lock = threading.Lock()  # Play steps in a thread while levers move
         super().__init__(scenario, rng=replicate_rng(seed_value, 0))
-        # each community's participation, one (C,) array a month: the district view's tiles
-        self.community_history: list[Any] = []
         # Mesa's step counts the month (``steps``, hence ``month``) before it runs ours, so the
         # lock holds the count and the month together: a lever requested in between would
         # otherwise be logged for the month after the one it acts in
@@ -124,9 +122,14 @@ class DemoModel(CoGovModel):
         def step() -> None:
             with self._lock:
                 counted_step()
-                self.community_history.append(community_participation(self))
 
         self.step = step
+
+    @property
+    def community_history(self) -> list[Any]:
+        """Each community's participation, one (C,) array per month so far: the district
+        view's tiles (the model's own per-community observation)."""
+        return community_participation(self)
 
     def request(self, changes: Mapping[str, Any]) -> None:
         """Queue lever changes for the start of next month (``set_policy``) and log them."""

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.demo.charts_svg import nice_top
+from sim.metrics import METRICS
 
 if TYPE_CHECKING:
     from sim.model import CoGovModel
@@ -36,32 +37,18 @@ SPARK_W, SPARK_H = 100, 28
 """SVG units of a tile's line (it is drawn to the tile's width)."""
 
 
-def community_participation(model: CoGovModel) -> np.ndarray:
-    """Share of each community's adults who took part in any activity this month, shape (C,),
-    in [0, 1], in the layout's community order: the count of ``residents.took_any`` per
-    ``layout.community`` over ``layout.community_size``."""
-    layout = model.layout
-    took = np.bincount(layout.community, weights=model.residents.took_any,
-                       minlength=layout.n_communities)
-    return took / np.maximum(layout.community_size, 1)
+def community_participation(model: CoGovModel) -> list[np.ndarray]:
+    """Share of each community's adults who took part in any activity, one (C,) array in
+    [0, 1] per month observed, in the layout's community order: the ``participation_any``
+    column of the model's per-community observation (``metrics.Observer``)."""
+    column = METRICS.index("participation_any")
+    return [rows[:, column] for rows in model.observer.community_history]
 
 
 def community_names(layout: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(names of the C communities, names of the S street offices), from the layout's
-    ``community_names``/``street_names``; where a layout has none, street "1".."S" and
-    community "<street>-<k>" (1-based), the names a uniform structure gets."""
-    streets = getattr(layout, "street_names", None)
-    names = getattr(layout, "community_names", None)
-    street_of = np.asarray(layout.street_of_community)
-    if streets is None:
-        streets = tuple(str(s + 1) for s in range(int(street_of.max()) + 1))
-    if names is None:
-        rank = np.zeros(len(street_of), dtype=int)
-        for s in np.unique(street_of):
-            members = np.flatnonzero(street_of == s)
-            rank[members] = np.arange(1, len(members) + 1)
-        names = tuple(f"{streets[s]}-{k}" for s, k in zip(street_of, rank, strict=True))
-    return tuple(names), tuple(streets)
+    """(names of the C communities, names of the S street offices): the layout's (a table's,
+    or "<street>-<k>" and "1".."S" for a uniform structure)."""
+    return tuple(layout.community_names), tuple(layout.street_names)
 
 
 def colour(share: float, top: float) -> str:
