@@ -42,13 +42,16 @@ COLUMNS = ["scenario", "metric", "n", "per_10k_yuan", "ci_low", "ci_high", "gain
 
 
 def no_fund_counterpart(scenario: Scenario) -> Scenario:
-    """``scenario`` with no community fund at any month: ``policy.fund_per_community`` 0, and
-    every scheduled change of it set to 0 (other scheduled changes kept)."""
+    """``scenario`` with no community fund at any month and in any community:
+    ``policy.fund_per_community`` 0 (which also replaces a table's column of it: the
+    district-wide value holds in every community), and every scheduled change of it set to 0,
+    for the whole district or for one community or street office (other scheduled changes
+    kept)."""
     schedule = []
     for change in scenario.policy.schedule:
         changes = {key: (0 if key == "fund_per_community" else value)
                    for key, value in change.set.items()}
-        schedule.append({"month": change.month, "set": changes})
+        schedule.append({**change.model_dump(exclude_none=True), "set": changes})
     return scenario.with_overrides({"policy.fund_per_community": 0, "policy.schedule": schedule},
                                    origin="no-fund counterpart")
 

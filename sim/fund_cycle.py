@@ -37,18 +37,25 @@ class Flows:
 
 
 def fund_per_household(community: CommunityState, layout: Layout, policy: Policy,
-                       coef: Behavior, year: int) -> np.ndarray:
-    """Money the council can decide on in cycle ``year`` (0, 1, …), yuan per household: the
-    fund, the foundation's payout and what is held unallocated (stake, §7.1)."""
-    expected = (yearly_fund(policy, year) + foundation_grants(community, policy, coef)
+                       coef: Behavior, year: int, fund_yuan: np.ndarray | None = None
+                       ) -> np.ndarray:
+    """(C,) money the council can decide on in cycle ``year`` (0, 1, …), yuan per household:
+    the fund (``fund_yuan``: each community's ``fund_per_community`` in force, yuan a year; default
+    the policy's everywhere), the foundation's payout and what is held unallocated (stake,
+    §7.1)."""
+    expected = (yearly_fund(policy, year, fund_yuan) + foundation_grants(community, policy, coef)
                 + community.unallocated)
     return expected / layout.households_per_community
 
 
-def yearly_fund(policy: Policy, year: int) -> float:
+def yearly_fund(policy: Policy, year: int, fund_yuan: np.ndarray | None = None
+                ) -> float | np.ndarray:
     """Yuan per community the city puts into the fund in cycle ``year`` (0, 1, …):
-    ``fund_per_community`` grown by ``fund_growth`` a year."""
-    return policy.fund_per_community * (1 + policy.fund_growth) ** year
+    ``fund_per_community`` grown by ``fund_growth`` a year. With ``fund_yuan`` ((C,) yuan a year,
+    each community's ``fund_per_community`` in force: ``model.community_settings``) one value
+    per community (C,); otherwise the policy's one value."""
+    base = policy.fund_per_community if fund_yuan is None else fund_yuan
+    return base * (1 + policy.fund_growth) ** year
 
 
 def foundation_grants(community: CommunityState, policy: Policy, coef: Behavior) -> np.ndarray:
@@ -134,22 +141,24 @@ class Actors:
 
 
 def vote_and_contract(community: CommunityState, policy: Policy, coef: Behavior, year: int,
-                      actors: Actors, reserves: np.ndarray | None = None) -> None:
+                      actors: Actors, reserves: np.ndarray | None = None,
+                      fund_yuan: np.ndarray | None = None) -> None:
     """§7.3–7.4 vote month: budget, candidates, council vote, override, office picks, and a
     contract for each project (a social organization with ``purchase_share``, else the office).
     Each community draws candidates, overrides and contracts from its own three streams, so a
     lever that changes how many draws one of them makes leaves the others alone. ``reserves``
     (yuan per community, ``incentives.reserves``) is set aside for the points mall before any
-    project is chosen."""
+    project is chosen. ``fund_yuan`` ((C,) yuan a year) is each community's ``fund_per_community``
+    in force (default: the policy's in every community)."""
     sigma = service_focus_by_community(actors.offices, actors.street_of_community)
     _, override = behavior.effective_devolution(policy.devolution, coef.override_propensity, sigma)
     office_preference = np.asarray(coef.office_preference.as_tuple())
-    fund_now = yearly_fund(policy, year)
+    fund_now = np.broadcast_to(yearly_fund(policy, year, fund_yuan), len(community))
     grants = foundation_grants(community, policy, coef)
     for c, ledger in enumerate(community.funds):
         grant = float(grants[c])
         community.foundation[c] -= grant
-        ledger.open(year, fund_now, grant)
+        ledger.open(year, float(fund_now[c]), grant)
         if reserves is not None:
             ledger.set_aside(float(reserves[c]))
         rngs = community.fund_streams[c]

@@ -8,7 +8,8 @@ moves into the same dwelling, so the layout and the population size stay fixed. 
 drawn afresh from the scenario's population distributions (``population.draw_households``) and
 every per-resident field of ``Residents`` is reset from that draw: no ties, points, contact
 memory, engagement or self-organization; tenure 0. Newcomers are migrants with the share that
-keeps the community's migrant share at ``population.migrant_share`` (migrants leave more often,
+keeps the community's migrant share at ``population.migrant_share`` (its own in a table of
+communities; migrants leave more often,
 so more of the households arriving are migrant households). Each newcomer gets would-be ties
 drawn like the starting network's (building neighbours with ``building_tie_prob``,
 ``small_world_degree`` acquaintances in the community), which become real at
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.network import Network
-from sim.population import Layout, Residents, draw_households, group_offsets
+from sim.population import CommunityShares, Layout, Residents, draw_households, group_offsets
 from sim.scenario import Mobility, Population, Structure
 
 ALWAYS_LIVED_HERE = 1200
@@ -41,15 +42,20 @@ def household_hazards(residents: Residents, layout: Layout, mobility: Mobility) 
                     monthly_hazard(mobility.local_rate))
 
 
-def incoming_migrant_share(pop: Population) -> float:
+def incoming_migrant_share(pop: Population, share: float | np.ndarray | None = None
+                           ) -> float | np.ndarray:
     """Share of arriving households that are migrant households such that arrivals replace
-    departures of each kind and the migrant share s stays at ``pop.migrant_share``:
-    s·h_m / (s·h_m + (1 − s)·h_l); s itself when nobody moves."""
-    s = pop.migrant_share
+    departures of each kind and the migrant share s stays at its value — ``share`` (one per
+    community, (C,)) or ``pop.migrant_share``: s·h_m / (s·h_m + (1 − s)·h_l); s itself when
+    nobody moves."""
+    s = pop.migrant_share if share is None else share
     h_m = monthly_hazard(pop.mobility.migrant_rate)
     h_l = monthly_hazard(pop.mobility.local_rate)
     out = s * h_m + (1.0 - s) * h_l
-    return s if out <= 0 else s * h_m / out
+    if np.ndim(s) == 0:
+        return s if out <= 0 else s * h_m / out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(out <= 0, s, s * h_m / out)
 
 
 def start(residents: Residents, layout: Layout, network: Network, mobility: Mobility,
@@ -70,11 +76,14 @@ def start(residents: Residents, layout: Layout, network: Network, mobility: Mobi
 
 
 def move(residents: Residents, layout: Layout, network: Network, structure: Structure,
-         pop: Population, rng: np.random.Generator) -> np.ndarray:
+         pop: Population, rng: np.random.Generator,
+         shares: CommunityShares | None = None) -> np.ndarray:
     """One month of §7.9; returns the (N,) bool mask of residents who moved in this month.
 
     Everyone has lived here a month longer; newcomers' would-be ties may become real; then
-    households move out and new households, drawn afresh, move in without ties."""
+    households move out and new households, drawn afresh with their community's ``shares``
+    (default: ``pop``'s everywhere), move in without ties: migrant households with the share
+    that keeps each community's migrant share (:func:`incoming_migrant_share`)."""
     mobility = pop.mobility
     residents.tenure += 1
     network.acquaint(mobility.acquaintance_rate, rng)
@@ -83,10 +92,12 @@ def move(residents: Residents, layout: Layout, network: Network, structure: Stru
     if not moving.any():
         return movers
     rows = np.flatnonzero(movers)
-    _, household = np.unique(layout.household[rows], return_inverse=True)
-    fresh = draw_households(household.astype(np.int64), int(moving.sum()),
-                            pop.model_copy(update={"migrant_share": incoming_migrant_share(pop)}),
-                            rng)
+    households, household = np.unique(layout.household[rows], return_inverse=True)
+    if shares is None:
+        shares = CommunityShares.of(pop, n_communities=layout.n_communities)
+    incoming = shares.with_migrant(incoming_migrant_share(pop, shares.migrant))
+    fresh = draw_households(household.astype(np.int64), int(moving.sum()), pop, rng,
+                            incoming, layout.household_community[households])
     residents.replace_rows(rows, fresh)
     network.move_out(movers)
     network.introduce(*would_be_ties(rows, movers, layout, structure, rng))

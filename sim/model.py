@@ -28,6 +28,7 @@ from sim import (
     attitudes,
     behavior,
     demands,
+    district,
     fund,
     fund_cycle,
     incentives,
@@ -43,7 +44,13 @@ from sim.fund import CommunityFund
 from sim.network import Network, TieRules, adjacency, random_pairs_within_groups, small_world_pairs
 from sim.organizations import Organizations
 from sim.participation import DELIBERATE, MONITOR, VOLUNTEER  # noqa: F401  (public names)
-from sim.population import Layout, build_layout, draw_residents, group_offsets
+from sim.population import (
+    CommunityShares,
+    Layout,
+    build_layout,
+    draw_residents,
+    group_offsets,
+)
 from sim.scenario import Policy, Scenario, Structure, apply_policy_changes
 
 STREAMS = ("population", "network", "outreach", "participation", "fund", "organizations",
@@ -98,7 +105,11 @@ class CoGovModel(mesa.Model):
         coef, structure = scenario.behavior, scenario.structure
 
         self.layout = layout = build_layout(structure)
-        self.residents = draw_residents(layout, scenario.population, self.streams["population"])
+        self.community_settings = district.community_settings(scenario, layout.n_communities)
+        self.shares = CommunityShares.of(scenario.population, self.community_settings,
+                                         layout.n_communities)
+        self.residents = draw_residents(layout, scenario.population, self.streams["population"],
+                                        self.shares)
         self.network = build_network(layout, structure, self.streams["network"])
         self.tie_rules = TieRules(layout.community, layout.n_communities,
                                   coef.tie_formation, coef.tie_decay, coef.tie_decay_used)
@@ -111,7 +122,7 @@ class CoGovModel(mesa.Model):
         self.offices = [
             StreetOffice(self, street, np.flatnonzero(layout.street_of_community == street),
                          self.policy.service_focus)
-            for street in range(structure.street_offices)
+            for street in range(len(layout.street_names))
         ]
         self.orgs = Organizations(self, self.residents, layout, self.streams["organizations"])
         self.orgs.incubate(structure.social_orgs_per_10k, coef)
@@ -162,10 +173,19 @@ class CoGovModel(mesa.Model):
 
     # -------------------------------------------------------------------------------- phases
     def _apply_policy_changes(self, month: int) -> None:
-        """Policy schedule entries due this month, then changes queued by ``set_policy``."""
-        due = [c.set for c in self.scenario.policy.schedule if c.month == month] + self._pending
+        """Policy schedule entries due this month, then changes queued by ``set_policy``. A
+        change for one community or street office sets its keys in ``community_settings``
+        there only; any other change sets the district's policy, and a key of it that may
+        differ per community takes the new value in every community."""
+        due = [(c.set, c.target) for c in self.scenario.policy.schedule if c.month == month]
+        due += [(changes, None) for changes in self._pending]
         self._pending = []
-        for changes in due:
+        for changes, target in due:
+            if target is not None:
+                where = district.target_mask(self.layout, *target)
+                for key, value in changes.items():
+                    self.community_settings[f"policy.{key}"][where] = value
+                continue
             previous = self.policy
             self.policy = apply_policy_changes(self.policy, changes)
             self._on_policy_change(previous)
@@ -173,6 +193,11 @@ class CoGovModel(mesa.Model):
     def _on_policy_change(self, previous: Policy | None) -> None:
         """Recompute what depends on policy; σ is reset only when service_focus itself changed."""
         policy, coef, structure = self.policy, self.scenario.behavior, self.scenario.structure
+        for key, values in self.community_settings.items():
+            section, _, name = key.partition(".")
+            if (section == "policy" and previous is not None
+                    and getattr(previous, name) != getattr(policy, name)):
+                values[:] = getattr(policy, name)
         if previous is not None and previous.service_focus != policy.service_focus:
             for office in self.offices:
                 office.service_focus = policy.service_focus
@@ -211,8 +236,9 @@ class CoGovModel(mesa.Model):
             running=self.communities.running,
             council_share=self.communities.council_share,
             effective_devolution=d_eff,
-            fund_per_household=fund_cycle.fund_per_household(self.communities, self.layout,
-                                                              policy, coef, year),
+            fund_per_household=fund_cycle.fund_per_household(
+                self.communities, self.layout, policy, coef, year,
+                self.community_settings["policy.fund_per_community"]),
             gate=self.communities.gate,
         )
         participation.participate(self.residents, self.layout.community, openings, drivers,
@@ -234,7 +260,8 @@ class CoGovModel(mesa.Model):
             reserves = incentives.reserves(self.incentive_state, residents, layout.community,
                                            policy)
             fund_cycle.vote_and_contract(community, policy, coef, (month - 1) // fund.CYCLE_MONTHS,
-                                         actors, reserves)
+                                         actors, reserves,
+                                         self.community_settings["policy.fund_per_community"])
         flows = fund_cycle.Flows()
         if cycle_month in fund.IMPLEMENTATION_MONTHS:
             flows = fund_cycle.implement(community, residents, layout, policy, coef)
@@ -271,7 +298,7 @@ class CoGovModel(mesa.Model):
         """Households move out and in (§7.9); what is cached per resident is recomputed."""
         self.moved = mobility.move(self.residents, self.layout, self.network,
                                    self.scenario.structure, self.scenario.population,
-                                   self.streams["mobility"])
+                                   self.streams["mobility"], self.shares)
         if self.moved.any():
             self.orgs.leave(self.moved, self.scenario.behavior)
             self.cost = participation.policy_costs(

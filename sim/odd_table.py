@@ -52,6 +52,8 @@ VALIDATOR_NOTES = {
     "_even_degree": "even",
     "_age_shares_sum_to_one": "`age_shares` must add up to 1",
     "_schedule_is_valid": "every scheduled change must leave a valid policy",
+    "_table_or_grid": "with `communities`, street_offices, communities_per_street and "
+                      "residents_per_community stay unset; community names are unique",
 }
 """What each schema validator demands, in words; an unlisted one is named as it is."""
 
@@ -123,7 +125,9 @@ def fmt_range(info, notes: list[str]) -> str:
         right = "∞)" if high is None else fmt_value(high) + (")" if high_open else "]")
         text = ("integer in " if ann is int else "") + f"{left}, {right}"
     elif typing.get_origin(ann) in (tuple, list):
-        text = "list of {month, set}"
+        text = "list of {month, set[, community | street_office]}"
+    elif any(typing.get_origin(arm) is tuple for arm in typing.get_args(ann)):
+        text = "a table's path (.csv, .yaml) or a list of rows; none: uniform"
     else:
         text = getattr(ann, "__name__", str(ann))
     return "; ".join([text, *notes])

@@ -34,6 +34,8 @@ class Layout:
     community_start: np.ndarray  # (C,) int, first resident of each community
     community_size: np.ndarray  # (C,) int, residents per community
     households_per_community: np.ndarray  # (C,) int
+    community_names: tuple[str, ...] = ()  # (C,) the table's names, or "<street>-<k>"
+    street_names: tuple[str, ...] = ()  # (S,) the table's street offices, or "1".."S"
 
     @property
     def n_households(self) -> int:
@@ -41,17 +43,23 @@ class Layout:
 
 
 def build_layout(structure: Structure) -> Layout:
-    """Deterministic layout: no randomness, so it is the same for every seed."""
-    n_streets = structure.street_offices
-    n_comm = n_streets * structure.communities_per_street
-    size = structure.residents_per_community
-    per_comm = np.full(n_comm, size, dtype=np.int64)
+    """Deterministic layout: no randomness, so it is the same for every seed. Communities are
+    the rows of ``structure.communities`` in order (their sizes and street offices, streets
+    numbered in order of first appearance), or ``street_offices`` × ``communities_per_street``
+    of ``residents_per_community`` adults each; residents are ordered by community, then
+    household."""
+    names, streets, street_of = structure.community_names()
+    if structure.communities is None:
+        per_comm = np.full(len(names), structure.residents_per_community, dtype=np.int64)
+    else:
+        per_comm = np.array([row.residents for row in structure.communities], dtype=np.int64)
+    n_comm = len(per_comm)
     comm_start = np.concatenate([[0], np.cumsum(per_comm)[:-1]])
     n = int(per_comm.sum())
     community = np.repeat(np.arange(n_comm), per_comm)
     local = np.arange(n) - comm_start[community]
     local_household = np.floor(local / structure.adults_per_household).astype(np.int64)
-    hh_per_comm = local_household.reshape(n_comm, size)[:, -1] + 1
+    hh_per_comm = np.floor((per_comm - 1) / structure.adults_per_household).astype(np.int64) + 1
     hh_offset = np.concatenate([[0], np.cumsum(hh_per_comm)[:-1]])
     household = hh_offset[community] + local_household
     bld_per_comm = -(-hh_per_comm // structure.households_per_building)
@@ -62,7 +70,7 @@ def build_layout(structure: Structure) -> Layout:
     return Layout(
         n_residents=n,
         n_communities=n_comm,
-        street_of_community=np.arange(n_comm) // structure.communities_per_street,
+        street_of_community=np.asarray(street_of, dtype=np.int64),
         community=community,
         household=household,
         building=building,
@@ -72,7 +80,47 @@ def build_layout(structure: Structure) -> Layout:
         community_start=comm_start,
         community_size=per_comm,
         households_per_community=hh_per_comm,
+        community_names=names,
+        street_names=streets,
     )
+
+
+@dataclass(frozen=True)
+class CommunityShares:
+    """The population shares of each community (ODD §2.1 "Uneven districts"): the scenario's,
+    or a table's own (``model.community_settings``). Arrays have one row per community."""
+
+    migrant: np.ndarray  # (C,) share of households that are migrant households
+    age: np.ndarray  # (C, 3) adults by age group (youth, adult, elder), rows sum to 1
+    party: np.ndarray  # (C, 3) P(party member | age group)
+    low_income: np.ndarray  # (C,) share of low-income households
+
+    @classmethod
+    def of(cls, pop: Population, settings: dict[str, np.ndarray] | None = None,
+           n_communities: int = 1) -> CommunityShares:
+        """The shares of ``settings`` (key path → (C,) values, as ``model.community_settings``)
+        where it gives a key, else ``pop``'s in each of ``n_communities`` communities."""
+        settings = settings or {}
+
+        def values(key: str, default: float) -> np.ndarray:
+            given = settings.get(f"population.{key}")
+            return (np.asarray(given, dtype=float) if given is not None
+                    else np.full(n_communities, default, dtype=float))
+
+        age = np.column_stack([values(f"age_shares.{group}", getattr(pop.age_shares, group))
+                               for group in AGE_GROUPS])
+        party_share = values("party_share", pop.party_share)
+        return cls(
+            migrant=values("migrant_share", pop.migrant_share),
+            age=age,
+            party=party_probability(party_share, pop.party_elder_fraction, age[:, ELDER]),
+            low_income=values("low_income_share", pop.low_income_share),
+        )
+
+    def with_migrant(self, migrant: np.ndarray) -> CommunityShares:
+        """The same shares with another share of migrant households (households moving in)."""
+        return CommunityShares(np.asarray(migrant, dtype=float), self.age, self.party,
+                               self.low_income)
 
 
 @dataclass
@@ -167,23 +215,40 @@ class Residents:
         self.took_any = took.any(axis=1)
 
 
-def draw_residents(layout: Layout, pop: Population, rng: np.random.Generator) -> Residents:
-    """Initial draws of MODEL.md §2. Migrant status is drawn per household."""
-    return draw_households(layout.household, layout.n_households, pop, rng)
+def draw_residents(layout: Layout, pop: Population, rng: np.random.Generator,
+                   shares: CommunityShares | None = None) -> Residents:
+    """Initial draws of MODEL.md §2, with each community's ``shares`` (default: ``pop``'s
+    everywhere). Migrant status is drawn per household."""
+    if shares is None:
+        shares = CommunityShares.of(pop, n_communities=layout.n_communities)
+    return draw_households(layout.household, layout.n_households, pop, rng, shares,
+                           layout.household_community)
 
 
 def draw_households(household: np.ndarray, n_households: int, pop: Population,
-                    rng: np.random.Generator) -> Residents:
+                    rng: np.random.Generator, shares: CommunityShares | None = None,
+                    community: np.ndarray | None = None) -> Residents:
     """Adults of ``n_households`` households drawn afresh from the population's distributions
-    (MODEL.md §2): ``household`` (sorted, 0 … n_households − 1) is each adult's household.
-    Used for the starting population and for households moving in (§7.9)."""
+    (MODEL.md §2): ``household`` (sorted, 0 … n_households − 1) is each adult's household,
+    ``community`` (n_households,) each household's community, whose ``shares`` (migrant, age,
+    party, low-income) it is drawn with; without them, ``pop``'s shares hold for every
+    household. Used for the starting population and for households moving in (§7.9).
+
+    The draws are those of a single population (``rng.choice`` with the age shares, one
+    uniform per household or adult compared with a share) made with per-row probabilities, so
+    a district whose communities all have the scenario's shares draws the same numbers as
+    before communities could differ."""
+    if shares is None or community is None:
+        shares = shares if shares is not None else CommunityShares.of(pop)
+        community = np.zeros(n_households, dtype=np.int64)
     n = len(household)
-    migrant_household = rng.random(n_households) < pop.migrant_share
+    migrant_household = rng.random(n_households) < shares.migrant[community]
     migrant = migrant_household[household]
-    age = rng.choice(len(AGE_GROUPS), size=n, p=pop.age_shares.as_tuple()).astype(np.int8)
+    of = community[household]
+    age = choose(shares.age, of, rng).astype(np.int8)
     employed = rng.random(n) < np.asarray(pop.employed.as_tuple())[age]
     care = rng.random(n) < np.asarray(pop.care_duty.as_tuple())[age]
-    party = rng.random(n) < _party_probability(pop)[age]
+    party = rng.random(n) < shares.party[of, age]
 
     needs = np.empty((n, len(CATEGORIES)))
     for g, group in enumerate(AGE_GROUPS):
@@ -216,20 +281,42 @@ def draw_households(household: np.ndarray, n_households: int, pop: Population,
         baseline_attachment=attachment.copy(),
         propensity=rng.normal(0.0, pop.propensity_sd, size=n),
         # drawn last, so the draws above are those of earlier versions for the same seed
-        low_income=(rng.random(n_households) < pop.low_income_share)[household],
+        low_income=(rng.random(n_households) < shares.low_income[community])[household],
     )
 
 
-def _party_probability(pop: Population) -> np.ndarray:
-    """P(party | age group) such that party_share overall and party_elder_fraction of members
-    are elders (party statistics bulletin 2023: 28% aged ≥61)."""
-    elder_share = pop.age_shares.elder
-    if elder_share <= 0:
-        return np.full(3, pop.party_share)
-    p_elder = min(1.0, pop.party_share * pop.party_elder_fraction / elder_share)
+def choose(p: np.ndarray, row: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One category per entry of ``row``, with the probabilities ``p[row]`` ((R, K) rows on
+    the simplex): ``rng.choice(K, size, p=p[r])`` with a row of its own for each draw. It is
+    what numpy's ``Generator.choice`` does (one uniform per draw, counted against the
+    normalised cumulative probabilities), so with one row it gives the same numbers."""
+    cdf = np.cumsum(p, axis=1)
+    cdf /= cdf[:, -1:]
+    u = rng.random(len(row))
+    return (cdf[row] <= u[:, None]).sum(axis=1)
+
+
+def party_probability(party_share: np.ndarray, elder_fraction: float,
+                      elder_share: np.ndarray) -> np.ndarray:
+    """(C, 3) P(party | age group) such that each community's ``party_share`` (C,) of adults
+    are members and ``elder_fraction`` of its members are elders (party statistics bulletin
+    2023: 28% aged ≥61), given its share of elders (C,); capped at 1."""
+    party_share, elder_share = np.asarray(party_share, float), np.asarray(elder_share, float)
     rest = 1.0 - elder_share
-    p_other = min(1.0, pop.party_share * (1 - pop.party_elder_fraction) / rest) if rest else 0.0
-    return np.array([p_other, p_other, p_elder])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p_elder = np.minimum(1.0, party_share * elder_fraction / elder_share)
+        p_other = np.minimum(1.0, party_share * (1 - elder_fraction) / rest)
+    p_other = np.where(rest != 0, p_other, 0.0)
+    no_elders = elder_share <= 0
+    p_elder = np.where(no_elders, party_share, p_elder)
+    p_other = np.where(no_elders, party_share, p_other)
+    return np.column_stack([p_other, p_other, p_elder])
+
+
+def _party_probability(pop: Population) -> np.ndarray:
+    """(3,) P(party | age group) of a population whose shares hold everywhere."""
+    return party_probability(np.array([pop.party_share]), pop.party_elder_fraction,
+                             np.array([pop.age_shares.elder]))[0]
 
 
 def group_offsets(sorted_groups: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:

@@ -96,7 +96,8 @@ def dependencies() -> dict[str, ActiveWhen]:
 
 def switch_values(scenario: Scenario, switch: str) -> list[Any]:
     """The values the key ``switch`` takes during a run: at the start, then after each
-    scheduled change in month order (policy keys only change by schedule)."""
+    scheduled change in month order (policy keys only change by schedule; a change for one
+    community or street office counts as if it held everywhere)."""
     keys = tuple(switch.split("."))
     values = [get_path(scenario.model_dump(mode="python"), keys)]
     if keys[0] == "policy":
@@ -107,12 +108,25 @@ def switch_values(scenario: Scenario, switch: str) -> list[Any]:
     return values
 
 
+def community_values(scenario: Scenario, switch: str) -> list[Any]:
+    """The values a table of communities gives the key ``switch`` (one per community that sets
+    it; empty without a table)."""
+    return [row.settings[switch] for row in scenario.structure.communities or ()
+            if switch in row.settings]
+
+
 def switch_states(scenario: Scenario, switches: tuple[str, ...]) -> list[dict[str, Any]]:
     """The values the keys ``switches`` take together during a run, one mapping switch → value
     at the start and after each scheduled change in month order (a condition on several
-    switches holds or not in each of these states)."""
+    switches holds or not in each of these states); then, in a table of communities, the
+    start of each community that sets one of them."""
     columns = [switch_values(scenario, switch) for switch in switches]
-    return [dict(zip(switches, state, strict=True)) for state in zip(*columns, strict=True)]
+    states = [dict(zip(switches, state, strict=True)) for state in zip(*columns, strict=True)]
+    for row in scenario.structure.communities or ():
+        own = {switch: row.settings[switch] for switch in switches if switch in row.settings}
+        if own:
+            states.append({**states[0], **own})
+    return states
 
 
 def inert_keys(scenario: Scenario) -> dict[str, ActiveWhen]:
@@ -179,5 +193,9 @@ def delayed_changes(scenario: Scenario, where: Mapping | None = None,
 def setting_warnings(scenario: Scenario, where: Mapping | None = None,
                      source: str = "<scenario>") -> list[str]:
     """Every located warning about ``scenario``'s settings: :func:`inert_settings`, then
-    :func:`delayed_changes`."""
-    return inert_settings(scenario, where, source) + delayed_changes(scenario, where, source)
+    :func:`delayed_changes`, then overrides that replace a column of the table of communities
+    (:func:`sim.district.replaced_warnings`)."""
+    from sim.district import replaced_warnings
+
+    return (inert_settings(scenario, where, source) + delayed_changes(scenario, where, source)
+            + replaced_warnings(where or {}, source))

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import difflib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -400,6 +400,18 @@ class ActiveWhen:
         return f"{self.switch} above {self.above:g}"
 
 
+@dataclass(frozen=True)
+class PerCommunity:
+    """Field metadata: the key may take its own value in each community of an uneven district
+    (``structure.communities``, a table with one row per community and a column per such key).
+    On a container (the age shares) it holds for every number in it. :data:`COMMUNITY_KEYS`
+    lists the keys, read from this marker; policy keys among them may also be the target of a
+    scheduled change for one community or street office. ``why`` says what makes communities
+    differ in the key (docs/ODD.md §2.1 "Uneven districts")."""
+
+    why: str
+
+
 FUNDED = ActiveWhen.any_of(ActiveWhen("policy.fund_per_community", above=0),
                            ActiveWhen("policy.foundation", True))
 """Projects can be funded: a cycle's budget is the fund, the foundation's grant and what was
@@ -437,6 +449,58 @@ def refuse_bool_for_number(value: Any, annotation: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------------- structure
+class CommunityRow(_Config):
+    """One community of an uneven district (a row of ``structure.communities``): its name, its
+    street office, its adults and the settings in which it differs from the scenario.
+    ``settings`` maps key paths of :data:`COMMUNITY_KEYS` to numbers (a share in [0, 1], yuan a
+    year for the fund); a key it leaves out takes the scenario's value. Files are read and
+    checked with located messages by sim/district.py; this model is what a loaded scenario
+    holds, and what a manifest writes back."""
+
+    name: str = Field(min_length=1, description="the community's name (社区), unique")
+    street_office: str = Field(min_length=1, description="the name of its street office (街道)")
+    residents: int = Field(ge=20, le=200_000, description="adult residents")
+    settings: dict[str, float] = Field(default_factory=dict,
+                                       description="key path → the community's own value")
+
+    @field_validator("street_office", mode="before")
+    @classmethod
+    def _number_is_a_name(cls, value: Any) -> Any:
+        return name_text(value)
+
+    @field_validator("settings")
+    @classmethod
+    def _community_keys_only(cls, settings: dict[str, float]) -> dict[str, float]:
+        for key, value in settings.items():
+            if key not in COMMUNITY_KEYS:
+                raise ValueError(f"'{key}' cannot differ per community; these can: "
+                                 f"{', '.join(COMMUNITY_KEYS)}")
+            low, high = key_bounds(key)
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise ValueError(f"{key} must be {range_words(low, high)}, got {value:g}")
+        return settings
+
+
+def name_text(value: Any) -> Any:
+    """A street office or community name as text: a number written in a file (1, 2.0) becomes
+    its digits ("1", "2"), text is stripped; anything else is returned for the model to
+    refuse."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int | float):
+        return str(value)
+    return value.strip() if isinstance(value, str) else value
+
+
+def range_words(low: float | None, high: float | None) -> str:
+    """``between 0 and 1``, ``at least 0``, ``at most 5``."""
+    if low is not None and high is not None:
+        return f"between {low:g} and {high:g}"
+    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+
+
 class Structure(_Config):
     """District → street offices → communities → grids → buildings (ODD §2.1)."""
 
@@ -496,12 +560,62 @@ class Structure(_Config):
         "(6.3 nationally 2022, Blue book 2023; Haicang ≈7, seed003)",
     )
 
+    communities: Annotated[
+        tuple[CommunityRow, ...] | None, Param("one row per community", "assumption"),
+    ] = Field(
+        None, description="an uneven district: a table (CSV, or a YAML list) with one row per "
+        "community — name, street_office, residents (adults) and a column per key of "
+        "COMMUNITY_KEYS — in place of street_offices × communities_per_street × "
+        "residents_per_community; in a file, a path relative to it; ODD §2.1",
+    )
+
     @field_validator("small_world_degree")
     @classmethod
     def _even_degree(cls, k: int) -> int:
         if k % 2:
             raise ValueError(f"must be even (k/2 neighbours on each side), got {k}")
         return k
+
+    @model_validator(mode="after")
+    def _table_or_grid(self) -> Structure:
+        if self.communities is None:
+            return self
+        found = [((key,), f"cannot be set with structure.communities: the table gives each "
+                          f"community's {what}")
+                 for key, what in TABLE_GIVES.items()
+                 if getattr(self, key) != type(self).model_fields[key].default]
+        if not self.communities:
+            found.append((("communities",), "has no communities: give one row per community"))
+        seen: dict[str, int] = {}
+        for i, row in enumerate(self.communities):
+            if row.name in seen:
+                found.append((("communities", i, "name"),
+                              f"'{row.name}' is already the name of row {seen[row.name] + 1}"))
+            seen.setdefault(row.name, i)
+        if found:
+            raise NestedProblems(found)
+        return self
+
+    def community_names(self) -> tuple[tuple[str, ...], tuple[str, ...], list[int]]:
+        """(community names (C), street office names (S), street index of each community):
+        the table's, street offices numbered in order of first appearance; for a uniform
+        structure street offices "1".."S" and communities "<street>-<k>" (1-based)."""
+        if self.communities is None:
+            per = self.communities_per_street
+            streets = tuple(str(s + 1) for s in range(self.street_offices))
+            names = tuple(f"{street}-{k + 1}" for street in streets for k in range(per))
+            return names, streets, [c // per for c in range(len(names))]
+        index: dict[str, int] = {}
+        of = [index.setdefault(row.street_office, len(index)) for row in self.communities]
+        return tuple(row.name for row in self.communities), tuple(index), of
+
+
+TABLE_GIVES = {
+    "street_offices": "street office (column street_office)",
+    "communities_per_street": "street office (column street_office)",
+    "residents_per_community": "adults (column residents)",
+}
+"""Structure keys a table of communities replaces, and the column that does."""
 
 
 # ---------------------------------------------------------------------------------- population
@@ -593,12 +707,15 @@ class Population(_Config):
 
     migrant_share: Annotated[
         Share, Param("share", "seed003"), Label("流动人口比例", "migrant share"),
+        PerCommunity("resettled villages and rented estates house most migrants (seed003)"),
     ] = Field(
         0.3, description="share of adults who are migrants (流动人口); Haicang 16.47 of 29.49 "
         "(10k) = 0.56, seed003",
     )
     party_share: Annotated[
         Share, Param("share", "party2023", "seed004"), Label("党员比例", "party share"),
+        PerCommunity("old work-unit (单位) communities hold more retired members than new "
+                     "estates"),
     ] = Field(
         0.08, description="share of adults who are party members (~7% of population, party "
         "statistics bulletin 2023; Chenghua, seed004)",
@@ -606,7 +723,10 @@ class Population(_Config):
     party_elder_fraction: Annotated[Share, Param("share", "party2023")] = Field(
         0.28, description="share of party members aged ≥60 (28% aged ≥61, bulletin 2023)"
     )
-    age_shares: Annotated[ShareByAge, Param("share", "assumption")] = Field(
+    age_shares: Annotated[
+        ShareByAge, Param("share", "assumption"),
+        PerCommunity("old inner-city communities are older, new estates younger"),
+    ] = Field(
         ShareByAge(youth=0.3, adult=0.45, elder=0.25), description="adults by age group"
     )
     employed: Annotated[ShareByAge, Param("share", "assumption")] = Field(
@@ -637,7 +757,10 @@ class Population(_Config):
     dependency: Annotated[
         Share, Param("attitude (0–1)", "assumption"),
     ] = Field(0.3, description="D (靠等要) at start, all residents")
-    low_income_share: Annotated[Share, Param("share", "mca2023", "assumption")] = Field(
+    low_income_share: Annotated[
+        Share, Param("share", "mca2023", "assumption"),
+        PerCommunity("low-income households cluster in old and resettled housing"),
+    ] = Field(
         0.02, description="share of households with low income (低保, 低保边缘, 特困): urban "
         "低保 recipients are under 1% of urban residents (MCA 2023); with the near-poor edge "
         "groups we assume 2%",
@@ -1323,10 +1446,53 @@ class Party(_Config):
 
 
 class ScheduledChange(_Config):
-    """A policy change applied at the start of ``month`` (1-based)."""
+    """A policy change applied at the start of ``month`` (1-based): in every community, or only
+    in the community named ``community`` or in the communities of the street office named
+    ``street_office`` (names as in the layout: the table's, or "<street>-<k>" and "<street>"
+    for a uniform structure); a targeted change may set only policy keys of
+    :data:`COMMUNITY_KEYS`."""
 
     month: int = Field(ge=1, le=100_000)
     set: dict[str, Any] = Field(description="policy keys (dotted paths allowed) and new values")
+    community: str | None = Field(None, min_length=1,
+                                  description="the one community the change applies to")
+    street_office: str | None = Field(None, min_length=1,
+                                      description="the street office whose communities it "
+                                      "applies to")
+
+    @field_validator("community", "street_office", mode="before")
+    @classmethod
+    def _number_is_a_name(cls, value: Any) -> Any:
+        return name_text(value)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ScheduledChange:
+        if self.community is not None and self.street_office is not None:
+            raise ValueError("give community or street_office, not both")
+        if self.target is not None:
+            allowed = targetable_keys()
+            wrong = [str(key) for key in self.set if str(key) not in allowed]
+            if wrong:
+                raise NestedProblems([(("set", key), f"'{key}' cannot be set for one "
+                                       f"{self.target[0].replace('_', ' ')}: only "
+                                       f"{', '.join(allowed)} can") for key in wrong])
+        return self
+
+    @property
+    def target(self) -> tuple[str, str] | None:
+        """("community" or "street_office", name), or None for the whole district."""
+        if self.community is not None:
+            return "community", self.community
+        if self.street_office is not None:
+            return "street_office", self.street_office
+        return None
+
+
+def targetable_keys() -> tuple[str, ...]:
+    """Policy keys (without ``policy.``) a scheduled change may set for one community or
+    street office: the policy keys of :data:`COMMUNITY_KEYS`."""
+    return tuple(key.removeprefix("policy.") for key in COMMUNITY_KEYS
+                 if key.startswith("policy."))
 
 
 class Policy(_Config):
@@ -1345,6 +1511,8 @@ class Policy(_Config):
     fund_per_community: Annotated[
         NonNegative, Param("yuan/year", "seed000"), Label("社区资金", "community fund"),
         Control("funeng", kind="int", low=0, high=50, step=1, scale=10_000, unit="万元/年"),
+        PerCommunity("districts pilot the fund in some communities first, or scale it by "
+                     "size (seed000: villages first, all communities from 2012)"),
     ] = Field(
         0.0, description="赋能: community fund, yuan per community per year (≥200,000, seed000)"
     )
@@ -1473,6 +1641,24 @@ class Scenario(_Config):
              f"would never take effect; drop it or run at least {change.month} months")
             for i, change in enumerate(self.policy.schedule) if change.month > self.months
         ]
+        names, streets, _ = self.structure.community_names()
+        known = {"community": set(names), "street_office": set(streets)}
+        for i, change in enumerate(self.policy.schedule):
+            if change.target is not None and change.target[1] not in known[change.target[0]]:
+                kind, name = change.target
+                pool = sorted(known[kind])
+                hint = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+                late.append((("policy", "schedule", i, kind),
+                             f"no {kind.replace('_', ' ')} named '{name}'"
+                             + (f" (did you mean '{hint[0]}'?)" if hint else
+                                f"; there are: {', '.join(pool[:20])}"
+                                + (", …" if len(pool) > 20 else ""))))
+        shares = self.population.age_shares.model_dump()
+        for i, row in enumerate(self.structure.communities or ()):
+            total = age_share_total(row.settings, shares)
+            if abs(total - 1.0) > 1e-6:
+                late.append((("structure", "communities", i, "settings"),
+                             f"age shares must add up to 1, got {total:g}"))
         if late:
             raise NestedProblems(late)
         return self
@@ -1489,25 +1675,44 @@ class Scenario(_Config):
 
     @classmethod
     def from_dict(
-        cls, data: Mapping[str, Any], where: dict | None = None, source: str = "<dict>"
+        cls, data: Mapping[str, Any], where: dict | None = None, source: str = "<dict>",
+        replaced: Iterable[str] = (),
     ) -> Scenario:
         """Validate a plain mapping; ``where`` maps key paths to (file, line) for messages.
 
         ``data`` is merged into the defaults the way ``extends:`` merges files and ``--set``
         or a sweep sets a key (sections key by key, values and lists whole), so a file, an
         override and a sweep that name one key of a section (``population.trust.a``) keep the
-        section's other defaults alike: one merge rule for every way a scenario is made."""
+        section's other defaults alike: one merge rule for every way a scenario is made.
+
+        A table of communities (``structure.communities``: a path, relative to the file that
+        names it, or a list of rows) is read and checked by :func:`sim.district.resolve`; the
+        district-wide keys ``replaced`` (overrides: ``--set``, a sweep) replace the table's
+        column of the same key. Every problem, of the table's cells and of the rest, is
+        raised together."""
+        from sim import district
+
         data = merge(copy.deepcopy(default_data()), dict(data))
         data.pop("extends", None)
+        where = {} if where is None else where
+        data, table_problems = district.resolve(data, where, source, replaced)
         try:
-            return cls.model_validate(data)
+            scenario = cls.model_validate(data)
         except ValidationError as exc:
-            raise ScenarioError(locate(exc, cls, where or {}, source)) from None
+            problems = locate(exc, cls, where, source)
+            if table_problems:  # the table's names are unknown: targets cannot be judged yet
+                problems = [p for p in problems if not district.is_target_problem(p)]
+            raise ScenarioError(table_problems + problems) from None
+        if table_problems:
+            raise ScenarioError(table_problems)
+        return scenario
 
     def with_overrides(self, overrides: Mapping[str, Any], origin: str = "--set") -> Scenario:
-        """A copy with dotted key paths replaced, e.g. ``{"policy.devolution": 0.8}``."""
+        """A copy with dotted key paths replaced, e.g. ``{"policy.devolution": 0.8}``. A key
+        of :data:`COMMUNITY_KEYS` replaces the table's column of it: the district-wide value
+        then holds in every community."""
         data, where = overridden(self.model_dump(mode="python"), {}, overrides, origin)
-        return Scenario.from_dict(data, where=where, source=origin)
+        return Scenario.from_dict(data, where=where, source=origin, replaced=overrides)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every resolved value (for manifests)."""
@@ -1527,7 +1732,8 @@ def load_located(path: str | Path, overrides: Mapping[str, Any] | None = None,
     data, where = load_yaml_tree(Path(path))
     if overrides:
         data, where = overridden(data, where, overrides, origin)
-    return Scenario.from_dict(data, where=where, source=str(path)), where
+    return Scenario.from_dict(data, where=where, source=str(path),
+                              replaced=overrides or ()), where
 
 
 def apply_policy_changes(policy: Policy, changes: Mapping[str, Any]) -> Policy:
@@ -1724,3 +1930,30 @@ def validation_message(err: Mapping, cls: type[BaseModel], loc: tuple) -> str:
     if kind not in {"value_error", "assertion_error"} and not isinstance(given, dict | list):
         msg += f", got {given!r}"
     return msg
+
+
+# ------------------------------------------------------------------------ uneven districts
+def _community_keys() -> tuple[str, ...]:
+    return tuple(path for path in key_paths() if metadata(path, PerCommunity) is not None)
+
+
+COMMUNITY_KEYS: tuple[str, ...] = _community_keys()
+"""Key paths that may take their own value in each community (columns of a table of
+communities, ``structure.communities``), read from the :class:`PerCommunity` marker on the
+fields: population.migrant_share, party_share, the three age shares, low_income_share and
+policy.fund_per_community."""
+
+
+@cache
+def key_bounds(key: str) -> tuple[float | None, float | None]:
+    """:func:`bounds` of the scenario key path ``key`` (dotted), cached: a table of 10,000
+    communities checks each of its cells against them."""
+    return bounds(Scenario, tuple(key.split(".")))
+
+
+def age_share_total(settings: Mapping[str, float], district: Mapping[str, float]) -> float:
+    """The sum of a community's three age shares: its own where ``settings`` gives them (key
+    paths ``population.age_shares.<group>``), else the district's (``district``: group →
+    share)."""
+    return sum(settings.get(f"population.age_shares.{group}", district[group])
+               for group in AGE_GROUPS)
