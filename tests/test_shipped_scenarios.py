@@ -98,10 +98,17 @@ def test_extends_resolves_back_to_the_baseline(path: Path) -> None:
 def test_scenario_sets_only_what_differs_from_what_it_inherits(path: Path) -> None:
     data = raw(path)
     parent = Scenario.load(path.parent / data["extends"]) if "extends" in data else Scenario()
+
+    def as_override(key: str, value: Any) -> Any:
+        # A table's path is relative to its file; an override's to the working directory.
+        table = key == "structure.communities" and isinstance(value, str)
+        return str(path.parent / value) if table else value
+
     same = [
         key
         for key, value in leaves(data)
-        if key.split(".")[0] not in RUN_KEYS and parent.with_overrides({key: value}) == parent
+        if key.split(".")[0] not in RUN_KEYS
+        and parent.with_overrides({key: as_override(key, value)}) == parent
     ]
     assert not same, f"{path.name} restates inherited values: {same}"
 
@@ -255,6 +262,22 @@ def test_haicang_district_table_sums_to_the_seed_totals() -> None:
     # three decimals (half a thousandth of the district's adults at most).
     assert adult_weighted(rows, "population.migrant_share") == pytest.approx(
         seed["migrants"] / seed["residents"], abs=0.0005)
+
+
+def test_haicang_district_loads_its_table_as_written() -> None:
+    """What the model gets is the CSV: its 19 communities with their adults and shares, in
+    four street offices, and the inherited levers for the rest."""
+    scenario = load("haicang_district")
+    rows = table_rows(raw(SCENARIOS / "haicang_district.yaml")["structure"]["communities"])
+    loaded = scenario.structure.communities
+    assert [(c.name, c.street_office, c.residents) for c in loaded] == [
+        (row["name"], row["street_office"], int(row["residents"])) for row in rows]
+    for community, row in zip(loaded, rows, strict=True):
+        assert community.settings == {key: float(value) for key, value in row.items()
+                                      if key.startswith("population.")}, community.name
+    _, streets, _ = scenario.structure.community_names()
+    assert streets == tuple(dict.fromkeys(row["street_office"] for row in rows))
+    assert scenario.policy == load("haicang_cocreation").policy
 
 
 def test_haicang_district_adult_share_is_the_census_under_18s_left_out() -> None:
