@@ -56,12 +56,37 @@ def no_fund_counterpart(scenario: Scenario) -> Scenario:
                                    origin="no-fund counterpart")
 
 
+UNIT_COLUMNS = ("level", "street_office", "community")
+"""The columns that tell a community's summary rows from the district's
+(``sim.runner.LEVEL_COLUMNS``): when the summaries have them, each community gets its effect."""
+
+
 def effects(funded: pd.DataFrame, matched: pd.DataFrame,
             metrics: Sequence[str] = METRICS, scenario: str = "") -> pd.DataFrame:
     """Effect per 10,000 yuan a year of each metric from paired summaries (one row per
     replicate, paired by the ``replicate`` column). Rows ``COLUMNS``: ``gain`` is the mean
     difference of the metric over the last 12 months, ``yuan`` the mean extra money paid in those
-    months; the effect and its interval are NaN when the fund paid nothing extra."""
+    months; the effect and its interval are NaN when the fund paid nothing extra.
+
+    Summaries of a scenario with a table of communities hold a row per replicate and community
+    beside the district's (``UNIT_COLUMNS``): each community is paired with itself in the
+    no-fund run, its gain set against its own extra money, and the result gains
+    ``UNIT_COLUMNS`` after ``scenario`` (the district's rows first)."""
+    units = [column for column in UNIT_COLUMNS if column in funded]
+    if not units:
+        return _effects(funded, matched, metrics, scenario)
+    frames = []
+    for unit, own in funded.groupby(units, sort=False):
+        theirs = matched.merge(own[units].drop_duplicates(), on=units)
+        table = _effects(own.drop(columns=units), theirs.drop(columns=units), metrics, scenario)
+        for column, value in reversed(list(zip(units, unit, strict=True))):
+            table.insert(1, column, value)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _effects(funded: pd.DataFrame, matched: pd.DataFrame, metrics: Sequence[str],
+             scenario: str) -> pd.DataFrame:
     pair = funded.merge(matched, on="replicate", suffixes=("", "_matched"), validate="1:1")
     extra_yuan = yearly_yuan(pair, "") - yearly_yuan(pair, "_matched")
     rows: list[dict[str, Any]] = []
@@ -86,13 +111,13 @@ def yearly_yuan(summary: pd.DataFrame, suffix: str = "") -> pd.Series:
 def evaluate(result: RunResult, workers: int = 1, progress: bool = False,
              metrics: Sequence[str] = METRICS) -> pd.DataFrame:
     """Run the no-fund counterpart of ``result`` on the same replicates and return
-    :func:`effects`."""
+    :func:`effects` (per community too when ``result`` has rows per community)."""
     from sim.runner import run
 
     counterpart = no_fund_counterpart(result.scenario)
     if counterpart.to_dict() == result.scenario.to_dict():  # no fund at any month: nothing to buy
         return effects(result.summary, result.summary, metrics, result.scenario.name)
-    replicates = result.summary["replicate"]
+    replicates = pd.unique(result.summary["replicate"])  # a table's summary: rows per community
     matched = run(counterpart, replicates=len(replicates), workers=workers, progress=progress,
                   first_replicate=int(replicates.min()))
     return effects(result.summary, matched.summary, metrics, result.scenario.name)

@@ -27,13 +27,40 @@ K = len(CATEGORIES)
 
 @dataclass
 class Flows:
-    """Money paid out and projects completed in one month, summed over communities."""
+    """Money paid out, projects completed and hours redeemed in one month, one entry per
+    community ((C,) arrays, community order of the layout). The district's figures are their
+    totals (:meth:`totals`)."""
 
-    spent: float = 0.0  # yuan
-    leaked: float = 0.0  # yuan
-    delivered: int = 0  # projects
-    incentive_paid: float = 0.0  # yuan paid for redeemed points (sim.incentives)
-    time_bank_hours: float = 0.0  # time-bank hours redeemed as members' service
+    spent: np.ndarray  # (C,) yuan
+    leaked: np.ndarray  # (C,) yuan
+    delivered: np.ndarray  # (C,) int, projects
+    incentive_paid: np.ndarray  # (C,) yuan paid for redeemed points (sim.incentives)
+    time_bank_hours: np.ndarray  # (C,) time-bank hours redeemed as members' service
+
+    @classmethod
+    def none(cls, n_communities: int) -> Flows:
+        """A month with nothing paid, delivered or redeemed in any of ``n_communities``."""
+        return cls(np.zeros(n_communities), np.zeros(n_communities),
+                   np.zeros(n_communities, dtype=np.int64), np.zeros(n_communities),
+                   np.zeros(n_communities))
+
+    def totals(self) -> dict[str, float]:
+        """District totals: ``spent``, ``leaked`` (yuan), ``delivered`` (projects),
+        ``incentive_paid`` (yuan) and ``time_bank_hours``. Fund payments are added in community
+        order and the incentive figures by numpy's sum, as they were before they were kept per
+        community, so the district's numbers are unchanged to the bit."""
+        return {"spent": _in_order(self.spent), "leaked": _in_order(self.leaked),
+                "delivered": int(self.delivered.sum()),
+                "incentive_paid": float(self.incentive_paid.sum()),
+                "time_bank_hours": float(self.time_bank_hours.sum())}
+
+
+def _in_order(values: np.ndarray) -> float:
+    """0.0 + values[0] + values[1] + …, added one after another."""
+    total = 0.0
+    for value in values.tolist():
+        total += value
+    return total
 
 
 def fund_per_household(community: CommunityState, layout: Layout, policy: Policy,
@@ -182,16 +209,15 @@ def implement(community: CommunityState, residents: Residents, layout: Layout,
               policy: Policy, coef: Behavior) -> Flows:
     """§7.4 one implementation month: every running project is paid an eighth of its cost, less
     leakage = base_leakage · (1 − oversight), oversight = min(1, transparency · monitoring share
-    / monitor_full_share)."""
+    / monitor_full_share). Returns each community's payments and deliveries (the incentive
+    entries zero: ``incentives.month`` fills them)."""
     monitor_share = np.bincount(layout.community, weights=residents.took[:, MONITOR],
                                 minlength=len(community)) / layout.community_size
     oversight = np.minimum(1.0, policy.transparency * monitor_share / coef.monitor_full_share)
-    flows = Flows()
+    flows = Flows.none(len(community))
     for c, ledger in enumerate(community.funds):
-        spent, leaked, delivered = ledger.implement_month(coef.base_leakage * (1 - oversight[c]))
-        flows.spent += spent
-        flows.leaked += leaked
-        flows.delivered += delivered
+        flows.spent[c], flows.leaked[c], flows.delivered[c] = ledger.implement_month(
+            coef.base_leakage * (1 - oversight[c]))
     return flows
 
 

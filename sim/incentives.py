@@ -80,9 +80,10 @@ def reserves(state: IncentiveState, residents: Residents, of_resident: np.ndarra
 
 
 def month(state: IncentiveState, residents: Residents, of_resident: np.ndarray,
-          funds: list[CommunityFund], policy: Policy, coef: Behavior) -> tuple[float, float]:
-    """This month's earning and redemption; returns (yuan paid, time-bank hours redeemed),
-    summed over communities."""
+          funds: list[CommunityFund], policy: Policy, coef: Behavior
+          ) -> tuple[np.ndarray, np.ndarray]:
+    """This month's earning and redemption; returns (yuan paid, time-bank hours redeemed), each
+    (C,) with one entry per community (zeros for what the scheme does not redeem)."""
     incentive = policy.incentive
     n = len(funds)
     activities = residents.took.sum(axis=1)
@@ -98,7 +99,7 @@ def month(state: IncentiveState, residents: Residents, of_resident: np.ndarray,
         paid = np.array([ledger.pay_incentives(w) if w > 0 else 0.0
                          for ledger, w in zip(funds, wanted, strict=True)])
         _settle(state, residents, "points", asked, wanted, paid, of_resident, coef)
-        return float(paid.sum()), 0.0
+        return paid, np.zeros(n)
     if incentive.scheme == "time_bank":
         residents.credits += (incentive.hours_per_activity
                               * coef.incentives.time_bank_spent_share * activities)
@@ -108,8 +109,8 @@ def month(state: IncentiveState, residents: Residents, of_resident: np.ndarray,
             of_resident, weights=residents.took[:, VOLUNTEER], minlength=n)
         served = np.minimum(wanted, given)
         _settle(state, residents, "credits", asked, wanted, served, of_resident, coef)
-        return 0.0, float(served.sum())
-    return 0.0, 0.0
+        return np.zeros(n), served
+    return np.zeros(n), np.zeros(n)
 
 
 def _settle(state: IncentiveState, residents: Residents, balance: str, asked: np.ndarray,

@@ -3,8 +3,8 @@
 ``label(name, lang)`` and ``unit(name, lang)`` know:
 
 - the monthly metrics of :data:`sim.metrics.METRICS` and the run summaries
-  (``<metric>_final``, ``<metric>_last12``, :data:`sim.metrics.EXTRA_SUMMARY`, the patterns'
-  participation slope);
+  (``<metric>_final``, ``<metric>_last12``, :data:`sim.metrics.EXTRA_SUMMARY`, the spread across
+  communities ``<name>_community_min``/``_community_range``, the patterns' participation slope);
 - scenario key paths (``policy.devolution``): the :class:`sim.schema.Label` declared in the
   schema, composed with the leaf's word where the label sits on a container
   (``behavior.alpha.volunteer`` → "参与基础倾向：志愿服务");
@@ -113,6 +113,11 @@ SUMMARY_WORDS: dict[str, Words] = {
 """The per-run extras (``metrics.EXTRA_SUMMARY``) and the patterns' slope
 (``patterns.SLOPE``)."""
 
+_SPREAD: dict[str, Words] = {
+    "community_min": ("最低的社区", "lowest community"),
+    "community_range": ("社区间极差（最高减最低）", "range across communities (highest − lowest)"),
+}
+"""The spread across communities (``metrics.SPREAD``) of a ``metrics.COMMUNITY_SPREAD`` name."""
 _FINAL: Words = ("末月", "last month")
 _FINAL_OPEN: Words = ("最后开放月", "last month open")
 _LAST: Words = (f"近{metrics.LAST_WINDOW}月均值", f"last-{metrics.LAST_WINDOW}-month mean")
@@ -204,6 +209,11 @@ def _summary_words(name: str) -> Words | None:
     """A run summary's (zh, en), or None if ``name`` is none."""
     if name in SUMMARY_WORDS:
         return SUMMARY_WORDS[name]
+    for suffix, (zh_spread, en_spread) in _SPREAD.items():
+        base = name.removesuffix(f"_{suffix}")
+        if base != name and base in metrics.COMMUNITY_SPREAD:
+            zh, en = _summary_words(base)
+            return f"{zh}：{zh_spread}", f"{en}, {en_spread}"
     for suffix in ("_final", "_last12"):
         base = name.removesuffix(suffix)
         if base != name and base in metrics.METRICS:
@@ -296,6 +306,9 @@ def label(name: str, lang: str = "both") -> str:
 def _unit_key(name: str) -> str:
     """The unit string of ``name`` (a key of :data:`UNIT_WORDS`), "" if it has no unit."""
     base = name
+    for suffix in metrics.SPREAD:  # the spread is in its summary's unit
+        if name.removesuffix(f"_{suffix}") in metrics.COMMUNITY_SPREAD:
+            base = name = name.removesuffix(f"_{suffix}")
     for suffix in ("_final", "_last12"):
         if name.endswith(suffix) and name.removesuffix(suffix) in metrics.METRICS:
             base = name.removesuffix(suffix)

@@ -262,7 +262,7 @@ class CoGovModel(mesa.Model):
             fund_cycle.vote_and_contract(community, policy, coef, (month - 1) // fund.CYCLE_MONTHS,
                                          actors, reserves,
                                          self.community_settings["policy.fund_per_community"])
-        flows = fund_cycle.Flows()
+        flows = fund_cycle.Flows.none(layout.n_communities)
         if cycle_month in fund.IMPLEMENTATION_MONTHS:
             flows = fund_cycle.implement(community, residents, layout, policy, coef)
         if cycle_month == fund.EVALUATION_MONTH:
@@ -306,9 +306,13 @@ class CoGovModel(mesa.Model):
             self._resident_agents = None  # party members may have come or gone
 
     def _observe(self, flows: fund_cycle.Flows) -> None:
+        """The district's metrics (``current``, collected by Mesa) and each community's
+        (``observer.community_history``)."""
         self.current = self.observer.observe(flows, self.orgs, self.communities,
                                              self.network.degree,
                                              moved=int(self.moved.sum()))
+        self.observer.observe_communities(flows, self.orgs, self.communities,
+                                          self.network.degree, self.moved, self.layout)
         self.datacollector.collect(self)
         if self.month >= self.scenario.months:
             self.running = False
@@ -320,14 +324,58 @@ class CoGovModel(mesa.Model):
         frame.insert(0, "month", np.arange(1, len(frame) + 1))
         return frame[["month", *metrics.METRICS]]
 
+    def community_timeseries(self) -> pd.DataFrame:
+        """One row per (simulated month, community): ``month``, ``street_office``,
+        ``community`` (names, ``metrics.community_names``), then every metric of MODEL.md §8
+        within that community (``metrics.Observer.observe_communities``); communities in layout
+        order within each month."""
+        streets, names = metrics.community_names(self.layout)
+        history = self.observer.community_history
+        n_communities = self.layout.n_communities
+        frame = pd.DataFrame(
+            np.concatenate(history) if history else np.empty((0, len(metrics.METRICS))),
+            columns=list(metrics.METRICS))
+        months = np.arange(1, len(history) + 1)
+        frame.insert(0, "community", np.tile(np.asarray(names, dtype=object), len(history)))
+        frame.insert(0, "street_office", np.tile(np.asarray(streets, dtype=object),
+                                                 len(history)))
+        frame.insert(0, "month", np.repeat(months, n_communities))
+        return frame
+
     def summary(self) -> dict[str, float]:
-        """Per-run summary (``<metric>_final``, ``<metric>_last12`` and the extras)."""
+        """Per-run summary (``<metric>_final``, ``<metric>_last12``, the extras and the spread
+        across communities, ``metrics.summary_names``)."""
         migrant = self.residents.migrant
-        return metrics.summarize(
+        out = metrics.summarize(
             self.timeseries(),
             migrant_population_share=float(migrant.mean()),
             migrants=int(migrant.sum()),
             locals_=int((~migrant).sum()),
+            initial_satisfaction=self.scenario.population.satisfaction,
+        )
+        return {**out, **metrics.community_spread(self._community_summary())}
+
+    def community_summary(self) -> pd.DataFrame:
+        """One row per community, in layout order: ``street_office``, ``community``, then every
+        name of ``metrics.summary_names`` computed from that community's own months
+        (``metrics.summarize_communities``: its representation gap, its yuan per unit of
+        satisfaction and yuan paid); the spread names, a district's figure, are NaN."""
+        streets, names = metrics.community_names(self.layout)
+        frame = self._community_summary()
+        for name in metrics.spread_names():
+            frame[name] = float("nan")
+        frame.insert(0, "community", list(names))
+        frame.insert(0, "street_office", list(streets))
+        return frame
+
+    def _community_summary(self) -> pd.DataFrame:
+        migrant = self.residents.migrant
+        of, n = self.layout.community, self.layout.n_communities
+        migrants = np.bincount(of[migrant], minlength=n)
+        return metrics.summarize_communities(
+            self.community_timeseries(),
+            migrants=migrants,
+            locals_=self.layout.community_size - migrants,
             initial_satisfaction=self.scenario.population.satisfaction,
         )
 

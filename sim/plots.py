@@ -124,6 +124,20 @@ WORDS: dict[str, tuple[str, str]] = {
                  "not coloured"),
     "cell_no_run": ("no run：该设计点的运行全部失败",
                     "no run: every run of this design point failed"),
+    # the spread between communities (community_spread)
+    "spread": ("{metric}：各社区之间的差异", "{metric}: the spread between communities"),
+    "spread_note": ("{c}个社区，每个社区取{r}次重复的均值", "{c} communities, each the mean of "
+                    "{r} replicates"),
+    "spread_note_one": ("{c}个社区，仅1次重复：无置信区间（请用 --replicates 2 或更多）",
+                        "{c} communities, one replicate: no interval (run --replicates 2 or "
+                        "more)"),
+    "by_month": ("逐月：细线为各社区", "by month: a thin line per community"),
+    "ranked": ("近{w}月均值，排序", "last-{w}-month mean, ranked"),
+    "whiskers_t": ("误差线：重复的95% t置信区间", "whiskers: 95% t CI over replicates"),
+    "district_line": ("全区", "district"),
+    "community_mean": ("各社区的平均", "mean of the communities"),
+    "community_line": ("一个社区（颜色：所属街道）", "a community (colour: its street office)"),
+    "street_office": ("街道", "street office"),
 }
 """Every word a figure shows that is not a metric's or parameter's name: (zh, en)."""
 
@@ -329,6 +343,256 @@ def write_run_plots(ts: pd.DataFrame, directory: str | Path, prefix: str = "",
             for stem, make in RUN_FIGURES.items()]
 
 
+# --------------------------------------------------------------------- communities (issue 14)
+COMMUNITY_COLUMNS = ("replicate", "month", "street_office", "community")
+"""Columns of a community time series (besides its metrics): ``CoGovModel.
+community_timeseries`` with the replicate, or a run's ``timeseries`` rows of ``level``
+"community"."""
+SPREAD_STEM = "community_spread"
+"""File stem of the spread figure a run with a community table writes into ``plots/``."""
+STREET_COLOURS = ("tab10", "tab20")
+"""Matplotlib colour maps of the street offices: tab10 up to 10, tab20 beyond (cycled)."""
+
+
+def community_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The community rows of ``frame``: those of ``level`` "community" where the frame has a
+    ``level`` column (a run's tidy output), else all of it (a community time series).
+    Raises ValueError naming the missing columns of :data:`COMMUNITY_COLUMNS`."""
+    missing = [c for c in COMMUNITY_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ValueError(f"a community time series needs the columns "
+                         f"{', '.join(COMMUNITY_COLUMNS)}; missing {', '.join(missing)}")
+    if "level" in frame.columns:
+        frame = frame[frame["level"] == "community"]
+    return frame
+
+
+def district_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The district rows of a run's tidy output (``level`` "district"), or the whole frame
+    where it has no ``level`` column (a scenario without a community table)."""
+    if "level" in frame.columns:
+        return frame[frame["level"] == "district"]
+    return frame
+
+
+def community_ranking(frame: pd.DataFrame, metric: str = "participation_any") -> pd.DataFrame:
+    """Each community's mean of ``metric`` over the last ``metrics.LAST_WINDOW`` (12) months
+    of the run, as ``<metric>_last12`` is taken for the district (``metrics.summarize``),
+    with its interval over replicates by the rule of ``sim.intervals`` (within the metric's
+    range). ``frame``: a community time series (:func:`community_rows` is applied).
+
+    Returns one row per community, highest mean first (ties in the frame's order): columns
+    ``rank`` (1 = highest), ``street_office``, ``community``, ``n`` (replicates), ``mean``,
+    ``low``, ``high`` (NaN with one replicate)."""
+    from sim.metrics import LAST_WINDOW
+
+    rows = community_rows(frame)
+    last = rows["month"].max()
+    tail = rows[rows["month"] > last - LAST_WINDOW]
+    order = list(pd.unique(rows["community"]))
+    per_run = (tail.groupby(["community", "street_office", "replicate"], sort=False)[metric]
+               .mean().reset_index())
+    table = intervals.grouped_intervals(per_run, ["community", "street_office"], metric,
+                                        range_of(metric))
+    table["order"] = [order.index(c) for c in table["community"]]
+    table = table.sort_values(["mean", "order"], ascending=[False, True], kind="stable")
+    table.insert(0, "rank", np.arange(1, len(table) + 1))
+    return table[["rank", "street_office", "community", "n", "mean", "low", "high"]
+                 ].reset_index(drop=True)
+
+
+def community_spread(frame: pd.DataFrame, metric: str = "participation_any",
+                     lang: str = "both", marks: Sequence[Mark] = ()) -> Figure:
+    """The spread of ``metric`` between communities: left, its monthly value as a band of
+    thin lines, one per community (the mean over replicates, coloured by street office), the
+    district's bold (its own rows where ``frame`` has ``level`` "district" rows, else the
+    plain mean of the communities, labelled so), the lowest and highest communities of the
+    last 12 months named at their lines' ends; right, every community's last-12-month mean
+    ranked, highest on top, with its 95% t interval over replicates (:func:`community_ranking`)
+    and its name, coloured by street office. A scenario's schedule ``marks`` are drawn on the
+    time axis and listed in the legend.
+
+    ``frame``: columns ``replicate, month, street_office, community`` and ``metric`` (a run's
+    ``timeseries``, with or without ``level``/``scenario``, or a community time series); one
+    scenario. Raises ValueError for missing columns, no community rows or several scenarios."""
+    lang = fonts.matplotlib_lang(lang)[0]
+    rows = community_rows(frame)
+    if rows.empty:
+        raise ValueError("the frame has no community rows: the spread between communities "
+                         "needs a scenario with a community table (structure.communities)")
+    if "scenario" in rows.columns and rows["scenario"].nunique() > 1:
+        raise ValueError("community_spread draws one scenario; the frame has "
+                         f"{', '.join(map(str, pd.unique(rows['scenario'])))}")
+    ranking = community_ranking(rows, metric)
+    count = len(ranking)
+    streets = list(pd.unique(rows["street_office"]))
+    cmap = matplotlib_colormap(STREET_COLOURS[0] if len(streets) <= 10 else STREET_COLOURS[1])
+    colour = {s: cmap(i % cmap.N) for i, s in enumerate(streets)}
+    shown = {name: fonts.drawable(str(name), f"community {i}")
+             for i, name in enumerate(pd.unique(rows["community"]), start=1)}
+
+    per_bar = 0.16 if count <= 30 else 0.115  # inches: names of 7 pt, then of 5.5 pt
+    # inches; under "both" every title takes two lines
+    time_height, bars_height = (3.6 if lang == "both" else 2.8), count * per_bar + 0.7
+    fig = Figure(figsize=(PAGE_WIDTH, max(time_height, bars_height) + 1.4),
+                 layout="constrained")
+    legend_ax = None
+    if bars_height > time_height + 0.5:  # a long ranking: the time panel keeps its height
+        grid = fig.add_gridspec(2, 2, width_ratios=[1.35, 1],
+                                height_ratios=[time_height, bars_height - time_height])
+        band_ax, bar_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[:, 1])
+        legend_ax = fig.add_subplot(grid[1, 0])  # the legend, in the room under the lines
+        legend_ax.set_axis_off()
+    else:
+        band_ax, bar_ax = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.35, 1]})
+    _draw_community_lines(band_ax, rows, frame, metric, ranking, colour, lang)
+    band_ax.set_title(word("by_month", lang, sep="\n"), fontsize="medium")
+    marks = _within(rows, marks)
+    _mark_changes(band_ax, marks)
+    _draw_ranking(bar_ax, ranking, metric, colour, shown, count, lang)
+    _year_axis(band_ax, lang)
+
+    replicates = int(ranking["n"].max())
+    note = (word("spread_note", lang, sep="\n", c=count, r=replicates) if replicates > 1
+            else word("spread_note_one", lang, sep="\n", c=count))
+    fig.suptitle(f"{word('spread', lang, sep=chr(10), metric=labels.label(metric, lang))}"
+                 f"\n{note}", fontsize="medium")
+    district = word("district_line" if _has_district(frame) else "community_mean", lang,
+                    sep="\n")
+    handles = [Line2D([], [], color="black", linewidth=DISTRICT_WIDTH),
+               Line2D([], [], color="0.45", linewidth=COMMUNITY_WIDTH)]
+    texts = [district, word("community_line", lang, sep="\n")]
+    from matplotlib.patches import Patch
+
+    handles += [Patch(color=colour[s]) for s in streets]
+    texts += [_street_label(s, i, lang) for i, s in enumerate(streets, start=1)]
+    handles += [Line2D([], [], color=m.color, linestyle=m.linestyle, linewidth=1) for m in marks]
+    texts += [m.text for m in marks]
+    if legend_ax is not None:
+        legend_ax.legend(handles, texts, loc="upper left", frameon=False, fontsize="small",
+                         ncols=1 if lang == "both" or len(handles) < 12 else 2)
+    else:
+        fig.legend(handles, texts, loc="outside lower center", frameon=False,
+                   fontsize="small", ncols=2 if lang == "both" or marks else 3)
+    _label_marks(fig, [band_ax], marks, short=True)
+    _name_extremes(fig, band_ax, rows, metric, ranking, shown, colour)
+    return fig
+
+
+DISTRICT_WIDTH = 2.6
+"""Points: the district's line among the communities'."""
+COMMUNITY_WIDTH = 0.7
+"""Points: a community's line (the lowest and highest twice as wide)."""
+
+
+def matplotlib_colormap(name: str) -> Any:
+    from matplotlib import colormaps
+
+    return colormaps[name]
+
+
+def _street_label(name: Any, number: int, lang: str) -> str:
+    """A street office in the legend: its name, said to be a street office where the name is
+    a bare number (a uniform structure's "1", "2" …)."""
+    text = fonts.drawable(str(name), str(number))
+    if text.isdigit():
+        return f"{word('street_office', lang)} {text}"
+    return text
+
+
+def _has_district(frame: pd.DataFrame) -> bool:
+    return "level" in frame.columns and bool((frame["level"] == "district").any())
+
+
+def _draw_community_lines(ax: Axes, rows: pd.DataFrame, frame: pd.DataFrame, metric: str,
+                          ranking: pd.DataFrame, colour: Mapping[Any, Any], lang: str) -> None:
+    """One thin line per community (mean over replicates per month), the extremes wider,
+    and the district's bold line on top."""
+    means = rows.groupby(["community", "month"], sort=False)[metric].mean()
+    extremes = {ranking["community"].iloc[0], ranking["community"].iloc[-1]}
+    for row in ranking.itertuples():
+        series = means.loc[row.community]
+        wide = row.community in extremes
+        ax.plot(series.index, series.to_numpy(), color=colour[row.street_office],
+                linewidth=COMMUNITY_WIDTH * (2 if wide else 1), alpha=1 if wide else 0.6,
+                label=f"_community {row.community}", zorder=2.1 if wide else 2)
+    if _has_district(frame):
+        district = district_rows(frame).groupby("month")[metric].mean()
+    else:  # the plain mean of the communities: without residents it is not the district's
+        district = means.groupby(level="month").mean()
+    ax.plot(district.index, district.to_numpy(), color="black", linewidth=DISTRICT_WIDTH,
+            label="_district", zorder=2.5)
+    _label_axes(ax, metric, lang)
+
+
+def _draw_ranking(ax: Axes, ranking: pd.DataFrame, metric: str, colour: Mapping[Any, Any],
+                  shown: Mapping[Any, str], count: int, lang: str) -> None:
+    """Horizontal bars of the last-12-month means, highest on top, whiskers where there is
+    an interval, each bar named."""
+    y = np.arange(count)
+    mean = ranking["mean"].to_numpy()
+    whiskers = np.array([mean - ranking["low"].to_numpy(), ranking["high"].to_numpy() - mean])
+    ax.barh(y, mean, color=[colour[s] for s in ranking["street_office"]], height=0.75,
+            xerr=None if np.isnan(whiskers).all() else np.nan_to_num(whiskers),
+            error_kw={"ecolor": "0.15", "elinewidth": 0.8, "capsize": 1.5})
+    ax.set_yticks(y, [shown[c] for c in ranking["community"]],
+                  fontsize=7 if count <= 30 else 5.5)
+    ax.set_ylim(count - 0.5, -0.5)  # rank 1 on top
+    ax.tick_params(axis="y", length=0)
+    ax.set_xlim(left=0)
+    unit = "\n".join(_unit(metric, one) for one in (("zh", "en") if lang == "both" else (lang,)))
+    ax.set_xlabel(unit, fontsize="small")
+    title = word("ranked", lang, sep="\n", w=12)
+    if not np.isnan(whiskers).all():
+        title += "\n" + word("whiskers_t", lang, sep="\n" if lang == "both" else " ")
+    ax.set_title(title, fontsize="medium" if lang != "both" else "small")
+    ax.grid(axis="x", color="0.9", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def _name_extremes(fig: Figure, ax: Axes, rows: pd.DataFrame, metric: str,
+                   ranking: pd.DataFrame, shown: Mapping[Any, str],
+                   colour: Mapping[Any, Any]) -> None:
+    """Name the highest and the lowest community (last 12 months) at the right end of their
+    lines, above and below them, where the name covers no other label and stays inside."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw_without_rendering()
+    inside = ax.get_window_extent(renderer)
+    placed = [t.get_window_extent(renderer) for t in ax.texts]
+    last = rows["month"].max()
+    at_end = rows[rows["month"] == last].groupby("community")[metric].mean()
+    for row, up in ((ranking.iloc[0], True), (ranking.iloc[-1], False)):
+        # beyond its line's end first (above the highest, below the lowest), else the other
+        # side, moving away from the end until the name fits
+        candidates = [{"xy": (last, at_end[row["community"]]), "xycoords": "data",
+                       "xytext": (-2 - 14 * shift, sign * (2 + MARK_STEP * step)),
+                       "textcoords": "offset points", "ha": "right",
+                       "va": "bottom" if sign > 0 else "top"}
+                      for sign in ((1, -1) if up else (-1, 1))
+                      for step in range(12) for shift in range(3)]
+        place_text(ax, shown[row["community"]], candidates, placed, inside, renderer,
+                   fontsize="small", color=colour[row["street_office"]],
+                   bbox={"boxstyle": "square,pad=0.1", "facecolor": "white",
+                         "alpha": MARK_BOX_ALPHA, "linewidth": 0})
+
+
+def write_community_plots(ts: pd.DataFrame, directory: str | Path, prefix: str = "",
+                          lang: str = "both", schedule: Sequence[Any] = (),
+                          metric: str = "participation_any") -> list[Path]:
+    """Save :func:`community_spread` of ``metric`` as ``directory/<prefix>community_spread
+    .png`` when ``ts`` has community rows (:func:`community_rows`); nothing (an empty list)
+    when it has none."""
+    if not set(COMMUNITY_COLUMNS) <= set(ts.columns) or community_rows(ts).empty:
+        return []
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    lang = fonts.matplotlib_lang(lang)[0]
+    fig = community_spread(ts, metric, lang, schedule_marks(schedule, lang))
+    return [save(fig, directory / f"{prefix}{SPREAD_STEM}.png")]
+
+
 # ---------------------------------------------------------------------------- compare figure
 def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
                    lang: str = "both", schedules: Mapping[str, Sequence[Any]] | None = None
@@ -338,6 +602,7 @@ def compare_figure(ts: pd.DataFrame, names: Sequence[str] = COMPARE_METRICS,
     ``schedules`` maps a scenario's name to its ``policy.schedule``: each change is marked in
     the scenario's colour (named in the label when several scenarios are drawn)."""
     lang = fonts.matplotlib_lang(lang)[0]
+    ts = district_rows(ts)  # scenarios with a community table: the districts compared
     columns = min(2, len(names))
     rows = -(-len(names) // columns)
     fig = Figure(figsize=(PAGE_WIDTH, 2.1 * rows + 1.1), layout="constrained")
@@ -396,6 +661,7 @@ def _run_figure(ts: pd.DataFrame, title: str, panels: Panels, lang: str,
     """Panels stacked on one month axis, each with its legend at the right; the panels of
     ``whole_share`` (indices) show all of [0, 1]."""
     lang = fonts.matplotlib_lang(lang)[0]
+    ts = district_rows(ts)  # a run with a community table: the district's figures
     marks = _within(ts, marks)
     fig = Figure(figsize=(PAGE_WIDTH, PANEL_HEIGHT * len(panels) + 0.9), layout="constrained")
     axes = list(fig.subplots(len(panels), 1, sharex=True, sharey=sharey, squeeze=False).ravel())

@@ -42,10 +42,10 @@ from sim.scenario import Scenario
 
 __all__ = [
     "KEY_METRICS", "OutputExistsError", "OutputNotWritableError", "OutputWriteError", "RunError",
-    "RunResult", "check_out_dir", "check_writable", "git_state", "manifest", "replicate_rng", "run",
-    "run_jobs", "run_replicate", "safe_name", "summary_table", "compare_table", "versions",
-    "write_comparison",
-    "write_outputs",
+    "LEVEL_COLUMNS", "RunResult", "check_out_dir", "check_writable", "district_rows", "git_state",
+    "has_communities", "manifest", "replicate_frames", "replicate_rng", "run", "run_jobs",
+    "run_replicate", "safe_name", "summary_table", "compare_table", "versions",
+    "with_communities", "write_comparison", "write_outputs",
 ]
 
 ID_COLUMNS = ("scenario", "replicate", "seed")
@@ -87,7 +87,10 @@ class RunResult:
 
     ``timeseries``: one row per (replicate, month), columns ``ID_COLUMNS``, ``month``, then
     ``metrics.METRICS``. ``summary``: one row per replicate, ``ID_COLUMNS`` then
-    ``metrics.summary_names()``. ``scenario`` is the resolved scenario that ran (its ``seed`` and
+    ``metrics.summary_names()``. A scenario with a table of communities (``has_communities``)
+    adds ``LEVEL_COLUMNS`` after ``ID_COLUMNS`` and, after the district's rows, one row per
+    (replicate, community, month) and per (replicate, community); ``district_rows`` selects
+    the district's. ``scenario`` is the resolved scenario that ran (its ``seed`` and
     ``months`` are the ones used); ``started``/``finished`` are ISO 8601 local times.
     """
 
@@ -132,13 +135,14 @@ def run(
         scenario = scenario.with_overrides(overrides, origin="run()")
     started = now_iso()
     indices = range(first_replicate, first_replicate + replicates)
-    outputs = run_jobs([(scenario, r) for r in indices], workers, progress, scenario.name)
+    outputs = run_jobs([(scenario, r) for r in indices], workers, progress, scenario.name,
+                       frames=True)
     return RunResult(
         scenario=scenario,
         seed=scenario.seed,
         replicates=replicates,
         timeseries=pd.concat([ts for ts, _ in outputs], ignore_index=True),
-        summary=pd.DataFrame([row for _, row in outputs]),
+        summary=pd.concat([summary for _, summary in outputs], ignore_index=True),
         started=started,
         finished=now_iso(),
     )
@@ -151,9 +155,32 @@ def make_model(scenario: Scenario, replicate: int = 0) -> CoGovModel:
 
 
 def run_replicate(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """One replicate: (timeseries with id columns, summary row). The one function that runs a
-    replicate, for ``cogov run``/``compare``, sweeps and the tests; module level so it pickles.
-    """
+    """One replicate: (district timeseries with id columns, district summary row). The one
+    function that runs a replicate, for ``cogov run``/``compare``, sweeps and the tests; module
+    level so it pickles."""
+    ts, row, _ = _replicate(scenario, replicate, communities=False)
+    return ts, row
+
+
+def replicate_frames(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One replicate as the rows of :class:`RunResult`: (timeseries, summary). For a scenario
+    without a table of communities, the frames of :func:`run_replicate` (one summary row); with
+    one (:func:`has_communities`), each gains ``LEVEL_COLUMNS`` after the id columns and one
+    row per community (``CoGovModel.community_timeseries``/``community_summary``) after the
+    district's rows (:func:`with_communities`)."""
+    if not has_communities(scenario):
+        ts, row = run_replicate(scenario, replicate)
+        return ts, pd.DataFrame([row])
+    ts, row, communities = _replicate(scenario, replicate, communities=True)
+    community_ts, community_summary = communities
+    ids = {column: row[column] for column in ID_COLUMNS}
+    return (with_communities(ts, community_ts.assign(**ids)),
+            with_communities(pd.DataFrame([row]), community_summary.assign(**ids)))
+
+
+def _replicate(scenario: Scenario, replicate: int, communities: bool
+               ) -> tuple[pd.DataFrame, dict[str, Any],
+                          tuple[pd.DataFrame, pd.DataFrame] | None]:
     model = make_model(scenario, replicate)
     try:
         model.run()
@@ -162,9 +189,44 @@ def run_replicate(scenario: Scenario, replicate: int) -> tuple[pd.DataFrame, dic
         for column, value in reversed(ids.items()):
             ts.insert(0, column, value)
         summary = model.summary()
+        by_community = ((model.community_timeseries(), model.community_summary())
+                        if communities else None)
     finally:
         release(model)
-    return ts, {**ids, **{name: summary[name] for name in metrics.summary_names()}}
+    return ts, {**ids, **{name: summary[name] for name in metrics.summary_names()}}, by_community
+
+
+LEVEL_COLUMNS = ("level", "street_office", "community")
+"""Columns a scenario with a table of communities adds to its timeseries and summary rows:
+``level`` "district" or "community", and the community's street office and name (empty on
+district rows)."""
+
+
+def has_communities(scenario: Scenario) -> bool:
+    """Whether ``scenario`` gives its communities as a table (``structure.communities``): then
+    its outputs carry a row per community beside the district's (:data:`LEVEL_COLUMNS`)."""
+    return getattr(scenario.structure, "communities", None) is not None
+
+
+def with_communities(district: pd.DataFrame, communities: pd.DataFrame) -> pd.DataFrame:
+    """``district`` rows (id columns first) then ``communities`` rows (with ``street_office``
+    and ``community``), as one tidy frame: :data:`LEVEL_COLUMNS` after :data:`ID_COLUMNS`,
+    then the other columns of ``district`` in their order."""
+    district = district.assign(level="district", street_office="", community="")
+    communities = communities.assign(level="community")
+    columns = [*ID_COLUMNS, *LEVEL_COLUMNS,
+               *[c for c in district.columns if c not in (*ID_COLUMNS, *LEVEL_COLUMNS)]]
+    return pd.concat([district[columns], communities[columns]], ignore_index=True)
+
+
+def district_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The district's rows of a timeseries or summary frame, without :data:`LEVEL_COLUMNS`
+    (``frame`` itself when it has no ``level`` column): what tables and figures of district
+    means read."""
+    if "level" not in frame:
+        return frame
+    own = frame[frame["level"] == "district"]
+    return own.drop(columns=[c for c in LEVEL_COLUMNS if c in own]).reset_index(drop=True)
 
 
 def release(model: mesa.Model) -> None:
@@ -175,18 +237,19 @@ def release(model: mesa.Model) -> None:
     mesa.Agent._ids.pop(model, None)
 
 
-def run_jobs(jobs: Sequence[tuple[Scenario, int]], workers: int, progress: bool, label: str
-             ) -> list[tuple[pd.DataFrame, dict[str, Any]]]:
-    """:func:`run_replicate` of each ``(scenario, replicate)`` of ``jobs``, in processes when
-    ``workers`` > 1, outputs in ``jobs`` order (identical for any worker count). ``label``
-    names the progress bar. Raises ``RunError`` naming the scenario, replicate and seed of the
-    first job that fails. Used by :func:`run` and by ``sim.posterior`` (one scenario per
-    posterior draw)."""
+def run_jobs(jobs: Sequence[tuple[Scenario, int]], workers: int, progress: bool, label: str,
+             frames: bool = False) -> list[tuple[pd.DataFrame, Any]]:
+    """:func:`run_replicate` of each ``(scenario, replicate)`` of ``jobs`` (with ``frames``,
+    :func:`replicate_frames`), in processes when ``workers`` > 1, outputs in ``jobs`` order
+    (identical for any worker count). ``label`` names the progress bar. Raises ``RunError``
+    naming the scenario, replicate and seed of the first job that fails. Used by :func:`run`
+    and by ``sim.posterior`` (one scenario per posterior draw)."""
     bar = tqdm(total=len(jobs), desc=label, unit="replicate", disable=not progress)
     done: dict[int, tuple[pd.DataFrame, dict[str, Any]]] = {}
     with bar:
         try:
-            for i, output in in_processes(_replicate_job, jobs, workers):
+            for i, output in in_processes(_frames_job if frames else _replicate_job, jobs,
+                                          workers):
                 done[i] = output
                 bar.update()
         except _JobError as failure:
@@ -200,6 +263,10 @@ def run_jobs(jobs: Sequence[tuple[Scenario, int]], workers: int, progress: bool,
 
 def _replicate_job(job: tuple[Scenario, int]) -> tuple[pd.DataFrame, dict[str, Any]]:
     return run_replicate(*job)
+
+
+def _frames_job(job: tuple[Scenario, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    return replicate_frames(*job)
 
 
 class _JobError(Exception):
@@ -275,11 +342,14 @@ def summary_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
     """Mean and interval over replicates, per scenario and metric, by the one rule of
     ``sim.intervals`` (95% t interval within the metric's range).
 
+    Only the district's rows are read (:func:`district_rows`); the spread across communities
+    is there as summary names (``metrics.spread_names``).
     Returns tidy rows ``scenario, metric, n, mean, ci_low, ci_high, nan, inf`` (scenarios in
     order of first appearance, metrics in ``names`` order): ``n`` counts the non-NaN replicates,
     ``nan``/``inf`` the NaN and infinite ones; the interval is NaN when none is possible
     (``intervals.no_interval_reason``).
     """
+    summary = district_rows(summary)
     rows = []
     for name in pd.unique(summary["scenario"]):
         group = summary[summary["scenario"] == name]
@@ -319,6 +389,7 @@ def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
     interval (``paired`` False). Summary rows need ``scenario``, ``replicate`` and ``seed``."""
     from sim import labels
 
+    summary = district_rows(summary)
     table = summary_table(summary, names)
     scenarios = list(pd.unique(summary["scenario"]))
     runs = {name: summary[summary["scenario"] == name].set_index("replicate").sort_index()
@@ -388,8 +459,14 @@ def write_outputs(
         if plots:
             for result in results:
                 prefix = "" if len(results) == 1 else f"{safe_name(result.scenario.name)}-"
-                figures.write_run_plots(result.timeseries, tmp / "plots", prefix=prefix,
+                figures.write_run_plots(district_rows(result.timeseries), tmp / "plots",
+                                        prefix=prefix,
                                         lang=lang, schedule=result.scenario.policy.schedule)
+                # a community table: the spread between communities too (its rows are there)
+                if getattr(result.scenario.structure, "communities", None) is not None:
+                    figures.write_community_plots(result.timeseries, tmp / "plots",
+                                                  prefix=prefix, lang=lang,
+                                                  schedule=result.scenario.policy.schedule)
         _write_manifest(tmp, "run", results, command, extra)
     return Path(out_dir)
 
@@ -421,13 +498,13 @@ def write_comparison(
         ts, summary = _combined(results)
         summary.to_csv(tmp / "compare.csv", index=False)
         if "draw" not in summary:
-            names = [c for c in summary.columns if c not in ID_COLUMNS]
+            names = [c for c in summary.columns if c not in (*ID_COLUMNS, *LEVEL_COLUMNS)]
             compare_table(summary, names).to_csv(tmp / f"{COMPARE_TABLE}.csv", index=False)
         for name, table in (tables or {}).items():
             table.to_csv(tmp / f"{name}.csv", index=False)
         ts.to_parquet(tmp / "timeseries.parquet", index=False)
         schedules = {r.scenario.name: r.scenario.policy.schedule for r in results}
-        figures.save(figures.compare_figure(ts, lang=lang, schedules=schedules),
+        figures.save(figures.compare_figure(district_rows(ts), lang=lang, schedules=schedules),
                      tmp / "compare.png")
         _write_manifest(tmp, "compare", results, command, extra)
     return Path(out_dir)

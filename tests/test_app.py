@@ -493,3 +493,42 @@ def test_chinese_is_drawn_in_the_shipped_font_offline_with_no_system_cjk_font(
         context.close()
     finally:
         bare.close()
+
+
+@needs_chromium
+def test_the_district_preset_shows_its_communities_side_by_side_on_a_projector(
+        projector) -> None:
+    """Issue 14: at 1280 × 720 the district's 20 communities are on screen at once, a tile
+    each in its street office's row, in type readable from the back, with their legend."""
+    pg = projector
+    pg.locator(".cogov-preset .v-select").click()
+    pg.get_by_role("option", name="district", exact=True).click()
+    wait_text(pg, ".cogov-status", "district")
+    pg.locator(".cogov-district").wait_for(timeout=30_000)
+    for month in (1, 2, 3):
+        step(pg)
+        wait_month(pg, month)
+    pg.wait_for_function("document.querySelectorAll('.cogov-tile polyline').length == 20",
+                         timeout=15_000)
+    tiles = pg.locator(".cogov-tile").all()
+    assert len(tiles) == 20
+    boxes = [box(tile) for tile in tiles]
+    top = box(pg.locator(".v-app-bar"))["height"]
+    assert all(inside(b, 1280, 720) and b["y"] >= top for b in boxes)  # no scrolling
+    assert not any(overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+    rows = pg.locator(".cogov-street").all()
+    assert [row.locator(".cogov-tile").count() for row in rows] == [5, 5, 5, 5]
+    # each row's tiles on one line, the rows one under another
+    ys = [[round(box(t)["y"]) for t in row.locator(".cogov-tile").all()] for row in rows]
+    assert all(len(set(y)) == 1 for y in ys) and [y[0] for y in ys] == sorted(y[0] for y in ys)
+    sizes = pg.evaluate("""() => ['.cogov-tile-name', '.cogov-tile-value', '.cogov-street-name',
+        '.cogov-scale-step'].map(s => parseFloat(getComputedStyle(document.querySelector(s))
+        .fontSize))""")
+    assert min(sizes) >= 14, sizes  # CSS pixels: read from the back of a classroom
+    shares = [float(t.get_attribute("data-share")) for t in tiles]
+    lowest = pg.locator(".cogov-lowest")
+    assert lowest.count() == 1
+    assert float(lowest.get_attribute("data-share")) == min(shares)
+    assert inside(box(pg.locator(".cogov-district-legend")), 1280, 720)
+    assert "lowest" in pg.locator(".cogov-district-legend").inner_text()
+    pg.screenshot(path=ARTIFACTS / "demo-district-1280x720.png")

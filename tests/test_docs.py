@@ -114,7 +114,8 @@ def test_cited_code_exists(text: str) -> None:
 
 def test_every_output_is_described(text: str) -> None:
     section = text.split("## 8", 1)[1].split("\n## 9", 1)[0]
-    missing = [m for m in (*metrics.METRICS, *metrics.EXTRA_SUMMARY) if f"`{m}`" not in section]
+    missing = [m for m in (*metrics.METRICS, *metrics.EXTRA_SUMMARY, *metrics.COMMUNITY_SPREAD)
+               if f"`{m}`" not in section]
     assert not missing, f"ODD §8 lacks {missing}"
 
 

@@ -194,8 +194,8 @@ def test_oversight_grows_with_the_share_of_residents_monitoring():
     shares = []
     for monitoring in (0.0, full / 2, full, 2 * full):
         r.took[:, MONITOR] = rank < round(monitoring * layout.community_size[0])
-        flows = fund_cycle.implement(m.communities, r, m.layout, s.policy, s.behavior)
-        shares.append(flows.leaked / (flows.spent + flows.leaked))
+        paid = fund_cycle.implement(m.communities, r, m.layout, s.policy, s.behavior).totals()
+        shares.append(paid["leaked"] / (paid["spent"] + paid["leaked"]))
     assert shares[0] == pytest.approx(0.25)
     assert 0.10 < shares[1] < 0.15
     assert shares[2] < 0.01

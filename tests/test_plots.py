@@ -386,3 +386,171 @@ def test_axes_of_non_negative_quantities_start_at_zero(make_result) -> None:
     assert ax.get_ylim()[0] == 0
     ax.figure.draw_without_rendering()
     assert not any(t.get_text().startswith(("-", "−")) for t in ax.get_yticklabels())
+
+
+# ------------------------------------------------------------ the spread between communities
+@pytest.fixture(scope="module")
+def communities() -> pd.DataFrame:
+    """A real run of 2 street offices × 4 communities × 300 adults, 24 months, 3 replicates:
+    each community's participation month by month (tests/worlds.py)."""
+    from worlds import community_frame
+
+    return community_frame()
+
+
+def _bars(fig) -> tuple[list[str], list[float]]:
+    """The ranked bar panel read back from its artists: names top to bottom, bar lengths."""
+    ax = fig.axes[1]
+    bars = sorted(ax.patches, key=lambda bar: bar.get_y())
+    names = {round(tick): label.get_text()
+             for tick, label in zip(ax.get_yticks(), ax.get_yticklabels(), strict=True)}
+    ascending = ax.get_ylim()[0] > ax.get_ylim()[1]  # y grows downwards: rank 1 on top
+    assert ascending
+    return ([names[round(bar.get_y() + bar.get_height() / 2)] for bar in bars],
+            [bar.get_width() for bar in bars])
+
+
+def test_every_community_is_in_the_ranked_bar_highest_on_top(communities) -> None:
+    fig = plots.community_spread(communities, lang="en")
+    names, lengths = _bars(fig)
+    assert sorted(names) == sorted(communities["community"].unique())
+    assert lengths == sorted(lengths, reverse=True)
+    # each bar: the community's mean over the last 12 months of every replicate (each
+    # replicate has all 12, so the mean of replicate means is the plain mean)
+    tail = communities[communities["month"] > 12]
+    expected = tail.groupby("community")["participation_any"].mean()
+    assert lengths == pytest.approx([expected[name] for name in names])
+    assert expected.max() > expected.min()  # the communities differ: the order means something
+
+
+def test_community_lines_one_per_community_and_the_district_bold(communities) -> None:
+    fig = plots.community_spread(communities, lang="en")
+    lines = [line for line in fig.axes[0].lines if line.get_label() != "_schedule"]
+    bold = [line for line in lines if line.get_linewidth() >= 2]
+    assert len(lines) == communities["community"].nunique() + 1 and len(bold) == 1
+    # without district rows the bold line is the plain mean of the communities, named so
+    per_month = communities.groupby("month")["participation_any"].mean()
+    assert bold[0].get_ydata() == pytest.approx(per_month.to_numpy())
+    assert "mean of the communities" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_the_district_line_is_the_district_rows_where_the_frame_has_them(communities) -> None:
+    district = (communities.groupby(["replicate", "month"], as_index=False)["participation_any"]
+                .mean())
+    district["participation_any"] = 0.5  # unlike any mean of the communities
+    frame = pd.concat([communities.assign(level="community"),
+                       district.assign(level="district", street_office="", community="")])
+    fig = plots.community_spread(frame.assign(scenario="s"), lang="en")
+    (bold,) = [line for line in fig.axes[0].lines if line.get_linewidth() >= 2]
+    assert set(bold.get_ydata()) == {0.5}
+    assert "" not in _bars(fig)[0]  # district rows are no community
+    assert "district" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_the_lowest_and_highest_communities_are_named_at_their_lines(communities) -> None:
+    fig = plots.community_spread(communities, lang="en")
+    names, _ = _bars(fig)
+    ax = fig.axes[0]
+    named = [t.get_text() for t in ax.texts]
+    assert names[0] in named and names[-1] in named
+    renderer = fig.canvas.get_renderer()
+    inside = ax.get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0
+               and b.y1 <= inside.y1 for b in boxes)
+    assert not boxes[0].overlaps(boxes[1])
+
+
+def test_the_interval_of_a_community_stays_within_zero_and_one(communities) -> None:
+    frame = communities.copy()
+    first = frame["community"] == frame["community"].iloc[0]
+    # replicates of 0, 0 and 0.9 in the last year: mean ± t·SE runs far outside [0, 1]
+    frame.loc[first & (frame["month"] > 12), "participation_any"] = (
+        frame.loc[first & (frame["month"] > 12), "replicate"].map({0: 0.0, 1: 0.0, 2: 0.9}))
+    ax = plots.community_spread(frame, lang="en").axes[1]
+    (whiskers,) = [c for c in ax.collections if len(c.get_segments())]
+    xs = np.concatenate([segment[:, 0] for segment in whiskers.get_segments()])
+    assert xs.min() == 0.0 and xs.max() == 1.0  # clipped at both ends, not beyond
+
+
+def test_one_replicate_draws_no_whiskers_and_says_so(communities) -> None:
+    fig = plots.community_spread(communities[communities["replicate"] == 0], lang="en")
+    assert not [c for c in fig.axes[1].collections if len(c.get_segments())]
+    assert "no interval" in fig.get_suptitle()
+
+
+def test_chinese_community_names_draw_without_a_missing_glyph(communities, tmp_path) -> None:
+    frame = communities.copy()
+    streets = {"1": "海沧街道", "2": "嵩屿街道"}
+    frame["community"] = [f"{streets[s]}-{c.split('-')[1]}"
+                          for s, c in zip(frame["street_office"], frame["community"], strict=True)]
+    frame["street_office"] = frame["street_office"].map(streets)
+    marks = plots.schedule_marks([ScheduledChange(month=13, set={"fund_per_community": 0})],
+                                 "zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph is a UserWarning: now an error
+        fig = plots.community_spread(frame, lang="zh", marks=marks)
+        plots.save(fig, tmp_path / "zh.png", dpi=60)  # draws every glyph
+    assert "海沧街道-1" in _bars(fig)[0]
+    assert CJK.search(fig.get_suptitle()) and CJK.search(fig.axes[1].get_title())
+
+
+def test_english_figure_has_no_chinese_words(communities) -> None:
+    assert not [text for text in _texts(plots.community_spread(communities, lang="en"))
+                if CJK.search(text)]
+
+
+def test_spread_time_axis_has_whole_year_ticks_and_the_schedule_mark(communities) -> None:
+    marks = plots.schedule_marks([ScheduledChange(month=13, set={"devolution": 0.2})], "en")
+    fig = plots.community_spread(communities, lang="en", marks=marks)
+    ax = fig.axes[0]
+    lo, hi = ax.get_xlim()
+    assert [t for t in ax.get_xticks() if lo <= t <= hi] == [0, 12, 24]
+    assert [list(line.get_xdata()) for line in ax.lines
+            if line.get_label() == "_schedule"] == [[13, 13]]
+    assert marks[0].text in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_a_hundred_and_twenty_community_names_do_not_overlap() -> None:
+    rng = np.random.default_rng(1)
+    rows = [{"replicate": r, "month": m, "street_office": str(s + 1),
+             "community": f"{s + 1}-{k + 1}", "participation_any": rng.uniform(0, 0.3)}
+            for r in range(2) for m in range(1, 25) for s in range(12) for k in range(10)]
+    fig = plots.community_spread(pd.DataFrame(rows), lang="both")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    labels_ = [t for t in fig.axes[1].get_yticklabels() if t.get_text()]
+    assert len(labels_) == 120
+    boxes = sorted((t.get_window_extent(renderer) for t in labels_), key=lambda b: b.y0)
+    assert all(a.y1 <= b.y0 + 0.5 for a, b in zip(boxes, boxes[1:], strict=False))  # apart
+    assert min(t.get_fontsize() for t in labels_) >= 5  # points: legible when printed
+    assert {t.get_text() for t in fig.axes[0].texts} >= {_bars(fig)[0][0], _bars(fig)[0][-1]}
+    page = fig.bbox
+    legend = fig.axes[2].get_legend().get_window_extent(renderer)
+    assert page.x0 <= legend.x0 and legend.x1 <= page.x1  # the legend is not cut off
+
+
+def test_the_spread_refuses_frames_it_cannot_draw(communities) -> None:
+    with pytest.raises(ValueError, match="street_office"):
+        plots.community_spread(communities.drop(columns="street_office"))
+    with pytest.raises(ValueError, match="no community rows"):
+        plots.community_spread(communities.assign(level="district"))
+    two = pd.concat([communities.assign(scenario="a"), communities.assign(scenario="b")])
+    with pytest.raises(ValueError, match="one scenario"):
+        plots.community_spread(two)
+
+
+def test_community_plots_are_written_only_for_frames_with_communities(communities, tmp_path,
+                                                                       make_result) -> None:
+    (path,) = plots.write_community_plots(communities, tmp_path, prefix="x-", lang="en")
+    assert path.name == "x-community_spread.png" and imread(path).shape[0] > 300
+    assert plots.write_community_plots(make_result().timeseries, tmp_path / "none") == []
+    assert not (tmp_path / "none").exists()
+
+
+def test_run_figures_of_a_frame_with_community_rows_draw_the_district(make_result) -> None:
+    ts = make_result("d", replicates=2, months=24).timeseries.assign(level="district")
+    noise = ts.assign(level="community", participation_any=1.0)
+    fig = plots.participation_figure(pd.concat([ts, noise]), "en")
+    expected = ts.groupby("month")["participation_any"].mean()
+    assert fig.axes[0].lines[0].get_ydata() == pytest.approx(expected.to_numpy())

@@ -598,3 +598,72 @@ def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
     assert abs(width - column) < 1 and column > 900, (width, column)
     assert height / width == pytest.approx(box_height / box_width, rel=0.01)
     assert overflow <= 0, overflow
+
+
+# ------------------------------------------------------------------- communities (issue 14)
+@pytest.fixture(scope="module")
+def community_run_dir(tmp_path_factory) -> Path:
+    """A run directory whose time series has community rows beside the district's (as
+    ``cogov run`` writes for a scenario with a community table): the communities of a real
+    8-community run, named in Chinese, under the district rows of a synthetic result."""
+    import dataclasses
+
+    from conftest import synthetic_result
+    from worlds import community_frame
+
+    from sim.runner import write_outputs
+
+    result = synthetic_result("海沧", replicates=3, months=24)
+    communities = community_frame()
+    streets = {"1": "海沧街道", "2": "嵩屿街道"}
+    communities["community"] = [f"{streets[s]}-{c.split('-')[1]}" for s, c in
+                                zip(communities["street_office"], communities["community"],
+                                    strict=True)]
+    communities["street_office"] = communities["street_office"].map(streets)
+    district = result.timeseries.assign(level="district", street_office="", community="")
+    rows = communities.assign(level="community", scenario="海沧", seed=7)
+    structure = result.scenario.structure.model_copy(update={"communities": ()})
+    table = dataclasses.replace(
+        result, scenario=result.scenario.model_copy(update={"structure": structure}),
+        timeseries=pd.concat([district, rows], ignore_index=True))
+    out = tmp_path_factory.mktemp("communities") / "out"
+    write_outputs(out, table, ["cogov", "run", "haicang.yaml"], plots=False)
+    return out
+
+
+def community_table(html: str) -> list[list[str]]:
+    """The rows of the ranked table of communities (the table headed by rank)."""
+    for table in re.findall(r"<table>(.*?)</table>", html, re.S):
+        if re.search(r"<th>(排名|rank)", table):
+            return [re.findall(r"<td>(.*?)</td>", row)
+                    for row in re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1], re.S)]
+    return []
+
+
+@pytest.mark.parametrize("lang, heading", [("zh", "社区"), ("en", "Communities"),
+                                            ("both", "社区 Communities")])
+def test_a_run_with_communities_has_their_section_figure_and_ranked_table(
+        community_run_dir, tmp_path, lang, heading):
+    html, page = read(report.write(community_run_dir, tmp_path / "r.html", lang=lang))
+    assert heading in page.headings
+    section = html.split(f"<h2>{heading}</h2>")[1].split("<h2>")[0]
+    assert section.count("<svg") == 1 and "海沧街道-1" in section  # names as real SVG text
+    rows = community_table(html)
+    ts = pd.read_parquet(community_run_dir / "timeseries.parquet")
+    communities = ts[ts["level"] == "community"]
+    assert sorted(r[1] for r in rows) == sorted(communities["community"].unique())
+    assert [r[0] for r in rows] == [str(i) for i in range(1, len(rows) + 1)]
+    shown = [re.fullmatch(r"(\S+) \[(\S+), (\S+)\]", r[3]).groups() for r in rows]
+    means = [float(m) for m, _, _ in shown]
+    assert means == sorted(means, reverse=True)
+    # each mean is the community's last-12-month mean (a plain mean: every replicate has all
+    # 12 months), and its interval lies in [0, 1] around it
+    last = communities[communities["month"] > 12].groupby("community")["participation_any"]
+    assert means == pytest.approx([last.mean()[r[1]] for r in rows], rel=1e-3)
+    assert all(0 <= float(low) <= float(m) <= float(high) <= 1 for m, low, high in shown)
+    assert_self_contained(page, html)
+
+
+def test_a_run_without_communities_has_no_community_section(run_dir):
+    _, page = read(run_dir / "report.html")
+    assert not [h for h in page.headings if h in ("社区", "Communities", "社区 Communities")]

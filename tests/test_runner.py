@@ -394,3 +394,28 @@ def test_compare_table_interval_of_a_share_difference_stays_within_minus_one_to_
                             "seed": 1, name: [0.0, 0.0, 1.0, 0.5]})
     row = runner.compare_table(summary, [name]).iloc[-1]
     assert row["difference"] == 0.75 and row["diff_high"] == 1.0 and row["diff_low"] < 0
+
+
+def test_a_run_with_a_community_table_writes_the_spread_between_communities(
+    tmp_path, make_result, monkeypatch
+) -> None:
+    """Issue 14: `cogov run` of a scenario with `structure.communities` adds
+    plots/community_spread.png; a scenario without a table does not (the test above)."""
+    import dataclasses
+
+    from sim import plots
+
+    monkeypatch.setattr(plots, "RUN_FIGURES", {"funds": plots.funds_figure})  # one is enough
+    result = make_result("table", replicates=2, months=24)
+    district = result.timeseries.assign(level="district", street_office="", community="")
+    rows = [district.assign(level="community", street_office=str(s), community=f"{s}-{k}",
+                            participation_any=district["participation_any"] * k / 4)
+            for s in (1, 2) for k in (1, 2, 3)]
+    # a table given (its rows do not matter here: the frame above holds the communities)
+    structure = result.scenario.structure.model_copy(update={"communities": ()})
+    scenario = result.scenario.model_copy(update={"structure": structure})
+    table = dataclasses.replace(result, scenario=scenario,
+                                timeseries=pd.concat([district, *rows], ignore_index=True))
+    out = runner.write_outputs(tmp_path / "out", table, ["cogov"])
+    assert sorted(p.name for p in (out / "plots").iterdir()) == ["community_spread.png",
+                                                                  "funds.png"]

@@ -67,3 +67,29 @@ def small_model(months: int = 12, structure=None, behavior=None, **policy) -> Co
         "behavior": {**RULES, **(behavior or {})},
         "policy": {"service_focus": 0.4, **policy},
     }))
+
+
+# ------------------------------------------------------------------- community time series
+def community_frame(streets: int = 2, per_street: int = 4, residents: int = 300,
+                    months: int = 24, replicates: int = 3, seed: int = 5) -> pd.DataFrame:
+    """Columns ``replicate, month, street_office, community, participation_any`` of a real
+    uniform multi-community run, each community's share of adults who took part measured
+    from the model's residents every month (``sim.demo.district_view``): the community time
+    series of the issue-14 contract, until the model writes its own."""
+    from sim.demo.district_view import community_names, community_participation
+    from sim.model import replicate_rng
+
+    s = scenario(months=months, seed=seed,
+                 structure={"street_offices": streets, "communities_per_street": per_street,
+                            "residents_per_community": residents})
+    frames = []
+    for r in range(replicates):
+        m = CoGovModel(s, rng=replicate_rng(seed, r))
+        names, street_names = community_names(m.layout)
+        street = [street_names[k] for k in m.layout.street_of_community]
+        for month in range(1, months + 1):
+            m.step()
+            frames.append(pd.DataFrame({"replicate": r, "month": month, "street_office": street,
+                                        "community": names,
+                                        "participation_any": community_participation(m)}))
+    return pd.concat(frames, ignore_index=True)

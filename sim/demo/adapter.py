@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.demo.district_view import community_participation
 from sim.demo.levers import LESSON_ORDER, LEVERS, describe
 from sim.model import CoGovModel, replicate_rng
 from sim.scenario import Scenario, apply_policy_changes
@@ -113,6 +114,8 @@ class DemoModel(CoGovModel):
         self.lever_log: list[tuple[int, dict[str, Any]]] = []  # (month applied, changes)
         self._lock = threading.Lock()  # Play steps in a thread while levers move
         super().__init__(scenario, rng=replicate_rng(seed_value, 0))
+        # each community's participation, one (C,) array a month: the district view's tiles
+        self.community_history: list[Any] = []
         # Mesa's step counts the month (``steps``, hence ``month``) before it runs ours, so the
         # lock holds the count and the month together: a lever requested in between would
         # otherwise be logged for the month after the one it acts in
@@ -121,6 +124,7 @@ class DemoModel(CoGovModel):
         def step() -> None:
             with self._lock:
                 counted_step()
+                self.community_history.append(community_participation(self))
 
         self.step = step
 

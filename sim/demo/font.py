@@ -26,7 +26,7 @@ def page_text(settings: DemoSettings) -> str:
     """Every non-ASCII character the page can write, once, sorted: the text of the demo's own
     modules (the page's fixed words, the preset titles, the explanation, the chart and picture
     labels), the lever panel (generated from the schema) and the names of the presets'
-    scenarios. ASCII is left to the Latin font."""
+    scenarios and of their communities and street offices. ASCII is left to the Latin font."""
     parts = [path.read_text(encoding="utf-8") for path in sorted(HERE.glob("*.py"))]
     # the data as well as its source, which may spell a character as an escape
     parts += [*PRESET_TITLES.values(), *(h + t for h, t in EXPLANATION)]
@@ -34,7 +34,12 @@ def page_text(settings: DemoSettings) -> str:
     parts += [zh for zh, _, _ in ACTIVITY_STATES] + [heading for _, heading in GROUPS]
     for lever in LEVERS:
         parts += [lever.label, lever.en, *(label for _, label in lever.choices)]
-    parts += [Scenario.load(path).name for _, path in settings.presets]
+    for _, path in settings.presets:
+        scenario = Scenario.load(path)
+        parts.append(scenario.name)
+        # a community table's names (issue 14), shown on the district view's tiles
+        for row in getattr(scenario.structure, "communities", None) or ():
+            parts += [row.name, row.street_office]
     return "".join(sorted({c for c in "".join(parts) if ord(c) > 0x7E}))
 
 

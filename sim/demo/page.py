@@ -39,6 +39,12 @@ from sim.demo.community_svg import (
     community_map,
     community_svg,
 )
+from sim.demo.district_view import (
+    community_names,
+    district_caption,
+    district_html,
+    district_legend_html,
+)
 from sim.demo.font import font_css
 from sim.demo.levers import EXPLANATION, GROUPS, LEVERS, PRESET_TITLES, describe
 
@@ -94,6 +100,22 @@ CSS = """
 .cogov-sidebar .v-select { margin-top: 10px; }
 .cogov-note { font-size: 15px; color: #555; line-height: 1.3; }
 .cogov-ended { font-size: 16px; color: #0b4f8a; font-weight: 600; }
+.cogov-district { display: flex; flex-direction: column; gap: 5px; }
+.cogov-street { display: flex; gap: 6px; align-items: stretch; }
+.cogov-street-name { flex: 0 0 52px; font-size: 15px; font-weight: 600; align-self: center;
+  overflow-wrap: anywhere; line-height: 1.15; }
+.cogov-tiles { display: flex; flex-wrap: wrap; gap: 4px; flex: 1; }
+.cogov-tile { flex: 1 0 68px; max-width: 150px; border-radius: 5px; padding: 3px 6px 2px;
+  border: 1px solid #0003; box-sizing: border-box; }
+.cogov-tile.cogov-lowest { border: 4px solid #D55E00; padding: 0 3px 0; }
+.cogov-tile-name { font-size: 15px; line-height: 1.15; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.cogov-tile-value { font-size: 21px; font-weight: 700; line-height: 1.1; }
+.cogov-spark { display: block; width: 100%; height: 22px; }
+.cogov-scale { display: inline-flex; }
+.cogov-scale-step { display: inline-block; min-width: 44px; padding: 0 4px; font-size: 15px;
+  text-align: center; }
+.cogov-lowest-swatch { border: 3px solid #D55E00; background: #fff; box-sizing: border-box; }
 """
 """Sized for a projector: 16–20 px text and a 340 px sidebar leave the main chart and the
 picture whole at 1280×720 (tests/test_app.py measures it)."""
@@ -175,6 +197,25 @@ def CommunityView(model: DemoModel) -> None:
                     classes=["cogov-note"])
         solara.HTML(unsafe_innerHTML=svg, classes=["cogov-picture"])
         solara.HTML(unsafe_innerHTML=PICTURE_LEGEND, classes=["cogov-legend"])
+
+
+@solara.component
+def DistrictView(model: DemoModel) -> None:
+    """The communities side by side: a tile per community, a row per street office,
+    coloured by this month's participation (:mod:`sim.demo.district_view`)."""
+    update_counter.get()
+    names, streets = solara.use_memo(lambda: community_names(model.layout), [model])
+    history = model.community_history
+    with solara.Column(gap="2px", classes=["cogov-communities"]):
+        solara.HTML(unsafe_innerHTML="社区一览 The communities side by side",
+                    classes=["cogov-title"])
+        solara.HTML(unsafe_innerHTML=escape(district_caption(names, streets)),
+                    classes=["cogov-note"])
+        solara.HTML(unsafe_innerHTML=district_html(history, names,
+                                                   model.layout.street_of_community, streets,
+                                                   model.scenario.months))
+        solara.HTML(unsafe_innerHTML=district_legend_html(history),
+                    classes=["cogov-legend", "cogov-district-legend"])
 
 
 @solara.component
@@ -362,8 +403,13 @@ def Page() -> None:
     with solara.Column(gap="6px", classes=["cogov-main"]):
         Header(model.value, settings, load)
         with solara.Div(classes=["cogov-stage"]):
-            CommunityView(model.value)
-            ChartsView(model.value)
+            if model.value.layout.n_communities > 1:  # the district: communities side by side
+                DistrictView(model.value)
+                ChartsView(model.value)
+                CommunityView(model.value)
+            else:
+                CommunityView(model.value)
+                ChartsView(model.value)
         with solara.Card("杠杆说明 What the levers mean", classes=["cogov-explain"]):
             # plain HTML: solara's Markdown would fetch KaTeX from a CDN
             solara.HTML(unsafe_innerHTML="".join(f"<p><b>{escape(h)}.</b> {text}</p>"

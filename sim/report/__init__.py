@@ -143,6 +143,13 @@ WORDS: dict[str, tuple[str, str]] = {
                         "not analysed: the metric is constant over the design"),
     "status_no-runs": ("未分析：没有成功的运行", "not analysed: no successful run"),
     "difference": ("差值", "difference"),
+    "communities": ("社区", "Communities"),
+    "community": ("社区", "community"),
+    "street_office": ("街道", "street office"),
+    "rank": ("排名", "rank"),
+    "ranking": ("各社区{metric}排名（近12月均值）", "Communities ranked by {metric} "
+                "(last-12-month mean)"),
+    "spread": ("各社区之间的差异", "the spread between communities"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
 SEEDING_ZH = ("主种子 s 的第 r 个重复使用 numpy.random.Generator(PCG64(SeedSequence(s, "
@@ -617,11 +624,55 @@ def _run_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_l
     sections = [Section(word("summary", lang),
                         items=[summary_table(summary, word("summary", lang), lang)]),
                 Section(word("figures", lang), items=figures)]
+    communities = _community_items(ts, schedules, lang, figure_lang, salt)
+    if communities:
+        sections.append(Section(word("communities", lang), items=communities))
     extra = _extra_tables(directory, manifest, ["summary.csv", "timeseries.csv"])
     if extra:
         sections.append(Section(word("tables", lang), items=extra))
     sections.append(_scenario_section(manifest, lang))
     return sections
+
+
+SPREAD_METRIC = "participation_any"
+"""The metric of the report's communities section (its figure and its ranked table)."""
+
+
+def _community_items(ts: pd.DataFrame, schedules: dict[str, list[SimpleNamespace]],
+                     lang: str, figure_lang: str, salt: _Salt) -> list[Table | Figure]:
+    """Per scenario whose time series has community rows (``level`` "community", issue 14):
+    the spread between its communities (``sim.plots.community_spread``) and its communities
+    ranked by their last-12-month participation, each with its interval over replicates by
+    the one interval rule (``sim.plots.community_ranking``, ``sim.intervals``). Nothing for
+    a run without a community table."""
+    from sim import intervals, plots
+    from sim.labels import in_lang
+
+    if "level" not in ts.columns or not (ts["level"] == "community").any():
+        return []
+    items: list[Table | Figure] = []
+    metric = name_of(SPREAD_METRIC, lang)
+    for name in pd.unique(ts["scenario"]):
+        one = ts[ts["scenario"] == name]
+        if not (one["level"] == "community").any():
+            continue
+        marks = plots.schedule_marks(schedules.get(name, []), figure_lang)
+        fig = plots.community_spread(one, SPREAD_METRIC, lang=figure_lang, marks=marks)
+        items.append(Figure(f"{name}: {metric}, {word('spread', lang)}", svg_of(fig, salt())))
+        ranking = plots.community_ranking(one, SPREAD_METRIC)
+        rows = [[str(r.rank), str(r.community), str(r.street_office),
+                 interval(r.mean, r.low, r.high)] for r in ranking.itertuples()]
+        header = [word("rank", lang), word("community", lang), word("street_office", lang),
+                  word("mean_interval", lang)]
+        rule = {"zh": RULE_ZH, "en": intervals.RULE}.get(lang, f"{RULE_ZH} {intervals.RULE}")
+        notes = [f"{word('interval_rule', lang)}: {rule}"]
+        if (ranking["n"] < 2).any():
+            notes.append(word("one_replicate", lang))
+        zh, en = (text.format(metric=name_of(SPREAD_METRIC, one_lang))
+                  for text, one_lang in zip(WORDS["ranking"], ("zh", "en"), strict=True))
+        items.append(Table(f"{name}: {in_lang(lang, zh, en)}", header, rows,
+                           sentences(notes, lang)))
+    return items
 
 
 def _compare_sections(directory: Path, manifest: dict[str, Any], lang: str, figure_lang: str
