@@ -176,6 +176,13 @@ SOURCES: dict[str, str] = {
     "mca2023": "Ministry of Civil Affairs (2024). 2023年民政事业发展统计公报 (statistical "
                "bulletin on civil affairs 2023): about 6.6 million urban minimum-living-"
                "guarantee (城市低保) recipients, under 1% of the urban population",
+    "haicang2021": "厦门市海沧区统计局 (Haicang District Statistics Bureau) & 海沧区第七次全国人口"
+                   "普查领导小组办公室 (2021). 海沧区第七次全国人口普查公报 [Bulletin of the "
+                   "seventh national census, Haicang district], 21 May 2021: 582,519 resident "
+                   "people on 1 November 2020 (288,739 in the 2010 census), 105,624 of them aged "
+                   "0–14; 2.29 people a family household. Read in the copy at "
+                   "www.qinglite.cn/doc/6683670e0f997ae23; the bureau's own page was not "
+                   "consulted",
     "mellstrom2008": "Mellström, C. & Johannesson, M. (2008). Crowding out in blood donation: "
                      "was Titmuss right? Journal of the European Economic Association 6(4)",
     "lacetera2012": "Lacetera, N., Macis, M. & Slonim, R. (2012). Will there be blood? "

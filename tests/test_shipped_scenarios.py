@@ -5,6 +5,7 @@ file's description)."""
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -34,6 +35,7 @@ SHIPPED = (
     "fund_withdrawal",
     "teaching",
     "district",
+    "haicang_district",
 )
 FILES = sorted(SCENARIOS.glob("*.yaml"))
 RUN_KEYS = {"name", "description", "seed", "months", "extends"}  # every file states these
@@ -63,7 +65,7 @@ def _ids(paths: list[Path]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- every file
-def test_the_nine_shipped_scenarios_exist() -> None:
+def test_the_shipped_scenarios_exist() -> None:
     missing = set(SHIPPED) - {p.stem for p in FILES}
     assert not missing, f"scenarios/ lacks {sorted(missing)}"
 
@@ -96,10 +98,17 @@ def test_extends_resolves_back_to_the_baseline(path: Path) -> None:
 def test_scenario_sets_only_what_differs_from_what_it_inherits(path: Path) -> None:
     data = raw(path)
     parent = Scenario.load(path.parent / data["extends"]) if "extends" in data else Scenario()
+
+    def as_override(key: str, value: Any) -> Any:
+        # A table's path is relative to its file; an override's to the working directory.
+        table = key == "structure.communities" and isinstance(value, str)
+        return str(path.parent / value) if table else value
+
     same = [
         key
         for key, value in leaves(data)
-        if key.split(".")[0] not in RUN_KEYS and parent.with_overrides({key: value}) == parent
+        if key.split(".")[0] not in RUN_KEYS
+        and parent.with_overrides({key: as_override(key, value)}) == parent
     ]
     assert not same, f"{path.name} restates inherited values: {same}"
 
@@ -208,6 +217,102 @@ def test_district_is_the_reform_at_scale() -> None:
     assert 1000 <= households <= 3000  # provincial standard for a community
     assert district.policy == load("chengdu_reform").policy
     assert district.months == 60
+
+
+# ---------------------------------------------------------- haicang_district: the seed's totals
+ODD = SCENARIOS.parent / "docs" / "ODD.md"
+
+
+def seed_figures(text: str) -> dict[str, float]:
+    """The figures haicang_district.yaml's description states once: seed003's residents and
+    migrants (万) and the adult share that converts residents of all ages to adults."""
+    found = {
+        "residents": re.search(r"([\d.]+) 万 residents", text),
+        "migrants": re.search(r"([\d.]+) 万 of them migrants", text),
+        "adult_share": re.search(r"adult share of ([\d.]+)", text),
+        "communities": re.search(r"Haicang had (\d+) communities", text),
+    }
+    missing = [name for name, match in found.items() if match is None]
+    assert not missing, f"haicang_district's description no longer states {missing}"
+    return {name: float(match[1]) for name, match in found.items()}
+
+
+def table_rows(name: str) -> list[dict[str, str]]:
+    """The rows of a shipped community table, read as a researcher's spreadsheet would."""
+    with (SCENARIOS / name).open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def adult_weighted(rows: list[dict[str, str]], column: str) -> float:
+    """The district's value of a per-community share: its mean weighted by adults."""
+    return (sum(int(row["residents"]) * float(row[column]) for row in rows)
+            / sum(int(row["residents"]) for row in rows))
+
+
+def test_haicang_district_table_sums_to_the_seed_totals() -> None:
+    data = raw(SCENARIOS / "haicang_district.yaml")
+    seed = seed_figures(data["description"])
+    rows = table_rows(data["structure"]["communities"])
+    assert len(rows) == seed["communities"] == 19  # seed003: 19(包括村改居)社区
+    assert seed["residents"] == 29.49 and seed["migrants"] == 16.47  # seed003, 2011
+    adults = [int(row["residents"]) for row in rows]
+    total = seed["residents"] * 10_000 * seed["adult_share"]
+    assert abs(sum(adults) - total) <= 0.5, (sum(adults), total)
+    # The migrant total holds, weighted by adults, within the rounding of each row's share to
+    # three decimals (half a thousandth of the district's adults at most).
+    assert adult_weighted(rows, "population.migrant_share") == pytest.approx(
+        seed["migrants"] / seed["residents"], abs=0.0005)
+
+
+def test_haicang_district_loads_its_table_as_written() -> None:
+    """What the model gets is the CSV: its 19 communities with their adults and shares, in
+    four street offices, and the inherited levers for the rest."""
+    scenario = load("haicang_district")
+    rows = table_rows(raw(SCENARIOS / "haicang_district.yaml")["structure"]["communities"])
+    loaded = scenario.structure.communities
+    assert [(c.name, c.street_office, c.residents) for c in loaded] == [
+        (row["name"], row["street_office"], int(row["residents"])) for row in rows]
+    for community, row in zip(loaded, rows, strict=True):
+        assert community.settings == {key: float(value) for key, value in row.items()
+                                      if key.startswith("population.")}, community.name
+    _, streets, _ = scenario.structure.community_names()
+    assert streets == tuple(dict.fromkeys(row["street_office"] for row in rows))
+    assert scenario.policy == load("haicang_cocreation").policy
+
+
+def test_haicang_district_adult_share_is_the_census_under_18s_left_out() -> None:
+    """0.782 = 1 − (0–14s of Haicang's 2020 census) × 18/15: the description's conversion, and
+    the census figures the ODD quotes (haicang2021)."""
+    seed = seed_figures(raw(SCENARIOS / "haicang_district.yaml")["description"])
+    section = ODD.read_text(encoding="utf-8").split("### 6.4 ", 1)[1].split("\n## ", 1)[0]
+    children, everyone = (int(re.search(rf"{label}", section)[1].replace(",", ""))
+                          for label in (r"counts ([\d,]+) of its", r"of its ([\d,]+) residents"))
+    assert seed["adult_share"] == round(1 - children / everyone * 18 / 15, 3)
+    for figure in ("29.49 万", "16.47 万", f"{seed['adult_share']:g}"):
+        assert figure in section, f"ODD §6.4 does not state the description's {figure}"
+
+
+def test_haicang_district_keeps_the_uniform_scenario_on_average() -> None:
+    """The spread moves people between communities without changing the district: the
+    adult-weighted means of the table's profiles are haicang_cocreation's values (ODD §6.4)."""
+    data = raw(SCENARIOS / "haicang_district.yaml")
+    rows = table_rows(data["structure"]["communities"])
+    uniform = load("haicang_cocreation").population
+    expected = {
+        "population.party_share": uniform.party_share,
+        "population.low_income_share": uniform.low_income_share,
+        **{f"population.age_shares.{group}": getattr(uniform.age_shares, group)
+           for group in ("youth", "adult", "elder")},
+    }
+    for column, value in expected.items():
+        assert adult_weighted(rows, column) == pytest.approx(value, abs=0.001), column
+    for row in rows:
+        ages = sum(float(row[f"population.age_shares.{g}"]) for g in ("youth", "adult", "elder"))
+        assert ages == pytest.approx(1.0, abs=1e-9), row["name"]
+    # The spread the officials ask about is there: the most migrant community has at least
+    # three times the share of the least (converted villages against old communities).
+    shares = [float(row["population.migrant_share"]) for row in rows]
+    assert max(shares) >= 3 * min(shares)
 
 
 @pytest.mark.parametrize("path", FILES, ids=_ids(FILES))
