@@ -64,6 +64,19 @@ KEY_METRICS = (
     "yuan_per_satisfaction",
 )
 """Summary metrics shown in the printed table, in this order."""
+COMMUNITY_KEY_METRICS = ("participation_any_last12_community_min",
+                         "participation_any_last12_community_range")
+"""Shown after participation when some scenario has several communities: the lowest
+community's participation and the spread between the highest and the lowest."""
+
+
+def key_metrics(summary: pd.DataFrame) -> tuple[str, ...]:
+    """:data:`KEY_METRICS`, with :data:`COMMUNITY_KEY_METRICS` after participation when a
+    district in ``summary`` has more than one community (its spread is not identically 0)."""
+    spread = summary.get(COMMUNITY_KEY_METRICS[1])
+    if spread is None or not (spread.fillna(0) > 0).any():
+        return KEY_METRICS
+    return (KEY_METRICS[0], *COMMUNITY_KEY_METRICS, *KEY_METRICS[1:])
 
 SEEDING = (
     "replicate r of master seed s runs on numpy.random.Generator(PCG64(SeedSequence(s, "
@@ -323,7 +336,7 @@ def start_method() -> BaseContext:
 
 
 # ------------------------------------------------------------------------------------- summary
-def summary_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> pd.DataFrame:
+def summary_table(summary: pd.DataFrame, names: Sequence[str] | None = None) -> pd.DataFrame:
     """Mean and interval over replicates, per scenario and metric, by the one rule of
     ``sim.intervals`` (95% t interval within the metric's range).
 
@@ -335,6 +348,7 @@ def summary_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> 
     (``intervals.no_interval_reason``).
     """
     summary = district_rows(summary)
+    names = key_metrics(summary) if names is None else names
     rows = []
     for name in pd.unique(summary["scenario"]):
         group = summary[summary["scenario"] == name]
@@ -358,7 +372,7 @@ DIFFERENCE_RULE_ZH = ("与第一个情景之差：逐个重复配对（同一种
 """:data:`DIFFERENCE_RULE` in Chinese."""
 
 
-def compare_table(summary: pd.DataFrame, names: Sequence[str] = KEY_METRICS) -> pd.DataFrame:
+def compare_table(summary: pd.DataFrame, names: Sequence[str] | None = None) -> pd.DataFrame:
     """:func:`summary_table` with each scenario's difference from the first (the reference):
     columns ``scenario, metric, n, mean, ci_low, ci_high, nan, inf, reference, paired,
     diff_n, difference, diff_low, diff_high`` (the difference columns empty on the
