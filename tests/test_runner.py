@@ -114,7 +114,20 @@ def test_summary_table_keeps_scenario_order_and_key_metrics(make_result) -> None
     summary = pd.concat([make_result("z").summary, make_result("a").summary])
     table = runner.summary_table(summary)
     assert list(pd.unique(table["scenario"])) == ["z", "a"]
-    assert list(table["metric"][:len(runner.KEY_METRICS)]) == list(runner.KEY_METRICS)
+    shown = list(pd.unique(table["metric"]))
+    assert [m for m in shown if m in runner.KEY_METRICS] == list(runner.KEY_METRICS)
+
+
+def test_the_printed_table_adds_the_lowest_community_where_a_district_has_several(
+        make_result) -> None:
+    """Communities that differ: the lowest community's participation and the spread follow
+    the district's participation; no spread in any run (one community): the key metrics
+    alone."""
+    summary = make_result("z").summary
+    several = runner.summary_table(summary)["metric"].tolist()
+    assert several[:3] == ["participation_any_last12", *runner.COMMUNITY_KEY_METRICS]
+    one = summary.assign(participation_any_last12_community_range=0.0)
+    assert runner.summary_table(one)["metric"].tolist() == list(runner.KEY_METRICS)
 
 
 # ------------------------------------------------------------------------------------- output
