@@ -3,6 +3,7 @@ output directory, parsed as a reader's browser would; offline in Chromium with n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -553,6 +554,29 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
     assert problems == []
 
 
+@contextlib.contextmanager
+def page_without_cjk_font(report_file: Path, tmp_path: Path):
+    """``report_file`` open at 1280 × 720 in Chromium offline, with only Latin system fonts,
+    once its fonts are ready: yields the page and a CDP session with DOM and CSS enabled."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                    env=no_cjk_font_env(tmp_path, dict(os.environ)))
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context.set_offline(True)
+            page = context.new_page()
+            page.set_content(report_file.read_text(encoding="utf-8"), wait_until="load")
+            page.evaluate("document.fonts.ready")
+            cdp = context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            yield page, cdp
+        finally:
+            browser.close()
+
+
 @needs_chromium
 def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
         zh_report, compare_dir, tmp_path):
@@ -561,40 +585,43 @@ def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
     font, none by a system font's missing glyph (the boxes a new user saw). At 1280 px the
     figures fill the column, keeping their shape, and the compare report (150 rows of raw
     CSV folded) does not overflow the page."""
-    from playwright.sync_api import sync_playwright
-
     from sim.fonts import FAMILY
 
-    html = zh_report.read_text(encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
-                                    env=no_cjk_font_env(tmp_path, dict(os.environ)))
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 720})
-            context.set_offline(True)
-            page = context.new_page()
-            page.set_content(html, wait_until="load")
-            page.evaluate("document.fonts.ready")
-            cdp = context.new_cdp_session(page)
-            cdp.send("DOM.enable")
-            cdp.send("CSS.enable")
-            drawn = {}
-            for selector in ("h1", "section#command h2", "tbody td", "pre.command code"):
-                text = page.locator(selector).first.inner_text()
-                drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
-            column, width, height, box_width, box_height = page.evaluate("""() => {
-                const f = document.querySelector('figure'), s = f.querySelector('svg');
-                const r = s.getBoundingClientRect(), box = s.viewBox.baseVal;
-                return [f.clientWidth, r.width, r.height, box.width, box.height]; }""")
-            page.set_content((compare_dir / "report.html").read_text(encoding="utf-8"),
-                             wait_until="load")
-            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
-        finally:
-            browser.close()
+    with page_without_cjk_font(zh_report, tmp_path) as (page, cdp):
+        drawn = {}
+        for selector in ("h1", "section#command h2", "tbody td", "pre.command code"):
+            text = page.locator(selector).first.inner_text()
+            drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
+        column, width, height, box_width, box_height = page.evaluate("""() => {
+            const f = document.querySelector('figure'), s = f.querySelector('svg');
+            const r = s.getBoundingClientRect(), box = s.viewBox.baseVal;
+            return [f.clientWidth, r.width, r.height, box.width, box.height]; }""")
+        page.set_content((compare_dir / "report.html").read_text(encoding="utf-8"),
+                         wait_until="load")
+        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
     for selector, (chinese, fonts) in drawn.items():
         assert chinese >= 2 and fonts.get(FAMILY, 0) >= chinese, (selector, chinese, fonts)
     assert abs(width - column) < 1 and column > 900, (width, column)
     assert height / width == pytest.approx(box_height / box_width, rel=0.01)
     assert overflow <= 0, overflow
+
+
+@needs_chromium
+def test_every_chinese_word_of_the_figures_is_drawn_in_the_shipped_font(zh_report, tmp_path):
+    """Offline, with only Latin system fonts: each Chinese character of every figure's text
+    (titles, axes, legends, schedule marks) is drawn by the page's own font. Figure text
+    names the shipped font after matplotlib's Latin fonts; Chromium drew the first figure
+    words it met before that font had loaded in a Latin font, as boxes, and kept them so."""
+    from sim.fonts import FAMILY
+
+    with page_without_cjk_font(zh_report, tmp_path) as (page, cdp):
+        words = page.evaluate("""() => [...document.querySelectorAll('svg text')]
+            .map((t, i) => { t.setAttribute('data-word', i); return t.textContent; })""")
+        drawn = [(text, len(CJK.findall(text)),
+                  rendered_fonts(cdp, f'svg text[data-word="{i}"]'))
+                 for i, text in enumerate(words) if CJK.search(text)]
+    assert len(drawn) >= 10, drawn
+    boxes = [(text, fonts) for text, chinese, fonts in drawn if fonts.get(FAMILY, 0) < chinese]
+    assert boxes == []

@@ -28,6 +28,7 @@ import io
 import json
 import math
 import os
+import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -448,7 +449,29 @@ def svg_of(fig: Any, salt: str) -> Markup:
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return Markup(text[text.index("<svg"):])
+    return Markup(_shipped_font_first(text[text.index("<svg"):]))
+
+
+def _shipped_font_first(svg: str) -> str:
+    """``svg`` with the shipped font moved to the front of each ``font-family`` list.
+
+    matplotlib names it after its Latin fonts (its fallback for CJK glyphs). Chromium shapes
+    the first figure words it meets before the page's font has loaded and, when that font is
+    only a fallback, never shapes them again: on a PC with no Chinese font they stay boxes.
+    First in the list, the font holds the text back until it has loaded. It has glyphs only
+    for the page's non-ASCII characters, so ASCII is still drawn in the Latin font."""
+    from sim import fonts
+
+    shipped = f"'{fonts.FAMILY}'"
+
+    def reorder(match: re.Match[str]) -> str:
+        names = [name.strip() for name in match.group(1).split(",")]
+        if shipped not in names:
+            return match.group(0)
+        names.remove(shipped)
+        return "font-family: " + ", ".join([shipped, *names])
+
+    return re.sub(r"font-family: ([^;\"]+)", reorder, svg)
 
 
 def _draw(make: Callable[..., Any], *args: Any, **options: Any) -> Any:
