@@ -237,6 +237,43 @@ def test_calibration_report_has_credible_and_predictive_tables(calibration_dir):
     assert_command_recorded(page, calibration_dir)
 
 
+
+def table_rows(html: str, caption: str) -> list[list[str]]:
+    """The body rows of the page's table captioned ``caption``, as the cells' text."""
+    import html as htmllib
+
+    body = re.search(rf"<caption>{re.escape(caption)}</caption>.*?<tbody>(.*?)</tbody>",
+                     html, re.S)
+    assert body, caption
+    return [[htmllib.unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pattern_table_gives_each_patterns_share_of_draws_and_no_coefficient(
+        calibration_dir, tmp_path, lang):
+    """patterns.csv as calibrate writes it (the draw's coefficients, then holds:<pattern> and
+    all_hold): the report's table has one row per pattern, named by its label, and one for
+    all at once, each with the share of draws where it holds; never a coefficient's mean
+    printed as a percentage."""
+    from sim import labels
+
+    directory = tmp_path / "calibration"
+    shutil.copytree(calibration_dir, directory)
+    pd.DataFrame({"draw": [0, 1, 2, 3], "a": [2.5, 2.7, 2.6, 2.8],
+                  "b": [90000.0, 80000.0, 85000.0, 95000.0],
+                  "holds:fund_lever": [True, True, True, False],
+                  "holds:migrant_gap": [False, False, True, False],
+                  "all_hold": [False, False, True, False]}).to_csv(
+        directory / "patterns.csv", index=False)
+    html = report.build(directory, lang=lang)
+    caption = {"en": "Patterns at posterior draws", "zh": "模式检验（后验抽样）"}[lang]
+    rows = table_rows(html, caption)
+    assert [share for _, share in rows] == ["75%", "25%", "25%"]
+    assert [name for name, _ in rows][:2] == [labels.label("fund_lever", lang),
+                                              labels.label("migrant_gap", lang)]
+    assert "holds" not in rows[2][0] and "_" not in rows[2][0]
+
 def test_compare_report_gives_means_and_paired_differences_with_labels(compare_dir):
     from sim import labels
     from sim.runner import KEY_METRICS

@@ -117,6 +117,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "predictive": ("后验预测检验", "Posterior-predictive check"),
     "patterns": ("模式检验（后验抽样）", "Patterns at posterior draws"),
     "holds_share": ("成立比例", "share of draws where it holds"),
+    "pattern": ("模式", "pattern"),
+    "all_hold": ("全部模式同时成立", "all patterns at once"),
     "median": ("中位数", "median"),
     "low": ("下限", "low"),
     "high": ("上限", "high"),
@@ -840,11 +842,15 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
         tables.append(_predictive_table(read_table(directory / "predictive.csv"), lang,
                                         manifest.get("predictive_rule", "")))
     if (directory / "patterns.csv").exists():
+        # one row per draw: its coefficients, then holds:<pattern id> and all_hold
         patterns = read_table(directory / "patterns.csv")
-        shares = patterns.drop(columns=["draw"], errors="ignore").mean(numeric_only=True)
+        verdicts = [c for c in patterns.columns if c.startswith("holds:") or c == "all_hold"]
+        shares = patterns[verdicts].astype(float).mean()
         tables.append(Table(word("patterns", lang),
-                            [word("field", lang), word("holds_share", lang)],
-                            [[name_of(k, lang), f"{v:.0%}"] for k, v in shares.items()]))
+                            [word("pattern", lang), word("holds_share", lang)],
+                            [[word("all_hold", lang) if k == "all_hold"
+                              else name_of(k.removeprefix("holds:"), lang), f"{v:.0%}"]
+                             for k, v in shares.items()]))
     tables.append(frame_table(read_table(directory / "generations.csv"),
                               word("generations", lang)))
     salt = _Salt()
