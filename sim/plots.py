@@ -124,6 +124,12 @@ WORDS: dict[str, tuple[str, str]] = {
                  "not coloured"),
     "cell_no_run": ("no run：该设计点的运行全部失败",
                     "no run: every run of this design point failed"),
+    "posterior_marginals": ("ABC-SMC 后验边缘分布", "ABC-SMC posterior marginals"),
+    "posterior_pairs": ("ABC-SMC 后验两两分布（点的大小 ∝ 权重）",
+                        "ABC-SMC posterior, pairs (point size ∝ weight)"),
+    "posterior_density": ("后验密度", "posterior density"),
+    "credible_90": ("90% 可信区间", "90% credible interval"),
+    "median": ("中位数", "median"),
 }
 """Every word a figure shows that is not a metric's or parameter's name: (zh, en)."""
 

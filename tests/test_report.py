@@ -353,6 +353,18 @@ def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
     assert CJK.search(facts["种子规则"]) and "replicate r of" not in facts["种子规则"]
 
 
+
+def test_a_zh_calibration_report_has_no_english_words_of_its_own(calibration_dir, tmp_path):
+    """The figures (titles, axes, legend) and the notes giving the interval rules are in
+    Chinese; only the method's name, ABC-SMC, stays as it is."""
+    html, page = read(report.write(calibration_dir, tmp_path / "zh.html", lang="zh"))
+    figure_words = " ".join(page.svg_text).replace("ABC-SMC", "")
+    assert CJK.search(figure_words)
+    assert not re.search(r"[A-Za-z]{3,}", figure_words), figure_words
+    notes = re.findall(r'<p class="note">(.*?)</p>', html, re.S)
+    assert len(notes) >= 2 and all(CJK.search(n) and not re.search(r"[A-Za-z]{3,}", n)
+                                   for n in notes[:2]), notes
+
 def test_the_page_font_holds_every_character_of_the_page_the_font_has(zh_report):
     """The inline font is subset to the page: every non-ASCII character of its text — the
     headings, tables, YAML, manifest, command and the figures' SVG text — is in it, unless

@@ -825,6 +825,7 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
 def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                           figure_lang: str) -> list[Section]:
     from sim import calibrate
+    from sim.labels import in_lang
 
     posterior = read_table(directory / "posterior.parquet")
     last = posterior[posterior["generation"] == posterior["generation"].max()]
@@ -837,10 +838,13 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                     [word("coefficient", lang), f"{word('median', lang)} [90%]"],
                     [[labels.get(r.key, r.key), interval(r.median, r.low, r.high)]
                      for r in credible.itertuples()],
-                    manifest.get("credible_rule", calibrate.CREDIBLE_RULE))]
+                    in_lang(lang, calibrate.CREDIBLE_RULE_ZH,
+                            manifest.get("credible_rule", calibrate.CREDIBLE_RULE)))]
     if (directory / "predictive.csv").exists():
-        tables.append(_predictive_table(read_table(directory / "predictive.csv"), lang,
-                                        manifest.get("predictive_rule", "")))
+        tables.append(_predictive_table(
+            read_table(directory / "predictive.csv"), lang,
+            in_lang(lang, calibrate.PREDICTIVE_RULE_ZH,
+                    manifest.get("predictive_rule", calibrate.PREDICTIVE_RULE))))
     if (directory / "patterns.csv").exists():
         # one row per draw: its coefficients, then holds:<pattern id> and all_hold
         patterns = read_table(directory / "patterns.csv")
