@@ -980,12 +980,20 @@ def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
 
 def axis_label(key: str, labels: Mapping[str, str] | None = None) -> str:
     """A coefficient's axis label: ``labels[key]``, else the schema's label, key and unit
-    (``sim.schema.display_name``; the key alone outside the scenario schema)."""
-    if labels and key in labels:
-        return labels[key]
+    (``sim.schema.display_name``; the key alone outside the scenario schema), broken into
+    lines of at most :data:`AXIS_LABEL_WIDTH` characters where it has spaces, so that it stays
+    under its own panel."""
+    import textwrap
+
     from sim.schema import display_name
 
-    return display_name(key)
+    text = labels[key] if labels and key in labels else display_name(key)
+    return textwrap.fill(text, AXIS_LABEL_WIDTH, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+AXIS_LABEL_WIDTH = 36
+"""Characters per line of a coefficient's axis label (a panel is about 4 inches wide)."""
 
 
 def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike],
@@ -1015,6 +1023,7 @@ def marginals_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
     particles) over its prior's bounds, with the 90% credible interval and the median; its
     own words in ``lang`` (``sim.labels.LANGS``)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     from sim.plots import word
 
@@ -1035,6 +1044,7 @@ def marginals_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
                    label=word("credible_90", lang))
         ax.axvline(row["median"], color="#dd8452", label=word("median", lang))
         ax.set_xlabel(axis_label(prior.key, labels))
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))  # not 7 yuan ticks
         ax.set_ylabel(word("posterior_density", lang))
     grid[0].legend(fontsize=7)
     fig.suptitle(word("posterior_marginals", lang))
