@@ -639,6 +639,34 @@ def test_categorical_grid_levels_are_points_with_whiskers_not_a_line():
     assert any(len(line.get_xdata()) == 3 for line in fig.axes[0].lines)  # a response curve
 
 
+
+@pytest.mark.parametrize("two", [False, True])
+def test_categorical_levels_are_named_in_the_figures_language(two):
+    """An incentive scheme's levels, on a line of points or on a heatmap's axis: in Chinese
+    under zh (the names the demo's menu gives them), as the scenario file spells them under
+    en, both under both; a number stays a number."""
+    from sim.analysis import MetricStatus, metric_figure
+
+    key = "policy.incentive.scheme"
+    table = _grid_table(key, ["none", "points", "recognition"], [0.1, 0.3, 0.2])
+    parameters = [{"name": key}]
+    if two:
+        table = pd.concat([table, table.assign(mean=table["mean"] + 0.1)], ignore_index=True)
+        table["param:policy.devolution"] = [0.2] * 3 + [0.8] * 3
+        parameters.append({"name": "policy.devolution"})
+    status = MetricStatus("participation_any_last12", "ok", replicates=(3, 3))
+    shown = {}
+    for lang in ("zh", "en", "both"):
+        ax = metric_figure("grid", table, parameters, "participation_any_last12", status,
+                           lang=lang).axes[0]
+        levels, other = ((ax.get_yticklabels(), ax.get_xticklabels()) if two else
+                         (ax.get_xticklabels(), []))
+        shown[lang] = [t.get_text() for t in levels]
+        assert [t.get_text() for t in other] == (["0.2", "0.8"] if two else [])
+    assert shown["zh"] == ["无", "积分", "表彰"]
+    assert shown["en"] == ["none", "points", "recognition"]
+    assert shown["both"] == ["无 none", "积分 points", "表彰 recognition"]
+
 def test_heatmap_marks_an_infinite_cell_and_says_why():
     from sim.analysis import MetricStatus, metric_figure
 
