@@ -1071,8 +1071,9 @@ def pairs_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
                 ax.hist(posterior[pi.key], bins=30, range=(pi.low, pi.high),
                         weights=weights, color="#4c72b0")
             else:
+                # an image inside the panel in SVG: a mark per particle made MBs
                 ax.scatter(posterior[pj.key], posterior[pi.key], s=size, alpha=0.4,
-                           color="#4c72b0", linewidths=0)
+                           color="#4c72b0", linewidths=0, rasterized=True)
                 ax.set_xlim(pj.low, pj.high)
                 ax.set_ylim(pi.low, pi.high)
             if i == n - 1:
