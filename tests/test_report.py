@@ -344,6 +344,17 @@ def test_a_zh_morris_report_names_its_indices_and_status_in_chinese(morris_zh):
                          " ".join(cell for h in headers for cell in h))
 
 
+
+def test_the_yaml_blocks_of_a_zh_sweep_and_calibration_are_headed_in_chinese_or_by_file(
+        morris_zh, calibration_dir, tmp_path):
+    """Each block of YAML is headed by the file it came from (the experiment file, the
+    scenario's name) or in the page's language, never by an English word of cogov's own
+    ("experiment", "settings")."""
+    calibration = report.write(calibration_dir, tmp_path / "zh.html", lang="zh")
+    for html in (morris_zh[0], calibration.read_text(encoding="utf-8")):
+        blocks = re.findall(r"<h3>([^<]*)</h3>\s*<pre class=\"yaml\"", html)
+        assert blocks and all(CJK.search(h) or h.endswith(".yaml") for h in blocks), blocks
+
 def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
     html, _ = read(zh_report)
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)

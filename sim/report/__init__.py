@@ -64,6 +64,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "scenario": ("情景设定（解析后的 YAML）", "Scenario (resolved YAML)"),
     "experiment": ("实验设计（YAML）", "Experiment (YAML)"),
     "settings": ("校准设定（YAML）", "Calibration settings (YAML)"),
+    "design_block": ("实验设计", "experiment"),
+    "settings_block": ("设定与停止条件", "settings and stopping rules"),
     "manifest": ("运行记录", "Manifest"),
     "manifest_json": ("完整 manifest.json", "Full manifest.json"),
     "command": ("记录的命令（在其运行目录中）", "Command as recorded (in its directory)"),
@@ -715,7 +717,9 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
                 section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
         section.items.append(_status_table(statuses, tables, lang))
         sections.append(section)
-    blocks = [("experiment", to_yaml(spec))]
+    experiment_file = manifest.get("experiment_file")
+    blocks = [(Path(experiment_file).name if experiment_file else word("design_block", lang),
+               to_yaml(spec))]
     if manifest.get("base_scenario"):
         blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
     sections.append(Section(word("experiment", lang), blocks=blocks))
@@ -865,8 +869,9 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
         if 1 < len(priors) <= MAX_PAIRS:
             figures.append(Figure(word("pairs", lang), svg_of(_draw(
                 calibrate.pairs_figure, last, priors, axis_labels, lang=figure_lang), salt())))
-    blocks = [("settings", to_yaml({k: v for k, v in manifest.items()
-                                    if k in ("settings", "stopping", "stop_reason_text")}))]
+    settings_yaml = to_yaml({k: v for k, v in manifest.items()
+                             if k in ("settings", "stopping", "stop_reason_text")})
+    blocks = [(word("settings_block", lang), settings_yaml)]
     return [Section(word("summary", lang), items=tables),
             Section(word("figures", lang), items=figures),
             Section(word("settings", lang), blocks=blocks)]
