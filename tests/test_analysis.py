@@ -766,3 +766,28 @@ def test_morris_x_tick_labels_keep_apart_at_paper_width(scale):
     assert 3 <= len(boxes) <= 6
     gaps_pt = [(b.x0 - a.x1) * 72 / fig.dpi for a, b in zip(boxes, boxes[1:], strict=False)]
     assert min(gaps_pt) >= 20  # two ems of the tick labels' 10 pt at least
+
+
+@pytest.mark.parametrize("method", ["morris", "grid"])
+def test_analyze_in_chinese_prints_its_notes_and_legend_in_chinese(tmp_path, capsys, method):
+    """`cogov analyze --lang zh`: what limits the indices (one replicate per point, intervals
+    too wide) and the legend of the columns are printed in Chinese, as the run and compare
+    tables' notes are; `both` prints the Chinese and then the English."""
+    import re
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    text = ISHIGAMI.format(method=method, samples=3 if method == "grid" else 4)
+    out = run_sweep(tmp_path, text)
+    assert cli.main(["analyze", str(out), "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    notes = [line.strip() for line in printed if line.startswith("  ") and
+             not line.startswith("   ") and ":" in line and "y" not in line.split(":")[0]]
+    assert notes and all(cjk.search(n) and not re.search(r"[A-Za-z]{4,} [a-z]{3,}", n)
+                         for n in notes), notes
+    legend = printed[-2]
+    assert cjk.search(legend) and "SALib's" not in legend and "replicates with" not in legend
+    heading = printed[0]
+    assert "noise share" not in heading and "噪声占比" in heading
+    assert cli.main(["analyze", str(out), "--lang", "both"]) == 0
+    both = capsys.readouterr().out
+    assert "注：" in both and "note: " in both
