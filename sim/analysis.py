@@ -857,7 +857,7 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
             ax.errorbar(x, mean, yerr=whiskers, fmt="o", linestyle="none", capsize=4,
                         label=word("mean_over", lang))
             if categorical:
-                ax.set_xticks(x, [_tick(v) for v in table[column]])
+                ax.set_xticks(x, [_tick(v, p["name"], lang) for v in table[column]])
                 ax.set_xlim(-0.5, len(table) - 0.5)
             if banded:
                 ax.plot([], [], color="C0", label=band_label)
@@ -895,8 +895,10 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
                 "NaN" if np.isnan(value) else ("inf" if value > 0 else "-inf"))
             marks.add(text.removeprefix("-"))
             ax.text(j, i, text, ha="center", va="center", fontsize=8, color="black")
-        ax.set_yticks(range(len(sampled.index)), [_tick(v) for v in sampled.index])
-        ax.set_xticks(range(len(sampled.columns)), [_tick(v) for v in sampled.columns],
+        ax.set_yticks(range(len(sampled.index)),
+                      [_tick(v, varying[0]["name"], lang) for v in sampled.index])
+        ax.set_xticks(range(len(sampled.columns)),
+                      [_tick(v, varying[1]["name"], lang) for v in sampled.columns],
                       rotation=30)
         ax.set_ylabel(name_text(varying[0]["name"], lang))
         ax.set_xlabel(name_text(varying[1]["name"], lang))
@@ -909,7 +911,17 @@ def _grid_plot(ax, table: pd.DataFrame, parameters: list[dict], name: str, fig,
     return False
 
 
-def _tick(value: object) -> str:
+def _tick(value: object, key: str = "", lang: str = "en") -> str:
+    """A level of parameter ``key`` on an axis: a number as such; a choice (an incentive
+    scheme) by its Chinese name from the schema's ``Control`` under ``zh``, as the scenario
+    file spells it under ``en``, both under ``both``."""
+    if isinstance(value, str):
+        from sim import schema
+        from sim.labels import in_lang
+
+        control = schema.metadata(key, schema.Control) if key else None
+        zh = dict(control.choices).get(value) if control else None
+        return in_lang(lang, zh, value) if zh else value
     if isinstance(value, bool) or not isinstance(value, int | float | np.number):
         return str(value)
     return f"{value:,.6g}"

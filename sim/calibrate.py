@@ -120,6 +120,10 @@ PREDICTIVE_RULE = (
     "with its own seed); hit when the observed value lies inside it")
 CREDIBLE_RULE = ("equal-tailed 90% credible interval: the weighted 5th and 95th percentiles of "
                  "the last generation's particles")
+PREDICTIVE_RULE_ZH = (
+    "等尾 90% 后验预测区间：在 N 个后验抽样（按权重从最后一代抽取系数，每次模拟各用其种子）上"
+    "各模拟一次该统计量，取其第 5 和第 95 百分位数（线性插值）；观测值落在区间内即为命中")
+CREDIBLE_RULE_ZH = "等尾 90% 可信区间：最后一代粒子按权重计算的第 5 和第 95 百分位数"
 PARTICLE_KEY = 2**31 + 10
 """Spawn keys of calibration streams, apart from replicates' ``(r,)``, sweep designs'
 ``(2**31,)`` and the pattern design's ``(2**31, 9)``: particle ``i`` of generation ``t`` is
@@ -976,12 +980,20 @@ def _atomic(path: Path, write: Callable[[Path], Any]) -> None:
 
 def axis_label(key: str, labels: Mapping[str, str] | None = None) -> str:
     """A coefficient's axis label: ``labels[key]``, else the schema's label, key and unit
-    (``sim.schema.display_name``; the key alone outside the scenario schema)."""
-    if labels and key in labels:
-        return labels[key]
+    (``sim.schema.display_name``; the key alone outside the scenario schema), broken into
+    lines of at most :data:`AXIS_LABEL_WIDTH` characters where it has spaces, so that it stays
+    under its own panel."""
+    import textwrap
+
     from sim.schema import display_name
 
-    return display_name(key)
+    text = labels[key] if labels and key in labels else display_name(key)
+    return textwrap.fill(text, AXIS_LABEL_WIDTH, break_long_words=False,
+                         break_on_hyphens=False)
+
+
+AXIS_LABEL_WIDTH = 36
+"""Characters per line of a coefficient's axis label (a panel is about 4 inches wide)."""
 
 
 def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike],
@@ -1006,10 +1018,14 @@ def _write_plots(out: Path, posterior: pd.DataFrame, priors: Sequence[PriorLike]
 
 
 def marginals_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
-                     labels: Mapping[str, str] | None = None) -> Figure:
+                     labels: Mapping[str, str] | None = None, lang: str = "en") -> Figure:
     """A weighted histogram of each coefficient of ``posterior`` (the last generation's
-    particles) over its prior's bounds, with the 90% credible interval and the median."""
+    particles) over its prior's bounds, with the 90% credible interval and the median; its
+    own words in ``lang`` (``sim.labels.LANGS``)."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    from sim.plots import word
 
     keys = [p.key for p in priors]
     weights = posterior["weight"].to_numpy(dtype=float)
@@ -1025,20 +1041,23 @@ def marginals_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
                 weights=weights, density=True, color="#4c72b0", alpha=0.8)
         row = intervals.loc[prior.key]
         ax.axvspan(row["low"], row["high"], color="#dd8452", alpha=0.15,
-                   label="90% credible interval")
-        ax.axvline(row["median"], color="#dd8452", label="median")
+                   label=word("credible_90", lang))
+        ax.axvline(row["median"], color="#dd8452", label=word("median", lang))
         ax.set_xlabel(axis_label(prior.key, labels))
-        ax.set_ylabel("posterior density")
+        ax.xaxis.set_major_locator(MaxNLocator(5, steps=[1, 2, 2.5, 5, 10]))  # not 7 yuan ticks
+        ax.set_ylabel(word("posterior_density", lang))
     grid[0].legend(fontsize=7)
-    fig.suptitle("ABC-SMC posterior marginals")
+    fig.suptitle(word("posterior_marginals", lang))
     return fig
 
 
 def pairs_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
-                 labels: Mapping[str, str] | None = None) -> Figure:
+                 labels: Mapping[str, str] | None = None, lang: str = "en") -> Figure:
     """A weighted scatter of every pair of coefficients (point size ∝ weight), histograms on
-    the diagonal, each axis over its prior's bounds."""
+    the diagonal, each axis over its prior's bounds; its title in ``lang``."""
     from matplotlib.figure import Figure
+
+    from sim.plots import word
 
     weights = posterior["weight"].to_numpy(dtype=float)
     n = len(priors)
@@ -1052,15 +1071,16 @@ def pairs_figure(posterior: pd.DataFrame, priors: Sequence[PriorLike],
                 ax.hist(posterior[pi.key], bins=30, range=(pi.low, pi.high),
                         weights=weights, color="#4c72b0")
             else:
+                # an image inside the panel in SVG: a mark per particle made MBs
                 ax.scatter(posterior[pj.key], posterior[pi.key], s=size, alpha=0.4,
-                           color="#4c72b0", linewidths=0)
+                           color="#4c72b0", linewidths=0, rasterized=True)
                 ax.set_xlim(pj.low, pj.high)
                 ax.set_ylim(pi.low, pi.high)
             if i == n - 1:
                 ax.set_xlabel(axis_label(pj.key, labels), fontsize=7)
             if j == 0:
                 ax.set_ylabel(axis_label(pi.key, labels), fontsize=7)
-    fig.suptitle("ABC-SMC posterior, pairs (point size ∝ weight)")
+    fig.suptitle(word("posterior_pairs", lang))
     return fig
 
 

@@ -555,19 +555,17 @@ def cmd_analyze(args: argparse.Namespace, command: list[str]) -> int:
                            "display.unicode.east_asian_width", True):
         for name, table in analysis.tables.items():
             status = analysis.status[name]
-            print(f"{name} ({analysis.label}, {_noise_text(table['noise_share'].iloc[0])}):")
+            noise = _noise_text(table["noise_share"].iloc[0], args.lang)
+            print(f"{name} ({analysis.label}, {noise}):")
             if _label_text(name, args.lang):
                 print(f"  {_label_text(name, args.lang)}")
             print(_printable(table, args.lang).to_string(index=False))
-            if status.failed:
-                print(f"  note: {status.failed} runs failed at {status.points_failed} design "
-                      "points; a point whose runs all failed has no row (which: below, and "
-                      f"status_{analysis.method}.csv)")
-            for note in status.notes:
-                print(f"  note: {note}")
+            for note in _analysis_notes(status, table, analysis.method, args.lang):
+                print(f"  {note}")
             print()
     if analysis.tables:
-        print(_analysis_legend(analysis.method, WIDE_RULE))
+        print(in_lang(args.lang, _analysis_legend_zh(analysis.method),
+                      _analysis_legend(analysis.method, WIDE_RULE), sep="\n"))
     for status in analysis.status.values():
         if status.detail:
             print(f"cogov: {status.metric}: {status.detail}", file=sys.stderr)
@@ -601,10 +599,50 @@ def _printable(table: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return printed
 
 
-def _noise_text(noise: float) -> str:
+def _noise_text(noise: float, lang: str | None = None) -> str:
+    """The noise share in a table's heading: in Chinese under zh, else in English (the
+    heading names the metric by its key, as under both)."""
     if math.isnan(noise):
-        return "noise share n/a: one replicate per point"
-    return f"noise share {noise:.2f}"
+        return ("噪声占比 n/a：每个设计点只有一个重复" if lang == "zh" else
+                "noise share n/a: one replicate per point")
+    return f"噪声占比 {noise:.2f}" if lang == "zh" else f"noise share {noise:.2f}"
+
+
+def _analysis_notes(status: Any, table: pd.DataFrame, method: str,
+                    lang: str | None) -> list[str]:
+    """What limits a metric's indices, as printed under its table: failed runs, one
+    replicate per point, a noisy metric, intervals too wide, estimates outside [0, 1]; in
+    Chinese (the report's sentences, ``sim.report``) under zh, then in English under both."""
+    english = [f"note: {n}" for n in (
+        [f"{status.failed} runs failed at {status.points_failed} design points; a point whose "
+         f"runs all failed has no row (which: below, and status_{method}.csv)"]
+        if status.failed else []) + status.notes]
+    if lang not in ("zh", "both"):
+        return english
+    from sim.report import _notes_zh
+
+    chinese = [f"注：{n}" for n in (
+        [f"{status.failed} 次运行在 {status.points_failed} 个设计点失败；运行全部失败的设计点"
+         f"没有行（见下文及 status_{method}.csv）"] if status.failed else [])
+        + _notes_zh({"notes": " ".join(status.notes)}, table)]
+    return chinese if lang == "zh" else chinese + english
+
+
+def _analysis_legend_zh(method: str) -> str:
+    """:func:`_analysis_legend` in Chinese."""
+    from sim import intervals
+
+    if method == "grid":
+        return (f"low/high：{intervals.RULE_ZH}；只有一个重复时为空。n：有值的重复数；"
+                "nan/inf：无定义与无穷大的重复数。")
+    conf = "mu_star_conf" if method == "morris" else "S1_conf/ST_conf"
+    legend = (f"{conf}：SALib 自助法 95% 区间的半宽；*_low/*_high：该区间，限于指数的取值范围；"
+              "*_wide：半宽（*_conf）超过指数尺度的 0.1（S1/ST：0–1 尺度的 0.1；mu*：最大 mu* 的 "
+              "0.1）、不是有限值或（S1/ST）整个落在 [0, 1] 之外时标为过宽：无法与相近的指数排序。")
+    if method != "morris":
+        legend += ("(out of range)：SALib 的原始估计落在 [0, 1] 之外，不是方差占比：样本太少，"
+                   "估计量不可靠；请增加样本数。")
+    return legend
 
 
 def _analysis_legend(method: str, wide_rule: str) -> str:

@@ -138,6 +138,12 @@ WORDS: dict[str, tuple[str, str]] = {
     "community_mean": ("各社区的平均", "mean of the communities"),
     "community_line": ("一个社区（颜色：所属街道）", "a community (colour: its street office)"),
     "street_office": ("街道", "street office"),
+    "posterior_marginals": ("ABC-SMC 后验边缘分布", "ABC-SMC posterior marginals"),
+    "posterior_pairs": ("ABC-SMC 后验两两分布（点的大小 ∝ 权重）",
+                        "ABC-SMC posterior, pairs (point size ∝ weight)"),
+    "posterior_density": ("后验密度", "posterior density"),
+    "credible_90": ("90% 可信区间", "90% credible interval"),
+    "median": ("中位数", "median"),
 }
 """Every word a figure shows that is not a metric's or parameter's name: (zh, en)."""
 

@@ -639,6 +639,34 @@ def test_categorical_grid_levels_are_points_with_whiskers_not_a_line():
     assert any(len(line.get_xdata()) == 3 for line in fig.axes[0].lines)  # a response curve
 
 
+
+@pytest.mark.parametrize("two", [False, True])
+def test_categorical_levels_are_named_in_the_figures_language(two):
+    """An incentive scheme's levels, on a line of points or on a heatmap's axis: in Chinese
+    under zh (the names the demo's menu gives them), as the scenario file spells them under
+    en, both under both; a number stays a number."""
+    from sim.analysis import MetricStatus, metric_figure
+
+    key = "policy.incentive.scheme"
+    table = _grid_table(key, ["none", "points", "recognition"], [0.1, 0.3, 0.2])
+    parameters = [{"name": key}]
+    if two:
+        table = pd.concat([table, table.assign(mean=table["mean"] + 0.1)], ignore_index=True)
+        table["param:policy.devolution"] = [0.2] * 3 + [0.8] * 3
+        parameters.append({"name": "policy.devolution"})
+    status = MetricStatus("participation_any_last12", "ok", replicates=(3, 3))
+    shown = {}
+    for lang in ("zh", "en", "both"):
+        ax = metric_figure("grid", table, parameters, "participation_any_last12", status,
+                           lang=lang).axes[0]
+        levels, other = ((ax.get_yticklabels(), ax.get_xticklabels()) if two else
+                         (ax.get_xticklabels(), []))
+        shown[lang] = [t.get_text() for t in levels]
+        assert [t.get_text() for t in other] == (["0.2", "0.8"] if two else [])
+    assert shown["zh"] == ["无", "积分", "表彰"]
+    assert shown["en"] == ["none", "points", "recognition"]
+    assert shown["both"] == ["无 none", "积分 points", "表彰 recognition"]
+
 def test_heatmap_marks_an_infinite_cell_and_says_why():
     from sim.analysis import MetricStatus, metric_figure
 
@@ -738,3 +766,28 @@ def test_morris_x_tick_labels_keep_apart_at_paper_width(scale):
     assert 3 <= len(boxes) <= 6
     gaps_pt = [(b.x0 - a.x1) * 72 / fig.dpi for a, b in zip(boxes, boxes[1:], strict=False)]
     assert min(gaps_pt) >= 20  # two ems of the tick labels' 10 pt at least
+
+
+@pytest.mark.parametrize("method", ["morris", "grid"])
+def test_analyze_in_chinese_prints_its_notes_and_legend_in_chinese(tmp_path, capsys, method):
+    """`cogov analyze --lang zh`: what limits the indices (one replicate per point, intervals
+    too wide) and the legend of the columns are printed in Chinese, as the run and compare
+    tables' notes are; `both` prints the Chinese and then the English."""
+    import re
+
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    text = ISHIGAMI.format(method=method, samples=3 if method == "grid" else 4)
+    out = run_sweep(tmp_path, text)
+    assert cli.main(["analyze", str(out), "--lang", "zh"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    notes = [line.strip() for line in printed if line.startswith("  ") and
+             not line.startswith("   ") and ":" in line and "y" not in line.split(":")[0]]
+    assert notes and all(cjk.search(n) and not re.search(r"[A-Za-z]{4,} [a-z]{3,}", n)
+                         for n in notes), notes
+    legend = printed[-2]
+    assert cjk.search(legend) and "SALib's" not in legend and "replicates with" not in legend
+    heading = printed[0]
+    assert "noise share" not in heading and "噪声占比" in heading
+    assert cli.main(["analyze", str(out), "--lang", "both"]) == 0
+    both = capsys.readouterr().out
+    assert "注：" in both and "note: " in both

@@ -3,6 +3,7 @@ output directory, parsed as a reader's browser would; offline in Chromium with n
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -236,6 +237,43 @@ def test_calibration_report_has_credible_and_predictive_tables(calibration_dir):
     assert_command_recorded(page, calibration_dir)
 
 
+
+def table_rows(html: str, caption: str) -> list[list[str]]:
+    """The body rows of the page's table captioned ``caption``, as the cells' text."""
+    import html as htmllib
+
+    body = re.search(rf"<caption>{re.escape(caption)}</caption>.*?<tbody>(.*?)</tbody>",
+                     html, re.S)
+    assert body, caption
+    return [[htmllib.unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", body.group(1), re.S)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_pattern_table_gives_each_patterns_share_of_draws_and_no_coefficient(
+        calibration_dir, tmp_path, lang):
+    """patterns.csv as calibrate writes it (the draw's coefficients, then holds:<pattern> and
+    all_hold): the report's table has one row per pattern, named by its label, and one for
+    all at once, each with the share of draws where it holds; never a coefficient's mean
+    printed as a percentage."""
+    from sim import labels
+
+    directory = tmp_path / "calibration"
+    shutil.copytree(calibration_dir, directory)
+    pd.DataFrame({"draw": [0, 1, 2, 3], "a": [2.5, 2.7, 2.6, 2.8],
+                  "b": [90000.0, 80000.0, 85000.0, 95000.0],
+                  "holds:fund_lever": [True, True, True, False],
+                  "holds:migrant_gap": [False, False, True, False],
+                  "all_hold": [False, False, True, False]}).to_csv(
+        directory / "patterns.csv", index=False)
+    html = report.build(directory, lang=lang)
+    caption = {"en": "Patterns at posterior draws", "zh": "模式检验（后验抽样）"}[lang]
+    rows = table_rows(html, caption)
+    assert [share for _, share in rows] == ["75%", "25%", "25%"]
+    assert [name for name, _ in rows][:2] == [labels.label("fund_lever", lang),
+                                              labels.label("migrant_gap", lang)]
+    assert "holds" not in rows[2][0] and "_" not in rows[2][0]
+
 def test_compare_report_gives_means_and_paired_differences_with_labels(compare_dir):
     from sim import labels
     from sim.runner import KEY_METRICS
@@ -306,6 +344,17 @@ def test_a_zh_morris_report_names_its_indices_and_status_in_chinese(morris_zh):
                          " ".join(cell for h in headers for cell in h))
 
 
+
+def test_the_yaml_blocks_of_a_zh_sweep_and_calibration_are_headed_in_chinese_or_by_file(
+        morris_zh, calibration_dir, tmp_path):
+    """Each block of YAML is headed by the file it came from (the experiment file, the
+    scenario's name) or in the page's language, never by an English word of cogov's own
+    ("experiment", "settings")."""
+    calibration = report.write(calibration_dir, tmp_path / "zh.html", lang="zh")
+    for html in (morris_zh[0], calibration.read_text(encoding="utf-8")):
+        blocks = re.findall(r"<h3>([^<]*)</h3>\s*<pre class=\"yaml\"", html)
+        assert blocks and all(CJK.search(h) or h.endswith(".yaml") for h in blocks), blocks
+
 def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
     html, _ = read(zh_report)
     captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
@@ -314,6 +363,18 @@ def test_a_zh_run_report_has_no_english_words_of_its_own(zh_report):
     assert facts["类型"] == "运行"
     assert CJK.search(facts["种子规则"]) and "replicate r of" not in facts["种子规则"]
 
+
+
+def test_a_zh_calibration_report_has_no_english_words_of_its_own(calibration_dir, tmp_path):
+    """The figures (titles, axes, legend) and the notes giving the interval rules are in
+    Chinese; only the method's name, ABC-SMC, stays as it is."""
+    html, page = read(report.write(calibration_dir, tmp_path / "zh.html", lang="zh"))
+    figure_words = " ".join(page.svg_text).replace("ABC-SMC", "")
+    assert CJK.search(figure_words)
+    assert not re.search(r"[A-Za-z]{3,}", figure_words), figure_words
+    notes = re.findall(r'<p class="note">(.*?)</p>', html, re.S)
+    assert len(notes) >= 2 and all(CJK.search(n) and not re.search(r"[A-Za-z]{3,}", n)
+                                   for n in notes[:2]), notes
 
 def test_the_page_font_holds_every_character_of_the_page_the_font_has(zh_report):
     """The inline font is subset to the page: every non-ASCII character of its text — the
@@ -553,6 +614,29 @@ def test_the_report_renders_offline_with_its_own_font_and_makes_no_request(zh_re
     assert problems == []
 
 
+@contextlib.contextmanager
+def page_without_cjk_font(report_file: Path, tmp_path: Path):
+    """``report_file`` open at 1280 × 720 in Chromium offline, with only Latin system fonts,
+    once its fonts are ready: yields the page and a CDP session with DOM and CSS enabled."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
+                                    env=no_cjk_font_env(tmp_path, dict(os.environ)))
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 720})
+            context.set_offline(True)
+            page = context.new_page()
+            page.set_content(report_file.read_text(encoding="utf-8"), wait_until="load")
+            page.evaluate("document.fonts.ready")
+            cdp = context.new_cdp_session(page)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            yield page, cdp
+        finally:
+            browser.close()
+
+
 @needs_chromium
 def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
         zh_report, compare_dir, tmp_path):
@@ -561,38 +645,22 @@ def test_chinese_is_drawn_in_the_shipped_font_on_a_pc_with_no_chinese_font(
     font, none by a system font's missing glyph (the boxes a new user saw). At 1280 px the
     figures fill the column, keeping their shape, and the compare report (150 rows of raw
     CSV folded) does not overflow the page."""
-    from playwright.sync_api import sync_playwright
-
     from sim.fonts import FAMILY
 
-    html = zh_report.read_text(encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS,
-                                    env=no_cjk_font_env(tmp_path, dict(os.environ)))
-        try:
-            context = browser.new_context(viewport={"width": 1280, "height": 720})
-            context.set_offline(True)
-            page = context.new_page()
-            page.set_content(html, wait_until="load")
-            page.evaluate("document.fonts.ready")
-            cdp = context.new_cdp_session(page)
-            cdp.send("DOM.enable")
-            cdp.send("CSS.enable")
-            drawn = {}
-            for selector in ("h1", "section#command h2", "tbody td", "pre.command code"):
-                text = page.locator(selector).first.inner_text()
-                drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
-            column, width, height, box_width, box_height = page.evaluate("""() => {
-                const f = document.querySelector('figure'), s = f.querySelector('svg');
-                const r = s.getBoundingClientRect(), box = s.viewBox.baseVal;
-                return [f.clientWidth, r.width, r.height, box.width, box.height]; }""")
-            page.set_content((compare_dir / "report.html").read_text(encoding="utf-8"),
-                             wait_until="load")
-            overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
-        finally:
-            browser.close()
+    with page_without_cjk_font(zh_report, tmp_path) as (page, cdp):
+        drawn = {}
+        for selector in ("h1", "section#command h2", "tbody td", "pre.command code"):
+            text = page.locator(selector).first.inner_text()
+            drawn[selector] = (len(CJK.findall(text)), rendered_fonts(cdp, selector))
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=ARTIFACTS / "report-zh-no-system-cjk-font.png")
+        column, width, height, box_width, box_height = page.evaluate("""() => {
+            const f = document.querySelector('figure'), s = f.querySelector('svg');
+            const r = s.getBoundingClientRect(), box = s.viewBox.baseVal;
+            return [f.clientWidth, r.width, r.height, box.width, box.height]; }""")
+        page.set_content((compare_dir / "report.html").read_text(encoding="utf-8"),
+                         wait_until="load")
+        overflow = page.evaluate("document.documentElement.scrollWidth - innerWidth")
     for selector, (chinese, fonts) in drawn.items():
         assert chinese >= 2 and fonts.get(FAMILY, 0) >= chinese, (selector, chinese, fonts)
     assert abs(width - column) < 1 and column > 900, (width, column)
@@ -667,3 +735,22 @@ def test_a_run_with_communities_has_their_section_figure_and_ranked_table(
 def test_a_run_without_communities_has_no_community_section(run_dir):
     _, page = read(run_dir / "report.html")
     assert not [h for h in page.headings if h in ("社区", "Communities", "社区 Communities")]
+
+
+@needs_chromium
+def test_every_chinese_word_of_the_figures_is_drawn_in_the_shipped_font(zh_report, tmp_path):
+    """Offline, with only Latin system fonts: each Chinese character of every figure's text
+    (titles, axes, legends, schedule marks) is drawn by the page's own font. Figure text
+    names the shipped font after matplotlib's Latin fonts; Chromium drew the first figure
+    words it met before that font had loaded in a Latin font, as boxes, and kept them so."""
+    from sim.fonts import FAMILY
+
+    with page_without_cjk_font(zh_report, tmp_path) as (page, cdp):
+        words = page.evaluate("""() => [...document.querySelectorAll('svg text')]
+            .map((t, i) => { t.setAttribute('data-word', i); return t.textContent; })""")
+        drawn = [(text, len(CJK.findall(text)),
+                  rendered_fonts(cdp, f'svg text[data-word="{i}"]'))
+                 for i, text in enumerate(words) if CJK.search(text)]
+    assert len(drawn) >= 10, drawn
+    boxes = [(text, fonts) for text, chinese, fonts in drawn if fonts.get(FAMILY, 0) < chinese]
+    assert boxes == []

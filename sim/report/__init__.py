@@ -28,6 +28,7 @@ import io
 import json
 import math
 import os
+import re
 import shlex
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -63,6 +64,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "scenario": ("情景设定（解析后的 YAML）", "Scenario (resolved YAML)"),
     "experiment": ("实验设计（YAML）", "Experiment (YAML)"),
     "settings": ("校准设定（YAML）", "Calibration settings (YAML)"),
+    "design_block": ("实验设计", "experiment"),
+    "settings_block": ("设定与停止条件", "settings and stopping rules"),
     "manifest": ("运行记录", "Manifest"),
     "manifest_json": ("完整 manifest.json", "Full manifest.json"),
     "command": ("记录的命令（在其运行目录中）", "Command as recorded (in its directory)"),
@@ -116,6 +119,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "predictive": ("后验预测检验", "Posterior-predictive check"),
     "patterns": ("模式检验（后验抽样）", "Patterns at posterior draws"),
     "holds_share": ("成立比例", "share of draws where it holds"),
+    "pattern": ("模式", "pattern"),
+    "all_hold": ("全部模式同时成立", "all patterns at once"),
     "median": ("中位数", "median"),
     "low": ("下限", "low"),
     "high": ("上限", "high"),
@@ -455,7 +460,29 @@ def svg_of(fig: Any, salt: str) -> Markup:
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return Markup(text[text.index("<svg"):])
+    return Markup(_shipped_font_first(text[text.index("<svg"):]))
+
+
+def _shipped_font_first(svg: str) -> str:
+    """``svg`` with the shipped font moved to the front of each ``font-family`` list.
+
+    matplotlib names it after its Latin fonts (its fallback for CJK glyphs). Chromium shapes
+    the first figure words it meets before the page's font has loaded and, when that font is
+    only a fallback, never shapes them again: on a PC with no Chinese font they stay boxes.
+    First in the list, the font holds the text back until it has loaded. It has glyphs only
+    for the page's non-ASCII characters, so ASCII is still drawn in the Latin font."""
+    from sim import fonts
+
+    shipped = f"'{fonts.FAMILY}'"
+
+    def reorder(match: re.Match[str]) -> str:
+        names = [name.strip() for name in match.group(1).split(",")]
+        if shipped not in names:
+            return match.group(0)
+        names.remove(shipped)
+        return "font-family: " + ", ".join([shipped, *names])
+
+    return re.sub(r"font-family: ([^;\"]+)", reorder, svg)
 
 
 def _draw(make: Callable[..., Any], *args: Any, **options: Any) -> Any:
@@ -741,7 +768,9 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
                 section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
         section.items.append(_status_table(statuses, tables, lang))
         sections.append(section)
-    blocks = [("experiment", to_yaml(spec))]
+    experiment_file = manifest.get("experiment_file")
+    blocks = [(Path(experiment_file).name if experiment_file else word("design_block", lang),
+               to_yaml(spec))]
     if manifest.get("base_scenario"):
         blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
     sections.append(Section(word("experiment", lang), blocks=blocks))
@@ -851,6 +880,7 @@ def _index_table(method: str, table: pd.DataFrame, metric: str, lang: str) -> Ta
 def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                           figure_lang: str) -> list[Section]:
     from sim import calibrate
+    from sim.labels import in_lang
 
     posterior = read_table(directory / "posterior.parquet")
     last = posterior[posterior["generation"] == posterior["generation"].max()]
@@ -863,16 +893,23 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
                     [word("coefficient", lang), f"{word('median', lang)} [90%]"],
                     [[labels.get(r.key, r.key), interval(r.median, r.low, r.high)]
                      for r in credible.itertuples()],
-                    manifest.get("credible_rule", calibrate.CREDIBLE_RULE))]
+                    in_lang(lang, calibrate.CREDIBLE_RULE_ZH,
+                            manifest.get("credible_rule", calibrate.CREDIBLE_RULE)))]
     if (directory / "predictive.csv").exists():
-        tables.append(_predictive_table(read_table(directory / "predictive.csv"), lang,
-                                        manifest.get("predictive_rule", "")))
+        tables.append(_predictive_table(
+            read_table(directory / "predictive.csv"), lang,
+            in_lang(lang, calibrate.PREDICTIVE_RULE_ZH,
+                    manifest.get("predictive_rule", calibrate.PREDICTIVE_RULE))))
     if (directory / "patterns.csv").exists():
+        # one row per draw: its coefficients, then holds:<pattern id> and all_hold
         patterns = read_table(directory / "patterns.csv")
-        shares = patterns.drop(columns=["draw"], errors="ignore").mean(numeric_only=True)
+        verdicts = [c for c in patterns.columns if c.startswith("holds:") or c == "all_hold"]
+        shares = patterns[verdicts].astype(float).mean()
         tables.append(Table(word("patterns", lang),
-                            [word("field", lang), word("holds_share", lang)],
-                            [[name_of(k, lang), f"{v:.0%}"] for k, v in shares.items()]))
+                            [word("pattern", lang), word("holds_share", lang)],
+                            [[word("all_hold", lang) if k == "all_hold"
+                              else name_of(k.removeprefix("holds:"), lang), f"{v:.0%}"]
+                             for k, v in shares.items()]))
     tables.append(frame_table(read_table(directory / "generations.csv"),
                               word("generations", lang)))
     salt = _Salt()
@@ -883,8 +920,9 @@ def _calibration_sections(directory: Path, manifest: dict[str, Any], lang: str,
         if 1 < len(priors) <= MAX_PAIRS:
             figures.append(Figure(word("pairs", lang), svg_of(_draw(
                 calibrate.pairs_figure, last, priors, axis_labels, lang=figure_lang), salt())))
-    blocks = [("settings", to_yaml({k: v for k, v in manifest.items()
-                                    if k in ("settings", "stopping", "stop_reason_text")}))]
+    settings_yaml = to_yaml({k: v for k, v in manifest.items()
+                             if k in ("settings", "stopping", "stop_reason_text")})
+    blocks = [(word("settings_block", lang), settings_yaml)]
     return [Section(word("summary", lang), items=tables),
             Section(word("figures", lang), items=figures),
             Section(word("settings", lang), blocks=blocks)]
