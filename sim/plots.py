@@ -89,6 +89,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "morris": ("Morris 筛选", "Morris screening"),
     "grid": ("网格设计的响应", "grid response"),
     "random design: per-point summary": ("随机设计：逐点汇总", "random design: per-point summary"),
+    "lhs design: per-point summary": ("拉丁超立方设计：逐点汇总",
+                                      "Latin hypercube design: per-point summary"),
     "noise_share": ("噪声占比 {v}", "noise share {v}"),
     "one_replicate": ("每个设计点仅1次重复", "one replicate per point"),
     "replicates": ("每个设计点{n}次重复", "{n} replicates per point"),
