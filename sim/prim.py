@@ -107,24 +107,29 @@ class Peeling:
                                             -self.steps[i].res_dim, self.steps[i].coverage))
 
     def limits(self, step: int) -> pd.DataFrame:
-        """The restricted inputs of box ``step``: ``input, low, high, design_low, design_high,
-        qp`` (quasi-p value, see the module docstring), most significant first."""
-        box = self.steps[step].box
-        inside = box.contains(self.x)
-        n, hits = int(inside.sum()), float(self.y[inside].sum())
-        rows = []
-        for j in np.flatnonzero(box.restricted(self.bounds)):
-            lifted = Box(box.lower.copy(), box.upper.copy())
-            lifted.lower[j], lifted.upper[j] = self.bounds.lower[j], self.bounds.upper[j]
-            wider = lifted.contains(self.x)
-            rows.append({"input": self.names[j], "low": float(box.lower[j]),
-                         "high": float(box.upper[j]),
-                         "design_low": float(self.bounds.lower[j]),
-                         "design_high": float(self.bounds.upper[j]),
-                         "qp": quasi_p(hits, n, float(self.y[wider].sum()), int(wider.sum()))})
-        columns = ["input", "low", "high", "design_low", "design_high", "qp"]
-        return pd.DataFrame(rows, columns=columns).sort_values("qp", kind="stable",
-                                                               ignore_index=True)
+        """The restricted inputs of box ``step`` with their quasi-p values
+        (:func:`box_limits`)."""
+        return box_limits(self.steps[step].box, self.x, self.y, self.bounds, self.names)
+
+
+def box_limits(box: Box, x: np.ndarray, y: np.ndarray, bounds: Box, names: Sequence[str]
+               ) -> pd.DataFrame:
+    """The inputs ``box`` restricts inside ``bounds``: ``input, low, high, design_low,
+    design_high, qp`` (quasi-p value, see the module docstring), most significant first;
+    ``x`` (n, d) and ``y`` (n,) are the points the box was found on."""
+    inside = box.contains(x)
+    n, hits = int(inside.sum()), float(y[inside].sum())
+    rows = []
+    for j in np.flatnonzero(box.restricted(bounds)):
+        lifted = Box(box.lower.copy(), box.upper.copy())
+        lifted.lower[j], lifted.upper[j] = bounds.lower[j], bounds.upper[j]
+        wider = lifted.contains(x)
+        rows.append({"input": names[j], "low": float(box.lower[j]), "high": float(box.upper[j]),
+                     "design_low": float(bounds.lower[j]),
+                     "design_high": float(bounds.upper[j]),
+                     "qp": quasi_p(hits, n, float(y[wider].sum()), int(wider.sum()))})
+    columns = ["input", "low", "high", "design_low", "design_high", "qp"]
+    return pd.DataFrame(rows, columns=columns).sort_values("qp", kind="stable", ignore_index=True)
 
 
 def quasi_p(hits: float, points: int, hits_wider: float, points_wider: int) -> float:
@@ -240,12 +245,14 @@ class Covered:
 
 def cover(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | None = None,
           bounds: tuple[np.ndarray, np.ndarray] | None = None, alpha: float = ALPHA,
-          min_mass: float = MIN_MASS, min_coverage: float = 0.5, max_boxes: int = 3
-          ) -> list[Covered]:
+          min_mass: float = MIN_MASS, min_coverage: float = 0.5, max_boxes: int = 3,
+          first_step: int | None = None) -> list[Covered]:
     """Up to ``max_boxes`` boxes in sequence (covering, Friedman & Fisher 1999 §5): each is
     :meth:`Peeling.choose` of a peeling of the points outside the earlier boxes. Coverage and
     mass stay shares of the whole data set. Stops early when the chosen box is no denser than
-    the points it was peeled from, or when no case of interest is left."""
+    the points it was peeled from, or when no case of interest is left. ``first_step`` picks
+    the first box's step on its trajectory instead of the default rule (IndexError if the
+    trajectory is shorter)."""
     if isinstance(x, pd.DataFrame):
         names = tuple(x.columns) if names is None else names
         x = x.to_numpy(dtype=float)
@@ -258,7 +265,9 @@ def cover(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | No
     while len(boxes) < max_boxes and left.sum() > 0 and y[left].sum() > 0:
         peeling = peel(x[left], y[left], names, bounds, alpha, min_mass, total, all_points)
         step = peeling.choose(min_coverage * y[left].sum() / total if total else 0.0)
-        if peeling.steps[step].density <= peeling.steps[0].density + 1e-12:
+        if first_step is not None and not boxes:
+            step = range(len(peeling.steps))[first_step]
+        elif peeling.steps[step].density <= peeling.steps[0].density + 1e-12:
             break
         boxes.append(Covered(peeling, step))
         left &= ~peeling.steps[step].box.contains(x)
