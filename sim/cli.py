@@ -149,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=0.05, help="PRIM peeling share (0.05)")
     p.add_argument("--min-mass", type=_fraction, default=0.05, metavar="M",
                    help="smallest box, as a share of the points (0.05)")
+    p.add_argument("--where", action="append", default=[], metavar="KEY>=X",
+                   help="only the design points with KEY>=X or KEY<=X (repeatable), e.g. "
+                        "policy.devolution>=0.6: boxes are found and confirmed in that region")
     p.add_argument("--confirm", type=_int_in(0), default=0, metavar="N",
                    help="run N fresh points inside each box and N outside, and report the "
                         "confirmed density and coverage (default 0: none)")
@@ -768,14 +771,15 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
     their confirmed density; exit 1 if a confirmed box falls short."""
     import pandas as pd
 
-    from sim.discover import Condition, discover, summary_table
+    from sim.discover import Condition, discover, parse_where, summary_table
 
+    where = [parse_where(text) for text in args.where]
     found = discover(args.directory, Condition(args.metric, args.above, args.below, args.top),
                      method=args.method, rule=args.label, alpha=args.alpha,
                      min_mass=args.min_mass, min_coverage=args.min_coverage, boxes=args.boxes,
                      step=args.step, confirm=args.confirm, workers=args.workers,
-                     executor=args.executor, scheduler=args.scheduler, command=command,
-                     lang=_figure_lang(args))
+                     executor=args.executor, scheduler=args.scheduler, where=where,
+                     command=command, lang=_figure_lang(args))
     labelled = found.labelled
     print(f"{found.condition.text(labelled.threshold)}: {len(labelled.points)} design points, "
           f"mean label {labelled.points['label'].mean():.3f} ({found.rule}); label-flip rate "

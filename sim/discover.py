@@ -270,16 +270,54 @@ def design_bounds(parameters: list[dict], out_dir: Path) -> prim.Box:
     return prim.Box(np.array(lower), np.array(upper))
 
 
+def parse_where(text: str) -> tuple[str, str, float]:
+    """``"policy.devolution>=0.6"`` → ("policy.devolution", ">=", 0.6); ScenarioError if it is
+    not ``KEY>=X`` or ``KEY<=X``."""
+    for op in (">=", "<="):
+        key, found, value = text.partition(op)
+        if found:
+            try:
+                return key.strip(), op, float(value)
+            except ValueError:
+                break
+    raise ScenarioError(f"--where {text!r}: expected KEY>=X or KEY<=X, e.g. "
+                        "policy.devolution>=0.6")
+
+
+def restrict(labelled: Labelled, bounds: prim.Box, where: Sequence[tuple[str, str, float]],
+             out_dir: Path) -> prim.Box:
+    """Keep the points inside ``where`` (a sub-region of the design) and return its bounds:
+    boxes are then found, and confirmed, inside that region."""
+    lower, upper = bounds.lower.copy(), bounds.upper.copy()
+    for key, op, value in where:
+        if key not in labelled.names:
+            raise ScenarioError(f"{out_dir}: --where {key}: not a parameter of this sweep "
+                                f"({', '.join(labelled.names)})")
+        j = labelled.names.index(key)
+        if op == ">=":
+            lower[j] = max(lower[j], value)
+        else:
+            upper[j] = min(upper[j], value)
+        if lower[j] > upper[j]:
+            raise ScenarioError(f"{out_dir}: --where leaves no range of {key}")
+    region = prim.Box(lower, upper)
+    keep = region.contains(labelled.points[labelled.names].to_numpy(dtype=float))
+    labelled.points = labelled.points[keep].reset_index(drop=True)
+    return region
+
+
 def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
              rule: str = "probability", alpha: float = prim.ALPHA,
              min_mass: float = prim.MIN_MASS, min_coverage: float = 0.5, boxes: int = 1,
              step: int | None = None, confirm: int = 0, workers: int = 1,
              executor: str = "local", scheduler: str | None = None,
+             where: Sequence[tuple[str, str, float]] = (),
              command: list[str] | None = None, lang: str = "both") -> Discovery:
     """Scenario discovery on the sweep in ``out_dir``; writes
     ``discovery/<condition tag>_<method>/`` (see ``write``). Raises ScenarioError (bad input,
     exit 2) for a missing sweep, an unknown metric, too few points, a condition that holds at
-    every point or at none, or bad settings."""
+    every point or at none, or bad settings. ``where`` limits the points to a sub-region
+    (:func:`restrict`); a ``top`` threshold is then taken over that region's points."""
     out_dir = Path(out_dir)
     manifest, results = load_sweep(out_dir)
     names = [p["name"] for p in manifest["parameters"]]
@@ -301,6 +339,13 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
         raise ScenarioError("--boxes must be ≥ 1 and --confirm ≥ 0")
     bounds = design_bounds(manifest["parameters"], out_dir)
     labelled = label_points(results, names, condition, rule)
+    if where:
+        bounds = restrict(labelled, bounds, where, out_dir)
+        if condition.top is not None:
+            labelled = label_points(results, names, condition, rule,
+                                    threshold=condition.threshold(
+                                        labelled.points["mean"].to_numpy()))
+            restrict(labelled, bounds, where, out_dir)
     warnings = _data_problems(labelled, condition, out_dir)
     found, trajectories = find_boxes(labelled, bounds, method, alpha=alpha, min_mass=min_mass,
                                      min_coverage=min_coverage, boxes=boxes, step=step,
@@ -311,7 +356,9 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
     if not found:
         warnings.append("no box is denser than the design as a whole")
     result = Discovery(condition, method, rule, labelled, found, trajectories, bounds, warnings)
-    target = out_dir / "discovery" / f"{condition.tag}_{method}"
+    region = "".join(f"_{key.rsplit('.', 1)[-1]}{'ge' if op == '>=' else 'le'}{value:g}"
+                     for key, op, value in where)
+    target = out_dir / "discovery" / f"{condition.tag}{region}_{method}"
     if confirm and found:
         _confirm(result, manifest, target, confirm, workers, executor, scheduler)
     result.directory = write(result, target, manifest, command, lang)
@@ -467,6 +514,8 @@ def write(result: Discovery, target: Path, manifest: dict, command: list[str] | 
         "sweep": manifest.get("experiment_file"), "metric": result.condition.metric,
         "condition": result.condition.text(result.labelled.threshold),
         "threshold": result.labelled.threshold, "method": result.method, "label": result.rule,
+        "region": {"lower": result.bounds.lower.tolist(), "upper": result.bounds.upper.tolist(),
+                   "names": result.labelled.names},
         "points": len(result.labelled.points), "flip_rate": result.labelled.flip_rate,
         "confirm_flip_rate": result.confirm_flip_rate, "warnings": result.warnings}))
     for path in staging.iterdir():

@@ -141,3 +141,20 @@ def test_refuses_a_directory_without_a_sweep_and_too_few_points(tmp_path):
     small = swept(tmp_path, samples=20, replicates=1)
     with pytest.raises(ScenarioError, match="at least 30"):
         disc.discover(small, disc.Condition("y", above=0.5))
+
+
+def test_where_finds_the_box_inside_a_region(box_sweep):
+    """Within x1 ≥ 0.6 the cases of noisy_box lie at x2 ≤ 0.3 alone: the box restricts x2
+    and nothing else significantly, and its confirmation samples stay in the region."""
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5),
+                          where=[disc.parse_where("x1>=0.6")], confirm=40)
+    assert (found.labelled.points["x1"] >= 0.6).all()
+    limits = found.boxes[0].limits.set_index("input")
+    assert limits.loc["x2", "high"] == pytest.approx(0.3, abs=0.06)
+    assert limits.loc["x2", "qp"] < 1e-4
+    assert (limits.drop(index="x2")["qp"] > 0.05).all()
+    assert found.boxes[0].confirmed["confirmed_density"] == pytest.approx(0.9, abs=0.08)
+    fresh = pd.read_parquet(found.directory / "confirm" / "results.parquet")
+    assert (fresh["param:x1"] >= 0.6).all()
+    with pytest.raises(ScenarioError, match="expected KEY>=X"):
+        disc.parse_where("x1=0.6")
