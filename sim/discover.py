@@ -416,7 +416,13 @@ def _confirm(result: Discovery, manifest: dict, target: Path, n: int, workers: i
         "method": "random", "samples": len(design), "replicates": replicates, "seed": seed}),
         experiment.path, experiment.base, experiment.parameters,
         [tuple(row) for row in design])
-    outcome = sweeping.sweep(fixed, target / "confirm", workers=workers, executor=executor,
+    folder = target / "confirm"
+    if (folder / "manifest.json").exists():
+        try:
+            sweeping.check_same_experiment(folder, fixed)
+        except sweeping.OutputExistsError:  # another confirmation (other boxes or N): stale
+            shutil.rmtree(folder)
+    outcome = sweeping.sweep(fixed, folder, workers=workers, executor=executor,
                              scheduler=scheduler, resume=True,
                              command=["cogov discover", "--confirm", str(n)])
     fresh = label_points(outcome.results, result.labelled.names, result.condition, result.rule,
@@ -507,7 +513,9 @@ def write(result: Discovery, target: Path, manifest: dict, command: list[str] | 
     if result.trajectories:
         pd.concat([t.assign(box=k + 1) for k, t in enumerate(result.trajectories)],
                   ignore_index=True).to_csv(staging / "trajectory.csv", index=False)
-        fig = tradeoff_figure(result, lang)
+        first = summary_table(result).iloc[0].to_dict()
+        fig = tradeoff_figure(result.trajectories[0], first,
+                              result.condition.text(result.labelled.threshold), lang)
         plots.save(fig, staging / "tradeoff.png")
         fig.savefig(staging / "tradeoff.svg")
     write_manifest(staging, manifest_fields("discovery", command, {
@@ -537,9 +545,11 @@ def summary_table(result: Discovery) -> pd.DataFrame:
                                        *keys, "flagged"])
 
 
-def tradeoff_figure(result: Discovery, lang: str = "both"):
-    """PRIM's trade-off: density against coverage along the first box's trajectory, coloured
-    by the number of restricted inputs, the chosen step marked (and its confirmed density)."""
+def tradeoff_figure(trajectory: pd.DataFrame, chosen: dict, title: str, lang: str = "both"):
+    """PRIM's trade-off: density against coverage along one box's ``trajectory`` (the
+    trajectory.csv rows of that box), coloured by the number of restricted inputs, the
+    ``chosen`` step marked (a summary.csv row: ``step, coverage, density``) with its confirmed
+    density and 95% t interval when it has one. ``title`` states the condition."""
     from matplotlib import cm as plt_cm
     from matplotlib.colors import BoundaryNorm
     from matplotlib.figure import Figure
@@ -548,7 +558,6 @@ def tradeoff_figure(result: Discovery, lang: str = "both"):
     from sim.plots import word
 
     fonts.register_matplotlib()
-    trajectory, chosen = result.trajectories[0], result.boxes[0]
     fig = Figure(figsize=(6.4, 4.6), layout="constrained")
     ax = fig.subplots()
     top = int(trajectory["res_dim"].max())
@@ -556,20 +565,34 @@ def tradeoff_figure(result: Discovery, lang: str = "both"):
     dots = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"],
                       cmap="viridis", norm=norm, s=18, zorder=2)
     fig.colorbar(dots, ax=ax, label=word("res_dim", lang), ticks=range(top + 1))
-    ax.plot(chosen.coverage, chosen.density, "o", ms=12, mfc="none", mec="C3", mew=2,
-            label=word("chosen_box", lang, step=chosen.step), zorder=3)
-    if chosen.confirmed:
-        c = chosen.confirmed
-        ax.errorbar(c["confirmed_coverage"], c["confirmed_density"],
-                    yerr=[[c["confirmed_density"] - c["confirmed_density_low"]],
-                          [c["confirmed_density_high"] - c["confirmed_density"]]],
-                    fmt="s", color="C1", label=word("confirmed_box", lang), zorder=3)
+    ax.plot(chosen["coverage"], chosen["density"], "o", ms=12, mfc="none", mec="C3", mew=2,
+            label=word("chosen_box", lang, step=int(chosen["step"])), zorder=3)
+    confirmed = chosen.get("confirmed_density", float("nan"))
+    if np.isfinite(confirmed):
+        low, high = chosen["confirmed_density_low"], chosen["confirmed_density_high"]
+        whisker = [[confirmed - low], [high - confirmed]] if np.isfinite(low) else None
+        ax.errorbar(chosen["confirmed_coverage"], confirmed, yerr=whisker, fmt="s",
+                    color="C1", label=word("confirmed_box", lang), zorder=3)
     ax.set_xlabel(word("coverage_axis", lang))
     ax.set_ylabel(word("density_axis", lang))
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower left", fontsize=8)
-    ax.set_title(f"{word('tradeoff', lang)}\n{result.condition.text(result.labelled.threshold)}",
-                 fontsize=9)
+    ax.set_title(f"{word('tradeoff', lang)}\n{title}", fontsize=9)
     return fig
+
+
+def read_discoveries(directory: Path) -> list[tuple[dict, dict[str, pd.DataFrame]]]:
+    """Every finished discovery of the sweep in ``directory``: (its manifest, its tables by
+    name: ``summary``, ``boxes``, ``trajectory`` when PRIM), in name order."""
+    found = []
+    for folder in sorted((directory / "discovery").glob("*/")):
+        if not (folder / "manifest.json").exists():
+            continue
+        tables = {name: pd.read_csv(folder / f"{name}.csv")
+                  for name in ("summary", "boxes", "trajectory")
+                  if (folder / f"{name}.csv").exists()}
+        found.append((json.loads((folder / "manifest.json").read_text(encoding="utf-8")),
+                      tables))
+    return found

@@ -72,6 +72,17 @@ def test_prim_finds_the_known_box_and_fresh_runs_confirm_it(box_sweep):
     assert json.loads((written / "manifest.json").read_text())["kind"] == "discovery"
 
 
+def test_the_sweep_report_shows_each_discovery(box_sweep):
+    from sim import analysis, report
+
+    disc.discover(box_sweep, disc.Condition("y", below=0.5), confirm=10)
+    analysis.analyze(box_sweep)
+    html = report.build(box_sweep, lang="en")
+    assert "Scenario discovery: y &lt; 0.5 (prim)" in html
+    assert "Box limits" in html and "qp" in html
+    assert "PRIM peeling trajectory" in html  # the trade-off figure, as inline SVG text
+
+
 def test_a_box_found_in_noise_is_flagged_on_fresh_runs(tmp_path):
     """With x1 below 0.6 noisy_box is a 10% coin whatever the inputs, and with one replicate a
     point's label is one toss: PRIM still peels to a box that looks dense in-sample, and the
