@@ -155,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--confirm", type=_int_in(0), default=0, metavar="N",
                    help="run N fresh points inside each box and N outside, and report the "
                         "confirmed density and coverage (default 0: none)")
+    p.add_argument("--confirm-seeds", choices=("fresh", "same"), default="fresh",
+                   help="confirmation runs on a new master seed (fresh residents too; default) "
+                        "or on the sweep's own (the same synthetic districts)")
     p.add_argument("--workers", type=_int_in(1), default=1, help="worker processes (default 1)")
     _add_executor_options(p)
     _add_lang_option(p, "of the figure")
@@ -779,6 +782,7 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
                      min_mass=args.min_mass, min_coverage=args.min_coverage, boxes=args.boxes,
                      step=args.step, confirm=args.confirm, workers=args.workers,
                      executor=args.executor, scheduler=args.scheduler, where=where,
+                     seeds=args.confirm_seeds,
                      command=command, lang=_figure_lang(args))
     labelled = found.labelled
     print(f"{found.condition.text(labelled.threshold)}: {len(labelled.points)} design points, "
@@ -794,7 +798,8 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
             print(box.limits.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
             if box.confirmed:
                 c = box.confirmed
-                print(f"confirmed on {c['confirmed_points']} fresh points: density "
+                print(f"confirmed on {c['confirmed_points']} new points ({found.confirm_seeds} "
+                      f"seeds): density "
                       f"{c['confirmed_density']:.3f} [{c['confirmed_density_low']:.3f}, "
                       f"{c['confirmed_density_high']:.3f}] (95% t CI), coverage "
                       f"{c['confirmed_coverage']:.3f}; outside the boxes "

@@ -15,8 +15,12 @@ points with R ≥ 2): how much of the labelling is noise.
 
 Boxes come from PRIM (``sim.prim``: peeling trajectory, covering) or CART (scikit-learn's
 regression tree on the labels, each leaf a box). **Confirmation** (``confirm`` > 0) runs fresh
-design points — N drawn uniformly inside each box and N outside them all, each with fresh
-seeds — as a sweep of its own (resumable: ``confirm/`` holds its journal), and reports the
+design points — N drawn uniformly inside each box and N outside them all — as a sweep of its own
+(``seeds="fresh"``, the default: a new master seed, so new residents and networks as well as
+new points; ``"same"``: the sweep's own seed, so the same R synthetic districts as the sweep,
+which isolates the box's own overfitting from the variation between districts — a sweep with
+common random numbers has only R districts, and a level shift between districts moves every
+label) (resumable: ``confirm/`` holds its journal), and reports the
 confirmed density (mean label of the points inside) with its interval (``sim.intervals``), the
 density outside, and the confirmed coverage, estimated from the box's share of the design (its
 in-sample mass) and the two densities. A box whose confirmed density falls more than
@@ -49,6 +53,7 @@ FEW_POINTS = 200
 """Fewer points than this: a warning (Bryant & Lempert's examples use hundreds to thousands)."""
 LABELS = ("probability", "mean")
 METHODS = ("prim", "cart")
+SEEDS = ("fresh", "same")
 CONFIRM_TAG = 2**31 + 7
 """Spawn key of the confirmation's seeds under the experiment's seed (fresh runs)."""
 
@@ -177,6 +182,7 @@ class Discovery:
     warnings: list[str]
     directory: Path | None = None
     confirm_flip_rate: float = float("nan")
+    confirm_seeds: str | None = None
 
 
 def find_boxes(labelled: Labelled, bounds: prim.Box, method: str = "prim", *,
@@ -311,7 +317,7 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
              min_mass: float = prim.MIN_MASS, min_coverage: float = 0.5, boxes: int = 1,
              step: int | None = None, confirm: int = 0, workers: int = 1,
              executor: str = "local", scheduler: str | None = None,
-             where: Sequence[tuple[str, str, float]] = (),
+             where: Sequence[tuple[str, str, float]] = (), seeds: str = "fresh",
              command: list[str] | None = None, lang: str = "both") -> Discovery:
     """Scenario discovery on the sweep in ``out_dir``; writes
     ``discovery/<condition tag>_<method>/`` (see ``write``). Raises ScenarioError (bad input,
@@ -337,6 +343,8 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
                             "0 ≤ --min-coverage ≤ 1")
     if boxes < 1 or confirm < 0:
         raise ScenarioError("--boxes must be ≥ 1 and --confirm ≥ 0")
+    if seeds not in SEEDS:
+        raise ScenarioError(f"--confirm-seeds must be one of {', '.join(SEEDS)}, got {seeds!r}")
     bounds = design_bounds(manifest["parameters"], out_dir)
     labelled = label_points(results, names, condition, rule)
     if where:
@@ -360,7 +368,7 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
                      for key, op, value in where)
     target = out_dir / "discovery" / f"{condition.tag}{region}_{method}"
     if confirm and found:
-        _confirm(result, manifest, target, confirm, workers, executor, scheduler)
+        _confirm(result, manifest, target, confirm, workers, executor, scheduler, seeds)
     result.directory = write(result, target, manifest, command, lang)
     return result
 
@@ -392,7 +400,7 @@ def _data_problems(labelled: Labelled, condition: Condition, out_dir: Path) -> l
 
 
 def _confirm(result: Discovery, manifest: dict, target: Path, n: int, workers: int,
-             executor: str, scheduler: str | None) -> None:
+             executor: str, scheduler: str | None, seeds: str = "fresh") -> None:
     """Fresh runs inside each box and outside them all (see the module docstring)."""
     from sim import sweep as sweeping
 
@@ -410,13 +418,14 @@ def _confirm(result: Discovery, manifest: dict, target: Path, n: int, workers: i
     where += [-1] * len(outside)
     design = np.vstack(samples)
     replicates = max(2, experiment.spec.replicates)
-    seed = int(np.random.SeedSequence(experiment.spec.seed, spawn_key=(CONFIRM_TAG, 1))
-               .generate_state(1, dtype=np.uint64)[0] >> 1)
+    seed = (experiment.spec.seed if seeds == "same" else
+            int(np.random.SeedSequence(experiment.spec.seed, spawn_key=(CONFIRM_TAG, 1))
+                .generate_state(1, dtype=np.uint64)[0] >> 1))
     fixed = FixedDesign(experiment.spec.model_copy(update={
         "method": "random", "samples": len(design), "replicates": replicates, "seed": seed}),
         experiment.path, experiment.base, experiment.parameters,
         [tuple(row) for row in design])
-    folder = target / "confirm"
+    folder = target / f"confirm_{seeds}"
     if (folder / "manifest.json").exists():
         try:
             sweeping.check_same_experiment(folder, fixed)
@@ -445,6 +454,7 @@ def _confirm(result: Discovery, manifest: dict, target: Path, n: int, workers: i
     for found, part in zip(result.boxes, expected, strict=True):
         found.confirmed["confirmed_coverage"] = float(part / total) if total > 0 else float("nan")
     result.confirm_flip_rate = fresh.flip_rate
+    result.confirm_seeds = seeds
 
 
 def _uniform(box: prim.Box, integer: np.ndarray, n: int, rng: np.random.Generator
@@ -525,7 +535,8 @@ def write(result: Discovery, target: Path, manifest: dict, command: list[str] | 
         "region": {"lower": result.bounds.lower.tolist(), "upper": result.bounds.upper.tolist(),
                    "names": result.labelled.names},
         "points": len(result.labelled.points), "flip_rate": result.labelled.flip_rate,
-        "confirm_flip_rate": result.confirm_flip_rate, "warnings": result.warnings}))
+        "confirm_flip_rate": result.confirm_flip_rate, "confirm_seeds": result.confirm_seeds,
+        "warnings": result.warnings}))
     for path in staging.iterdir():
         path.replace(target / path.name)
     staging.rmdir()

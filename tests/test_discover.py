@@ -165,7 +165,18 @@ def test_where_finds_the_box_inside_a_region(box_sweep):
     assert limits.loc["x2", "qp"] < 1e-4
     assert (limits.drop(index="x2")["qp"] > 0.05).all()
     assert found.boxes[0].confirmed["confirmed_density"] == pytest.approx(0.9, abs=0.08)
-    fresh = pd.read_parquet(found.directory / "confirm" / "results.parquet")
+    fresh = pd.read_parquet(found.directory / "confirm_fresh" / "results.parquet")
     assert (fresh["param:x1"] >= 0.6).all()
     with pytest.raises(ScenarioError, match="expected KEY>=X"):
         disc.parse_where("x1=0.6")
+
+
+def test_confirmation_on_the_sweeps_own_seed_reruns_its_districts(box_sweep):
+    """--confirm-seeds same: the new points run on the sweep's master seed (its R districts);
+    fresh: on another."""
+    same = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=10, seeds="same")
+    fresh = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=10)
+    seed_of = {kind: pd.read_parquet(r.directory / f"confirm_{kind}" / "results.parquet")
+               ["seed"].unique().tolist() for kind, r in (("same", same), ("fresh", fresh))}
+    assert seed_of["same"] == [4]
+    assert seed_of["fresh"] != [4] and len(seed_of["fresh"]) == 1

@@ -105,3 +105,20 @@ def test_refuses_bad_data():
         prim.peel(np.array([[0.0], [1.0]]), np.array([0.0, 2.0]))
     with pytest.raises(ValueError, match="shape"):
         prim.peel(np.zeros((0, 2)), np.zeros(0))
+
+
+def test_a_coarse_whole_number_cut_waits_for_the_finer_cuts_that_gain_more_per_point():
+    """x0 takes 0, 1, 2 (a third each) and matters a little (cases 20% at 0, 35% above);
+    x1 matters a lot (cases only above 0.5). Cutting x0 = 0 raises the density more in one
+    step than a 5% slice of x1, but removes a third of the points: the peel takes x1 first,
+    and the box with 90% coverage leaves x0 free."""
+    rng = np.random.default_rng(7)
+    n = 6000
+    x = np.column_stack([rng.integers(0, 3, n), rng.random(n)])
+    rate = np.where(x[:, 1] > 0.5, np.where(x[:, 0] == 0, 0.4, 0.7), 0.0)
+    y = (rng.random(n) < rate).astype(float)
+    peeling = prim.peel(x, y)
+    assert peeling.steps[1].box.lower[1] > 0  # the first cut is on x1
+    best = peeling.steps[peeling.choose(0.9)]
+    assert best.box.lower[0] == 0
+    assert best.box.lower[1] == pytest.approx(0.5, abs=0.05)
