@@ -147,6 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--boxes", type=_int_in(1), default=1, metavar="B",
                    help="boxes found in sequence (covering; default 1)")
     p.add_argument("--alpha", type=float, default=0.05, help="PRIM peeling share (0.05)")
+    p.add_argument("--max-qp", type=_fraction, default=0.05, metavar="P",
+                   help="PRIM: lift a box's limits whose quasi-p value is above P, the largest "
+                        "first (default 0.05; 1 keeps every limit)")
     p.add_argument("--min-mass", type=_fraction, default=0.05, metavar="M",
                    help="smallest box, as a share of the points (0.05)")
     p.add_argument("--where", action="append", default=[], metavar="KEY>=X",
@@ -782,7 +785,7 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
                      min_mass=args.min_mass, min_coverage=args.min_coverage, boxes=args.boxes,
                      step=args.step, confirm=args.confirm, workers=args.workers,
                      executor=args.executor, scheduler=args.scheduler, where=where,
-                     seeds=args.confirm_seeds,
+                     seeds=args.confirm_seeds, max_qp=args.max_qp,
                      command=command, lang=_figure_lang(args))
     labelled = found.labelled
     print(f"{found.condition.text(labelled.threshold)}: {len(labelled.points)} design points, "
@@ -794,7 +797,9 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
         for k, box in enumerate(found.boxes):
             print(f"\nbox {k + 1} ({found.method}, step {box.step}): coverage "
                   f"{box.coverage:.3f}, density {box.density:.3f}, mass {box.mass:.3f}, "
-                  f"{box.res_dim} restricted")
+                  f"{box.res_dim} restricted"
+                  + (f"; limits lifted (quasi-p > {args.max_qp:g}): {', '.join(box.freed)}"
+                     if box.freed else ""))
             print(box.limits.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
             if box.confirmed:
                 c = box.confirmed

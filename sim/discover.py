@@ -161,6 +161,7 @@ class Found:
     res_dim: int
     limits: pd.DataFrame
     confirmed: dict[str, float] = field(default_factory=dict)
+    freed: list[str] = field(default_factory=list)  # limits lifted by pruning
 
     @property
     def flagged(self) -> bool:
@@ -188,19 +189,31 @@ class Discovery:
 def find_boxes(labelled: Labelled, bounds: prim.Box, method: str = "prim", *,
                alpha: float = prim.ALPHA, min_mass: float = prim.MIN_MASS,
                min_coverage: float = 0.5, boxes: int = 1, step: int | None = None,
-               seed: int = 0) -> tuple[list[Found], list[pd.DataFrame]]:
+               seed: int = 0, max_qp: float | None = 0.05
+               ) -> tuple[list[Found], list[pd.DataFrame]]:
     """Boxes on the labelled points: PRIM covering (``boxes`` in sequence, the first at
-    trajectory ``step`` if given) or the ``boxes`` densest CART leaves holding at least
-    ``min_mass`` of the points. Returns the boxes and (PRIM) their trajectories."""
+    trajectory ``step`` if given; each box's limits with quasi-p above ``max_qp`` lifted,
+    ``prim.prune``, unless ``max_qp`` is None) or the ``boxes`` densest CART leaves holding at
+    least ``min_mass`` of the points. Returns the boxes and (PRIM) their trajectories."""
     x = labelled.points[labelled.names].to_numpy(dtype=float)
     y = labelled.points["label"].to_numpy(dtype=float)
     if method == "prim":
         covered = prim.cover(x, y, labelled.names, (bounds.lower, bounds.upper), alpha,
                              min_mass, min_coverage, boxes, first_step=step)
-        found = [Found(c.chosen.box, c.step, c.chosen.coverage, c.chosen.density,
-                       c.chosen.mass, c.chosen.res_dim,
-                       prim.box_limits(c.chosen.box, c.peeling.x, c.peeling.y, bounds,
-                                       labelled.names)) for c in covered]
+        found = []
+        for c in covered:
+            box, freed = c.chosen.box, []
+            if max_qp is not None:
+                box, freed = prim.prune(box, c.peeling.x, c.peeling.y, bounds, labelled.names,
+                                        max_qp)
+            inside = box.contains(c.peeling.x)
+            hits = float(c.peeling.y[inside].sum())
+            found.append(Found(box, c.step, hits / c.peeling.total if c.peeling.total else 0.0,
+                               hits / inside.sum() if inside.any() else 0.0,
+                               inside.sum() / c.peeling.all_points,
+                               int(box.restricted(bounds).sum()),
+                               prim.box_limits(box, c.peeling.x, c.peeling.y, bounds,
+                                               labelled.names), freed=freed))
         return found, [c.peeling.trajectory() for c in covered]
     if method != "cart":
         raise ScenarioError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
@@ -318,12 +331,15 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
              step: int | None = None, confirm: int = 0, workers: int = 1,
              executor: str = "local", scheduler: str | None = None,
              where: Sequence[tuple[str, str, float]] = (), seeds: str = "fresh",
+             max_qp: float | None = 0.05,
              command: list[str] | None = None, lang: str = "both") -> Discovery:
     """Scenario discovery on the sweep in ``out_dir``; writes
     ``discovery/<condition tag>_<method>/`` (see ``write``). Raises ScenarioError (bad input,
     exit 2) for a missing sweep, an unknown metric, too few points, a condition that holds at
-    every point or at none, or bad settings. ``where`` limits the points to a sub-region
-    (:func:`restrict`); a ``top`` threshold is then taken over that region's points."""
+    every point or at none, or bad settings. ``max_qp``: PRIM boxes keep only limits with a
+    quasi-p value at most this (None: keep every limit of the trajectory's box). ``where``
+    limits the points to a sub-region (:func:`restrict`); a ``top`` threshold is then taken
+    over that region's points."""
     out_dir = Path(out_dir)
     manifest, results = load_sweep(out_dir)
     names = [p["name"] for p in manifest["parameters"]]
@@ -357,7 +373,7 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
     warnings = _data_problems(labelled, condition, out_dir)
     found, trajectories = find_boxes(labelled, bounds, method, alpha=alpha, min_mass=min_mass,
                                      min_coverage=min_coverage, boxes=boxes, step=step,
-                                     seed=manifest["experiment"]["seed"])
+                                     seed=manifest["experiment"]["seed"], max_qp=max_qp)
     if step is not None and method == "prim" and step >= len(trajectories[0]):
         raise ScenarioError(f"--step {step}: the trajectory has steps 0 to "
                             f"{len(trajectories[0]) - 1}")
@@ -549,11 +565,11 @@ def summary_table(result: Discovery) -> pd.DataFrame:
     keys = ["confirmed_points", "confirmed_density", "confirmed_density_low",
             "confirmed_density_high", "confirmed_coverage", "outside_density"]
     rows = [{"box": k + 1, "step": f.step, "coverage": f.coverage, "density": f.density,
-             "mass": f.mass, "res_dim": f.res_dim,
+             "mass": f.mass, "res_dim": f.res_dim, "freed": " ".join(f.freed),
              **{key: f.confirmed.get(key, float("nan")) for key in keys},
              "flagged": f.flagged} for k, f in enumerate(result.boxes)]
     return pd.DataFrame(rows, columns=["box", "step", "coverage", "density", "mass", "res_dim",
-                                       *keys, "flagged"])
+                                       "freed", *keys, "flagged"])
 
 
 def tradeoff_figure(trajectory: pd.DataFrame, chosen: dict, title: str, lang: str = "both"):

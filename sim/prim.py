@@ -132,6 +132,22 @@ def box_limits(box: Box, x: np.ndarray, y: np.ndarray, bounds: Box, names: Seque
     return pd.DataFrame(rows, columns=columns).sort_values("qp", kind="stable", ignore_index=True)
 
 
+def prune(box: Box, x: np.ndarray, y: np.ndarray, bounds: Box, names: Sequence[str],
+          max_qp: float = 0.05) -> tuple[Box, list[str]]:
+    """``box`` with its limits that add little lifted, one at a time, the largest quasi-p value
+    first, until every limit left has quasi-p ≤ ``max_qp`` (Bryant & Lempert 2010 §3.3: a
+    simpler box that generalises). Returns the box and the names of the inputs freed."""
+    freed: list[str] = []
+    while True:
+        limits = box_limits(box, x, y, bounds, names)
+        if limits.empty or limits["qp"].iloc[-1] <= max_qp:
+            return box, freed
+        j = list(names).index(limits["input"].iloc[-1])
+        box = Box(box.lower.copy(), box.upper.copy())
+        box.lower[j], box.upper[j] = bounds.lower[j], bounds.upper[j]
+        freed.append(names[j])
+
+
 def quasi_p(hits: float, points: int, hits_wider: float, points_wider: int) -> float:
     """P(at least ``hits`` cases among ``points``) under a binomial with the density of the
     wider box, ``hits_wider / points_wider`` (one-sided; Bryant & Lempert 2010, §3.3). Expected

@@ -122,3 +122,16 @@ def test_a_coarse_whole_number_cut_waits_for_the_finer_cuts_that_gain_more_per_p
     best = peeling.steps[peeling.choose(0.9)]
     assert best.box.lower[0] == 0
     assert best.box.lower[1] == pytest.approx(0.5, abs=0.05)
+
+
+def test_pruning_lifts_the_limits_that_add_little_and_keeps_those_that_matter():
+    """The known box of x0 ≥ 0.6, x1 ≤ 0.3 with a needless cut on x2 added: pruning frees x2
+    and keeps both real limits."""
+    x = uniform(4000, 3, 8)
+    y = ((x[:, 0] >= 0.6) & (x[:, 1] <= 0.3)).astype(float)
+    design = prim.Box(np.zeros(3), np.ones(3))
+    padded = prim.Box(np.array([0.6, 0.0, 0.2]), np.array([1.0, 0.3, 0.9]))
+    box, freed = prim.prune(padded, x, y, design, ["a", "b", "c"])
+    assert freed == ["c"]
+    assert box.lower[2] == 0 and box.upper[2] == 1
+    assert box.lower[0] == 0.6 and box.upper[1] == 0.3
