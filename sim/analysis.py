@@ -62,7 +62,10 @@ from sim.scenario import ScenarioError
 from sim.schema import display_name
 
 METHODS_BY_DESIGN = {"sobol": "sobol", "morris": "morris", "fast": "fast", "grid": "grid",
-                     "random": "grid"}
+                     "random": "grid", "lhs": "grid"}
+SCATTERED = ("random", "lhs")
+"""Designs whose points scatter over the ranges: analysed as a per-point summary, drawn as
+scatter plots (no grid to draw lines along)."""
 STATUSES = ("ok", "partly-failed", "partly-non-finite", "non-finite", "constant", "no-runs")
 """A metric's status: analysed (``ok``; ``partly-failed``: some runs failed, the table covers
 the rest; ``partly-non-finite``: a grid table) or not."""
@@ -230,7 +233,7 @@ def status_table(analysis: Analysis) -> pd.DataFrame:
 
 
 def _label(method: str, design: str) -> str:
-    return "random design: per-point summary" if design == "random" else method
+    return f"{design} design: per-point summary" if design in SCATTERED else method
 
 
 def _failure_statement(results: pd.DataFrame, parameters: list[dict],
@@ -629,7 +632,7 @@ def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name
         parts.append(word("failed", lang, n=status.failed, points=status.points_failed))
     subtitle = "; ".join(p for p in parts if p)
     title = f"{name_text(name, lang, with_unit=False)} — {word(_label(method, design), lang)}"
-    if design == "random" and method == "grid":
+    if design in SCATTERED and method == "grid":
         fig = _scatter_plot(table, parameters, name, lang)
     else:
         fig = Figure(figsize=(7, 4.6), layout="constrained")
@@ -640,7 +643,7 @@ def metric_figure(method: str, table: pd.DataFrame, parameters: list[dict], name
         _morris_plot(ax, key, table, lang)
     elif method in {"sobol", "fast"}:
         _share_plot(fig.subplots(), table, lang)
-    elif design != "random" and not _grid_plot(fig.subplots(), table, parameters, name, fig,
+    elif design not in SCATTERED and not _grid_plot(fig.subplots(), table, parameters, name, fig,
                                                design_points, lang):
         return None
     return fig

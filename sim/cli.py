@@ -124,6 +124,49 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_patterns)
 
     p = commands.add_parser(
+        "discover", help="scenario discovery on a finished sweep: PRIM or CART boxes of levers "
+                         "where a condition holds, confirmed on fresh runs")
+    p.add_argument("directory", metavar="DIR", type=Path)
+    p.add_argument("--metric", required=True, metavar="NAME", help="summary metric")
+    condition = p.add_mutually_exclusive_group(required=True)
+    condition.add_argument("--above", type=float, metavar="X", help="condition: metric > X")
+    condition.add_argument("--below", type=float, metavar="X", help="condition: metric < X")
+    condition.add_argument("--top", type=_fraction, metavar="Q",
+                           help="condition: among the share Q of design points with the "
+                                "highest mean")
+    p.add_argument("--method", choices=("prim", "cart"), default="prim",
+                   help="PRIM (default) or CART")
+    p.add_argument("--label", choices=("probability", "mean"), default="probability",
+                   help="label a point by the share of its replicates meeting the condition "
+                        "(default) or by whether their mean does")
+    p.add_argument("--min-coverage", type=_fraction, default=0.5, metavar="C",
+                   help="the chosen box is the densest with at least this coverage "
+                        "(default 0.5)")
+    p.add_argument("--step", type=_int_in(0), metavar="K",
+                   help="choose step K of the first box's peeling trajectory instead")
+    p.add_argument("--boxes", type=_int_in(1), default=1, metavar="B",
+                   help="boxes found in sequence (covering; default 1)")
+    p.add_argument("--alpha", type=float, default=0.05, help="PRIM peeling share (0.05)")
+    p.add_argument("--max-qp", type=_fraction, default=0.05, metavar="P",
+                   help="PRIM: lift a box's limits whose quasi-p value is above P, the largest "
+                        "first (default 0.05; 1 keeps every limit)")
+    p.add_argument("--min-mass", type=_fraction, default=0.05, metavar="M",
+                   help="smallest box, as a share of the points (0.05)")
+    p.add_argument("--where", action="append", default=[], metavar="KEY>=X",
+                   help="only the design points with KEY>=X or KEY<=X (repeatable), e.g. "
+                        "policy.devolution>=0.6: boxes are found and confirmed in that region")
+    p.add_argument("--confirm", type=_int_in(0), default=0, metavar="N",
+                   help="run N fresh points inside each box and N outside, and report the "
+                        "confirmed density and coverage (default 0: none)")
+    p.add_argument("--confirm-seeds", choices=("fresh", "same"), default="fresh",
+                   help="confirmation runs on a new master seed (fresh residents too; default) "
+                        "or on the sweep's own (the same synthetic districts)")
+    p.add_argument("--workers", type=_int_in(1), default=1, help="worker processes (default 1)")
+    _add_executor_options(p)
+    _add_lang_option(p, "of the figure")
+    p.set_defaults(handler=cmd_discover)
+
+    p = commands.add_parser(
         "calibrate", help="ABC-SMC calibration of coefficients against a targets file")
     p.add_argument("targets", metavar="TARGETS.yaml")
     p.add_argument("--workers", type=_int_in(1), default=1, help="worker processes (default 1)")
@@ -765,6 +808,51 @@ def _failure_text(patterns: Any, evaluation: Any, pattern: Any) -> str:
                           for k in keys)
         lines.append(f"    context {c}{f' ({where})' if where else ''}: {effects}")
     return "\n".join(lines) + "\n"
+
+
+def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
+    """``cogov discover``: boxes, their limits with quasi-p values and, with ``--confirm``,
+    their confirmed density; exit 1 if a confirmed box falls short."""
+    import pandas as pd
+
+    from sim.discover import Condition, discover, parse_where, summary_table
+
+    where = [parse_where(text) for text in args.where]
+    found = discover(args.directory, Condition(args.metric, args.above, args.below, args.top),
+                     method=args.method, rule=args.label, alpha=args.alpha,
+                     min_mass=args.min_mass, min_coverage=args.min_coverage, boxes=args.boxes,
+                     step=args.step, confirm=args.confirm, workers=args.workers,
+                     executor=args.executor, scheduler=args.scheduler, where=where,
+                     seeds=args.confirm_seeds, max_qp=args.max_qp,
+                     command=command, lang=_figure_lang(args))
+    labelled = found.labelled
+    print(f"{found.condition.text(labelled.threshold)}: {len(labelled.points)} design points, "
+          f"mean label {labelled.points['label'].mean():.3f} ({found.rule}); label-flip rate "
+          f"between replicates {labelled.flip_rate:.3f}")
+    for warning in found.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    with pd.option_context("display.width", 120, "display.max_columns", 30):
+        for k, box in enumerate(found.boxes):
+            print(f"\nbox {k + 1} ({found.method}, step {box.step}): coverage "
+                  f"{box.coverage:.3f}, density {box.density:.3f}, mass {box.mass:.3f}, "
+                  f"{box.res_dim} restricted"
+                  + (f"; limits lifted (quasi-p > {args.max_qp:g}): {', '.join(box.freed)}"
+                     if box.freed else ""))
+            print(box.limits.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            if box.confirmed:
+                c = box.confirmed
+                print(f"confirmed on {c['confirmed_points']} new points ({found.confirm_seeds} "
+                      f"seeds): density "
+                      f"{c['confirmed_density']:.3f} [{c['confirmed_density_low']:.3f}, "
+                      f"{c['confirmed_density_high']:.3f}] (95% t CI), coverage "
+                      f"{c['confirmed_coverage']:.3f}; outside the boxes "
+                      f"{c['outside_density']:.3f}"
+                      + ("  FLAGGED: falls short of the in-sample density" if box.flagged
+                         else ""))
+    if found.boxes and found.boxes[0].confirmed:
+        print(f"\nlabel-flip rate on the fresh runs: {found.confirm_flip_rate:.3f}")
+    print(f"\nwritten: {found.directory}")
+    return 1 if any(b.flagged for b in summary_table(found).itertuples()) else 0
 
 
 def cmd_calibrate(args: argparse.Namespace, command: list[str]) -> int:

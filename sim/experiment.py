@@ -1,7 +1,8 @@
 """What varies: experiment files and their designs (INTERFACE.md "Experiment YAML").
 
 An experiment names a base scenario (or, for checking the machinery on functions with known
-answers, a Python ``target`` callable), a design ``method`` (grid, random, sobol, morris, fast),
+answers, a Python ``target`` callable), a design ``method`` (grid, random, lhs, sobol, morris,
+fast),
 the parameters that vary (any scenario key path: numbers, integers, and categorical values for
 grid and random designs), replicates, a seed and the summary metrics to analyse. ``design``
 turns it into a list of runs; it knows nothing of how runs are executed (sim.sweep) or analysed
@@ -45,7 +46,7 @@ from sim.schema import (
     retired,
 )
 
-METHODS = ("grid", "random", "sobol", "morris", "fast")
+METHODS = ("grid", "random", "lhs", "sobol", "morris", "fast")
 SOBOL_MIN_SAMPLES = 8
 """The smallest Sobol N (base rows of the Saltelli design). SALib's ``sobol.analyze`` gives each
 index's interval from ``num_resamples`` = 100 bootstrap resamples of the N rows; N rows have
@@ -73,11 +74,11 @@ class Experiment(BaseModel):
         None, description="instead of a scenario: 'module:function' taking (params, rng) and "
         "returning a dict of outputs (for test functions with known indices)",
     )
-    method: Literal["grid", "random", "sobol", "morris", "fast"]
+    method: Literal["grid", "random", "lhs", "sobol", "morris", "fast"]
     samples: int = Field(
         16, ge=1, le=1_000_000,
         description="N: sobol → N·(2D+2) runs (N·(D+2) without second order); morris → N "
-        "trajectories of D+1 runs; fast → N·D runs; random → N runs; grid: levels for "
+        "trajectories of D+1 runs; fast → N·D runs; random and lhs → N runs; grid: levels for "
         "parameters given as bounds",
     )
     replicates: int = Field(1, ge=1, le=10_000, description="runs per design point")
@@ -176,9 +177,12 @@ class LoadedExperiment:
     def design(self) -> np.ndarray | list[tuple]:
         """Design points in order: an (n, D) float array (SALib methods) or a list of value
         tuples (grid, random). Every entry is the value that runs: a whole-number key holds
-        whole numbers — uniform over low..high for sobol, fast and random (the floor of a
-        number sampled on [low, high + 1)), Morris grid levels (whole by the check at load)
-        for morris. The same experiment gives the same design on every call; numpy's global
+        whole numbers — uniform over low..high for sobol, fast, random and lhs (the floor of
+        a number sampled on [low, high + 1)), Morris grid levels (whole by the check at load)
+        for morris. ``lhs`` is a Latin hypercube (McKay, Beckman & Conover 1979; scipy's
+        ``qmc.LatinHypercube``): each parameter's range cut into N equal strata, one point in
+        each, the strata paired at random — the design scenario discovery (``cogov discover``)
+        is meant for. The same experiment gives the same design on every call; numpy's global
         random state is neither used nor changed."""
         s, params = self.spec, self.parameters
         if s.method == "grid":
@@ -195,6 +199,12 @@ class LoadedExperiment:
                 else:
                     cols.append(rng.uniform(*p.bounds, size=s.samples))
             return list(zip(*cols, strict=True))
+        if s.method == "lhs":
+            from scipy.stats import qmc
+
+            unit = qmc.LatinHypercube(d=len(params), rng=rng).random(s.samples)
+            x = qmc.scale(unit, *np.array([self._sampled_bounds(p) for p in params]).T)
+            return self._whole(x)
         from SALib.sample import fast_sampler, morris, sobol
 
         with _global_random_state_kept():
@@ -206,9 +216,14 @@ class LoadedExperiment:
                                   seed=s.seed)
             else:
                 x = fast_sampler.sample(self.problem, s.samples, M=s.fast_m, seed=s.seed)
-        for j, p in enumerate(params):
-            if p.integer:  # morris: exact levels; others: floor, capped (U[low, high + 1))
-                whole = np.round(x[:, j]) if s.method == "morris" else np.floor(x[:, j])
+        return self._whole(x)
+
+    def _whole(self, x: np.ndarray) -> np.ndarray:
+        """``x`` with whole-number parameters made whole: Morris levels rounded, other
+        designs' numbers on [low, high + 1) floored (capped at high)."""
+        for j, p in enumerate(self.parameters):
+            if p.integer:
+                whole = np.round(x[:, j]) if self.spec.method == "morris" else np.floor(x[:, j])
                 x[:, j] = np.clip(whole, *p.bounds)
         return x
 
@@ -338,7 +353,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 tip = f" (did you mean '{hint[0]}'?)" if hint else ""
                 problems.append(problem(f"unknown metric '{metric}'{tip}", "metrics", i))
     problems += [problem(msg, key) for key, msg in _sample_problems(spec, parameters)]
-    if spec.method in {"sobol", "morris", "fast"}:
+    if spec.method in {"sobol", "morris", "fast", "lhs"}:
         for p in parameters:
             if p.values is not None:
                 problems.append(problem(f"{spec.method} needs numeric bounds [low, high]; lists "
@@ -511,7 +526,7 @@ def _typed(p: Parameter, experiment: LoadedExperiment) -> Parameter:
             drawn = ("" if p.values is not None or not p.integer else
                      f" (the design can run every whole number from {int(p.bounds[0])} to "
                      f"{int(p.bounds[1])})" if experiment.spec.method in {"sobol", "fast",
-                                                                          "random"}
+                                                                          "random", "lhs"}
                      else " (one of the design's levels)")
             raise ValueError(f"value {value!r}{drawn}: {exc.located[0].message}") from None
         typed.append(get_path(scenario.model_dump(mode="python"), keys))
@@ -541,7 +556,7 @@ def _has_own_check(keys: tuple[str, ...]) -> bool:
 
 def _whole_numbers_drawn(p: Parameter, spec: Experiment) -> list[int]:
     """The whole numbers a design can run for the whole-number parameter ``p``: every one in
-    its bounds for sobol, fast and random (at most :data:`WHOLE_NUMBERS_CHECKED` of them, from
+    its bounds for sobol, fast, random and lhs (at most :data:`WHOLE_NUMBERS_CHECKED` of them, from
     both ends), the levels for grid and morris."""
     low, high = int(p.bounds[0]), int(p.bounds[1])
     if spec.method == "grid":

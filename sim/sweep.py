@@ -219,7 +219,7 @@ def sweep(
         try:
             done = read_journal(out_dir / JOURNAL)
             if resume and done:
-                _check_same_experiment(out_dir, experiment)
+                check_same_experiment(out_dir, experiment)
             results, pending = _run_pending(experiment, out_dir, design, runs, done, workers,
                                             executor, scheduler, command, on_progress)
         except BaseException:
@@ -552,7 +552,7 @@ def _holds_sweep(out_dir: Path) -> bool:
         return False
 
 
-def _check_same_experiment(out_dir: Path, experiment: LoadedExperiment) -> None:
+def check_same_experiment(out_dir: Path, experiment: LoadedExperiment) -> None:
     path = out_dir / "manifest.json"
     if not path.exists():
         return

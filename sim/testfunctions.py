@@ -32,6 +32,18 @@ def fails_above(params: Mapping[str, float], rng: np.random.Generator) -> dict[s
     return {"y": params["x1"]}
 
 
+def noisy_box(params: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
+    """A stochastic outcome with a known box: y = 1 with probability 0.9 where x1 ≥ 0.6 and
+    x2 ≤ 0.3, and 0.1 elsewhere (x3 plays no part), else 0; inputs on [0, 1]. Scenario
+    discovery of ``y > 0.5`` should find that box, with density 0.9 on fresh runs. The draw
+    is independent between points (a stream keyed by the replicate's generator and the
+    inputs' bits), unlike one draw from ``rng`` that every point of a replicate would share."""
+    inside = params["x1"] >= 0.6 and params["x2"] <= 0.3
+    bits = np.array([params["x1"], params["x2"], params["x3"]], dtype=np.float64).view(np.uint64)
+    own = np.random.default_rng([int(rng.integers(2**63)), *(int(b) for b in bits)])
+    return {"y": float(own.random() < (0.9 if inside else 0.1))}
+
+
 def integer_lever(params: Mapping[str, float], rng: np.random.Generator) -> dict[str, float]:
     """y = 3·n + 2·x with n a whole number (like grid workers) and x any number. Refuses a
     fractional n, as the scenario schema refuses 1.333 workers. Morris μ* on bounds n ∈ [a, b],

@@ -41,6 +41,7 @@ def write(tmp_path: Path, text: str, name: str = "exp.yaml") -> Path:
         ("morris", 5, "", 5 * (3 + 1)),  # N trajectories of D + 1 points
         ("fast", 65, "", 65 * 3),  # N·D
         ("random", 7, "", 7),
+        ("lhs", 7, "", 7),
     ],
 )
 def test_design_sizes(tmp_path, method, samples, extra, runs_per_replicate):
@@ -228,7 +229,7 @@ def test_morris_mu_star_of_a_whole_number_lever_is_exact(tmp_path, low, high, le
 
 
 @pytest.mark.parametrize(("method", "samples"), [("sobol", 256), ("fast", 401),
-                                                 ("random", 3000)])
+                                                 ("random", 3000), ("lhs", 600)])
 def test_sobol_fast_random_sample_whole_number_levers_uniformly(tmp_path, method, samples):
     path = experiment(tmp_path, f"""\
 method: {method}
@@ -247,6 +248,22 @@ parameters:
     assert np.allclose(shares, 1 / 3, atol=0.05), shares  # 0, 1, 2 equally often
     if method != "random":  # floor of U[0, 3): the sampler's bounds are [low, high + 1)
         assert exp.problem["bounds"][0] == [0.0, 3.0]
+
+
+def test_latin_hypercube_puts_one_point_in_each_stratum_of_each_parameter(tmp_path):
+    """N = 20 points: each parameter's range cut in 20 equal parts holds exactly one point
+    (what makes it a Latin hypercube, not 20 uniform draws)."""
+    path = experiment(tmp_path, """\
+method: lhs
+samples: 20
+parameters:
+  policy.devolution: [0, 1]
+  policy.fund_per_community: [0, 400000]
+""")
+    design = np.asarray(load_experiment(path).design())
+    strata = np.floor(design / [1.0, 400_000] * 20).astype(int)
+    for column in strata.T:
+        assert sorted(column) == list(range(20))
 
 
 def test_grid_bounds_on_a_whole_number_key_give_distinct_whole_levels(tmp_path):
@@ -404,9 +421,9 @@ def test_the_experiment_horizon_judges_the_base_schedule(tmp_path):
     assert "parameters.months: value 13: month 20 is after the horizon" in problems_of(varied)
 
 
-@pytest.mark.parametrize("method", ["sobol", "morris", "fast", "random"])
+@pytest.mark.parametrize("method", ["sobol", "morris", "fast", "random", "lhs"])
 def test_design_is_repeatable_and_leaves_numpy_global_state_alone(tmp_path, method):
-    samples = {"sobol": 8, "morris": 4, "fast": 65, "random": 10}[method]
+    samples = {"sobol": 8, "morris": 4, "fast": 65, "random": 10, "lhs": 10}[method]
     exp = load_experiment(write(tmp_path, ISHIGAMI.format(
         method=method, samples=samples, replicates=1).replace("seed: 3", "seed: 0")))
     np.random.seed(12345)  # noqa: NPY002 - the global state the design must not touch
@@ -468,10 +485,10 @@ def test_sobol_below_eight_samples_is_refused_naming_the_minimum(tmp_path, sampl
             "rows its indices are unstable") in problems_of(path)
 
 
-@pytest.mark.parametrize("method", ["sobol", "morris", "fast", "random"])
+@pytest.mark.parametrize("method", ["sobol", "morris", "fast", "random", "lhs"])
 def test_a_switch_given_numeric_bounds_is_refused(tmp_path, method):
     """Issue 7 §4: policy.foundation: [0, 1] under a sampling method ran 0.37 for a switch."""
-    samples = {"sobol": 8, "morris": 4, "fast": 65, "random": 4}[method]
+    samples = {"sobol": 8, "morris": 4, "fast": 65, "random": 4, "lhs": 4}[method]
     path = experiment(tmp_path, f"method: {method}\nsamples: {samples}\nparameters: "
                                 "{policy.foundation: [0, 1], policy.devolution: [0, 1]}\n")
     assert (f"{path}:5 parameters.policy.foundation: a switch (true or false) cannot be "

@@ -155,6 +155,13 @@ WORDS: dict[str, tuple[str, str]] = {
     "ranking": ("各社区{metric}排名（近12月均值）", "Communities ranked by {metric} "
                 "(last-12-month mean)"),
     "spread": ("各社区之间的差异", "the spread between communities"),
+    "discovery": ("情景发现", "Scenario discovery"),
+    "discovery_boxes": ("找到的盒子：样本内与新运行确认", "Boxes: in-sample and confirmed"),
+    "discovery_limits": ("盒子的边界（准p值越小，该限制越显著）",
+                         "Box limits (the smaller the quasi-p value, the more the limit matters)"),
+    "flip_rate": ("同一设计点重复间的标签翻转率", "label-flip rate between replicates"),
+    "flagged": ("确认密度低于样本内密度超过0.05：已标记",
+                "confirmed density short by over 0.05: flagged"),
 }
 """The report's own words (headings, column names, notes): (Chinese, English)."""
 SEEDING_ZH = ("主种子 s 的第 r 个重复使用 numpy.random.Generator(PCG64(SeedSequence(s, "
@@ -768,12 +775,38 @@ def _sweep_sections(directory: Path, manifest: dict[str, Any], lang: str, figure
                 section.items.append(Figure(name_of(row.metric, lang), svg_of(fig, salt())))
         section.items.append(_status_table(statuses, tables, lang))
         sections.append(section)
+    sections += _discovery_sections(directory, lang, figure_lang, salt)
     experiment_file = manifest.get("experiment_file")
     blocks = [(Path(experiment_file).name if experiment_file else word("design_block", lang),
                to_yaml(spec))]
     if manifest.get("base_scenario"):
         blocks.append((manifest["base_scenario"]["name"], to_yaml(manifest["base_scenario"])))
     sections.append(Section(word("experiment", lang), blocks=blocks))
+    return sections
+
+
+def _discovery_sections(directory: Path, lang: str, figure_lang: str, salt: _Salt
+                        ) -> list[Section]:
+    """One section per ``cogov discover`` of this sweep: its boxes with in-sample and
+    confirmed statistics, their limits with quasi-p values, PRIM's trade-off figure."""
+    from sim import discover
+
+    sections = []
+    for manifest, tables in discover.read_discoveries(directory):
+        title = f"{word('discovery', lang)}: {manifest['condition']} ({manifest['method']})"
+        section = Section(title)
+        summary = tables["summary"]
+        note = f"{word('flip_rate', lang)}: {number(manifest['flip_rate'])}"
+        if summary["flagged"].any():
+            note += f"; {word('flagged', lang)}"
+        section.items.append(frame_table(summary, word("discovery_boxes", lang), note))
+        section.items.append(frame_table(tables["boxes"], word("discovery_limits", lang)))
+        if "trajectory" in tables and len(summary):
+            first = tables["trajectory"][tables["trajectory"]["box"] == 1]
+            fig = discover.tradeoff_figure(first, summary.iloc[0].to_dict(),
+                                           manifest["condition"], figure_lang)
+            section.items.append(Figure(word("discovery", lang), svg_of(fig, salt())))
+        sections.append(section)
     return sections
 
 

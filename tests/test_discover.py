@@ -1,0 +1,186 @@
+"""Scenario discovery on sweeps of functions whose boxes are known (sim/discover.py)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import discover as disc
+from sim.experiment import load_experiment
+from sim.scenario import ScenarioError
+from sim.sweep import sweep
+
+BOX = """\
+target: sim.testfunctions:noisy_box
+method: lhs
+samples: {samples}
+replicates: {replicates}
+seed: 4
+parameters:
+  x1: [{x1_low}, 1]
+  x2: [0, 1]
+  x3: [0, 1]
+metrics: [y]
+"""
+
+
+def swept(tmp_path: Path, samples=500, replicates=2, x1_low=0) -> Path:
+    path = tmp_path / "box.yaml"
+    path.write_text(BOX.format(samples=samples, replicates=replicates, x1_low=x1_low),
+                    encoding="utf-8")
+    out = tmp_path / "sweep"
+    sweep(load_experiment(path), out, workers=1)
+    return out
+
+
+@pytest.fixture(scope="module")
+def box_sweep(tmp_path_factory) -> Path:
+    return swept(tmp_path_factory.mktemp("box"))
+
+
+def test_prim_finds_the_known_box_and_fresh_runs_confirm_it(box_sweep):
+    """noisy_box: y = 1 with probability 0.9 in x1 ≥ 0.6, x2 ≤ 0.3 (0.1 elsewhere). The box
+    found has limits within 0.06 of the true ones, both significant, and any limit on x3 is
+    not (quasi-p > 0.05); on 150 fresh points its density is within 0.05 of the in-sample one
+    and of the truth 0.9, and the outside density near 0.1."""
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=150)
+    box = found.boxes[0]
+    limits = box.limits.set_index("input")
+    assert {"x1", "x2"} <= set(limits.index)
+    assert (limits.loc[["x1", "x2"], "qp"] < 1e-4).all()
+    assert (limits.drop(index=["x1", "x2"])["qp"] > 0.05).all()
+    assert limits.loc["x1", "low"] == pytest.approx(0.6, abs=0.06)
+    assert limits.loc["x2", "high"] == pytest.approx(0.3, abs=0.06)
+    confirmed = box.confirmed
+    assert confirmed["confirmed_points"] == 150
+    assert abs(confirmed["confirmed_density"] - box.density) <= 0.05
+    assert confirmed["confirmed_density"] == pytest.approx(0.9, abs=0.05)
+    assert confirmed["outside_density"] == pytest.approx(0.1, abs=0.05)
+    assert confirmed["confirmed_density_low"] <= confirmed["confirmed_density"] \
+        <= confirmed["confirmed_density_high"] <= 1
+    assert not box.flagged
+    written = found.directory
+    for name in ("points.csv", "boxes.csv", "summary.csv", "trajectory.csv", "tradeoff.png",
+                 "tradeoff.svg", "manifest.json"):
+        assert (written / name).exists(), name
+    summary = pd.read_csv(written / "summary.csv")
+    assert summary.loc[0, "confirmed_density"] == pytest.approx(confirmed["confirmed_density"])
+    assert json.loads((written / "manifest.json").read_text())["kind"] == "discovery"
+
+
+def test_the_sweep_report_shows_each_discovery(box_sweep):
+    from sim import analysis, report
+
+    disc.discover(box_sweep, disc.Condition("y", below=0.5), confirm=10)
+    analysis.analyze(box_sweep)
+    html = report.build(box_sweep, lang="en")
+    assert "Scenario discovery: y &lt; 0.5 (prim)" in html
+    assert "Box limits" in html and "qp" in html
+    assert "PRIM peeling trajectory" in html  # the trade-off figure, as inline SVG text
+
+
+def test_a_box_found_in_noise_is_flagged_on_fresh_runs(tmp_path):
+    """With x1 below 0.6 noisy_box is a 10% coin whatever the inputs, and with one replicate a
+    point's label is one toss: PRIM still peels to a box that looks dense in-sample, and the
+    fresh runs show it is not (confirmed density near 0.1, the box flagged). Pruning by
+    quasi-p lifts most of such a box's limits."""
+    path = tmp_path / "noise.yaml"
+    path.write_text(BOX.format(samples=400, replicates=1, x1_low=0).replace(
+        "x1: [0, 1]", "x1: [0, 0.5]"), encoding="utf-8")
+    noise = tmp_path / "noise"
+    sweep(load_experiment(path), noise, workers=1)
+    found = disc.discover(noise, disc.Condition("y", above=0.5), min_coverage=0.3, confirm=100,
+                          max_qp=None)
+    box = found.boxes[0]
+    assert box.density >= 0.2  # in-sample: noise looks like a finding (twice the truth)
+    assert box.confirmed["confirmed_density"] == pytest.approx(0.1, abs=0.07)
+    assert box.flagged
+    assert any("one replicate" in w for w in found.warnings)
+    pruned = disc.discover(noise, disc.Condition("y", above=0.5), min_coverage=0.3)
+    assert pruned.boxes[0].freed and pruned.boxes[0].res_dim <= 1  # its limits add little
+
+
+def test_cart_leaf_matches_the_known_box(box_sweep):
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5), method="cart")
+    limits = found.boxes[0].limits.set_index("input")
+    assert limits.loc["x1", "low"] == pytest.approx(0.6, abs=0.06)
+    assert limits.loc["x2", "high"] == pytest.approx(0.3, abs=0.06)
+    assert found.boxes[0].density >= 0.8
+
+
+def test_label_flip_rate_is_the_chance_two_replicates_disagree():
+    """Point 0: 2 of 4 replicates hold → 4 of the 6 pairs disagree; point 1: 4 of 4 → none."""
+    results = pd.DataFrame({"point": [0] * 4 + [1] * 4, "status": "ok", "param:a": 0.0,
+                            "m": [1, 1, 0, 0, 1, 1, 1, 1]})
+    labelled = disc.label_points(results, ["a"], disc.Condition("m", above=0.5))
+    assert labelled.points["label"].tolist() == [0.5, 1.0]
+    assert labelled.flip_rate == pytest.approx((4 / 6 + 0) / 2)
+    by_mean = disc.label_points(results, ["a"], disc.Condition("m", above=0.5), rule="mean")
+    assert by_mean.points["label"].tolist() == [0.0, 1.0]  # mean 0.5 is not above 0.5
+
+
+def test_top_share_labels_the_highest_point_means():
+    results = pd.DataFrame({"point": range(10), "status": "ok", "param:a": range(10),
+                            "m": np.arange(10.0)})
+    labelled = disc.label_points(results, ["a"], disc.Condition("m", top=0.3))
+    assert labelled.points.loc[labelled.points["label"] == 1, "a"].tolist() == [7, 8, 9]
+
+
+def test_discovery_is_repeatable(box_sweep):
+    first = disc.discover(box_sweep, disc.Condition("y", top=0.2), confirm=20)
+    again = disc.discover(box_sweep, disc.Condition("y", top=0.2), confirm=20)
+    assert first.boxes[0].limits.equals(again.boxes[0].limits)
+    assert first.boxes[0].confirmed == again.boxes[0].confirmed
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--metric", "yy", "--above", "0.5"], "unknown metric 'yy' (did you mean 'y'?)"),
+    (["--metric", "y", "--above", "2"], "holds at no design point"),
+    (["--metric", "y", "--below", "2"], "holds at every design point"),
+])
+def test_bad_requests_exit_2_with_a_message(box_sweep, args, message):
+    done = subprocess.run([sys.executable, "-m", "sim", "discover", str(box_sweep), *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_refuses_a_directory_without_a_sweep_and_too_few_points(tmp_path):
+    with pytest.raises(ScenarioError, match="no finished sweep"):
+        disc.discover(tmp_path, disc.Condition("y", above=0.5))
+    small = swept(tmp_path, samples=20, replicates=1)
+    with pytest.raises(ScenarioError, match="at least 30"):
+        disc.discover(small, disc.Condition("y", above=0.5))
+
+
+def test_where_finds_the_box_inside_a_region(box_sweep):
+    """Within x1 ≥ 0.6 the cases of noisy_box lie at x2 ≤ 0.3 alone: the box restricts x2
+    and nothing else significantly, and its confirmation samples stay in the region."""
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5),
+                          where=[disc.parse_where("x1>=0.6")], confirm=40)
+    assert (found.labelled.points["x1"] >= 0.6).all()
+    limits = found.boxes[0].limits.set_index("input")
+    assert limits.loc["x2", "high"] == pytest.approx(0.3, abs=0.06)
+    assert limits.loc["x2", "qp"] < 1e-4
+    assert (limits.drop(index="x2")["qp"] > 0.05).all()
+    assert found.boxes[0].confirmed["confirmed_density"] == pytest.approx(0.9, abs=0.08)
+    fresh = pd.read_parquet(found.directory / "confirm_fresh" / "results.parquet")
+    assert (fresh["param:x1"] >= 0.6).all()
+    with pytest.raises(ScenarioError, match="expected KEY>=X"):
+        disc.parse_where("x1=0.6")
+
+
+def test_confirmation_on_the_sweeps_own_seed_reruns_its_districts(box_sweep):
+    """--confirm-seeds same: the new points run on the sweep's master seed (its R districts);
+    fresh: on another."""
+    same = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=10, seeds="same")
+    fresh = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=10)
+    seed_of = {kind: pd.read_parquet(r.directory / f"confirm_{kind}" / "results.parquet")
+               ["seed"].unique().tolist() for kind, r in (("same", same), ("fresh", fresh))}
+    assert seed_of["same"] == [4]
+    assert seed_of["fresh"] != [4] and len(seed_of["fresh"]) == 1
