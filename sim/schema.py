@@ -183,6 +183,18 @@ SOURCES: dict[str, str] = {
                    "0–14; 2.29 people a family household. Read in the copy at "
                    "www.qinglite.cn/doc/6683670e0f997ae23; the bureau's own page was not "
                    "consulted",
+    "friedman1999": "Friedman, J. H. & Fisher, N. I. (1999). Bump hunting in high-dimensional "
+                    "data. Statistics and Computing 9(2), 123–143: PRIM, its peeling criterion "
+                    "(§8.1) and covering (§5)",
+    "bryant2010": "Bryant, B. P. & Lempert, R. J. (2010). Thinking inside the box: a "
+                  "participatory, computer-assisted approach to scenario discovery. "
+                  "Technological Forecasting and Social Change 77(1), 34–49: scenario "
+                  "discovery, coverage and density, quasi-p values of box limits (§3.3)",
+    "mckay1979": "McKay, M. D., Beckman, R. J. & Conover, W. J. (1979). A comparison of three "
+                 "methods for selecting values of input variables in the analysis of output from "
+                 "a computer code. Technometrics 21(2), 239–245: the Latin hypercube design",
+    "breiman1984": "Breiman, L., Friedman, J. H., Olshen, R. A. & Stone, C. J. (1984). "
+                   "Classification and Regression Trees. Wadsworth: CART",
     "mellstrom2008": "Mellström, C. & Johannesson, M. (2008). Crowding out in blood donation: "
                      "was Titmuss right? Journal of the European Economic Association 6(4)",
     "lacetera2012": "Lacetera, N., Macis, M. & Slonim, R. (2012). Will there be blood? "
