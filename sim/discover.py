@@ -371,12 +371,16 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
                                         labelled.points["mean"].to_numpy()))
             restrict(labelled, bounds, where, out_dir)
     warnings = _data_problems(labelled, condition, out_dir)
+    if step is not None and method == "prim":  # refused before covering picks it
+        x = labelled.points[labelled.names].to_numpy(dtype=float)
+        steps = len(prim.peel(x, labelled.points["label"].to_numpy(dtype=float),
+                              labelled.names, (bounds.lower, bounds.upper), alpha,
+                              min_mass).steps)
+        if step >= steps:
+            raise ScenarioError(f"--step {step}: the trajectory has steps 0 to {steps - 1}")
     found, trajectories = find_boxes(labelled, bounds, method, alpha=alpha, min_mass=min_mass,
                                      min_coverage=min_coverage, boxes=boxes, step=step,
                                      seed=manifest["experiment"]["seed"], max_qp=max_qp)
-    if step is not None and method == "prim" and step >= len(trajectories[0]):
-        raise ScenarioError(f"--step {step}: the trajectory has steps 0 to "
-                            f"{len(trajectories[0]) - 1}")
     if not found:
         warnings.append("no box is denser than the design as a whole")
     result = Discovery(condition, method, rule, labelled, found, trajectories, bounds, warnings)

@@ -184,3 +184,12 @@ def test_confirmation_on_the_sweeps_own_seed_reruns_its_districts(box_sweep):
                ["seed"].unique().tolist() for kind, r in (("same", same), ("fresh", fresh))}
     assert seed_of["same"] == [4]
     assert seed_of["fresh"] != [4] and len(seed_of["fresh"]) == 1
+
+
+def test_a_step_beyond_the_trajectory_is_refused_with_its_range(box_sweep):
+    done = subprocess.run([sys.executable, "-m", "sim", "discover", str(box_sweep), "--metric",
+                           "y", "--above", "0.5", "--step", "500"], capture_output=True,
+                          text=True)
+    assert done.returncode == 2, done.stderr
+    assert "--step 500: the trajectory has steps 0 to" in done.stderr
+
