@@ -199,13 +199,10 @@ def find_boxes(labelled: Labelled, bounds: prim.Box, method: str = "prim", *,
     y = labelled.points["label"].to_numpy(dtype=float)
     if method == "prim":
         covered = prim.cover(x, y, labelled.names, (bounds.lower, bounds.upper), alpha,
-                             min_mass, min_coverage, boxes, first_step=step)
+                             min_mass, min_coverage, boxes, first_step=step, max_qp=max_qp)
         found = []
         for c in covered:
-            box, freed = c.chosen.box, []
-            if max_qp is not None:
-                box, freed = prim.prune(box, c.peeling.x, c.peeling.y, bounds, labelled.names,
-                                        max_qp)
+            box, freed = (c.chosen.box, []) if c.box is None else (c.box, c.freed)
             inside = box.contains(c.peeling.x)
             hits = float(c.peeling.y[inside].sum())
             found.append(Found(box, c.step, hits / c.peeling.total if c.peeling.total else 0.0,
@@ -382,7 +379,14 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
                                      min_coverage=min_coverage, boxes=boxes, step=step,
                                      seed=manifest["experiment"]["seed"], max_qp=max_qp)
     if not found:
-        warnings.append("no box is denser than the design as a whole")
+        warnings.append("no box: no step of the trajectory is denser than the design as a "
+                        "whole" + ("" if max_qp is None or method != "prim" else
+                                   f", or no limit of the chosen one has quasi-p ≤ {max_qp:g}"))
+    elif method == "prim" and len(found) < boxes:
+        warnings.append(f"covering stopped after {len(found)} box(es): the next is no denser "
+                        "than the points the earlier ones left"
+                        + ("" if max_qp is None else
+                           f", or none of its limits has quasi-p ≤ {max_qp:g}"))
     result = Discovery(condition, method, rule, labelled, found, trajectories, bounds, warnings)
     region = "".join(f"_{key.rsplit('.', 1)[-1]}{'ge' if op == '>=' else 'le'}{value:g}"
                      for key, op, value in where)

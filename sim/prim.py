@@ -31,7 +31,7 @@ Pasting (Friedman & Fisher §6) is not done: every box is a box of the peeling t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -258,6 +258,8 @@ class Covered:
 
     peeling: Peeling
     step: int
+    box: Box | None = None  # the step's box with its pruned limits lifted (max_qp given)
+    freed: list[str] = field(default_factory=list)
 
     @property
     def chosen(self) -> Step:
@@ -267,13 +269,14 @@ class Covered:
 def cover(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | None = None,
           bounds: tuple[np.ndarray, np.ndarray] | None = None, alpha: float = ALPHA,
           min_mass: float = MIN_MASS, min_coverage: float = 0.5, max_boxes: int = 3,
-          first_step: int | None = None) -> list[Covered]:
+          first_step: int | None = None, max_qp: float | None = None) -> list[Covered]:
     """Up to ``max_boxes`` boxes in sequence (covering, Friedman & Fisher 1999 §5): each is
     :meth:`Peeling.choose` of a peeling of the points outside the earlier boxes. Coverage and
     mass stay shares of the whole data set. Stops early when the chosen box is no denser than
     the points it was peeled from, or when no case of interest is left. ``first_step`` picks
     the first box's step on its trajectory instead of the default rule (IndexError if the
-    trajectory is shorter)."""
+    trajectory is shorter). ``max_qp``: each chosen box is :func:`prune`d (``Covered.box``)
+    before the next is sought outside it, and covering stops at a box left with no limit."""
     if isinstance(x, pd.DataFrame):
         names = tuple(x.columns) if names is None else names
         x = x.to_numpy(dtype=float)
@@ -290,6 +293,11 @@ def cover(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | No
             step = range(len(peeling.steps))[first_step]
         elif peeling.steps[step].density <= peeling.steps[0].density + 1e-12:
             break
-        boxes.append(Covered(peeling, step))
-        left &= ~peeling.steps[step].box.contains(x)
+        box, freed = peeling.steps[step].box, []
+        if max_qp is not None:
+            box, freed = prune(box, peeling.x, peeling.y, peeling.bounds, peeling.names, max_qp)
+            if not box.restricted(peeling.bounds).any():  # the whole rest: not a box
+                break
+        boxes.append(Covered(peeling, step, box, freed))
+        left &= ~box.contains(x)
     return boxes

@@ -87,7 +87,7 @@ def test_a_box_found_in_noise_is_flagged_on_fresh_runs(tmp_path):
     """With x1 below 0.6 noisy_box is a 10% coin whatever the inputs, and with one replicate a
     point's label is one toss: PRIM still peels to a box that looks dense in-sample, and the
     fresh runs show it is not (confirmed density near 0.1, the box flagged). Pruning by
-    quasi-p lifts most of such a box's limits."""
+    quasi-p lifts every limit of such a box: no box is left to report."""
     path = tmp_path / "noise.yaml"
     path.write_text(BOX.format(samples=400, replicates=1, x1_low=0).replace(
         "x1: [0, 1]", "x1: [0, 0.5]"), encoding="utf-8")
@@ -101,7 +101,8 @@ def test_a_box_found_in_noise_is_flagged_on_fresh_runs(tmp_path):
     assert box.flagged
     assert any("one replicate" in w for w in found.warnings)
     pruned = disc.discover(noise, disc.Condition("y", above=0.5), min_coverage=0.3)
-    assert pruned.boxes[0].freed and pruned.boxes[0].res_dim <= 1  # its limits add little
+    assert pruned.boxes == []  # its limits add nothing
+    assert any("no box" in w for w in pruned.warnings)
 
 
 def test_cart_leaf_matches_the_known_box(box_sweep):
@@ -192,4 +193,32 @@ def test_a_step_beyond_the_trajectory_is_refused_with_its_range(box_sweep):
                           text=True)
     assert done.returncode == 2, done.stderr
     assert "--step 500: the trajectory has steps 0 to" in done.stderr
+
+
+
+def test_covering_reports_only_boxes_that_limit_some_lever(box_sweep):
+    """noisy_box has one box: once it is taken, what is left is the 10% coin everywhere, and a
+    further "box" whose every limit is lifted by quasi-p is the whole rest of the design, no
+    box at all (and it would leave nothing outside the boxes to confirm against)."""
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5), boxes=3, confirm=20)
+    base = found.labelled.points["label"].mean()
+    assert found.boxes
+    for box in found.boxes:
+        assert box.res_dim >= 1
+        assert box.density > base
+        assert np.isfinite(box.confirmed["outside_density"])
+    assert len(found.boxes) < 3 and any("covering stopped" in w for w in found.warnings)
+    written = pd.read_csv(found.directory / "summary.csv")
+    assert len(written) == len(found.boxes)
+    trajectory = pd.read_csv(found.directory / "trajectory.csv")
+    assert sorted(trajectory["box"].unique()) == list(range(1, len(found.boxes) + 1))
+
+
+def test_a_region_where_no_limit_matters_has_no_box(box_sweep):
+    """Inside x1 ≥ 0.6, x2 ≤ 0.3 (the known box itself) every point is the same 90% coin: no
+    limit is significant, so discovery reports no box rather than the region as one."""
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5),
+                          where=[disc.parse_where("x1>=0.6"), disc.parse_where("x2<=0.3")])
+    assert found.boxes == []
+    assert any("no box" in w for w in found.warnings)
 
