@@ -54,6 +54,9 @@ FEW_POINTS = 200
 LABELS = ("probability", "mean")
 METHODS = ("prim", "cart")
 SEEDS = ("fresh", "same")
+OUTPUTS = frozenset({"points.csv", "summary.csv", "boxes.csv", "trajectory.csv", "tradeoff.png",
+                     "tradeoff.svg", "manifest.json"})
+"""The files :func:`write` may write (a run that writes fewer removes the others)."""
 CONFIRM_TAG = 2**31 + 7
 """Spawn key of the confirmation's seeds under the experiment's seed (fresh runs)."""
 
@@ -561,6 +564,9 @@ def write(result: Discovery, target: Path, manifest: dict, command: list[str] | 
         "points": len(result.labelled.points), "flip_rate": result.labelled.flip_rate,
         "confirm_flip_rate": result.confirm_flip_rate, "confirm_seeds": result.confirm_seeds,
         "warnings": result.warnings}))
+    written = {path.name for path in staging.iterdir()}
+    for name in OUTPUTS - written:  # a previous run's figure or trajectory: not this run's
+        (target / name).unlink(missing_ok=True)
     for path in staging.iterdir():
         path.replace(target / path.name)
     staging.rmdir()

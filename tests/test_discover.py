@@ -222,3 +222,16 @@ def test_a_region_where_no_limit_matters_has_no_box(box_sweep):
     assert found.boxes == []
     assert any("no box" in w for w in found.warnings)
 
+
+
+def test_a_run_that_finds_no_box_leaves_no_figure_of_an_earlier_run(box_sweep):
+    """The same folder, first with a box, then (a stricter --max-qp) with none: the earlier
+    trajectory and figure would otherwise sit beside a summary with no box."""
+    first = disc.discover(box_sweep, disc.Condition("y", above=0.5),
+                          where=[disc.parse_where("x1>=0.6")])
+    assert (first.directory / "tradeoff.png").exists() and first.boxes
+    again = disc.discover(box_sweep, disc.Condition("y", above=0.5),
+                          where=[disc.parse_where("x1>=0.6")], max_qp=1e-300)
+    assert again.directory == first.directory and again.boxes == []
+    assert not (again.directory / "tradeoff.png").exists()
+    assert not (again.directory / "trajectory.csv").exists()
