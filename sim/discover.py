@@ -554,7 +554,10 @@ def write(result: Discovery, target: Path, manifest: dict, command: list[str] | 
         fig = tradeoff_figure(result.trajectories[0], first,
                               result.condition.text(result.labelled.threshold), lang)
         plots.save(fig, staging / "tradeoff.png")
-        fig.savefig(staging / "tradeoff.svg")
+        import matplotlib
+
+        with matplotlib.rc_context({"svg.hashsalt": "cogov"}):  # the same file every time
+            fig.savefig(staging / "tradeoff.svg", metadata={"Date": None})
     write_manifest(staging, manifest_fields("discovery", command, {
         "sweep": manifest.get("experiment_file"), "metric": result.condition.metric,
         "condition": result.condition.text(result.labelled.threshold),

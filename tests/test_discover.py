@@ -235,3 +235,11 @@ def test_a_run_that_finds_no_box_leaves_no_figure_of_an_earlier_run(box_sweep):
     assert again.directory == first.directory and again.boxes == []
     assert not (again.directory / "tradeoff.png").exists()
     assert not (again.directory / "trajectory.csv").exists()
+
+
+def test_the_tradeoff_figure_is_the_same_file_twice(box_sweep):
+    first = disc.discover(box_sweep, disc.Condition("y", above=0.4)).directory
+    svg = (first / "tradeoff.svg").read_bytes()
+    again = disc.discover(box_sweep, disc.Condition("y", above=0.4)).directory
+    assert (again / "tradeoff.svg").read_bytes() == svg
+
