@@ -617,8 +617,8 @@ def tradeoff_figure(trajectory: pd.DataFrame, chosen: dict, title: str, lang: st
         whisker = [[confirmed - low], [high - confirmed]] if np.isfinite(low) else None
         ax.errorbar(chosen["confirmed_coverage"], confirmed, yerr=whisker, fmt="s",
                     color="C1", label=word("confirmed_box", lang), zorder=3)
-    ax.set_xlabel(word("coverage_axis", lang))
-    ax.set_ylabel(word("density_axis", lang))
+    ax.set_xlabel(word("coverage_axis", lang, sep="\n"))  # both: one line is wider than
+    ax.set_ylabel(word("density_axis", lang, sep="\n"))  # the figure
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.grid(alpha=0.3)

@@ -243,3 +243,19 @@ def test_the_tradeoff_figure_is_the_same_file_twice(box_sweep):
     again = disc.discover(box_sweep, disc.Condition("y", above=0.4)).directory
     assert (again / "tradeoff.svg").read_bytes() == svg
 
+
+
+@pytest.mark.parametrize("lang", ["zh", "en", "both"])
+def test_the_tradeoff_figure_axis_labels_fit_inside_it(lang):
+    trajectory = pd.DataFrame({"step": [0, 1], "coverage": [1.0, 0.6], "density": [0.2, 0.7],
+                               "res_dim": [0, 1]})
+    fig = disc.tradeoff_figure(trajectory, {"step": 1, "coverage": 0.6, "density": 0.7},
+                               "y > 0.5", lang)
+    fig.draw_without_rendering()  # runs the constrained layout
+    inside = fig.bbox.padded(1)
+    ax = fig.axes[0]
+    for label in (ax.xaxis.label, ax.yaxis.label):
+        box = label.get_window_extent()
+        assert inside.x0 <= box.x0 and box.x1 <= inside.x1, label.get_text()
+        assert inside.y0 <= box.y0 and box.y1 <= inside.y1, label.get_text()
+
