@@ -153,8 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-mass", type=_fraction, default=0.05, metavar="M",
                    help="smallest box, as a share of the points (0.05)")
     p.add_argument("--where", action="append", default=[], metavar="KEY>=X",
-                   help="only the design points with KEY>=X or KEY<=X (repeatable), e.g. "
-                        "policy.devolution>=0.6: boxes are found and confirmed in that region")
+                   help="only the design points with KEY>=X or KEY<=X (repeatable; quote it), "
+                        "e.g. 'policy.devolution>=0.6': boxes are found and confirmed in that "
+                        "region")
     p.add_argument("--confirm", type=_int_in(0), default=0, metavar="N",
                    help="run N fresh points inside each box and N outside, and report the "
                         "confirmed density and coverage (default 0: none)")

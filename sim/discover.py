@@ -299,8 +299,10 @@ def parse_where(text: str) -> tuple[str, str, float]:
                 return key.strip(), op, float(value)
             except ValueError:
                 break
+    hint = ("" if "=" in text or "<" in text or ">" in text else
+            " (quote it, --where 'KEY>=X': unquoted, the shell takes >= and <= as redirections)")
     raise ScenarioError(f"--where {text!r}: expected KEY>=X or KEY<=X, e.g. "
-                        "policy.devolution>=0.6")
+                        f"policy.devolution>=0.6{hint}")
 
 
 def restrict(labelled: Labelled, bounds: prim.Box, where: Sequence[tuple[str, str, float]],

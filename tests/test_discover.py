@@ -259,3 +259,10 @@ def test_the_tradeoff_figure_axis_labels_fit_inside_it(lang):
         assert inside.x0 <= box.x0 and box.x1 <= inside.x1, label.get_text()
         assert inside.y0 <= box.y0 and box.y1 <= inside.y1, label.get_text()
 
+
+
+def test_a_where_without_its_operator_says_the_shell_may_have_taken_it():
+    """Unquoted, `--where policy.devolution>=0.6` reaches cogov as `policy.devolution`: the
+    shell read `>` as a redirection."""
+    with pytest.raises(ScenarioError, match="quote"):
+        disc.parse_where("policy.devolution")
