@@ -417,6 +417,13 @@ def _data_problems(labelled: Labelled, condition: Condition, out_dir: Path) -> l
                             f"{labelled.points['mean'].min():.4g} to "
                             f"{labelled.points['mean'].max():.4g})")
     warnings = []
+    if condition.top is not None:
+        share = float((labelled.points["mean"] >= labelled.threshold).mean())
+        if abs(share - condition.top) > max(0.2 * condition.top, 1 / n):
+            warnings.append(f"--top {condition.top:g}: {share:.3g} of the design points have a "
+                            f"mean ≥ {labelled.threshold:.4g} (ties at the threshold), not "
+                            f"{condition.top:g}; --above or --below states the condition "
+                            "exactly")
     if labelled.dropped:
         warnings.append(f"{labelled.dropped} design points have no finite {condition.metric} "
                         "and are left out")

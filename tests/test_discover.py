@@ -266,3 +266,12 @@ def test_a_where_without_its_operator_says_the_shell_may_have_taken_it():
     shell read `>` as a redirection."""
     with pytest.raises(ScenarioError, match="quote"):
         disc.parse_where("policy.devolution")
+
+
+def test_a_top_share_widened_by_ties_is_said(box_sweep):
+    """noisy_box's y is 0 or 1, so with 2 replicates a point's mean is 0, 0.5 or 1: "the top
+    0.05" is every point with mean 1, far more than 5% of them."""
+    found = disc.discover(box_sweep, disc.Condition("y", top=0.05), rule="mean")
+    share = (found.labelled.points["label"] == 1).mean()
+    assert share > 0.07
+    assert any("--top 0.05" in w and "ties" in w for w in found.warnings)
