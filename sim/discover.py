@@ -323,6 +323,9 @@ def restrict(labelled: Labelled, bounds: prim.Box, where: Sequence[tuple[str, st
             raise ScenarioError(f"{out_dir}: --where leaves no range of {key}")
     region = prim.Box(lower, upper)
     keep = region.contains(labelled.points[labelled.names].to_numpy(dtype=float))
+    if keep.sum() < MIN_POINTS:
+        raise ScenarioError(f"{out_dir}: --where leaves {int(keep.sum())} of the "
+                            f"{len(keep)} design points; discovery needs at least {MIN_POINTS}")
     labelled.points = labelled.points[keep].reset_index(drop=True)
     return region
 

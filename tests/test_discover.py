@@ -174,6 +174,9 @@ def test_where_finds_the_box_inside_a_region(box_sweep):
     assert (fresh["param:x1"] >= 0.6).all()
     with pytest.raises(ScenarioError, match="expected KEY>=X"):
         disc.parse_where("x1=0.6")
+    with pytest.raises(ScenarioError, match=r"--where leaves \d+ of the 500 design points"):
+        disc.discover(box_sweep, disc.Condition("y", above=0.5),
+                      where=[disc.parse_where("x1>=0.999")])
 
 
 def test_confirmation_on_the_sweeps_own_seed_reruns_its_districts(box_sweep):
