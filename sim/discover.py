@@ -187,6 +187,7 @@ class Discovery:
     directory: Path | None = None
     confirm_flip_rate: float = float("nan")
     confirm_seeds: str | None = None
+    where: list[str] = field(default_factory=list)  # the --where conditions, as given
 
 
 def find_boxes(labelled: Labelled, bounds: prim.Box, method: str = "prim", *,
@@ -395,7 +396,8 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
                         "than the points the earlier ones left"
                         + ("" if max_qp is None else
                            f", or none of its limits has quasi-p ≤ {max_qp:g}"))
-    result = Discovery(condition, method, rule, labelled, found, trajectories, bounds, warnings)
+    result = Discovery(condition, method, rule, labelled, found, trajectories, bounds, warnings,
+                       where=[f"{key}{op}{value:g}" for key, op, value in where])
     region = "".join(f"_{key.rsplit('.', 1)[-1]}{'ge' if op == '>=' else 'le'}{value:g}"
                      for key, op, value in where)
     target = out_dir / "discovery" / f"{condition.tag}{region}_{method}"
@@ -574,6 +576,7 @@ def write(result: Discovery, target: Path, manifest: dict, command: list[str] | 
         "sweep": manifest.get("experiment_file"), "metric": result.condition.metric,
         "condition": result.condition.text(result.labelled.threshold),
         "threshold": result.labelled.threshold, "method": result.method, "label": result.rule,
+        "where": result.where,
         "region": {"lower": result.bounds.lower.tolist(), "upper": result.bounds.upper.tolist(),
                    "names": result.labelled.names},
         "points": len(result.labelled.points), "flip_rate": result.labelled.flip_rate,

@@ -83,6 +83,21 @@ def test_the_sweep_report_shows_each_discovery(box_sweep):
     assert "PRIM peeling trajectory" in html  # the trade-off figure, as inline SVG text
 
 
+def test_the_report_tells_a_discovery_in_a_region_from_one_on_the_whole_design(box_sweep):
+    """Two discoveries of one condition, the second inside x1 ≥ 0.6, x2 ≤ 0.3 (where no box
+    is found): their headings differ, and the report says why the second has no box."""
+    from sim import analysis, report
+
+    disc.discover(box_sweep, disc.Condition("y", above=0.6))
+    disc.discover(box_sweep, disc.Condition("y", above=0.6),
+                  where=[disc.parse_where("x1>=0.6"), disc.parse_where("x2<=0.3")])
+    analysis.analyze(box_sweep)
+    html = report.build(box_sweep, lang="en")
+    assert "Scenario discovery: y &gt; 0.6 (prim)" in html
+    assert "Scenario discovery: y &gt; 0.6 (prim, x1&gt;=0.6, x2&lt;=0.3)" in html
+    assert "no box: no step of the trajectory" in html
+
+
 def test_a_box_found_in_noise_is_flagged_on_fresh_runs(tmp_path):
     """With x1 below 0.6 noisy_box is a 10% coin whatever the inputs, and with one replicate a
     point's label is one toss: PRIM still peels to a box that looks dense in-sample, and the

@@ -793,12 +793,16 @@ def _discovery_sections(directory: Path, lang: str, figure_lang: str, salt: _Sal
 
     sections = []
     for manifest, tables in discover.read_discoveries(directory):
-        title = f"{word('discovery', lang)}: {manifest['condition']} ({manifest['method']})"
+        region = "".join(f", {w}" for w in manifest.get("where", []))  # a sub-region
+        title = (f"{word('discovery', lang)}: {manifest['condition']} "
+                 f"({manifest['method']}{region})")
         section = Section(title)
         summary = tables["summary"]
         note = f"{word('flip_rate', lang)}: {number(manifest['flip_rate'])}"
         if summary["flagged"].any():
             note += f"; {word('flagged', lang)}"
+        for warning in manifest.get("warnings", []):  # e.g. why there is no box
+            note += f"; {warning}"
         section.items.append(frame_table(summary, word("discovery_boxes", lang), note))
         section.items.append(frame_table(tables["boxes"], word("discovery_limits", lang)))
         if "trajectory" in tables and len(summary):
