@@ -388,7 +388,7 @@ def _number(value: Any, whole: bool = False) -> tuple[float, str | None]:
         try:
             number = float(value.strip())
         except ValueError:
-            return 0.0, f"must be a number, got {value!r}"
+            return 0.0, f"must be a number, got {value!r}{_how_to_write(value.strip())}"
     elif isinstance(value, int | float):
         number = float(value)
     else:
@@ -398,6 +398,21 @@ def _number(value: Any, whole: bool = False) -> tuple[float, str | None]:
     if whole and not number.is_integer():
         return 0.0, f"must be a whole number, got {value!r}"
     return number, None
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_PERCENT = re.compile(r"([+-]?\d+(\.\d+)?)\s*%")
+
+
+def _how_to_write(text: str) -> str:
+    """Advice for a number a spreadsheet saved as shown (a CSV holds a cell's display): with
+    thousands separators (1,200) or as a percent (62%)."""
+    if _THOUSANDS.fullmatch(text):
+        return f" (write it without the thousands separator: {text.replace(',', '')})"
+    percent = _PERCENT.fullmatch(text)
+    if percent:
+        return f" (write a share as a fraction: {float(percent.group(1)) / 100:g})"
+    return ""
 
 
 _TARGET = re.compile(r"policy\.schedule\[\d+\]\.(community|street_office)$")

@@ -125,6 +125,18 @@ def test_every_problem_of_the_table_is_reported_at_once(tmp_path):
     ]
 
 
+def test_a_spreadsheets_formatted_numbers_are_refused_with_how_to_write_them(tmp_path):
+    # a spreadsheet saves a cell as shown: 1,200 with a thousands separator, 62% as a percent
+    table = write(tmp_path / "communities.csv",
+                  'name,residents,population.migrant_share\n甲,"1,200",62%\n乙,300,0.2\n')
+    found = problems(scenario_file(tmp_path))
+    assert found == [
+        f"{table}:2 column residents of 甲: must be a number, got '1,200' (write it without "
+        "the thousands separator: 1200)",
+        f"{table}:2 column population.migrant_share (sets population.migrant_share of 甲): "
+        "must be a number, got '62%' (write a share as a fraction: 0.62)"]
+
+
 def test_a_row_whose_age_shares_do_not_add_up_to_one_is_refused(tmp_path):
     table = write(tmp_path / "communities.csv",
                   "name,residents,population.age_shares.elder\nA,300,0.5\nB,300,0.25\n")
