@@ -430,20 +430,32 @@ def replaced_warnings(where: Mapping, source: str = "<scenario>") -> list[str]:
     gives as a column: ``--set policy.fund_per_community: warning: replaces the column …``.
     Read from the line map ``where`` (as from :func:`sim.schema.load_located`): an override
     is a key path placed with no line; the table's cells are placed by :func:`resolve`."""
-    cells: dict[str, tuple[str, int | None]] = {}
-    for loc, place in where.items():
-        if len(loc) == 5 and loc[:2] == TABLE and loc[3] == "settings":
-            cells.setdefault(loc[4], place)
+    cells = table_columns(where)
     warnings = []
     for loc, (label, line) in where.items():
         if line is not None or not loc or loc[0] not in ("population", "policy"):
             continue
-        for column in sorted(replaced_columns([".".join(map(str, loc))]) & set(cells)):
-            file = cells[column][0]
-            warnings.append(str(Problem(
-                f"warning: replaces the column {column} of {file}: the district-wide value "
-                "holds in every community", label, None, dotted(loc))))
+        warnings += [str(Problem(message, label, None, dotted(loc)))
+                     for message in replaced_messages(".".join(map(str, loc)), cells)]
     return warnings
+
+
+def table_columns(where: Mapping) -> dict[str, str]:
+    """Column → the table's file, for every setting column with a cell in the table, from the
+    line map ``where`` (the cells are placed by :func:`resolve`, replaced or not)."""
+    cells: dict[str, str] = {}
+    for loc, place in where.items():
+        if len(loc) == 5 and loc[:2] == TABLE and loc[3] == "settings":
+            cells.setdefault(loc[4], place[0])
+    return cells
+
+
+def replaced_messages(key: str, cells: Mapping[str, str]) -> list[str]:
+    """The warning for each column of ``cells`` (:func:`table_columns`) that a district-wide
+    value of ``key`` replaces."""
+    return [f"warning: replaces the column {column} of {cells[column]}: the district-wide "
+            "value holds in every community"
+            for column in sorted(replaced_columns([key]) & set(cells))]
 
 
 # ------------------------------------------------------------------------------ in the model

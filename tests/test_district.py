@@ -233,6 +233,35 @@ def test_a_district_wide_override_replaces_the_column_with_a_warning(tmp_path):
     assert setting_warnings(s, load_located(path)[1], str(path)) == []
 
 
+def test_a_sweep_that_replaces_a_column_warns_at_validate_and_at_sweep(tmp_path, capsys):
+    # README: "A --set or sweep value of a key the table has as a column replaces the column
+    # ... and the run warns that it does"; a sweep of migrant_share must not quietly flatten
+    # the table's migrant-heavy and local communities
+    table = write(tmp_path / "communities.csv",
+                  "name,residents,population.migrant_share,policy.fund_per_community\n"
+                  "A,100,0.8,0\nB,100,0.2,\n")
+    scenario_file(tmp_path)
+    experiment = write(tmp_path / "exp.yaml",
+                       "scenario: district.yaml\nmethod: grid\nreplicates: 1\nmonths: 1\n"
+                       "set: {policy.fund_per_community: 1000}\n"
+                       "parameters:\n  population.migrant_share: [0.2, 0.8]\n"
+                       "  policy.devolution: [0.1, 0.9]\n"
+                       "metrics: [participation_any_last12]\n")
+    expected = [
+        f"{experiment}:5 set policy.fund_per_community: warning: replaces the column "
+        f"policy.fund_per_community of {table}: the district-wide value holds in every "
+        "community",
+        f"{experiment}:7 parameters.population.migrant_share: warning: replaces the column "
+        f"population.migrant_share of {table}: the district-wide value holds in every "
+        "community"]
+    assert cli.main(["validate", str(experiment)]) == 0
+    assert capsys.readouterr().err.splitlines() == expected
+    out = tmp_path / "sweep"
+    assert cli.main(["sweep", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines()
+            if "warning" in line] == expected
+
+
 # ------------------------------------------------------------------------------ schedules
 def test_scheduled_changes_may_target_a_community_or_street_office_by_name(tmp_path):
     write(tmp_path / "communities.csv",
