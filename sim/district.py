@@ -104,8 +104,12 @@ def resolve(data: dict, where: dict, source: str,
         return data, []
     rows: list[RawRow] = []
     try:
-        rows = raw_rows(given, where, source)
-        clean, problems = check(rows, get_path(data, ("population", "age_shares")), replaced)
+        rows, problems = raw_rows(given, where, source)
+        clean = []
+        if any("residents" in row.cells for row in rows):  # else: "no residents column"
+            clean, cell_problems = check(rows, get_path(data, ("population", "age_shares")),
+                                         replaced)
+            problems += cell_problems
     except ScenarioError as exc:
         clean, problems = [], exc.located
     for row in rows if not problems else ():
@@ -118,9 +122,10 @@ def resolve(data: dict, where: dict, source: str,
     return data, problems
 
 
-def raw_rows(given: Any, where: Mapping, source: str) -> list[RawRow]:
-    """The rows of a table given as a path (CSV, YAML list) or as an inline list; ScenarioError
-    if it cannot be read."""
+def raw_rows(given: Any, where: Mapping, source: str) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a table given as a path (CSV, YAML list) or as an inline list, and the
+    problems of its columns (unknown, or no ``residents``); ScenarioError if it cannot be
+    read."""
     file, line = where.get(TABLE, (source, None))
     if isinstance(given, str):
         path = table_path(given, file, line)
@@ -147,9 +152,10 @@ def table_path(given: str, file: str, line: int | None) -> Path:
     return path
 
 
-def read_csv(path: Path) -> list[RawRow]:
-    """The rows of a CSV table: the first non-blank line is the header; blank lines (also
-    ``,,,``) are skipped; each row keeps the line where it starts."""
+def read_csv(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a CSV table and the problems of its columns: the first non-blank line is
+    the header; blank lines (also ``,,,``) are skipped; each row keeps the line where it
+    starts."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             records = []
@@ -192,12 +198,11 @@ def read_csv(path: Path) -> list[RawRow]:
     if not rows:
         raise ScenarioError(Problem("the table has a header but no rows: give one row per "
                                     "community", str(path), head_line))
-    _check_columns(rows, [column for _, column in named], str(path), head_line)
-    return rows
+    return rows, _check_columns(rows, [column for _, column in named], str(path), head_line)
 
 
-def yaml_rows(path: Path) -> list[RawRow]:
-    """The rows of a YAML file holding a list of row mappings."""
+def yaml_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a YAML file holding a list of row mappings, and its columns' problems."""
     from sim.loading import _record_lines
 
     raw = read_yaml(path)
@@ -211,8 +216,10 @@ def yaml_rows(path: Path) -> list[RawRow]:
     return list_rows(_plain(raw), where, str(path))
 
 
-def list_rows(given: list | tuple, where: Mapping, file: str) -> list[RawRow]:
-    """The rows of a YAML list (inline, or read from a file with line map ``where``)."""
+def list_rows(given: list | tuple, where: Mapping,
+              file: str) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a YAML list (inline, or read from a file with line map ``where``) and the
+    problems of its columns."""
     if not given:
         raise ScenarioError(Problem("has no communities: give one row per community", file,
                                     where.get(TABLE, (file, None))[1], dotted(TABLE)))
@@ -234,8 +241,7 @@ def list_rows(given: list | tuple, where: Mapping, file: str) -> list[RawRow]:
     if problems:
         raise ScenarioError(problems)
     columns = list(dict.fromkeys(column for row in rows for column in row.cells))
-    _check_columns(rows, columns, file, None)
-    return rows
+    return rows, _check_columns(rows, columns, file, None)
 
 
 def _without_settings(item: Mapping) -> dict:
@@ -259,8 +265,9 @@ def _line_of(where: Mapping, row: tuple, keys: tuple, item: Mapping) -> int | No
 
 
 def _check_columns(rows: list[RawRow], columns: list[str], file: str,
-                   line: int | None) -> None:
-    """ScenarioError for unknown columns (with a suggestion) and a missing ``residents``."""
+                   line: int | None) -> list[Problem]:
+    """The problems of unknown columns (with a suggestion) and a missing ``residents``; the
+    cells of the other columns are still checked (:func:`check` reads only known columns)."""
     problems = []
     for column in columns:
         if column in COLUMNS:
@@ -272,8 +279,7 @@ def _check_columns(rows: list[RawRow], columns: list[str], file: str,
     if "residents" not in columns:
         problems.append(Problem("no residents column: give each community's adults", file,
                                 line, None if line else dotted(TABLE)))
-    if problems:
-        raise ScenarioError(problems)
+    return problems
 
 
 def unknown_column(column: str) -> str:

@@ -161,6 +161,17 @@ def test_unknown_columns_are_refused_at_the_header(tmp_path, header, expected):
     assert found.startswith(f"{table}:1") and expected in found
 
 
+def test_a_misspelt_column_does_not_hide_the_other_columns_bad_cells(tmp_path):
+    table = write(tmp_path / "communities.csv",
+                  "name,residents,population.migrant_shar,population.party_share\n"
+                  "甲,300,0.5,1.2\n")
+    assert problems(scenario_file(tmp_path)) == [
+        f"{table}:1 column population.migrant_shar: unknown column 'population.migrant_shar' "
+        "(did you mean 'population.migrant_share'?)",
+        f"{table}:2 column population.party_share (sets population.party_share of 甲): "
+        "must be between 0 and 1, got 1.2"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "the table is empty"),
     ("\n\n", "the table is empty"),
