@@ -519,7 +519,11 @@ def _cost_effectiveness(results: list, args: argparse.Namespace) -> dict[str, pd
 
 def _print_cost_effectiveness(tables: dict[str, pd.DataFrame]) -> None:
     if "cost_effectiveness" in tables:
-        effect = tables["cost_effectiveness"]
+        from sim.metrics import district_rows
+
+        # the district's rows: a table's community rows (cost_effectiveness.csv) share its
+        # scenario and metric names, and the printed table holds one cell per pair
+        effect = district_rows(tables["cost_effectiveness"])
         print("\nEffect per 10,000 yuan a year of fund spending (last 12 months), against the "
               "same replicates with no fund (cost_effectiveness.csv; n/a where the fund spent "
               "nothing extra):")

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import cli, district
@@ -220,6 +221,24 @@ def test_cogov_validate_and_run_exit_2_on_a_bad_cell_and_write_nothing(tmp_path,
     assert cli.main(["run", str(path), "--out", str(out)]) == 2
     assert "column population.migrant_share" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_the_printed_cost_effectiveness_is_the_districts_not_the_last_communitys(
+        tmp_path, capsys):
+    # the last row of the table has no fund: its effect per yuan is undefined (n/a), but the
+    # district's, which the printed table shows, is a number
+    write(tmp_path / "communities.csv",
+          "name,residents,policy.fund_per_community\nA,120,\nB,120,\nC,120,0\n")
+    out = tmp_path / "out"
+    path = scenario_file(tmp_path, extra="policy: {fund_per_community: 200000}\n")
+    assert cli.main(["run", str(path), "--months", "12", "--out", str(out),
+                     "--cost-effectiveness", "--lang", "en"]) == 0
+    printed = capsys.readouterr().out.split("Effect per 10,000 yuan")[1].splitlines()
+    effect = pd.read_csv(out / "cost_effectiveness.csv")
+    district = effect[effect.level == "district"]
+    assert district.per_10k_yuan.notna().all()
+    shown = {line.split()[0]: line.split()[1] for line in printed[2:2 + len(district)]}
+    assert shown == {row.metric: f"{row.per_10k_yuan:.4g}" for row in district.itertuples()}
 
 
 # ------------------------------------------------------------------------------ overrides
