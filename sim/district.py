@@ -166,7 +166,8 @@ def read_csv(path: Path) -> tuple[list[RawRow], list[Problem]]:
                 start = reader.line_num + 1
     except UnicodeDecodeError:
         raise ScenarioError(Problem("cannot read: not UTF-8 text (save the table as “CSV UTF-8”; "
-                                    "a spreadsheet's plain CSV may be GBK)", str(path))) from None
+                                    "a spreadsheet's plain CSV may be GBK)", str(path),
+                                    _first_bad_line(path))) from None
     except (OSError, csv.Error) as exc:
         raise ScenarioError(Problem(f"cannot read: {exc}", str(path))) from None
     records = [(line, cells) for line, cells in records if any(cells)]
@@ -199,6 +200,19 @@ def read_csv(path: Path) -> tuple[list[RawRow], list[Problem]]:
         raise ScenarioError(Problem("the table has a header but no rows: give one row per "
                                     "community", str(path), head_line))
     return rows, _check_columns(rows, [column for _, column in named], str(path), head_line)
+
+
+def _first_bad_line(path: Path) -> int | None:
+    """The line of the first byte of ``path`` that is not UTF-8 (None if it cannot be read)."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        return data[:start].count(b"\n") + 1
+    except OSError:
+        return None
+    return None
 
 
 def yaml_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:

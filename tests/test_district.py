@@ -194,6 +194,8 @@ def test_a_table_in_another_encoding_is_refused_with_advice(tmp_path):
     (tmp_path / "communities.csv").write_bytes("name,residents\n海沧,300\n".encode("gbk"))
     (found,) = problems(scenario_file(tmp_path))
     assert "not UTF-8" in found and "CSV UTF-8" in found
+    # the line where the first character that is not UTF-8 stands, so an editor finds it
+    assert found.startswith(f"{tmp_path / 'communities.csv'}:2: ")
 
 
 def test_the_table_replaces_the_uniform_structure_keys(tmp_path):
