@@ -520,7 +520,11 @@ def _cost_effectiveness(results: list, args: argparse.Namespace) -> dict[str, pd
 
 def _print_cost_effectiveness(tables: dict[str, pd.DataFrame]) -> None:
     if "cost_effectiveness" in tables:
-        effect = tables["cost_effectiveness"]
+        from sim.metrics import district_rows
+
+        # the district's rows: a table's community rows (cost_effectiveness.csv) share its
+        # scenario and metric names, and the printed table holds one cell per pair
+        effect = district_rows(tables["cost_effectiveness"])
         print("\nEffect per 10,000 yuan a year of fund spending (last 12 months), against the "
               "same replicates with no fund (cost_effectiveness.csv; n/a where the fund spent "
               "nothing extra):")
@@ -550,6 +554,8 @@ def cmd_sweep(args: argparse.Namespace, command: list[str]) -> int:
     if args.executor == "dask":
         errors.require_extra("distributed", "dask", "cogov sweep --executor dask")
     experiment = load_experiment(args.experiment)
+    for warning in experiment.warnings:
+        print(warning, file=sys.stderr)
     if args.resume and args.out is None:
         raise errors.ScenarioError("--resume needs --out DIR: the directory of the sweep to finish")
     out = args.out or default_out(Path(args.experiment).stem)
@@ -1044,7 +1050,7 @@ def _check_file(path: Path) -> tuple[list[str], list[str]]:
     except errors.ScenarioError as exc:
         return exc.problems, []
     if is_experiment_file(data):
-        return experiment_problems(path), []
+        return _experiment_check(path)
     if is_targets_file(data):
         return targets_problems(path), []
     return _scenario_check(path)
@@ -1069,9 +1075,18 @@ def _scenario_check(path: Path) -> tuple[list[str], list[str]]:
 
 def experiment_problems(path: Path) -> list[str]:
     """Problems of an experiment file: keys, bounds, metric names and its base scenario."""
+    return _experiment_check(path)[0]
+
+
+def _experiment_check(path: Path) -> tuple[list[str], list[str]]:
+    """(problems, warnings) of an experiment file: warnings name the keys that replace a
+    column of the base scenario's table of communities."""
     from sim.experiment import load_experiment
 
-    return _problems_of(load_experiment, path)
+    try:
+        return [], load_experiment(path).warnings
+    except errors.ScenarioError as exc:
+        return exc.problems, []
 
 
 def targets_problems(path: Path) -> list[str]:

@@ -104,8 +104,12 @@ def resolve(data: dict, where: dict, source: str,
         return data, []
     rows: list[RawRow] = []
     try:
-        rows = raw_rows(given, where, source)
-        clean, problems = check(rows, get_path(data, ("population", "age_shares")), replaced)
+        rows, problems = raw_rows(given, where, source)
+        clean = []
+        if any("residents" in row.cells for row in rows):  # else: "no residents column"
+            clean, cell_problems = check(rows, get_path(data, ("population", "age_shares")),
+                                         replaced)
+            problems += cell_problems
     except ScenarioError as exc:
         clean, problems = [], exc.located
     for row in rows if not problems else ():
@@ -118,9 +122,10 @@ def resolve(data: dict, where: dict, source: str,
     return data, problems
 
 
-def raw_rows(given: Any, where: Mapping, source: str) -> list[RawRow]:
-    """The rows of a table given as a path (CSV, YAML list) or as an inline list; ScenarioError
-    if it cannot be read."""
+def raw_rows(given: Any, where: Mapping, source: str) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a table given as a path (CSV, YAML list) or as an inline list, and the
+    problems of its columns (unknown, or no ``residents``); ScenarioError if it cannot be
+    read."""
     file, line = where.get(TABLE, (source, None))
     if isinstance(given, str):
         path = table_path(given, file, line)
@@ -147,9 +152,10 @@ def table_path(given: str, file: str, line: int | None) -> Path:
     return path
 
 
-def read_csv(path: Path) -> list[RawRow]:
-    """The rows of a CSV table: the first non-blank line is the header; blank lines (also
-    ``,,,``) are skipped; each row keeps the line where it starts."""
+def read_csv(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a CSV table and the problems of its columns: the first non-blank line is
+    the header; blank lines (also ``,,,``) are skipped; each row keeps the line where it
+    starts."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             records = []
@@ -160,7 +166,8 @@ def read_csv(path: Path) -> list[RawRow]:
                 start = reader.line_num + 1
     except UnicodeDecodeError:
         raise ScenarioError(Problem("cannot read: not UTF-8 text (save the table as “CSV UTF-8”; "
-                                    "a spreadsheet's plain CSV may be GBK)", str(path))) from None
+                                    "a spreadsheet's plain CSV may be GBK)", str(path),
+                                    _first_bad_line(path))) from None
     except (OSError, csv.Error) as exc:
         raise ScenarioError(Problem(f"cannot read: {exc}", str(path))) from None
     records = [(line, cells) for line, cells in records if any(cells)]
@@ -192,12 +199,24 @@ def read_csv(path: Path) -> list[RawRow]:
     if not rows:
         raise ScenarioError(Problem("the table has a header but no rows: give one row per "
                                     "community", str(path), head_line))
-    _check_columns(rows, [column for _, column in named], str(path), head_line)
-    return rows
+    return rows, _check_columns(rows, [column for _, column in named], str(path), head_line)
 
 
-def yaml_rows(path: Path) -> list[RawRow]:
-    """The rows of a YAML file holding a list of row mappings."""
+def _first_bad_line(path: Path) -> int | None:
+    """The line of the first byte of ``path`` that is not UTF-8 (None if it cannot be read)."""
+    try:
+        data = path.read_bytes()
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if data.startswith(b"\xef\xbb\xbf") else 0)
+        return data[:start].count(b"\n") + 1
+    except OSError:
+        return None
+    return None
+
+
+def yaml_rows(path: Path) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a YAML file holding a list of row mappings, and its columns' problems."""
     from sim.loading import _record_lines
 
     raw = read_yaml(path)
@@ -211,8 +230,10 @@ def yaml_rows(path: Path) -> list[RawRow]:
     return list_rows(_plain(raw), where, str(path))
 
 
-def list_rows(given: list | tuple, where: Mapping, file: str) -> list[RawRow]:
-    """The rows of a YAML list (inline, or read from a file with line map ``where``)."""
+def list_rows(given: list | tuple, where: Mapping,
+              file: str) -> tuple[list[RawRow], list[Problem]]:
+    """The rows of a YAML list (inline, or read from a file with line map ``where``) and the
+    problems of its columns."""
     if not given:
         raise ScenarioError(Problem("has no communities: give one row per community", file,
                                     where.get(TABLE, (file, None))[1], dotted(TABLE)))
@@ -234,8 +255,7 @@ def list_rows(given: list | tuple, where: Mapping, file: str) -> list[RawRow]:
     if problems:
         raise ScenarioError(problems)
     columns = list(dict.fromkeys(column for row in rows for column in row.cells))
-    _check_columns(rows, columns, file, None)
-    return rows
+    return rows, _check_columns(rows, columns, file, None)
 
 
 def _without_settings(item: Mapping) -> dict:
@@ -259,8 +279,9 @@ def _line_of(where: Mapping, row: tuple, keys: tuple, item: Mapping) -> int | No
 
 
 def _check_columns(rows: list[RawRow], columns: list[str], file: str,
-                   line: int | None) -> None:
-    """ScenarioError for unknown columns (with a suggestion) and a missing ``residents``."""
+                   line: int | None) -> list[Problem]:
+    """The problems of unknown columns (with a suggestion) and a missing ``residents``; the
+    cells of the other columns are still checked (:func:`check` reads only known columns)."""
     problems = []
     for column in columns:
         if column in COLUMNS:
@@ -272,8 +293,7 @@ def _check_columns(rows: list[RawRow], columns: list[str], file: str,
     if "residents" not in columns:
         problems.append(Problem("no residents column: give each community's adults", file,
                                 line, None if line else dotted(TABLE)))
-    if problems:
-        raise ScenarioError(problems)
+    return problems
 
 
 def unknown_column(column: str) -> str:
@@ -388,7 +408,7 @@ def _number(value: Any, whole: bool = False) -> tuple[float, str | None]:
         try:
             number = float(value.strip())
         except ValueError:
-            return 0.0, f"must be a number, got {value!r}"
+            return 0.0, f"must be a number, got {value!r}{_how_to_write(value.strip())}"
     elif isinstance(value, int | float):
         number = float(value)
     else:
@@ -398,6 +418,21 @@ def _number(value: Any, whole: bool = False) -> tuple[float, str | None]:
     if whole and not number.is_integer():
         return 0.0, f"must be a whole number, got {value!r}"
     return number, None
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_PERCENT = re.compile(r"([+-]?\d+(\.\d+)?)\s*%")
+
+
+def _how_to_write(text: str) -> str:
+    """Advice for a number a spreadsheet saved as shown (a CSV holds a cell's display): with
+    thousands separators (1,200) or as a percent (62%)."""
+    if _THOUSANDS.fullmatch(text):
+        return f" (write it without the thousands separator: {text.replace(',', '')})"
+    percent = _PERCENT.fullmatch(text)
+    if percent:
+        return f" (write a share as a fraction: {float(percent.group(1)) / 100:g})"
+    return ""
 
 
 _TARGET = re.compile(r"policy\.schedule\[\d+\]\.(community|street_office)$")
@@ -415,20 +450,32 @@ def replaced_warnings(where: Mapping, source: str = "<scenario>") -> list[str]:
     gives as a column: ``--set policy.fund_per_community: warning: replaces the column …``.
     Read from the line map ``where`` (as from :func:`sim.schema.load_located`): an override
     is a key path placed with no line; the table's cells are placed by :func:`resolve`."""
-    cells: dict[str, tuple[str, int | None]] = {}
-    for loc, place in where.items():
-        if len(loc) == 5 and loc[:2] == TABLE and loc[3] == "settings":
-            cells.setdefault(loc[4], place)
+    cells = table_columns(where)
     warnings = []
     for loc, (label, line) in where.items():
         if line is not None or not loc or loc[0] not in ("population", "policy"):
             continue
-        for column in sorted(replaced_columns([".".join(map(str, loc))]) & set(cells)):
-            file = cells[column][0]
-            warnings.append(str(Problem(
-                f"warning: replaces the column {column} of {file}: the district-wide value "
-                "holds in every community", label, None, dotted(loc))))
+        warnings += [str(Problem(message, label, None, dotted(loc)))
+                     for message in replaced_messages(".".join(map(str, loc)), cells)]
     return warnings
+
+
+def table_columns(where: Mapping) -> dict[str, str]:
+    """Column → the table's file, for every setting column with a cell in the table, from the
+    line map ``where`` (the cells are placed by :func:`resolve`, replaced or not)."""
+    cells: dict[str, str] = {}
+    for loc, place in where.items():
+        if len(loc) == 5 and loc[:2] == TABLE and loc[3] == "settings":
+            cells.setdefault(loc[4], place[0])
+    return cells
+
+
+def replaced_messages(key: str, cells: Mapping[str, str]) -> list[str]:
+    """The warning for each column of ``cells`` (:func:`table_columns`) that a district-wide
+    value of ``key`` replaces."""
+    return [f"warning: replaces the column {column} of {cells[column]}: the district-wide "
+            "value holds in every community"
+            for column in sorted(replaced_columns([key]) & set(cells))]
 
 
 # ------------------------------------------------------------------------------ in the model

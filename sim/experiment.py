@@ -24,17 +24,24 @@ import itertools
 import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sim import metrics
+from sim import district, metrics
 from sim.errors import Problem
 from sim.loading import get_path, load_yaml_tree, located_at, problem_at, yaml_word
-from sim.scenario import Scenario, ScenarioError, dependencies, switch_states, switch_values
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    dependencies,
+    load_located,
+    switch_states,
+    switch_values,
+)
 from sim.schema import (
     bounds,
     field_at,
@@ -158,6 +165,9 @@ class LoadedExperiment:
     path: Path
     base: Scenario | None
     parameters: list[Parameter]
+    warnings: list[str] = field(default_factory=list)
+    """Located warnings (a ``set:`` key or a parameter that replaces a column of the base
+    scenario's table of communities), printed by ``cogov validate`` and ``cogov sweep``."""
 
     @property
     def problem(self) -> dict[str, Any]:
@@ -327,7 +337,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         if spec.months is not None:
             fixed["months"], origin["months"] = spec.months, f"{at('months')} experiment"
         try:
-            base = Scenario.load(path.parent / spec.scenario, fixed, origin)
+            base, base_where = load_located(path.parent / spec.scenario, fixed, origin)
         except ScenarioError as exc:
             raise ScenarioError([problem(p, "scenario") for p in exc.problems]) from None
     else:
@@ -363,6 +373,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         problems += [problem(msg, "parameters", name)
                      for name, msg in _morris_grid_problems(spec, parameters)]
     loaded = LoadedExperiment(spec, path, base, parameters)
+    if base is not None:
+        loaded.warnings = _table_warnings(parameters, base_where, where, source)
     if base is not None:  # every value must make a valid scenario (catch it before any run)
         for i, p in enumerate(parameters):
             try:
@@ -374,6 +386,19 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     if problems:
         raise ScenarioError(problems)
     return loaded
+
+
+def _table_warnings(parameters: list[Parameter], base_where: Mapping, where: Mapping,
+                    source: str) -> list[str]:
+    """Warnings for the ``set:`` keys and parameters that replace a column of the base
+    scenario's table of communities (README "Your own district"): the value then holds in
+    every community, as for ``--set``."""
+    cells = district.table_columns(base_where)
+    warnings = district.replaced_warnings(base_where, source)
+    for p in parameters:
+        warnings += [str(problem_at(("parameters", p.name), message, where, source))
+                     for message in district.replaced_messages(p.name, cells)]
+    return warnings
 
 
 def _can_vary(name: str, spec: Experiment) -> None:

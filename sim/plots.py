@@ -471,16 +471,25 @@ def community_spread(frame: pd.DataFrame, metric: str = "participation_any",
     texts = [district, word("community_line", lang, sep="\n")]
     from matplotlib.patches import Patch
 
-    handles += [Patch(color=colour[s]) for s in streets]
-    texts += [_street_label(s, i, lang) for i, s in enumerate(streets, start=1)]
     handles += [Line2D([], [], color=m.color, linestyle=m.linestyle, linewidth=1) for m in marks]
     texts += [m.text for m in marks]
+    street_handles = [Patch(color=colour[s]) for s in streets]
+    street_texts = [_street_label(s, i, lang) for i, s in enumerate(streets, start=1)]
     if legend_ax is not None:
-        legend_ax.legend(handles, texts, loc="upper left", frameon=False, fontsize="small",
+        legend_ax.legend(handles + street_handles, texts + street_texts, loc="upper left",
+                         frameon=False, fontsize="small",
                          ncols=1 if lang == "both" or len(handles) < 12 else 2)
+    elif lang == "both" or marks:  # two columns: the lines and marks, then the street offices
+        tall = max(len(handles), len(street_handles))
+        blank = [Line2D([], [], linestyle="none")]
+        fig.legend(handles + blank * (tall - len(handles)) + street_handles
+                   + blank * (tall - len(street_handles)),
+                   texts + [""] * (tall - len(texts)) + street_texts
+                   + [""] * (tall - len(street_texts)),
+                   loc="outside lower center", frameon=False, fontsize="small", ncols=2)
     else:
-        fig.legend(handles, texts, loc="outside lower center", frameon=False,
-                   fontsize="small", ncols=2 if lang == "both" or marks else 3)
+        fig.legend(handles + street_handles, texts + street_texts, loc="outside lower center",
+                   frameon=False, fontsize="small", ncols=3)
     _label_marks(fig, [band_ax], marks, short=True)
     _name_extremes(fig, band_ax, rows, metric, ranking, shown, colour)
     return fig

@@ -532,3 +532,29 @@ def test_the_district_preset_shows_its_communities_side_by_side_on_a_projector(
     assert inside(box(pg.locator(".cogov-district-legend")), 1280, 720)
     assert "lowest" in pg.locator(".cogov-district-legend").inner_text()
     pg.screenshot(path=ARTIFACTS / "demo-district-1280x720.png")
+
+
+@needs_chromium
+def test_long_community_names_keep_a_street_office_on_one_row_of_tiles(browser) -> None:
+    """A district table names its communities like 商品房社区1: its street's five tiles stay
+    on one line as a uniform district's 1-1 … 1-5 do, in the tiles' width at 1280 × 720, and
+    each name is shown whole (it wraps, never cut), so the legend stays on screen."""
+    import numpy as np
+
+    from sim.demo.district_view import district_html
+    from sim.demo.page import CSS
+
+    names = [f"1-{k}" for k in range(1, 6)] + [f"商品房社区{k}" for k in range(1, 6)]
+    html = district_html([np.linspace(0.02, 0.2, 10)], names, np.repeat([0, 1], 5),
+                         ("1", "商品房街道"), 12)
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    pg.set_content(f"<style>{CSS}</style><div style='width: 450px'>{html}</div>")
+    rows = pg.evaluate("""() => [...document.querySelectorAll('.cogov-street')].map(row =>
+        [...row.querySelectorAll('.cogov-tile')].map(t => t.getBoundingClientRect().top))""")
+    clipped = pg.evaluate("""() => [...document.querySelectorAll('.cogov-tile-name')]
+        .filter(n => n.scrollHeight > n.clientHeight + 1 || n.scrollWidth > n.clientWidth + 1)
+        .map(n => n.textContent)""")
+    context.close()
+    assert [len(set(map(round, tops))) for tops in rows] == [1, 1], rows
+    assert clipped == []

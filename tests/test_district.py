@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import cli, district
@@ -125,6 +126,18 @@ def test_every_problem_of_the_table_is_reported_at_once(tmp_path):
     ]
 
 
+def test_a_spreadsheets_formatted_numbers_are_refused_with_how_to_write_them(tmp_path):
+    # a spreadsheet saves a cell as shown: 1,200 with a thousands separator, 62% as a percent
+    table = write(tmp_path / "communities.csv",
+                  'name,residents,population.migrant_share\n甲,"1,200",62%\n乙,300,0.2\n')
+    found = problems(scenario_file(tmp_path))
+    assert found == [
+        f"{table}:2 column residents of 甲: must be a number, got '1,200' (write it without "
+        "the thousands separator: 1200)",
+        f"{table}:2 column population.migrant_share (sets population.migrant_share of 甲): "
+        "must be a number, got '62%' (write a share as a fraction: 0.62)"]
+
+
 def test_a_row_whose_age_shares_do_not_add_up_to_one_is_refused(tmp_path):
     table = write(tmp_path / "communities.csv",
                   "name,residents,population.age_shares.elder\nA,300,0.5\nB,300,0.25\n")
@@ -149,6 +162,17 @@ def test_unknown_columns_are_refused_at_the_header(tmp_path, header, expected):
     assert found.startswith(f"{table}:1") and expected in found
 
 
+def test_a_misspelt_column_does_not_hide_the_other_columns_bad_cells(tmp_path):
+    table = write(tmp_path / "communities.csv",
+                  "name,residents,population.migrant_shar,population.party_share\n"
+                  "甲,300,0.5,1.2\n")
+    assert problems(scenario_file(tmp_path)) == [
+        f"{table}:1 column population.migrant_shar: unknown column 'population.migrant_shar' "
+        "(did you mean 'population.migrant_share'?)",
+        f"{table}:2 column population.party_share (sets population.party_share of 甲): "
+        "must be between 0 and 1, got 1.2"]
+
+
 @pytest.mark.parametrize(("text", "expected"), [
     ("", "the table is empty"),
     ("\n\n", "the table is empty"),
@@ -170,6 +194,8 @@ def test_a_table_in_another_encoding_is_refused_with_advice(tmp_path):
     (tmp_path / "communities.csv").write_bytes("name,residents\n海沧,300\n".encode("gbk"))
     (found,) = problems(scenario_file(tmp_path))
     assert "not UTF-8" in found and "CSV UTF-8" in found
+    # the line where the first character that is not UTF-8 stands, so an editor finds it
+    assert found.startswith(f"{tmp_path / 'communities.csv'}:2: ")
 
 
 def test_the_table_replaces_the_uniform_structure_keys(tmp_path):
@@ -199,6 +225,24 @@ def test_cogov_validate_and_run_exit_2_on_a_bad_cell_and_write_nothing(tmp_path,
     assert not out.exists()
 
 
+def test_the_printed_cost_effectiveness_is_the_districts_not_the_last_communitys(
+        tmp_path, capsys):
+    # the last row of the table has no fund: its effect per yuan is undefined (n/a), but the
+    # district's, which the printed table shows, is a number
+    write(tmp_path / "communities.csv",
+          "name,residents,policy.fund_per_community\nA,120,\nB,120,\nC,120,0\n")
+    out = tmp_path / "out"
+    path = scenario_file(tmp_path, extra="policy: {fund_per_community: 200000}\n")
+    assert cli.main(["run", str(path), "--months", "12", "--out", str(out),
+                     "--cost-effectiveness", "--lang", "en"]) == 0
+    printed = capsys.readouterr().out.split("Effect per 10,000 yuan")[1].splitlines()
+    effect = pd.read_csv(out / "cost_effectiveness.csv")
+    district = effect[effect.level == "district"]
+    assert district.per_10k_yuan.notna().all()
+    shown = {line.split()[0]: line.split()[1] for line in printed[2:2 + len(district)]}
+    assert shown == {row.metric: f"{row.per_10k_yuan:.4g}" for row in district.itertuples()}
+
+
 # ------------------------------------------------------------------------------ overrides
 def test_a_district_wide_override_replaces_the_column_with_a_warning(tmp_path):
     write(tmp_path / "communities.csv",
@@ -219,6 +263,35 @@ def test_a_district_wide_override_replaces_the_column_with_a_warning(tmp_path):
                         f"policy.fund_per_community of {tmp_path / 'communities.csv'}: the "
                         "district-wide value holds in every community"]
     assert setting_warnings(s, load_located(path)[1], str(path)) == []
+
+
+def test_a_sweep_that_replaces_a_column_warns_at_validate_and_at_sweep(tmp_path, capsys):
+    # README: "A --set or sweep value of a key the table has as a column replaces the column
+    # ... and the run warns that it does"; a sweep of migrant_share must not quietly flatten
+    # the table's migrant-heavy and local communities
+    table = write(tmp_path / "communities.csv",
+                  "name,residents,population.migrant_share,policy.fund_per_community\n"
+                  "A,100,0.8,0\nB,100,0.2,\n")
+    scenario_file(tmp_path)
+    experiment = write(tmp_path / "exp.yaml",
+                       "scenario: district.yaml\nmethod: grid\nreplicates: 1\nmonths: 1\n"
+                       "set: {policy.fund_per_community: 1000}\n"
+                       "parameters:\n  population.migrant_share: [0.2, 0.8]\n"
+                       "  policy.devolution: [0.1, 0.9]\n"
+                       "metrics: [participation_any_last12]\n")
+    expected = [
+        f"{experiment}:5 set policy.fund_per_community: warning: replaces the column "
+        f"policy.fund_per_community of {table}: the district-wide value holds in every "
+        "community",
+        f"{experiment}:7 parameters.population.migrant_share: warning: replaces the column "
+        f"population.migrant_share of {table}: the district-wide value holds in every "
+        "community"]
+    assert cli.main(["validate", str(experiment)]) == 0
+    assert capsys.readouterr().err.splitlines() == expected
+    out = tmp_path / "sweep"
+    assert cli.main(["sweep", str(experiment), "--out", str(out), "--workers", "1"]) == 0
+    assert [line for line in capsys.readouterr().err.splitlines()
+            if "warning" in line] == expected
 
 
 # ------------------------------------------------------------------------------ schedules

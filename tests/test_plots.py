@@ -554,3 +554,21 @@ def test_run_figures_of_a_frame_with_community_rows_draw_the_district(make_resul
     fig = plots.participation_figure(pd.concat([ts, noise]), "en")
     expected = ts.groupby("month")["participation_any"].mean()
     assert fig.axes[0].lines[0].get_ydata() == pytest.approx(expected.to_numpy())
+
+
+def test_the_legend_keeps_the_street_offices_in_a_column_of_their_own() -> None:
+    # four street offices under two line entries: a two-column legend filled in order put the
+    # first street office under the lines, away from the other three
+    rng = np.random.default_rng(2)
+    streets = ["甲街道", "乙街道", "丙街道", "丁街道"]
+    rows = [{"replicate": r, "month": m, "street_office": s, "community": f"{s}{k}",
+             "participation_any": rng.uniform(0, 0.3)}
+            for r in range(2) for m in range(1, 25) for s in streets for k in range(2)]
+    fig = plots.community_spread(pd.DataFrame(rows), lang="both")
+    fig.draw_without_rendering()
+    renderer = fig.canvas.get_renderer()
+    left = {t.get_text(): round(t.get_window_extent(renderer).x0)
+            for t in fig.legends[0].get_texts() if t.get_text()}
+    street_columns = {left[s] for s in streets}
+    assert len(street_columns) == 1
+    assert street_columns.isdisjoint(x for text, x in left.items() if text not in streets)

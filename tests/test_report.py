@@ -754,3 +754,20 @@ def test_every_chinese_word_of_the_figures_is_drawn_in_the_shipped_font(zh_repor
     assert len(drawn) >= 10, drawn
     boxes = [(text, fonts) for text, chinese, fonts in drawn if fonts.get(FAMILY, 0) < chinese]
     assert boxes == []
+
+
+def test_an_extra_table_leaves_a_district_rows_community_blank(run_dir, tmp_path):
+    # cost_effectiveness.csv of a table of communities: the district's row names no community
+    # (empty cells in the file), which is not an undefined number
+    directory = tmp_path / "run"
+    shutil.copytree(run_dir, directory)
+    (directory / "cost_effectiveness.csv").write_text(
+        "scenario,level,street_office,community,metric,n,per_10k_yuan\n"
+        "s,district,,,needs_met_last12,2,0.5\n"
+        "s,community,海沧街道,海沧社区,needs_met_last12,2,\n", encoding="utf-8")
+    manifest = manifest_of(directory)
+    manifest["files"].append("cost_effectiveness.csv")
+    (directory / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    rows = table_rows(report.build(directory, lang="en"), "cost_effectiveness.csv")
+    assert rows == [["s", "district", "", "", "needs_met_last12", "2", "0.5"],
+                    ["s", "community", "海沧街道", "海沧社区", "needs_met_last12", "2", "n/a"]]

@@ -105,11 +105,11 @@ CSS = """
 .cogov-street-name { flex: 0 0 52px; font-size: 15px; font-weight: 600; align-self: center;
   overflow-wrap: anywhere; line-height: 1.15; }
 .cogov-tiles { display: flex; flex-wrap: wrap; gap: 4px; flex: 1; }
-.cogov-tile { flex: 1 0 68px; max-width: 150px; border-radius: 5px; padding: 3px 6px 2px;
-  border: 1px solid #0003; box-sizing: border-box; }
+.cogov-tile { flex: 1 0 68px; min-width: 0; max-width: 150px; border-radius: 5px;
+  padding: 3px 6px 2px; border: 1px solid #0003; box-sizing: border-box; }
 .cogov-tile.cogov-lowest { border: 4px solid #D55E00; padding: 0 3px 0; }
-.cogov-tile-name { font-size: 15px; line-height: 1.15; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+.cogov-tile-name { font-size: 15px; line-height: 1.15; overflow-wrap: anywhere; overflow: hidden;
+  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; }
 .cogov-tile-value { font-size: 21px; font-weight: 700; line-height: 1.1; }
 .cogov-spark { display: block; width: 100%; height: 22px; }
 .cogov-scale { display: inline-flex; }

@@ -41,6 +41,7 @@ from markupsafe import Markup
 
 from sim.errors import BadInput, OutputWriteError
 from sim.intervals import RULE_ZH
+from sim.metrics import LEVEL_COLUMNS
 from sim.runner import DIFFERENCE_RULE_ZH, KEY_METRICS, REPORT
 
 LANGS = ("zh", "en", "both")
@@ -603,6 +604,9 @@ def _extra_tables(directory: Path, manifest: dict[str, Any], known: Iterable[str
     for name in names:
         if (directory / name).exists():
             frame = read_table(directory / name)
+            # a district's row names no street office or community: blank, not n/a
+            named = [c for c in LEVEL_COLUMNS if c in frame.columns]
+            frame[named] = frame[named].fillna("")
             table = frame_table(frame, name)
             table.folded = len(frame.columns) > FOLD_COLUMNS or len(frame) > FOLD_ROWS
             tables.append(table)
