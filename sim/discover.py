@@ -465,7 +465,7 @@ def _confirm(result: Discovery, manifest: dict, target: Path, n: int, workers: i
     fixed = FixedDesign(experiment.spec.model_copy(update={
         "method": "random", "samples": len(design), "replicates": replicates, "seed": seed}),
         experiment.path, experiment.base, experiment.parameters,
-        [tuple(row) for row in design])
+        points=[tuple(row) for row in design])
     folder = target / f"confirm_{seeds}"
     if (folder / "manifest.json").exists():
         try:
