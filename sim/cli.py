@@ -857,7 +857,7 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
                       + ("  FLAGGED: falls short of the in-sample density" if box.flagged
                          else ""))
     if found.boxes and found.boxes[0].confirmed:
-        print(f"\nlabel-flip rate on the fresh runs: {found.confirm_flip_rate:.3f}")
+        print(f"\nlabel-flip rate on the confirmation runs: {found.confirm_flip_rate:.3f}")
     print(f"\nwritten: {found.directory}")
     return 1 if any(b.flagged for b in summary_table(found).itertuples()) else 0
 
