@@ -467,11 +467,18 @@ def _confirm(result: Discovery, manifest: dict, target: Path, n: int, workers: i
         experiment.path, experiment.base, experiment.parameters,
         points=[tuple(row) for row in design])
     folder = target / f"confirm_{seeds}"
-    if (folder / "manifest.json").exists():
+    points_file = target / f"confirm_{seeds}.points.json"  # what the folder's runs are of
+    points = json.dumps([list(map(float, row)) for row in design])
+    if folder.exists():
         try:
             sweeping.check_same_experiment(folder, fixed)
-        except sweeping.OutputExistsError:  # another confirmation (other boxes or N): stale
+            same = points_file.read_text(encoding="utf-8") == points
+        except (sweeping.OutputExistsError, OSError):
+            same = False
+        if not same:  # another confirmation (other boxes, N or seeds): its runs are stale
             shutil.rmtree(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    points_file.write_text(points, encoding="utf-8")
     outcome = sweeping.sweep(fixed, folder, workers=workers, executor=executor,
                              scheduler=scheduler, resume=True,
                              command=["cogov discover", "--confirm", str(n)])

@@ -293,3 +293,19 @@ def test_a_top_share_widened_by_ties_is_said(box_sweep):
     share = (found.labelled.points["label"] == 1).mean()
     assert share > 0.07
     assert any("--top 0.05" in w and "ties" in w for w in found.warnings)
+
+
+def test_a_confirmation_of_another_box_does_not_reuse_the_earlier_runs(box_sweep):
+    """Two boxes of one condition (steps far apart on the trajectory) confirmed in turn: the
+    second runs its own points, inside its own box, not the first box's journal."""
+    first = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=10, step=5,
+                          max_qp=None)
+    second = disc.discover(box_sweep, disc.Condition("y", above=0.5), confirm=10, step=40,
+                           max_qp=None)
+    journal = [json.loads(line) for line in
+               (second.directory / "confirm_fresh" / "journal.jsonl").read_text().splitlines()]
+    ran = np.array([[row[f"param:{n}"] for n in ("x1", "x2", "x3")] for row in journal
+                    if row["point"] < 10])  # the runs made, as the journal recorded them
+    box = second.boxes[0].box
+    assert first.boxes[0].box.lower.tolist() != box.lower.tolist()
+    assert len(ran) and box.contains(ran).all()
