@@ -147,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--boxes", type=_int_in(1), default=1, metavar="B",
                    help="boxes found in sequence (covering; default 1)")
     p.add_argument("--alpha", type=float, default=0.05, help="PRIM peeling share (0.05)")
-    p.add_argument("--max-qp", type=_fraction, default=0.05, metavar="P",
+    p.add_argument("--max-qp", type=_fraction, metavar="P",
                    help="PRIM: lift a box's limits whose quasi-p value is above P, the largest "
                         "first (default 0.05; 1 keeps every limit)")
     p.add_argument("--min-mass", type=_fraction, default=0.05, metavar="M",
@@ -825,12 +825,21 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
     from sim.discover import Condition, discover, parse_where, summary_table
 
     where = [parse_where(text) for text in args.where]
+    ignored = [option for option, given in (
+        ("--step", args.method == "cart" and args.step is not None),
+        ("--max-qp", args.method == "cart" and args.max_qp is not None),
+        ("--min-coverage", args.method == "cart" and args.min_coverage != 0.5),
+        ("--confirm-seeds", not args.confirm and args.confirm_seeds != "fresh")) if given]
+    for option in ignored:
+        why = "without --confirm" if option == "--confirm-seeds" else "with --method cart"
+        print(f"warning: {option} has no effect {why}", file=sys.stderr)
     found = discover(args.directory, Condition(args.metric, args.above, args.below, args.top),
                      method=args.method, rule=args.label, alpha=args.alpha,
                      min_mass=args.min_mass, min_coverage=args.min_coverage, boxes=args.boxes,
                      step=args.step, confirm=args.confirm, workers=args.workers,
                      executor=args.executor, scheduler=args.scheduler, where=where,
-                     seeds=args.confirm_seeds, max_qp=args.max_qp,
+                     seeds=args.confirm_seeds,
+                     max_qp=0.05 if args.max_qp is None else args.max_qp,
                      command=command, lang=_figure_lang(args))
     labelled = found.labelled
     print(f"{found.condition.text(labelled.threshold)}: {len(labelled.points)} design points, "
@@ -840,7 +849,8 @@ def cmd_discover(args: argparse.Namespace, command: list[str]) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     with pd.option_context("display.width", 120, "display.max_columns", 30):
         for k, box in enumerate(found.boxes):
-            print(f"\nbox {k + 1} ({found.method}, step {box.step}): coverage "
+            where_in = "leaf" if found.method == "cart" else "step"
+            print(f"\nbox {k + 1} ({found.method}, {where_in} {box.step}): coverage "
                   f"{box.coverage:.3f}, density {box.density:.3f}, mass {box.mass:.3f}, "
                   f"{box.res_dim} restricted"
                   + (f"; limits lifted (quasi-p > {args.max_qp:g}): {', '.join(box.freed)}"

@@ -614,7 +614,8 @@ def summary_table(result: Discovery) -> pd.DataFrame:
 def tradeoff_figure(trajectory: pd.DataFrame, chosen: dict, title: str, lang: str = "both"):
     """PRIM's trade-off: density against coverage along one box's ``trajectory`` (the
     trajectory.csv rows of that box), coloured by the number of restricted inputs, the
-    ``chosen`` step marked (a summary.csv row: ``step, coverage, density``) with its confirmed
+    ``chosen`` step marked (a summary.csv row: ``step, coverage, density`` and ``res_dim``, the
+    pruned box's restricted levers, else its step's) with its confirmed
     density and 95% t interval when it has one. ``title`` states the condition."""
     from matplotlib import cm as plt_cm
     from matplotlib.colors import BoundaryNorm
@@ -631,8 +632,10 @@ def tradeoff_figure(trajectory: pd.DataFrame, chosen: dict, title: str, lang: st
     dots = ax.scatter(trajectory["coverage"], trajectory["density"], c=trajectory["res_dim"],
                       cmap="viridis", norm=norm, s=18, zorder=2)
     fig.colorbar(dots, ax=ax, label=word("res_dim", lang), ticks=range(top + 1))
+    # the box's own restricted levers (after pruning), else those of its trajectory step
+    dims = chosen.get("res_dim", trajectory.set_index("step")["res_dim"].get(chosen["step"], 0))
     ax.plot(chosen["coverage"], chosen["density"], "o", ms=12, mfc="none", mec="C3", mew=2,
-            label=word("chosen_box", lang, step=int(chosen["step"])), zorder=3)
+            label=word("chosen_box", lang, step=int(chosen["step"]), dims=int(dims)), zorder=3)
     confirmed = chosen.get("confirmed_density", float("nan"))
     if np.isfinite(confirmed):
         low, high = chosen["confirmed_density_low"], chosen["confirmed_density_high"]

@@ -309,3 +309,29 @@ def test_a_confirmation_of_another_box_does_not_reuse_the_earlier_runs(box_sweep
     box = second.boxes[0].box
     assert first.boxes[0].box.lower.tolist() != box.lower.tolist()
     assert len(ran) and box.contains(ran).all()
+
+
+@pytest.mark.parametrize(("args", "warning"), [
+    (["--method", "cart", "--step", "3"], "--step has no effect with --method cart"),
+    (["--method", "cart", "--max-qp", "0.2"], "--max-qp has no effect with --method cart"),
+    (["--confirm-seeds", "same"], "--confirm-seeds has no effect without --confirm"),
+])
+def test_an_option_that_cannot_act_is_named(box_sweep, args, warning):
+    done = subprocess.run([sys.executable, "-m", "sim", "discover", str(box_sweep), "--metric",
+                           "y", "--above", "0.5", "--lang", "en", *args],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"warning: {warning}" in done.stderr
+
+
+def test_the_trade_off_figure_says_how_many_levers_the_pruned_box_limits(box_sweep):
+    from sim.plots import word
+
+    found = disc.discover(box_sweep, disc.Condition("y", above=0.5))
+    trajectory = pd.read_csv(found.directory / "trajectory.csv")
+    chosen = disc.summary_table(found).iloc[0].to_dict()
+    fig = disc.tradeoff_figure(trajectory[trajectory["box"] == 1], chosen, "y > 0.5", "en")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert word("chosen_box", "en", step=found.boxes[0].step,
+                dims=found.boxes[0].res_dim) in legend
+    assert found.boxes[0].res_dim == 2  # x1 and x2: the pruned box, not the trajectory's step
