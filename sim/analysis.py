@@ -162,20 +162,15 @@ def analyze(out_dir: str | Path, method: str | None = None,
     does not match the design, or an unknown metric; a metric that cannot be analysed is not
     an error but a status (see the module docstring)."""
     out_dir = Path(out_dir)
-    manifest_path, results_path = out_dir / "manifest.json", out_dir / "results.parquet"
-    if not manifest_path.exists() or not results_path.exists():
-        raise ScenarioError(f"{out_dir}: no finished sweep here (manifest.json and "
-                            "results.parquet are written when `cogov sweep` ends)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest, results = read_sweep(out_dir)
     spec = manifest["experiment"]
     design_method = spec["method"]
     method = method or METHODS_BY_DESIGN[design_method]
     if method != "grid" and method != design_method:
         raise ScenarioError(f"{out_dir}: --method {method} needs a {method} design; this sweep "
                             f"used {design_method}")
-    results = pd.read_parquet(results_path)
     names = metric_names or spec["metrics"]
-    outputs = [c for c in results.columns if c not in ID_COLUMNS and not c.startswith("param:")]
+    outputs = output_columns(results)
     unknown = [m for m in names if m not in outputs]
     if unknown:
         raise ScenarioError(f"{out_dir}: unknown metric(s) {', '.join(unknown)}; the results "
@@ -217,6 +212,22 @@ def analyze(out_dir: str | Path, method: str | None = None,
     status_table(analysis).to_csv(path, index=False)
     analysis.files.append(path)
     return analysis
+
+
+def read_sweep(out_dir: Path) -> tuple[dict, pd.DataFrame]:
+    """A finished sweep's ``manifest.json`` and ``results.parquet``; ScenarioError (exit 2)
+    when ``out_dir`` holds no finished sweep."""
+    manifest_path, results_path = out_dir / "manifest.json", out_dir / "results.parquet"
+    if not manifest_path.exists() or not results_path.exists():
+        raise ScenarioError(f"{out_dir}: no finished sweep here (manifest.json and "
+                            "results.parquet are written when `cogov sweep` ends)")
+    return (json.loads(manifest_path.read_text(encoding="utf-8")),
+            pd.read_parquet(results_path))
+
+
+def output_columns(results: pd.DataFrame) -> list[str]:
+    """The outputs (summary metrics) of a sweep's results: neither ids nor parameters."""
+    return [c for c in results.columns if c not in ID_COLUMNS and not c.startswith("param:")]
 
 
 def status_table(analysis: Analysis) -> pd.DataFrame:

@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sim import prim
+from sim.analysis import output_columns, read_sweep
 from sim.experiment import Experiment, LoadedExperiment, Parameter
 from sim.intervals import mean_interval
 from sim.scenario import Scenario, ScenarioError
@@ -248,8 +249,9 @@ def _cart_leaves(x: np.ndarray, y: np.ndarray, names: list[str], bounds: prim.Bo
         j, cut = t.feature[node], t.threshold[node]
         below, above = upper.copy(), lower.copy()
         # sklearn sends x ≤ cut left; the box edges are the data values either side
-        below[j] = x[(x[:, j] <= cut) & prim.Box(lower, upper).contains(x), j].max()
-        above[j] = x[(x[:, j] > cut) & prim.Box(lower, upper).contains(x), j].min()
+        here = prim.Box(lower, upper).contains(x)
+        below[j] = x[(x[:, j] <= cut) & here, j].max()
+        above[j] = x[(x[:, j] > cut) & here, j].min()
         walk(t.children_left[node], lower.copy(), below)
         walk(t.children_right[node], above, upper.copy())
 
@@ -262,14 +264,10 @@ def _cart_leaves(x: np.ndarray, y: np.ndarray, names: list[str], bounds: prim.Bo
 # ------------------------------------------------------------------------------ the command
 def load_sweep(out_dir: Path) -> tuple[dict, pd.DataFrame]:
     """A finished sweep's manifest and results; ScenarioError if there is none."""
-    manifest_path, results_path = out_dir / "manifest.json", out_dir / "results.parquet"
-    if not manifest_path.exists() or not results_path.exists():
-        raise ScenarioError(f"{out_dir}: no finished sweep here (manifest.json and "
-                            "results.parquet are written when `cogov sweep` ends)")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest, results = read_sweep(out_dir)
     if manifest.get("kind") != "sweep":
         raise ScenarioError(f"{out_dir}: manifest.json is not a sweep's")
-    return manifest, pd.read_parquet(results_path)
+    return manifest, results
 
 
 def design_bounds(parameters: list[dict], out_dir: Path) -> prim.Box:
@@ -349,9 +347,7 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
     out_dir = Path(out_dir)
     manifest, results = load_sweep(out_dir)
     names = [p["name"] for p in manifest["parameters"]]
-    outputs = [c for c in results.columns if c not in ("point", "replicate", "seed", "status",
-                                                       "error", "run_time_s")
-               and not c.startswith("param:")]
+    outputs = output_columns(results)
     if condition.metric not in outputs:
         import difflib
 
@@ -377,16 +373,13 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
                                         labelled.points["mean"].to_numpy()))
             restrict(labelled, bounds, where, out_dir)
     warnings = _data_problems(labelled, condition, out_dir)
-    if step is not None and method == "prim":  # refused before covering picks it
-        x = labelled.points[labelled.names].to_numpy(dtype=float)
-        steps = len(prim.peel(x, labelled.points["label"].to_numpy(dtype=float),
-                              labelled.names, (bounds.lower, bounds.upper), alpha,
-                              min_mass).steps)
-        if step >= steps:
-            raise ScenarioError(f"--step {step}: the trajectory has steps 0 to {steps - 1}")
-    found, trajectories = find_boxes(labelled, bounds, method, alpha=alpha, min_mass=min_mass,
-                                     min_coverage=min_coverage, boxes=boxes, step=step,
-                                     seed=manifest["experiment"]["seed"], max_qp=max_qp)
+    try:
+        found, trajectories = find_boxes(labelled, bounds, method, alpha=alpha,
+                                         min_mass=min_mass, min_coverage=min_coverage,
+                                         boxes=boxes, step=step,
+                                         seed=manifest["experiment"]["seed"], max_qp=max_qp)
+    except prim.StepOutOfRange as exc:
+        raise ScenarioError(f"--{exc}") from None
     if not found:
         warnings.append("no box: no step of the trajectory is denser than the design as a "
                         "whole" + ("" if max_qp is None or method != "prim" else

@@ -43,6 +43,10 @@ MIN_MASS = 0.05
 """Peeling stops before a box would hold fewer than this share of all points."""
 
 
+class StepOutOfRange(ValueError):
+    """A step asked of a peeling trajectory that it does not have."""
+
+
 @dataclass(frozen=True)
 class Box:
     """An interval ``[lower[j], upper[j]]`` on each input j (closed at both ends)."""
@@ -169,11 +173,7 @@ def peel(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | Non
     box limits an input when it cuts inside it. ``alpha`` in (0, 0.5), ``min_mass`` in (0, 1).
     Raises ValueError for empty or non-finite data, labels outside [0, 1], or bad settings.
     """
-    if isinstance(x, pd.DataFrame):
-        names = tuple(x.columns) if names is None else names
-        x = x.to_numpy(dtype=float)
-    x = np.asarray(x, dtype=float)
-    y = np.asarray(y, dtype=float)
+    x, y, names = _arrays(x, y, names)
     if x.ndim != 2 or len(x) == 0 or len(y) != len(x):
         raise ValueError(f"need x of shape (n, d) with n ≥ 1 and y of shape (n,), got "
                          f"{x.shape} and {y.shape}")
@@ -210,6 +210,14 @@ def peel(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | Non
         inside = kept
         steps.append(step_of(box, inside))
     return Peeling(names, x, y, design, steps, total, all_points)
+
+
+def _arrays(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | None
+            ) -> tuple[np.ndarray, np.ndarray, Sequence[str] | None]:
+    """``x`` and ``y`` as float arrays; a DataFrame ``x`` gives the names unless given."""
+    if isinstance(x, pd.DataFrame):
+        names = tuple(x.columns) if names is None else names
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float), names
 
 
 def _best_peel(x: np.ndarray, y: np.ndarray, box: Box, inside: np.ndarray, alpha: float
@@ -274,13 +282,11 @@ def cover(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | No
     :meth:`Peeling.choose` of a peeling of the points outside the earlier boxes. Coverage and
     mass stay shares of the whole data set. Stops early when the chosen box is no denser than
     the points it was peeled from, or when no case of interest is left. ``first_step`` picks
-    the first box's step on its trajectory instead of the default rule (IndexError if the
-    trajectory is shorter). ``max_qp``: each chosen box is :func:`prune`d (``Covered.box``)
-    before the next is sought outside it, and covering stops at a box left with no limit."""
-    if isinstance(x, pd.DataFrame):
-        names = tuple(x.columns) if names is None else names
-        x = x.to_numpy(dtype=float)
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    the first box's step on its trajectory instead of the default rule
+    (:class:`StepOutOfRange` if the trajectory is shorter). ``max_qp``: each chosen box is
+    :func:`prune`d (``Covered.box``) before the next is sought outside it, and covering stops
+    at a box left with no limit."""
+    x, y, names = _arrays(x, y, names)
     if bounds is None and len(x):
         bounds = (x.min(axis=0), x.max(axis=0))
     total, all_points = float(y.sum()), len(x)
@@ -290,7 +296,10 @@ def cover(x: np.ndarray | pd.DataFrame, y: np.ndarray, names: Sequence[str] | No
         peeling = peel(x[left], y[left], names, bounds, alpha, min_mass, total, all_points)
         step = peeling.choose(min_coverage * y[left].sum() / total if total else 0.0)
         if first_step is not None and not boxes:
-            step = range(len(peeling.steps))[first_step]
+            if not 0 <= first_step < len(peeling.steps):
+                raise StepOutOfRange(f"step {first_step}: the trajectory has steps 0 to "
+                                     f"{len(peeling.steps) - 1}")
+            step = first_step
         elif peeling.steps[step].density <= peeling.steps[0].density + 1e-12:
             break
         box, freed = peeling.steps[step].box, []
