@@ -41,6 +41,7 @@ import pandas as pd
 
 from sim import prim
 from sim.analysis import output_columns, read_sweep
+from sim.errors import did_you_mean
 from sim.experiment import Experiment, LoadedExperiment, Parameter
 from sim.intervals import mean_interval
 from sim.scenario import Scenario, ScenarioError
@@ -349,11 +350,8 @@ def discover(out_dir: str | Path, condition: Condition, *, method: str = "prim",
     names = [p["name"] for p in manifest["parameters"]]
     outputs = output_columns(results)
     if condition.metric not in outputs:
-        import difflib
-
-        hint = difflib.get_close_matches(condition.metric, outputs, n=1, cutoff=0.6)
-        tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-        raise ScenarioError(f"{out_dir}: unknown metric '{condition.metric}'{tip}")
+        raise ScenarioError(f"{out_dir}: unknown metric '{condition.metric}'"
+                            f"{did_you_mean(condition.metric, outputs)}")
     if method not in METHODS:
         raise ScenarioError(f"--method must be one of {', '.join(METHODS)}, got {method!r}")
     if not 0 < alpha < 0.5 or not 0 < min_mass < 1 or not 0 <= min_coverage <= 1:

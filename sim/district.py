@@ -24,7 +24,6 @@ the file's line where the row starts, so it is the line an editor shows.
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -32,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.loading import dotted, flatten, get_path, read_yaml, set_path
 from sim.schema import (
     AGE_GROUPS,
@@ -303,9 +302,9 @@ def unknown_column(column: str) -> str:
     if column in key_paths():
         return (f"'{column}' cannot differ per community; the columns that can: "
                 f"{', '.join(COMMUNITY_KEYS)}")
-    hint = difflib.get_close_matches(column, COLUMNS, n=1, cutoff=0.6)
+    hint = did_you_mean(column, COLUMNS)
     if hint:
-        return f"unknown column '{column}' (did you mean '{hint[0]}'?)"
+        return f"unknown column '{column}'{hint}"
     return f"unknown column '{column}'; the columns are: {', '.join(COLUMNS)}"
 
 

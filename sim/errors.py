@@ -14,6 +14,7 @@ model. The classes are also importable from the modules that raise them (``sim.s
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -125,3 +126,10 @@ class ResultsTypeError(RunFailure, ValueError):
     """``results.parquet`` could not be written because a column mixes value types; the message
     names the column, the types with an example value each, and what to fix. The journal keeps
     every finished run."""
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``options`` to a misspelt ``word``, or ""
+    when none is close (difflib ratio ≥ 0.6): the one suggestion every bad-name message gives."""
+    hint = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""

@@ -18,7 +18,6 @@ the expected response SALib's estimators need. :meth:`LoadedExperiment.rerun_com
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import itertools
 import math
@@ -32,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sim import district, metrics
-from sim.errors import Problem
+from sim.errors import Problem, did_you_mean
 from sim.loading import get_path, load_yaml_tree, located_at, problem_at, yaml_word
 from sim.scenario import (
     Scenario,
@@ -359,9 +358,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         known = metrics.summary_names()
         for i, metric in enumerate(spec.metrics):
             if metric not in known:
-                hint = difflib.get_close_matches(metric, known, n=1, cutoff=0.6)
-                tip = f" (did you mean '{hint[0]}'?)" if hint else ""
-                problems.append(problem(f"unknown metric '{metric}'{tip}", "metrics", i))
+                problems.append(problem(f"unknown metric '{metric}'"
+                                        f"{did_you_mean(metric, known)}", "metrics", i))
     problems += [problem(msg, key) for key, msg in _sample_problems(spec, parameters)]
     if spec.method in {"sobol", "morris", "fast", "lhs"}:
         for p in parameters:
@@ -630,9 +628,7 @@ def _inert_problems(base: Scenario, parameters: list[Parameter]) -> list[tuple[s
 
 
 def _suggest(name: str) -> str:
-    options = key_paths(Scenario)
-    hint = difflib.get_close_matches(name, options, n=1, cutoff=0.6)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""
+    return did_you_mean(name, key_paths(Scenario))
 
 
 def is_experiment_file(data: Any) -> bool:

@@ -26,7 +26,6 @@ the descriptions is ``seed000``.
 from __future__ import annotations
 
 import copy
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -45,7 +44,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.loading import (
     dotted,
     flatten,
@@ -1659,10 +1658,10 @@ class Scenario(_Config):
             if change.target is not None and change.target[1] not in known[change.target[0]]:
                 kind, name = change.target
                 pool = sorted(known[kind])
-                hint = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
+                hint = did_you_mean(name, pool)
                 late.append((("policy", "schedule", i, kind),
                              f"no {kind.replace('_', ' ')} named '{name}'"
-                             + (f" (did you mean '{hint[0]}'?)" if hint else
+                             + (hint if hint else
                                 f"; there are: {', '.join(pool[:20])}"
                                 + (", …" if len(pool) > 20 else ""))))
         shares = self.population.age_shares.model_dump()
@@ -1926,9 +1925,9 @@ def validation_message(err: Mapping, cls: type[BaseModel], loc: tuple) -> str:
         if reason:
             return reason
         options = fields_at(cls, loc[:-1])
-        hint = difflib.get_close_matches(str(loc[-1]), options, n=1, cutoff=0.6)
+        hint = did_you_mean(str(loc[-1]), options)
         if hint:
-            return f"unknown key '{loc[-1]}' (did you mean '{hint[0]}'?)"
+            return f"unknown key '{loc[-1]}'{hint}"
         return f"unknown key '{loc[-1]}'; allowed: {', '.join(options)}"
     if kind == "missing":
         return "is required"

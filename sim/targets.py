@@ -18,7 +18,6 @@ per target out.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -32,7 +31,7 @@ import numpy as np
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from sim import statistics
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.loading import load_yaml_tree, located_at, problem_at
 from sim.scenario import Scenario
 from sim.schema import (
@@ -229,8 +228,7 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
 
 
 def _suggest(word: str, options: list[str] | tuple[str, ...]) -> str:
-    hint = difflib.get_close_matches(str(word), list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""
+    return did_you_mean(str(word), options)
 
 
 def _located(exc: ValidationError, where: Mapping, source: str) -> list[Problem]:
